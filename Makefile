@@ -1,0 +1,133 @@
+# skiff: one kernel, linked with each app under apps/ into build/APP.elf
+# (direct boot: QEMU -kernel, PVH) and build/APP.img (GRUB multiboot2,
+# hybrid BIOS+UEFI ISO). `make help` lists the targets.
+
+BUILD   ?= build
+APP     ?=
+V       ?= 0
+
+CC      := gcc
+LD      := ld
+HOSTCC  ?= gcc
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+APPS_ALL := $(patsubst apps/%/,%,$(sort $(dir $(wildcard apps/*/*.c))))
+APPS     := $(if $(APP),$(APP),$(APPS_ALL))
+ifneq ($(APP),)
+ifeq ($(filter $(APP),$(APPS_ALL)),)
+$(error unknown app '$(APP)'; apps: $(APPS_ALL))
+endif
+endif
+
+GCC_INC := $(shell $(CC) -print-file-name=include)
+
+# Kernel flags: freestanding, no red zone (interrupts push onto the stack we
+# run on), no SSE/MMX (their state is not saved on interrupts), frame
+# pointers for backtraces.
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin-printf -nostdinc -isystem $(GCC_INC) \
+	-I. -Ilib/include -Iinclude \
+	-mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only -mcmodel=small \
+	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -ffunction-sections \
+	-Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -MMD -MP
+KASFLAGS := -I. -D__ASSEMBLY__ -Wa,--noexecstack -MMD -MP
+LDFLAGS := -nostdlib -static -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+
+KERNEL_DIRS := arch/x86_64 kernel mm lib sched drivers/pci $(EXTRA_KERNEL_DIRS)
+KSRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
+KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
+
+VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+
+.PHONY: all kernel images clean help test unit boot-test deps check
+.SUFFIXES:
+.SECONDARY:
+
+all: images
+
+help:
+	@echo "make [APP=name] [V=1]   build build/APP.elf and build/APP.img for every app (or one)"
+	@echo "make test               host unit tests, then boot tests of every image (BIOS, UEFI, direct)"
+	@echo "make unit               host unit tests only"
+	@echo "make deps               install missing build and test packages (Debian)"
+	@echo "make clean              remove build/"
+	@echo "apps: $(APPS_ALL)"
+
+images: $(foreach a,$(APPS),$(BUILD)/$(a).elf $(BUILD)/$(a).img)
+kernel: $(KOBJS)
+
+$(BUILD)/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+# The version string is rewritten only when `git describe` changes.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@echo 'const char skiff_version[] = "$(VERSION)";' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(BUILD)/gen/version.o: $(BUILD)/gen/version.c
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+# Per-app: its name and default command line (apps/NAME/NAME.cmdline) are
+# compiled into the image, so both boot paths see the same defaults.
+define APP_RULES
+$(1)_SRCS := $(wildcard apps/$(1)/*.c)
+$(1)_OBJS := $$(patsubst %,$(BUILD)/obj/%.o,$$($(1)_SRCS))
+
+$(BUILD)/gen/$(1)/appinfo.c: $(wildcard apps/$(1)/$(1).cmdline) Makefile
+	@mkdir -p $$(dir $$@)
+	@printf 'const char skiff_app_name[] = "%s";\nconst char skiff_app_cmdline[] = "%s";\n' \
+		'$(1)' "$$$$(cat apps/$(1)/$(1).cmdline 2>/dev/null | tr '\n' ' ' | sed 's/["\\]/\\&/g')" > $$@
+
+$(BUILD)/gen/$(1)/appinfo.o: $(BUILD)/gen/$(1)/appinfo.c
+	$(Q)$(CC) $(KCFLAGS) -c $$< -o $$@
+
+$(BUILD)/$(1).elf: $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o linker.ld tools/gen-ksyms.sh
+	@$(if $(Q),echo "  LD      $$@")
+	$(Q)$(LD) $(LDFLAGS) -T linker.ld -o $(BUILD)/gen/$(1)/pass1.elf $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o
+	$(Q)tools/gen-ksyms.sh $(BUILD)/gen/$(1)/pass1.elf $(BUILD)/gen/$(1)/ksyms.S
+	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/gen/$(1)/ksyms.S -o $(BUILD)/gen/$(1)/ksyms.o
+	$(Q)$(LD) $(LDFLAGS) -T linker.ld -o $$@ $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o $(BUILD)/gen/$(1)/ksyms.o
+
+$(BUILD)/$(1).img: $(BUILD)/$(1).elf tools/mkimage.sh
+	@$(if $(Q),echo "  IMAGE   $$@")
+	$(Q)tools/mkimage.sh $(1) $$< $$@ $(BUILD)/iso/$(1)
+endef
+$(foreach a,$(APPS_ALL),$(eval $(call APP_RULES,$(a))))
+
+# ---- host unit tests (cmocka) -------------------------------------------
+HOST_CFLAGS := -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer
+HOST_LDLIBS := -lcmocka
+UNIT_TESTS :=
+-include $(wildcard tests/unit/*.mk)
+
+unit: $(UNIT_TESTS)
+	$(Q)tools/run-unit.sh $(UNIT_TESTS)
+
+test:
+	$(Q)tools/deps.sh --quiet
+	$(Q)tests/run.sh
+
+deps:
+	$(Q)tools/deps.sh
+
+check:
+	$(Q)tools/check-layering.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJS:.o=.d)

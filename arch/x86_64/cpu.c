@@ -1,0 +1,138 @@
+/*
+ * arch/x86_64/cpu.c: the boot CPU's GDT, TSS and IDT (Intel SDM vol. 3A
+ * ch. 3, 6 and 7). The TSS gives double faults (IST1) and NMIs (IST2)
+ * stacks of their own, so a kernel stack overflow still produces a report
+ * instead of a triple fault and a silent reset.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "arch/x86_64/cpu_init.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/trap.h"
+#include "kernel/cpu.h"
+
+#define GDT_KCODE 0x08
+#define GDT_KDATA 0x10
+#define GDT_TSS 0x18
+
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+struct idt_entry {
+	uint16_t off_lo;
+	uint16_t sel;
+	uint8_t ist;
+	uint8_t type;              /* P | DPL | 0 | type (0xe: 64-bit interrupt gate) */
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+
+struct dt_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+static uint64_t gdt[5] __attribute__((aligned(16)));
+static struct tss bsp_tss __attribute__((aligned(16)));
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+static uint8_t ist_df_stack[8192] __attribute__((aligned(16)));
+static uint8_t ist_nmi_stack[8192] __attribute__((aligned(16)));
+
+extern const uint64_t isr_stub_table[256];
+
+static void idt_set(unsigned v, uint64_t handler, uint8_t ist)
+{
+	idt[v] = (struct idt_entry){
+		.off_lo = (uint16_t)handler,
+		.sel = GDT_KCODE,
+		.ist = ist,
+		.type = 0x8e,
+		.off_mid = (uint16_t)(handler >> 16),
+		.off_hi = (uint32_t)(handler >> 32),
+	};
+}
+
+static void gdt_load(void)
+{
+	uint64_t base = (uint64_t)(uintptr_t)&bsp_tss;
+	uint64_t limit = sizeof(bsp_tss) - 1;
+	gdt[0] = 0;
+	gdt[1] = 0x00209a0000000000ull;  /* 64-bit code */
+	gdt[2] = 0x0000920000000000ull;  /* data */
+	/* 16-byte TSS descriptor (SDM 7.2.3): type 9 = available 64-bit TSS. */
+	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
+		 (((base >> 24) & 0xff) << 56);
+	gdt[4] = base >> 32;
+	struct dt_ptr p = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+	__asm__ volatile(
+		"lgdt %0\n\t"
+		"pushq %1\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"lretq\n"
+		"1:\n\t"
+		"movw %w2, %%ax\n\t"
+		"movw %%ax, %%ds\n\t"
+		"movw %%ax, %%es\n\t"
+		"movw %%ax, %%ss\n\t"
+		"ltr %w3"
+		:
+		: "m"(p), "i"(GDT_KCODE), "r"(GDT_KDATA), "r"(GDT_TSS)
+		: "rax", "memory");
+}
+
+void cpu_init_bsp(void)
+{
+	bsp_tss.ist[0] = (uint64_t)(uintptr_t)(ist_df_stack + sizeof(ist_df_stack));
+	bsp_tss.ist[1] = (uint64_t)(uintptr_t)(ist_nmi_stack + sizeof(ist_nmi_stack));
+	bsp_tss.iomap_base = sizeof(bsp_tss);
+	gdt_load();
+	for (unsigned v = 0; v < 256; v++)
+		idt_set(v, isr_stub_table[v], v == 8 ? 1 : v == 2 ? 2 : 0);
+	struct dt_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+unsigned cpu_count(void)
+{
+	return 1;
+}
+
+unsigned cpu_id(void)
+{
+	return 0;
+}
+
+const char *cpu_model(void)
+{
+	static char model[49];
+	if (model[0])
+		return model;
+	uint32_t r[12], a, b, c, d;
+	cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a < 0x80000004) {
+		strcpy(model, "unknown x86-64");
+		return model;
+	}
+	for (uint32_t i = 0; i < 3; i++)
+		cpuid(0x80000002 + i, 0, &r[i * 4], &r[i * 4 + 1], &r[i * 4 + 2], &r[i * 4 + 3]);
+	memcpy(model, r, 48);
+	model[48] = 0;
+	/* Brand strings are padded with spaces on either side. */
+	char *s = model;
+	while (*s == ' ')
+		s++;
+	memmove(model, s, strlen(s) + 1);
+	for (size_t n = strlen(model); n && model[n - 1] == ' '; n--)
+		model[n - 1] = 0;
+	return model;
+}

@@ -1,0 +1,81 @@
+/*
+ * arch/x86_64/isr.S: one entry stub per IDT vector. Each pushes a zero where
+ * the CPU pushes no error code (Intel SDM vol. 3A 6.13: only vectors 8,
+ * 10-14, 17, 21, 29, 30 have one), then the vector number, and joins
+ * isr_common, which saves the general registers into a struct trap_frame
+ * and calls trap_dispatch(frame).
+ */
+	.section .text
+	.altmacro
+
+.macro ISR_STUB n
+	.balign 16
+isr_stub_\n:
+	.if (\n == 8) || ((\n >= 10) && (\n <= 14)) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $\n
+	jmp isr_common
+.endm
+
+.set i, 0
+.rept 256
+	ISR_STUB %i
+	.set i, i + 1
+.endr
+
+isr_common:
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	cld
+	movq %rsp, %rdi
+	/* Align the stack for the C ABI; the frame pointer chain stays intact. */
+	movq %rsp, %rbx
+	andq $-16, %rsp
+	call trap_dispatch
+	movq %rbx, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp        /* vector and error code */
+	iretq
+
+.macro ISR_ADDR n
+	.quad isr_stub_\n
+.endm
+
+	.section .rodata
+	.balign 8
+	.global isr_stub_table
+isr_stub_table:
+.set i, 0
+.rept 256
+	ISR_ADDR %i
+	.set i, i + 1
+.endr

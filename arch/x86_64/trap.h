@@ -1,0 +1,35 @@
+/*
+ * arch/x86_64/trap.h: the saved state of an interrupted context, in the
+ * order isr.S pushes it, and the registry of interrupt handlers.
+ */
+#ifndef ARCH_X86_64_TRAP_H
+#define ARCH_X86_64_TRAP_H
+
+#include <stdint.h>
+
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;   /* pushed by the CPU */
+};
+
+#define IRQ_VECTOR_FIRST 0x30
+#define IRQ_VECTOR_LAST 0xdf
+
+/*
+ * An interrupt handler runs with interrupts off, does the minimum (ack the
+ * device, wake a thread) and returns; the local APIC EOI is sent for it.
+ */
+struct irq_handler {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+
+/* A free vector in IRQ_VECTOR_FIRST..IRQ_VECTOR_LAST, or -ENOSPC. */
+int irq_alloc_vector(void);
+void irq_set_handler(unsigned vector, void (*fn)(void *ctx), void *ctx);
+/* Interrupts taken per vector since boot (for tests and the stats an app reads). */
+uint64_t irq_count(unsigned vector);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * include/skiff.h: the API an app sees. An app is linked into one image with
+ * the kernel; it provides `int main(void)`, which the kernel calls once boot
+ * is done. main's return value becomes the guest's exit status (see README).
+ */
+#ifndef SKIFF_H
+#define SKIFF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+int main(void);
+
+/* Console output (the serial console). */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+
+/* Memory from the kernel heap. */
+void *malloc(size_t size);
+void *calloc(size_t n, size_t size);
+void *realloc(void *p, size_t size);
+void free(void *p);
+
+/* Command-line options: "key=value" from the image and from QEMU's fw_cfg. */
+struct skiff_option {
+	const char *key;
+	const char *help;
+};
+/*
+ * Declares an option the app understands, so that the kernel does not warn
+ * about it as unknown: SKIFF_OPTION(ping_count, "ping.count", "stop after N").
+ */
+#define SKIFF_OPTION(id, k, h) \
+	static const struct skiff_option skiff_opt_##id __attribute__((used, section(".skiff_opts"), aligned(8))) = { k, h }
+const char *skiff_opt(const char *key);              /* NULL when not given */
+long skiff_opt_long(const char *key, long dflt);      /* dflt when absent or not a number */
+
+/* The machine. */
+unsigned skiff_cpu_count(void);
+uint64_t skiff_mem_total(void);                       /* bytes of usable RAM */
+uint64_t skiff_time_ns(void);                         /* monotonic, since boot */
+uint64_t skiff_wall_time(void);                       /* Unix seconds */
+
+#endif

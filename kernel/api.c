@@ -1,0 +1,62 @@
+/*
+ * kernel/api.c: the app-facing functions of include/skiff.h, as thin
+ * wrappers over the kernel's own (console, heap, options, clocks).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "include/skiff.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/time.h"
+#include "lib/fmt.h"
+#include "mm/heap.h"
+#include "mm/page.h"
+
+int vprintf(const char *fmt, va_list ap)
+{
+	return kvprintf(fmt, ap);
+}
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = kvprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	return fmt_vsnprintf(buf, size, fmt, ap);
+}
+
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = fmt_vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+void *malloc(size_t size) { return kmalloc(size); }
+void *calloc(size_t n, size_t size)
+{
+	if (size && n > (size_t)-1 / size)
+		return NULL;
+	return kzalloc(n * size);
+}
+void *realloc(void *p, size_t size) { return krealloc(p, size); }
+void free(void *p) { kfree(p); }
+
+const char *skiff_opt(const char *key) { return cmdline_get(key); }
+long skiff_opt_long(const char *key, long dflt) { return cmdline_get_long(key, dflt); }
+
+unsigned skiff_cpu_count(void) { return cpu_count(); }
+uint64_t skiff_mem_total(void) { return page_total_bytes(); }
+uint64_t skiff_time_ns(void) { return time_ns(); }
+uint64_t skiff_wall_time(void) { return time_wall(); }

@@ -1,0 +1,53 @@
+/*
+ * kernel/log.c: formats "[seconds.micros] tag: message" into one buffer and
+ * writes it with a single console_write, under a lock so lines from several
+ * CPUs stay whole.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernel/console.h"
+#include "kernel/log.h"
+#include "kernel/spinlock.h"
+#include "kernel/time.h"
+#include "lib/fmt.h"
+
+static struct spinlock log_lock = SPINLOCK_INIT("log");
+
+static void log_line(const char *tag, const char *prefix, const char *fmt, va_list ap)
+{
+	char buf[512];
+	uint64_t ns = time_ns();
+	int n = fmt_snprintf(buf, sizeof(buf), "[%5lu.%06lu] %s: %s", (unsigned long)(ns / 1000000000u),
+			     (unsigned long)(ns / 1000u % 1000000u), tag, prefix);
+	if (n < (int)sizeof(buf))
+		n += fmt_vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	size_t len = (size_t)n < sizeof(buf) - 1 ? (size_t)n : sizeof(buf) - 2;
+	if (len == 0 || buf[len - 1] != '\n')
+		buf[len++] = '\n';
+	uint64_t f = spin_lock_irqsave(&log_lock);
+	console_write(buf, len);
+	spin_unlock_irqrestore(&log_lock, f);
+}
+
+void kvlog(const char *tag, const char *fmt, va_list ap)
+{
+	log_line(tag, "", fmt, ap);
+}
+
+void klog(const char *tag, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_line(tag, "", fmt, ap);
+	va_end(ap);
+}
+
+void kwarn(const char *tag, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_line(tag, "warning: ", fmt, ap);
+	va_end(ap);
+}

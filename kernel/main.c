@@ -1,0 +1,65 @@
+/*
+ * kernel/main.c: boot order. Each step may use only what the steps before it
+ * set up: the console first (so every later failure can be reported), then
+ * the clock (so log lines carry times), the CPU tables (so faults are
+ * caught), memory, options, ACPI and interrupts, then devices, then the app.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu_init.h"
+#include "arch/x86_64/rtc.h"
+#include "drivers/pci/pci.h"
+#include "include/skiff.h"
+#include "kernel/bootinfo.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/cpu.h"
+#include "kernel/log.h"
+#include "kernel/panic.h"
+#include "kernel/selftest.h"
+#include "kernel/time.h"
+#include "mm/heap.h"
+#include "mm/page.h"
+
+extern const char skiff_version[];   /* build/gen/version.c: git describe */
+extern const char skiff_app_name[];  /* build/gen/APP/appinfo.c */
+
+static void banner(void)
+{
+	char when[24];
+	rtc_format(time_wall(), when, sizeof(when));
+	klog("boot", "skiff %s, app %s, booted by %s%s", skiff_version, skiff_app_name, boot_info.loader,
+	     boot_info.efi ? " (UEFI)" : "");
+	klog("boot", "cpu: %s, %u online", cpu_model(), cpu_count());
+	klog("boot", "memory: %lu MiB usable", (unsigned long)(page_total_bytes() >> 20));
+	klog("boot", "command line: %s", cmdline_str());
+	klog("boot", "wall clock: %s UTC", when);
+}
+
+void kmain(uint32_t protocol, uint32_t info);
+
+void kmain(uint32_t protocol, uint32_t info)
+{
+	time_early_init();
+	console_init();
+	kprintf("\n");
+	bootinfo_parse(protocol, info);
+	cpu_init_bsp();
+	time_init();
+	page_init(&boot_info);
+	heap_init();
+	cmdline_init(boot_info.cmdline);
+	acpi_init(boot_info.rsdp);
+	apic_init();
+	banner();
+	pci_init();
+	selftest_run();
+
+	klog("boot", "starting %s", skiff_app_name);
+	int status = main();
+	kprintf("skiff: %s exited with status %d\n", skiff_app_name, status);
+	kernel_poweroff(status);
+}

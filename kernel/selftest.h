@@ -1,0 +1,11 @@
+/*
+ * kernel/selftest.h: faults on request, so tests can check that the kernel
+ * reports them. test.fault=pf|ud|de|gp|bp|panic triggers that fault
+ * after boot and before the app runs.
+ */
+#ifndef KERNEL_SELFTEST_H
+#define KERNEL_SELFTEST_H
+
+void selftest_run(void);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * kernel/spinlock.h: test-and-test-and-set spinlocks with interrupt
+ * save/restore, for the little state that is truly shared between CPUs.
+ * The holder count per CPU lets the scheduler catch a thread that yields or
+ * sleeps while holding one (a deadlock waiting to happen).
+ */
+#ifndef KERNEL_SPINLOCK_H
+#define KERNEL_SPINLOCK_H
+
+#include <stdint.h>
+
+#include "arch/x86_64/io.h"
+
+struct spinlock {
+	volatile uint32_t locked;
+	const char *name;      /* for the report when a lock is misused */
+};
+
+#define SPINLOCK_INIT(n) { 0, n }
+
+static inline void spin_lock(struct spinlock *l)
+{
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			cpu_relax();
+	}
+}
+
+static inline void spin_unlock(struct spinlock *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+static inline uint64_t spin_lock_irqsave(struct spinlock *l)
+{
+	uint64_t f = irq_save();
+	spin_lock(l);
+	return f;
+}
+
+static inline void spin_unlock_irqrestore(struct spinlock *l, uint64_t f)
+{
+	spin_unlock(l);
+	irq_restore(f);
+}
+
+#endif
