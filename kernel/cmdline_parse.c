@@ -33,7 +33,7 @@ static bool key_char_ok(char c)
 	       c == '_' || c == '-';
 }
 
-static void set_opt(struct cmdline *cl, const char *key, size_t klen, const char *val, size_t vlen,
+static bool set_opt(struct cmdline *cl, const char *key, size_t klen, const char *val, size_t vlen,
 		    const char *source)
 {
 	struct cmdline_opt *o = NULL;
@@ -46,7 +46,7 @@ static void set_opt(struct cmdline *cl, const char *key, size_t klen, const char
 	if (!o) {
 		if (cl->n == CMDLINE_MAX_OPTS) {
 			warn(cl, "too many options; ignoring '%s'", key, klen);
-			return;
+			return false;
 		}
 		o = &cl->opt[cl->n++];
 		memcpy(o->key, key, klen);
@@ -55,6 +55,7 @@ static void set_opt(struct cmdline *cl, const char *key, size_t klen, const char
 	memcpy(o->val, val, vlen);
 	o->val[vlen] = 0;
 	o->source = source;
+	return true;
 }
 
 /* One token starting at s; returns where the next one may start. */
@@ -100,8 +101,8 @@ static const char *parse_token(struct cmdline *cl, const char *s, const char *so
 		warn(cl, "option '%s' is too long", tok, klen);
 		return next;
 	}
-	set_opt(cl, tok, klen, val, vlen, source);
-	(*nset)++;
+	if (set_opt(cl, tok, klen, val, vlen, source))
+		(*nset)++;
 	return next;
 }
 

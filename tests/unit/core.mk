@@ -1,0 +1,12 @@
+# Host unit tests for lib/ and kernel/ code that has no machine dependency.
+# Included by the top-level Makefile; each test links only the sources it tests.
+
+$(BUILD)/host/lib/fmt_test: tests/unit/lib/fmt_test.c lib/fmt.c lib/fmt.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -Wno-format -Wno-format-extra-args -o $@ tests/unit/lib/fmt_test.c lib/fmt.c $(HOST_LDLIBS)
+
+$(BUILD)/host/kernel/cmdline_test: tests/unit/kernel/cmdline_test.c kernel/cmdline_parse.c kernel/cmdline_parse.h lib/fmt.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/kernel/cmdline_test.c kernel/cmdline_parse.c lib/fmt.c $(HOST_LDLIBS)
+
+UNIT_TESTS += $(BUILD)/host/lib/fmt_test $(BUILD)/host/kernel/cmdline_test
