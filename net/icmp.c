@@ -1,0 +1,237 @@
+/*
+ * icmp.c: the Internet Control Message Protocol, RFC 792, with the host
+ * rules of RFC 1122 3.2.2.
+ *
+ * Promises: echo requests of any size that reassembles are answered in
+ * place (the request's buffer becomes the reply); requests to broadcast or
+ * multicast addresses are not answered (RFC 1122 3.2.2.6 allows either).
+ * Echo replies go to the handler set by icmp_echo_handler_set(), with the
+ * RTT when the (dst, id, seq) is among the last ICMP_ECHO_REMEMBER sent.
+ * Errors (destination unreachable, time exceeded) are sent through a token
+ * bucket (par.icmp_rate_per_s, par.icmp_burst) and never about an ICMP
+ * error, a non-first fragment, or a broadcast/multicast/invalid source.
+ * Deviations: received errors are counted but not yet passed to UDP/TCP.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "netstack_priv.h"
+#include "byteorder.h"
+#include "checksum.h"
+
+#define SEC 1000000000ull
+
+void icmp_init(struct netstack *ns)
+{
+	ns->icmp.tokens_milli = (uint64_t)ns->par.icmp_burst * 1000;
+	ns->icmp.last_refill = ns->now;
+}
+
+void icmp_echo_handler_set(struct netstack *ns,
+			   void (*fn)(void *arg,
+				      const struct icmp_echo_reply *r),
+			   void *arg)
+{
+	net_lock(ns);
+	ns->icmp.echo_fn = fn;
+	ns->icmp.echo_arg = arg;
+	net_unlock(ns);
+}
+
+/* RFC 792 "Echo or Echo Reply Message": swap addresses, type 8 -> 0. */
+static void icmp_echo_reply_send(struct netstack *ns, struct netif *nif,
+				 struct pktbuf *p, const struct ip_hdr *h)
+{
+	struct ip_out o;
+
+	if (netif_is_bcast(nif, h->dst) || ip4_is_multicast(h->dst)) {
+		net_drop(ns, nif, NET_STAT_DROP_ICMP_BCAST_ECHO);
+		pktbuf_free(p);
+		return;
+	}
+	p->data[0] = ICMP_ECHO_REPLY;
+	put_be16(p->data + 2, 0);
+	put_be16(p->data + 2, inet_csum(p->data, p->len));
+	memset(&o, 0, sizeof(o));
+	o.src = h->dst;
+	o.dst = h->src;
+	o.proto = IP_PROTO_ICMP;
+	o.tos = h->tos;
+	net_count(ns, NET_STAT_ICMP_ECHO_REPLIED);
+	ip_output(ns, p, &o);
+}
+
+static void icmp_echo_reply_input(struct netstack *ns, struct netif *nif,
+				  struct pktbuf *p, const struct ip_hdr *h)
+{
+	struct icmp_state *st = &ns->icmp;
+	struct icmp_echo_reply r;
+	int i;
+
+	if (!st->echo_fn) {
+		net_drop(ns, nif, NET_STAT_DROP_ICMP_NO_LISTENER);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.from = h->src;
+	r.id = get_be16(p->data + 4);
+	r.seq = get_be16(p->data + 6);
+	r.ttl = h->ttl;
+	r.rx_ns = ns->now;
+	r.data = p->data + ICMP_HDR_LEN;
+	r.len = p->len - ICMP_HDR_LEN;
+	for (i = 0; i < ICMP_ECHO_REMEMBER; i++) {
+		struct icmp_echo_sent *s = &st->sent[i];
+
+		if (s->used && s->dst == h->src && s->id == r.id &&
+		    s->seq == r.seq) {
+			r.rtt_known = true;
+			r.rtt_ns = ns->now - s->tx_ns;
+			s->used = false;
+			break;
+		}
+	}
+	st->echo_fn(st->echo_arg, &r);
+}
+
+/* RFC 792 / RFC 1122 3.2.2: demultiplex on type; consumes p. */
+void icmp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,
+		const struct ip_hdr *h)
+{
+	if (p->len < ICMP_HDR_LEN) {
+		net_drop(ns, nif, NET_STAT_DROP_ICMP_SHORT);
+		goto out_free;
+	}
+	/* RFC 792: the checksum covers the whole ICMP message. */
+	if (inet_csum(p->data, p->len) != 0) {
+		net_drop(ns, nif, NET_STAT_DROP_ICMP_CHECKSUM);
+		goto out_free;
+	}
+	switch (p->data[0]) {
+	case ICMP_ECHO_REQUEST:
+		icmp_echo_reply_send(ns, nif, p, h);
+		return;
+	case ICMP_ECHO_REPLY:
+		icmp_echo_reply_input(ns, nif, p, h);
+		goto out_free;
+	case ICMP_DEST_UNREACH:
+	case ICMP_TIME_EXCEEDED:
+		/* RFC 1122 3.2.2.1: for the transport; none listens yet. */
+		goto out_free;
+	default:
+		/* RFC 1122 3.2.2: unknown types MUST be silently discarded. */
+		net_drop(ns, nif, NET_STAT_DROP_ICMP_TYPE);
+		goto out_free;
+	}
+out_free:
+	pktbuf_free(p);
+}
+
+static bool icmp_is_error_type(uint8_t type)
+{
+	return !(type == ICMP_ECHO_REPLY || type == ICMP_ECHO_REQUEST ||
+		 (type >= 13 && type <= 18));
+}
+
+/* Token bucket: refill by elapsed time, spend one token per error. */
+static bool icmp_rate_ok(struct netstack *ns)
+{
+	struct icmp_state *st = &ns->icmp;
+	uint64_t cap = (uint64_t)ns->par.icmp_burst * 1000;
+	uint64_t elapsed = ns->now - st->last_refill;
+	uint64_t add = elapsed / (SEC / 1000) * ns->par.icmp_rate_per_s;
+
+	if (add) {
+		st->tokens_milli += add;
+		if (st->tokens_milli > cap)
+			st->tokens_milli = cap;
+		st->last_refill = ns->now;
+	}
+	if (st->tokens_milli < 1000)
+		return false;
+	st->tokens_milli -= 1000;
+	return true;
+}
+
+/*
+ * RFC 792 / RFC 1122 3.2.2: send an error about the datagram whose header
+ * is h and whose payload starts at p->data (the header precedes it in the
+ * buffer). Does not consume p.
+ */
+void icmp_send_error(struct netstack *ns, const struct pktbuf *p,
+		     const struct ip_hdr *h, uint8_t type, uint8_t code)
+{
+	size_t quote = p->len < 8 ? p->len : 8;
+	struct pktbuf *e;
+	struct ip_out o;
+	uint8_t *m;
+
+	/* RFC 1122 3.2.2: never about an error, a later fragment, or a
+	 * source that does not name a single host. */
+	if (h->proto == IP_PROTO_ICMP &&
+	    (p->len < 1 || icmp_is_error_type(p->data[0])))
+		return;
+	if (h->frag_off || !h->src || h->src == IP4_BROADCAST ||
+	    ip4_is_multicast(h->src))
+		return;
+	if (!icmp_rate_ok(ns)) {
+		net_count(ns, NET_STAT_DROP_ICMP_RATELIMIT);
+		return;
+	}
+	e = pktbuf_alloc(ns, NET_HEADROOM, ICMP_HDR_LEN + h->hdr_len + quote);
+	if (!e)
+		return;
+	m = e->data;
+	m[0] = type;
+	m[1] = code;
+	memset(m + 2, 0, 6);
+	/* RFC 792: the internet header plus the first 64 bits of data. */
+	memcpy(m + ICMP_HDR_LEN, p->data - h->hdr_len, h->hdr_len + quote);
+	put_be16(m + 2, inet_csum(m, e->len));
+	memset(&o, 0, sizeof(o));
+	o.src = net_local_addr_if(ns, h->dst) ? h->dst : 0;
+	o.dst = h->src;
+	o.proto = IP_PROTO_ICMP;
+	net_count(ns, NET_STAT_ICMP_ERROR_OUT);
+	ip_output(ns, e, &o);
+}
+
+/* RFC 792 "Echo or Echo Reply Message": the request an app sends. */
+int icmp_echo_send(struct netstack *ns, uint32_t dst, uint16_t id,
+		   uint16_t seq, const void *payload, size_t len)
+{
+	struct icmp_echo_sent *s;
+	struct pktbuf *p;
+	struct ip_out o;
+	int ret;
+
+	if (len > ICMP_ECHO_MAX_DATA)
+		return -EMSGSIZE;
+	net_lock(ns);
+	p = pktbuf_alloc(ns, NET_HEADROOM, ICMP_HDR_LEN + len);
+	if (!p) {
+		ret = -ENOBUFS;
+		goto out_unlock;
+	}
+	p->data[0] = ICMP_ECHO_REQUEST;
+	p->data[1] = 0;
+	put_be16(p->data + 2, 0);
+	put_be16(p->data + 4, id);
+	put_be16(p->data + 6, seq);
+	if (len)
+		memcpy(p->data + ICMP_HDR_LEN, payload, len);
+	put_be16(p->data + 2, inet_csum(p->data, p->len));
+	s = &ns->icmp.sent[ns->icmp.sent_next++ % ICMP_ECHO_REMEMBER];
+	s->used = true;
+	s->dst = dst;
+	s->id = id;
+	s->seq = seq;
+	s->tx_ns = ns->now;
+	memset(&o, 0, sizeof(o));
+	o.dst = dst;
+	o.proto = IP_PROTO_ICMP;
+	ret = ip_output(ns, p, &o);
+out_unlock:
+	net_unlock(ns);
+	return ret;
+}

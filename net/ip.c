@@ -1,0 +1,245 @@
+/*
+ * ip.c: IPv4 input and output, RFC 791 with the host requirements of
+ * RFC 1122 3.2.1 and 3.3.
+ *
+ * Promises: ip_input() validates version, IHL, total length against the
+ * frame (trimming link padding) and the header checksum before anything
+ * reads the payload; every rejected datagram is counted by reason. Options
+ * are accepted and skipped, never acted on. This is a host, not a router:
+ * datagrams not addressed to us are dropped (RFC 1122 3.3.4: weak ES model,
+ * any of our addresses on any interface is ours). ip_output() routes,
+ * writes a 20-byte header and fragments to the interface MTU.
+ * Deviations: no source routing or record-route; TTL is not checked on
+ * input (it only matters for forwarding).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "netstack_priv.h"
+#include "byteorder.h"
+#include "checksum.h"
+
+/* RFC 791 3.1: the fixed part of the header and its consistency rules. */
+int ip_hdr_parse(const uint8_t *buf, size_t len, struct ip_hdr *h,
+		 enum net_stat *why)
+{
+	uint16_t frag;
+	size_t ihl;
+
+	if (len < IP_HDR_LEN) {
+		*why = NET_STAT_DROP_IP_SHORT;
+		return -EINVAL;
+	}
+	if ((buf[0] >> 4) != 4) {
+		*why = NET_STAT_DROP_IP_VERSION;
+		return -EINVAL;
+	}
+	ihl = (size_t)(buf[0] & 0xf) * 4;
+	if (ihl < IP_HDR_LEN || ihl > len) {
+		*why = NET_STAT_DROP_IP_BAD_IHL;
+		return -EINVAL;
+	}
+	h->tot_len = get_be16(buf + 2);
+	if (h->tot_len < ihl || h->tot_len > len) {
+		*why = NET_STAT_DROP_IP_BAD_LEN;
+		return -EINVAL;
+	}
+	if (inet_csum(buf, ihl) != 0) {
+		*why = NET_STAT_DROP_IP_CHECKSUM;
+		return -EINVAL;
+	}
+	h->hdr_len = (uint8_t)ihl;
+	h->tos = buf[1];
+	h->id = get_be16(buf + 4);
+	frag = get_be16(buf + 6);
+	h->df = (frag & 0x4000) != 0;
+	h->mf = (frag & 0x2000) != 0;
+	h->frag_off = (uint16_t)((frag & 0x1fff) * 8);
+	h->ttl = buf[8];
+	h->proto = buf[9];
+	h->src = get_be32(buf + 12);
+	h->dst = get_be32(buf + 16);
+	return 0;
+}
+
+/* RFC 791 3.1: fill a header without options and compute its checksum. */
+void ip_hdr_emit(const struct ip_hdr *h, uint8_t *buf)
+{
+	uint16_t frag = (uint16_t)(h->frag_off / 8);
+
+	if (h->df)
+		frag |= 0x4000;
+	if (h->mf)
+		frag |= 0x2000;
+	buf[0] = 0x45;
+	buf[1] = h->tos;
+	put_be16(buf + 2, h->tot_len);
+	put_be16(buf + 4, h->id);
+	put_be16(buf + 6, frag);
+	buf[8] = h->ttl;
+	buf[9] = h->proto;
+	put_be16(buf + 10, 0);
+	put_be32(buf + 12, h->src);
+	put_be32(buf + 16, h->dst);
+	put_be16(buf + 10, inet_csum(buf, IP_HDR_LEN));
+}
+
+uint16_t ip_next_id(struct netstack *ns)
+{
+	return ns->ip_id++;
+}
+
+/* RFC 1122 3.2.1.3 and 3.3.6: which destinations does this host accept? */
+static bool ip_for_us(struct netstack *ns, struct netif *nif,
+		      const struct ip_hdr *h)
+{
+	if (netif_has_addr(nif, h->dst) || netif_is_bcast(nif, h->dst))
+		return true;
+	if (h->dst == IP4(224, 0, 0, 1))
+		return true;
+	/* RFC 2131 4.1: before it has an address a DHCP client must accept
+	 * unicast to the address being offered. */
+	if (!netif_addr_primary(ns, nif->index) && h->proto == IP_PROTO_UDP)
+		return true;
+	return net_local_addr_if(ns, h->dst) != NULL;
+}
+
+/* RFC 791 3.2 / RFC 1122 3.2.1: validate, reassemble, demultiplex. */
+void ip_input(struct netif *nif, struct pktbuf *p)
+{
+	struct netstack *ns = nif->ns;
+	struct ip_hdr h;
+	enum net_stat why;
+
+	if (ip_hdr_parse(p->data, p->len, &h, &why)) {
+		net_drop(ns, nif, why);
+		goto out_free;
+	}
+	/* RFC 894: the link may pad short frames; the datagram ends here. */
+	pktbuf_trim(p, h.tot_len);
+	/* RFC 1122 3.2.1.3: never accept a broadcast or multicast source. */
+	if (h.src == IP4_BROADCAST || ip4_is_multicast(h.src) ||
+	    netif_is_bcast(nif, h.src)) {
+		net_drop(ns, nif, NET_STAT_DROP_IP_BAD_SRC);
+		goto out_free;
+	}
+	/* RFC 1122 3.2.1.3(g): 127/8 must not appear outside a host. */
+	if (!nif->loopback && (ip4_is_loopback(h.src) || ip4_is_loopback(h.dst))) {
+		net_drop(ns, nif, NET_STAT_DROP_IP_MARTIAN);
+		goto out_free;
+	}
+	if (!ip_for_us(ns, nif, &h)) {
+		net_drop(ns, nif, NET_STAT_DROP_IP_NOT_FOR_US);
+		goto out_free;
+	}
+	if (h.mf || h.frag_off) {
+		/* RFC 791 3.2 "Fragmentation and reassembly". */
+		p = ip_reass(ns, nif, p, &h);
+		if (!p)
+			return;
+		if (ip_hdr_parse(p->data, p->len, &h, &why)) {
+			net_drop(ns, nif, why);
+			goto out_free;
+		}
+	}
+	pktbuf_pull(p, h.hdr_len);
+	switch (h.proto) {
+	case IP_PROTO_ICMP:
+		icmp_input(ns, nif, p, &h);
+		return;
+	case IP_PROTO_UDP:
+		udp_input(ns, nif, p, &h);
+		return;
+	default:
+		/* RFC 1122 3.2.2.1: SHOULD send protocol unreachable. */
+		if (!netif_is_bcast(nif, h.dst) && !ip4_is_multicast(h.dst))
+			icmp_send_error(ns, p, &h, ICMP_DEST_UNREACH,
+					ICMP_UNREACH_PROTO);
+		net_drop(ns, nif, NET_STAT_DROP_IP_PROTO);
+		goto out_free;
+	}
+out_free:
+	pktbuf_free(p);
+}
+
+static int ip_route_out(struct netstack *ns, const struct ip_out *o,
+			struct netif **nif, uint32_t *nexthop, uint32_t *src)
+{
+	struct route_result rr;
+	int ret;
+
+	ret = route_lookup(ns, o->dst, &rr);
+	if (o->ifindex) {
+		*nif = netif_lookup(ns, o->ifindex);
+		if (!*nif)
+			return -ENODEV;
+		if (ret == 0 && rr.ifindex == o->ifindex) {
+			*nexthop = rr.nexthop;
+			*src = rr.src;
+		} else {
+			*nexthop = o->dst;
+			*src = netif_addr_primary(ns, o->ifindex);
+		}
+		return 0;
+	}
+	if (ret < 0)
+		return ret;
+	*nif = netif_lookup(ns, rr.ifindex);
+	*nexthop = rr.nexthop;
+	*src = rr.src;
+	return *nif ? 0 : -ENETUNREACH;
+}
+
+/* RFC 791 3.2 / RFC 1122 3.3.1: route, add the header, fragment, send. */
+int ip_output(struct netstack *ns, struct pktbuf *p, const struct ip_out *o)
+{
+	struct netif *nif;
+	struct ip_hdr h;
+	uint32_t nexthop, src;
+	uint8_t *hdr;
+	int ret;
+
+	net_lock(ns);
+	ret = ip_route_out(ns, o, &nif, &nexthop, &src);
+	if (ret < 0) {
+		net_count(ns, NET_STAT_DROP_IP_NO_ROUTE);
+		goto out_free;
+	}
+	if (p->len + IP_HDR_LEN > IP_MAX_DGRAM) {
+		ret = -EMSGSIZE;
+		goto out_free;
+	}
+	hdr = pktbuf_push(p, IP_HDR_LEN);
+	if (!hdr) {
+		net_count(ns, NET_STAT_DROP_NOBUFS);
+		ret = -ENOBUFS;
+		goto out_free;
+	}
+	memset(&h, 0, sizeof(h));
+	h.hdr_len = IP_HDR_LEN;
+	h.tos = o->tos;
+	h.tot_len = (uint16_t)p->len;
+	h.id = ip_next_id(ns);
+	h.df = o->df;
+	h.ttl = o->ttl ? o->ttl : IP_DEFAULT_TTL;
+	h.proto = o->proto;
+	h.src = o->src ? o->src : src;
+	h.dst = o->dst;
+	if (p->len > nif->mtu) {
+		if (h.df) {
+			net_count(ns, NET_STAT_DROP_IP_DF_TOO_BIG);
+			ret = -EMSGSIZE;
+			goto out_free;
+		}
+		ret = ip_fragment(ns, nif, p, &h, nexthop);
+		goto out_unlock;
+	}
+	ip_hdr_emit(&h, hdr);
+	ret = netif_output(ns, nif, p, nexthop);
+	goto out_unlock;
+out_free:
+	pktbuf_free(p);
+out_unlock:
+	net_unlock(ns);
+	return ret;
+}

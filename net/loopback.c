@@ -1,0 +1,68 @@
+/*
+ * loopback.c: the loopback interface "lo", 127.0.0.1/8.
+ *
+ * Promises: lo is created with the stack (index 1), up, and otherwise an
+ * ordinary interface with counters and routes. Datagrams sent on it carry
+ * no link header and are queued, then delivered at the next net_poll(), so
+ * an echo request and its reply never recurse through the stack. The queue
+ * holds LOOP_QUEUE_MAX packets; more are dropped and counted.
+ * RFC 1122 3.2.1.3(g): 127/8 never leaves the host (checked in ip.c).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "netstack_priv.h"
+
+static int loop_xmit(struct netif *nif, struct pktbuf *p)
+{
+	struct netstack *ns = nif->ns;
+
+	if (ns->loopq.len >= LOOP_QUEUE_MAX) {
+		net_count(ns, NET_STAT_DROP_LOOP_FULL);
+		pktbuf_free(p);
+		return -ENOBUFS;
+	}
+	pktq_push(&ns->loopq, p);
+	return 0;
+}
+
+static uint16_t loop_mtu(struct netif *nif)
+{
+	(void)nif;
+	return 65535;
+}
+
+static const struct netif_ops loop_ops = {
+	.xmit = loop_xmit,
+	.get_mtu = loop_mtu,
+};
+
+int loopback_init(struct netstack *ns)
+{
+	struct netif *nif;
+	int idx = netif_add(ns, &loop_ops, NULL, "lo");
+
+	if (idx < 0)
+		return idx;
+	nif = netif_lookup(ns, idx);
+	nif->loopback = true;
+	nif->up = true;
+	ns->lo_index = idx;
+	return netif_addr_add(ns, idx, IP4(127, 0, 0, 1), 8);
+}
+
+/* Deliver what was queued before this poll; replies wait for the next. */
+void loopback_poll(struct netstack *ns)
+{
+	struct netif *lo = netif_lookup(ns, ns->lo_index);
+	uint32_t n = ns->loopq.len;
+
+	while (n-- > 0) {
+		struct pktbuf *p = pktq_pop(&ns->loopq);
+
+		if (lo)
+			netif_input(lo, p);
+		else
+			pktbuf_free(p);
+	}
+}

@@ -1,0 +1,44 @@
+/*
+ * netconf.h: per-interface configuration strings, as the kernel command
+ * line gives them: "ip=A.B.C.D/N gw=A.B.C.D" or "ip=dhcp", and the
+ * command-line form with interface prefixes: "eth1.ip=10.0.0.2/24
+ * eth1.gw=10.0.0.1 eth0.ip=dhcp".
+ *
+ * Promises: parsing never touches the stack; anything malformed
+ * (bad octet, prefix > 32, unknown key, gw without ip, gw with dhcp) gives
+ * -EINVAL. Applying brings the link up, adds the address (and connected
+ * route) and the default route, or starts DHCP.
+ */
+#ifndef NET_NETCONF_H
+#define NET_NETCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netstack.h"
+
+struct netconf {
+	bool dhcp;		/* ip=dhcp */
+	bool has_addr;
+	uint32_t addr;		/* host order */
+	uint8_t prefix;
+	bool has_gw;
+	uint32_t gw;
+};
+
+/* Parse a dotted quad of exactly len chars. 0 or -EINVAL. */
+int ip4_parse(const char *s, size_t len, uint32_t *out);
+/* Format a into buf (at least 16 bytes); returns buf. */
+char *ip4_format(uint32_t a, char *buf);
+
+int netconf_parse(const char *s, struct netconf *out);
+int netconf_apply(struct netstack *ns, int ifindex, const struct netconf *c);
+/*
+ * Apply every "<ifname>.ip=" / "<ifname>.gw=" token of a command line,
+ * ignoring tokens without such a prefix. Returns the number of interfaces
+ * configured, -ENODEV for an unknown interface, -EINVAL when malformed.
+ */
+int netconf_apply_cmdline(struct netstack *ns, const char *cmdline);
+
+#endif /* NET_NETCONF_H */

@@ -1,0 +1,95 @@
+/*
+ * netif.h: network interfaces, the driver boundary and ip(8)-style
+ * configuration (link up/down, address add/del).
+ *
+ * A driver fills a struct netif_ops, calls netif_add() and gets an index
+ * (1, 2, ...) and a name (eth0, eth1, ... unless it asks for one). Received
+ * frames go in with netif_input(), which takes ownership; the stack calls
+ * ops->xmit() with a complete Ethernet frame, which takes ownership too.
+ * The loopback interface "lo" (127.0.0.1/8) is created with the stack and
+ * behaves like any other interface (index 1).
+ *
+ * Promises: per-interface counters for rx/tx packets and bytes and drops by
+ * reason; every configuration call returns 0 or a negative errno.
+ */
+#ifndef NET_NETIF_H
+#define NET_NETIF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netstack.h"
+
+struct netif;
+struct pktbuf;
+
+#define NETIF_NAMESIZ	16	/* including the NUL, like IFNAMSIZ */
+#define NETIF_MAX	8	/* interfaces per stack, loopback included */
+#define NETIF_MAX_ADDRS	4	/* IPv4 addresses per interface */
+#define ETH_ALEN	6
+
+struct netif_ops {
+	/* Send one Ethernet frame (data at the header); consumes p. */
+	int (*xmit)(struct netif *nif, struct pktbuf *p);
+	/* The interface's MAC address. */
+	void (*get_mac)(struct netif *nif, uint8_t mac[ETH_ALEN]);
+	/* MTU of the link (IP payload of a frame); NULL means 1500. */
+	uint16_t (*get_mtu)(struct netif *nif);
+	/* Carrier present; NULL means always. */
+	bool (*link_ok)(struct netif *nif);
+	/* Start or stop the device when the interface goes up/down; may be NULL. */
+	int (*set_up)(struct netif *nif, bool up);
+};
+
+struct netif_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t rx_dropped;		/* sum of drop[] for input paths */
+	uint64_t tx_dropped;		/* no buffer, no ARP, link down */
+	uint64_t tx_errors;		/* xmit returned an error */
+	uint64_t drop[NET_STAT_COUNT];	/* per reason */
+};
+
+/*
+ * Register a driver. name NULL picks the next "ethN". Returns the interface
+ * index (> 0) or -ENOSPC / -EEXIST / -EINVAL. The interface starts down.
+ */
+int netif_add(struct netstack *ns, const struct netif_ops *ops, void *drv,
+	      const char *name);
+/* Unregister: deletes its addresses, routes, ARP entries, DHCP client. */
+int netif_remove(struct netstack *ns, int ifindex);
+
+struct netif *netif_get(struct netstack *ns, int ifindex);
+struct netstack *netif_stack(const struct netif *nif);
+void *netif_drv(const struct netif *nif);
+int netif_index(const struct netif *nif);
+const char *netif_name(const struct netif *nif);
+
+/* Index of the named interface, 0 if none (like if_nametoindex(3)). */
+unsigned int netif_nametoindex(struct netstack *ns, const char *name);
+
+/* Hand a received Ethernet frame to the stack; always consumes p. */
+void netif_input(struct netif *nif, struct pktbuf *p);
+
+/* ip link set dev X up|down. Going up sends gratuitous ARP for its addresses. */
+int netif_set_up(struct netstack *ns, int ifindex, bool up);
+bool netif_is_up(struct netstack *ns, int ifindex);
+
+/*
+ * ip addr add|del A.B.C.D/prefix dev X (addresses in host byte order).
+ * add also installs the connected route; del removes it. -EEXIST, -ENOENT,
+ * -ENOSPC, -EINVAL (prefix > 32, zero/broadcast/multicast address).
+ */
+int netif_addr_add(struct netstack *ns, int ifindex, uint32_t addr,
+		   uint8_t prefix);
+int netif_addr_del(struct netstack *ns, int ifindex, uint32_t addr,
+		   uint8_t prefix);
+/* The first address of the interface, 0 if it has none. */
+uint32_t netif_addr_primary(struct netstack *ns, int ifindex);
+
+int netif_stats_get(struct netstack *ns, int ifindex, struct netif_stats *out);
+
+#endif /* NET_NETIF_H */

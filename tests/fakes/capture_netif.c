@@ -1,0 +1,75 @@
+/*
+ * capture_netif.c: the capturing netif.
+ */
+#include <string.h>
+
+#include "capture_netif.h"
+
+static int cap_xmit(struct netif *nif, struct pktbuf *p)
+{
+	struct capture_netif *c = netif_drv(nif);
+
+	if (c->xmit_ret < 0) {
+		pktbuf_free(p);
+		return c->xmit_ret;
+	}
+	pktq_push(&c->txq, p);
+	return 0;
+}
+
+static void cap_get_mac(struct netif *nif, uint8_t mac[6])
+{
+	struct capture_netif *c = netif_drv(nif);
+
+	memcpy(mac, c->mac, 6);
+}
+
+static uint16_t cap_mtu(struct netif *nif)
+{
+	struct capture_netif *c = netif_drv(nif);
+
+	return c->mtu;
+}
+
+static const struct netif_ops cap_ops = {
+	.xmit = cap_xmit,
+	.get_mac = cap_get_mac,
+	.get_mtu = cap_mtu,
+};
+
+int capture_netif_add(struct capture_netif *c, struct netstack *ns,
+		      const uint8_t mac[6], uint16_t mtu, const char *name)
+{
+	memset(c, 0, sizeof(*c));
+	c->ns = ns;
+	memcpy(c->mac, mac, 6);
+	c->mtu = mtu ? mtu : 1500;
+	c->ifindex = netif_add(ns, &cap_ops, c, name);
+	return c->ifindex;
+}
+
+struct pktbuf *capture_pop(struct capture_netif *c)
+{
+	return pktq_pop(&c->txq);
+}
+
+uint32_t capture_count(const struct capture_netif *c)
+{
+	return c->txq.len;
+}
+
+void capture_purge(struct capture_netif *c)
+{
+	pktq_purge(&c->txq);
+}
+
+bool capture_inject(struct capture_netif *c, const uint8_t *frame, size_t len)
+{
+	struct pktbuf *p = pktbuf_alloc(c->ns, 64, len);
+
+	if (!p)
+		return false;
+	memcpy(p->data, frame, len);
+	netif_input(netif_get(c->ns, c->ifindex), p);
+	return true;
+}
