@@ -1,0 +1,267 @@
+/*
+ * reass_test.c: IPv4 reassembly (RFC 791 3.2, RFC 1122 3.3.2) and
+ * fragmentation on send.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "net_test_util.h"
+#include "../../../net/byteorder.h"
+#include "../../../net/checksum.h"
+#include "../../../net/icmp.h"
+
+static uint8_t big[4096];
+static uint8_t icmp_msg[4096 + 8];
+static size_t icmp_len;
+
+static void make_echo(size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		big[i] = (uint8_t)(i * 13 + 1);
+	icmp_len = tb_icmp_echo(icmp_msg, ICMP_ECHO_REQUEST, 3, 4, big, len);
+}
+
+/* Inject bytes [off, off+len) of icmp_msg as a fragment with id. */
+static void frag(struct fixture *fx, uint16_t id, size_t off, size_t len, bool mf)
+{
+	uint8_t f[2048];
+	uint16_t field = (uint16_t)((off / 8) | (mf ? 0x2000 : 0));
+	size_t n = tb_frame_ip(f, IP_PEER, IP_US, IP_PROTO_ICMP, id, field,
+			       icmp_msg + off, len);
+
+	inject(fx, f, n);
+}
+
+/* The reply to a reassembled echo request carries the whole payload. */
+static void expect_echo_reply_frags(struct fixture *fx, size_t total)
+{
+	size_t got = 0;
+	uint32_t sum = 0;
+	struct pktbuf *r;
+
+	while ((r = capture_pop(&fx->cap))) {
+		const uint8_t *ip = r->data + 14;
+		size_t dl = get_be16(ip + 2) - 20;
+		size_t off = (get_be16(ip + 6) & 0x1fff) * 8;
+
+		assert_true(get_be16(ip + 2) <= 1500);
+		assert_int_equal(inet_csum(ip, 20), 0);
+		assert_int_equal(off, got);	/* sent in order */
+		sum = csum_partial(ip + 20, dl, sum);
+		if (off == 0)
+			assert_int_equal(ip[20], ICMP_ECHO_REPLY);
+		else
+			assert_memory_equal(ip + 20, icmp_msg + off, dl);
+		got += dl;
+		pktbuf_free(r);
+	}
+	assert_int_equal(got, total);
+	assert_int_equal(csum_fold(sum), 0);
+}
+
+/* RFC 791 3.2: fragments in order make the datagram. */
+static void test_in_order_fragments_reassembled(void **state)
+{
+	struct fixture *fx = *state;
+
+	fixture_learn_peer(fx);
+	make_echo(2992);	/* 3000 bytes of ICMP */
+	frag(fx, 1, 0, 1480, true);
+	frag(fx, 1, 1480, 1480, true);
+	expect_no_tx(fx);
+	frag(fx, 1, 2960, 40, false);
+	assert_int_equal(stat(fx, NET_STAT_IP_REASS_OK), 1);
+	expect_echo_reply_frags(fx, 3000);
+	assert_int_equal(stat(fx, NET_STAT_IP_FRAG_OUT), 3);
+}
+
+/* RFC 791 3.2: arrival order does not matter. */
+static void test_out_of_order_fragments_reassembled(void **state)
+{
+	struct fixture *fx = *state;
+
+	fixture_learn_peer(fx);
+	make_echo(2992);
+	frag(fx, 2, 2960, 40, false);
+	frag(fx, 2, 1480, 1480, true);
+	frag(fx, 2, 0, 1480, true);
+	assert_int_equal(stat(fx, NET_STAT_IP_REASS_OK), 1);
+	expect_echo_reply_frags(fx, 3000);
+}
+
+/* RFC 791 3.2: overlaps fill in; exact duplicates are counted, harmless. */
+static void test_overlap_and_duplicate_fragments_handled(void **state)
+{
+	struct fixture *fx = *state;
+
+	fixture_learn_peer(fx);
+	make_echo(2992);
+	frag(fx, 3, 0, 1480, true);
+	frag(fx, 3, 0, 1480, true);		/* duplicate */
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_DUP), 1);
+	frag(fx, 3, 1000, 1200, true);		/* overlaps both sides */
+	frag(fx, 3, 2000, 1000, false);		/* overlaps, ends */
+	assert_int_equal(stat(fx, NET_STAT_IP_REASS_OK), 1);
+	expect_echo_reply_frags(fx, 3000);
+}
+
+/* RFC 1122 3.3.2: an incomplete datagram times out; fragment zero came,
+ * so Time Exceeded (code 1) goes back (RFC 792). */
+static void test_incomplete_times_out_with_time_exceeded(void **state)
+{
+	struct fixture *fx = *state;
+	struct pktbuf *r;
+
+	fixture_learn_peer(fx);
+	make_echo(2992);
+	frag(fx, 4, 0, 1480, true);
+	frag(fx, 4, 2960, 40, false);
+	net_poll(fx->ns, 30 * SEC - 1);
+	expect_no_tx(fx);
+	net_poll(fx->ns, 30 * SEC);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_TIMEOUT), 1);
+	r = expect_tx(fx, 0x0800);
+	assert_int_equal(r->data[14 + 20], ICMP_TIME_EXCEEDED);
+	assert_int_equal(r->data[14 + 21], 1);
+	pktbuf_free(r);
+	assert_int_equal(net_pkt_in_use(fx->ns), 0);
+	/* The late fragment starts a new datagram that never completes. */
+	frag(fx, 4, 1480, 1480, true);
+	assert_int_equal(stat(fx, NET_STAT_IP_REASS_OK), 0);
+}
+
+/* RFC 791 3.1: fragments reaching past 65535 octets kill the datagram. */
+static void test_oversize_datagram_dropped(void **state)
+{
+	struct fixture *fx = *state;
+
+	make_echo(1480);
+	frag(fx, 5, 0, 1480, true);
+	{
+		uint8_t f[128];
+		size_t n = tb_frame_ip(f, IP_PEER, IP_US, IP_PROTO_ICMP, 5,
+				       (uint16_t)(65512 / 8), big, 40);
+
+		inject(fx, f, n);
+	}
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_OVERSIZE), 1);
+	assert_int_equal(net_pkt_in_use(fx->ns), 0);
+}
+
+/* Limits: too many fragments for one datagram drops it. */
+static void test_too_many_fragments_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	int i;
+
+	make_echo(1480);
+	/* test_params: 64 fragments; 65 tiny ones of 8 bytes. */
+	for (i = 0; i < 65; i++)
+		frag(fx, 6, (size_t)i * 8, 8, true);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_TOO_MANY), 1);
+	assert_int_equal(net_pkt_in_use(fx->ns), 0);
+}
+
+/* RFC 791 3.2: a non-last fragment must be a multiple of 8 octets;
+ * and two different ends are inconsistent. */
+static void test_inconsistent_fragments_dropped(void **state)
+{
+	struct fixture *fx = *state;
+
+	make_echo(2992);
+	frag(fx, 7, 0, 1001, true);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_BAD_FRAG), 1);
+	frag(fx, 8, 1480, 40, false);
+	frag(fx, 8, 1480, 80, false);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_BAD_FRAG), 2);
+	assert_int_equal(net_pkt_in_use(fx->ns), 0);
+}
+
+/* Memory limit: a third datagram evicts the oldest of the two slots. */
+static void test_slots_full_oldest_evicted(void **state)
+{
+	struct fixture *fx = *state;
+
+	fixture_learn_peer(fx);
+	make_echo(2992);
+	net_poll(fx->ns, 1);
+	frag(fx, 10, 0, 1480, true);
+	net_poll(fx->ns, 2);
+	frag(fx, 11, 0, 1480, true);
+	net_poll(fx->ns, 3);
+	frag(fx, 12, 0, 1480, true);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_EVICTED), 1);
+	frag(fx, 11, 1480, 1480, true);
+	frag(fx, 11, 2960, 40, false);
+	assert_int_equal(stat(fx, NET_STAT_IP_REASS_OK), 1);
+	expect_echo_reply_frags(fx, 3000);
+}
+
+/* RFC 791 3.2: sending more than the MTU fragments in multiples of 8. */
+static void test_send_over_mtu_fragmented(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t data[4000];
+	size_t got = 0;
+	struct pktbuf *r;
+	uint16_t id = 0;
+
+	memset(data, 0x5a, sizeof(data));
+	fixture_learn_peer(fx);
+	assert_int_equal(icmp_echo_send(fx->ns, IP_PEER, 1, 1, data, sizeof(data)), 0);
+	while ((r = capture_pop(&fx->cap))) {
+		const uint8_t *ip = r->data + 14;
+		uint16_t fl = get_be16(ip + 6);
+		size_t dl = get_be16(ip + 2) - 20;
+
+		if (got == 0)
+			id = get_be16(ip + 4);
+		assert_int_equal(get_be16(ip + 4), id);
+		assert_int_equal((size_t)(fl & 0x1fff) * 8, got);
+		assert_true(20 + dl <= 1500);
+		got += dl;
+		assert_int_equal(!!(fl & 0x2000), got < 4008);
+		if (got < 4008)
+			assert_int_equal(dl % 8, 0);
+		pktbuf_free(r);
+	}
+	assert_int_equal(got, 4008);
+}
+
+/* RFC 791 / RFC 1191: DF set and too big is refused, not fragmented. */
+static void test_send_df_over_mtu_refused(void **state)
+{
+	struct fixture *fx = *state;
+	struct pktbuf *p = pktbuf_alloc(fx->ns, NET_HEADROOM, 1481);
+	struct ip_out o = {.dst = IP_PEER, .proto = 253, .df = true};
+
+	fixture_learn_peer(fx);
+	assert_int_equal(ip_output(fx->ns, p, &o), -EMSGSIZE);
+	assert_int_equal(stat(fx, NET_STAT_DROP_IP_DF_TOO_BIG), 1);
+	expect_no_tx(fx);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_in_order_fragments_reassembled),
+		T(test_out_of_order_fragments_reassembled),
+		T(test_overlap_and_duplicate_fragments_handled),
+		T(test_incomplete_times_out_with_time_exceeded),
+		T(test_oversize_datagram_dropped),
+		T(test_too_many_fragments_dropped),
+		T(test_inconsistent_fragments_dropped),
+		T(test_slots_full_oldest_evicted),
+		T(test_send_over_mtu_fragmented),
+		T(test_send_df_over_mtu_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
