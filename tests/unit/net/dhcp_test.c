@@ -1,0 +1,348 @@
+/*
+ * dhcp_test.c: the DHCP client (RFC 2131) against a scripted server that
+ * answers the way QEMU's slirp does (10.0.2.15 offered, router 10.0.2.2,
+ * replies broadcast, options 53/54/51/1/3/6).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "net_test_util.h"
+#include "../../../net/byteorder.h"
+#include "../../../net/checksum.h"
+#include "../../../net/dhcp.h"
+#include "../../../net/route.h"
+
+#define SLIRP_GW   IP4(10, 0, 2, 2)
+#define SLIRP_ME   IP4(10, 0, 2, 15)
+#define SLIRP_DNS  IP4(10, 0, 2, 3)
+#define LEASE_S    86400u
+
+static const uint8_t mac_srv[6] = {0x52, 0x55, 0x0a, 0x00, 0x02, 0x02};
+
+struct creq {		/* what the client sent */
+	uint8_t type;
+	uint32_t xid;
+	uint16_t flags;
+	uint32_t ciaddr;
+	uint32_t req_ip;
+	uint32_t server;
+	uint32_t ip_src;
+	uint32_t ip_dst;
+	const uint8_t *eth_dst;
+};
+
+static int dhcp_setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct netstack_params par;
+
+	fake_env_init(&fx->fe, 4242);
+	test_params(&par);
+	fx->ns = netstack_create(&fx->fe.env, &par);
+	assert_non_null(fx->ns);
+	fx->ifindex = capture_netif_add(&fx->cap, fx->ns, MAC_US, 1500, NULL);
+	assert_int_equal(netif_set_up(fx->ns, fx->ifindex, true), 0);
+	*state = fx;
+	return 0;
+}
+
+/* Pop the client's next message, check the UDP/IP framing, parse it. */
+static struct creq expect_client(struct fixture *fx)
+{
+	struct pktbuf *p = expect_tx(fx, 0x0800);
+	const uint8_t *ip = p->data + 14, *u = ip + 20, *d = u + 8, *o;
+	size_t dlen = get_be16(u + 4) - 8;
+	struct creq r;
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(ip[9], 17);
+	assert_int_equal(inet_csum(ip, 20), 0);
+	assert_int_equal(get_be16(u), 68);
+	assert_int_equal(get_be16(u + 2), 67);
+	assert_int_equal(csum_fold(csum_partial(u, dlen + 8,
+			 csum_pseudo(get_be32(ip + 12), get_be32(ip + 16), 17,
+				     (uint16_t)(dlen + 8)))), 0);
+	assert_true(dlen >= 300);
+	assert_int_equal(d[0], 1);
+	assert_memory_equal(d + 28, MAC_US, 6);
+	assert_int_equal(get_be32(d + 236), 0x63825363);
+	r.xid = get_be32(d + 4);
+	r.flags = get_be16(d + 10);
+	r.ciaddr = get_be32(d + 12);
+	r.ip_src = get_be32(ip + 12);
+	r.ip_dst = get_be32(ip + 16);
+	r.eth_dst = memcmp(p->data, MAC_BCAST, 6) == 0 ? MAC_BCAST : mac_srv;
+	for (o = d + 240; *o != 255; o += 2 + o[1]) {
+		if (*o == 0) {
+			o -= 1;
+			continue;
+		}
+		if (*o == 53)
+			r.type = o[2];
+		if (*o == 50)
+			r.req_ip = get_be32(o + 2);
+		if (*o == 54)
+			r.server = get_be32(o + 2);
+	}
+	pktbuf_free(p);
+	return r;
+}
+
+/* Send a server message (slirp style: to broadcast) to the client. */
+static void server_send(struct fixture *fx, uint8_t type, uint32_t xid,
+			uint32_t yiaddr, bool corrupt_cookie)
+{
+	uint8_t f[700] = {0}, d[400] = {0}, *o = d + 240;
+	size_t n, dl, ul;
+	uint8_t u[420];
+
+	d[0] = 2;
+	d[1] = 1;
+	d[2] = 6;
+	put_be32(d + 4, xid);
+	put_be32(d + 16, yiaddr);
+	put_be32(d + 20, SLIRP_GW);
+	memcpy(d + 28, MAC_US, 6);
+	put_be32(d + 236, corrupt_cookie ? 0x63825364 : 0x63825363);
+	*o++ = 53; *o++ = 1; *o++ = type;
+	*o++ = 54; *o++ = 4; put_be32(o, SLIRP_GW); o += 4;
+	if (type != 6) {
+		*o++ = 51; *o++ = 4; put_be32(o, LEASE_S); o += 4;
+		*o++ = 1; *o++ = 4; put_be32(o, 0xffffff00); o += 4;
+		*o++ = 3; *o++ = 4; put_be32(o, SLIRP_GW); o += 4;
+		*o++ = 6; *o++ = 4; put_be32(o, SLIRP_DNS); o += 4;
+	}
+	*o++ = 255;
+	dl = 300;
+	ul = tb_udp(u, SLIRP_GW, IP4_BROADCAST, 67, 68, d, dl, true);
+	n = tb_eth(f, MAC_BCAST, mac_srv, 0x0800);
+	n += tb_ipv4(f + n, SLIRP_GW, IP4_BROADCAST, 17, 1, 0, 64, ul);
+	memcpy(f + n, u, ul);
+	inject(fx, f, n + ul);
+}
+
+/* RFC 2131 3.1: DISCOVER, OFFER, REQUEST, ACK, then bound. */
+static struct creq bind_lease(struct fixture *fx)
+{
+	struct creq r;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	assert_int_equal(r.type, 1);
+	assert_int_equal(r.flags, 0x8000);	/* broadcast, for slirp */
+	assert_int_equal(r.ip_src, 0);
+	assert_int_equal(r.ip_dst, IP4_BROADCAST);
+	assert_ptr_equal(r.eth_dst, MAC_BCAST);
+	server_send(fx, 2, r.xid, SLIRP_ME, false);
+	r = expect_client(fx);
+	assert_int_equal(r.type, 3);
+	assert_int_equal(r.req_ip, SLIRP_ME);
+	assert_int_equal(r.server, SLIRP_GW);
+	assert_int_equal(r.ciaddr, 0);
+	server_send(fx, 5, r.xid, SLIRP_ME, false);
+	return r;
+}
+
+static void test_init_offer_ack_binds_and_configures(void **state)
+{
+	struct fixture *fx = *state;
+	struct route_result rr;
+	struct dhcp_info info;
+
+	bind_lease(fx);
+	capture_purge(&fx->cap);	/* gratuitous ARP */
+	assert_int_equal(dhcp_info_get(fx->ns, fx->ifindex, &info), 0);
+	assert_int_equal(info.state, DHCP_BOUND);
+	assert_int_equal(info.addr, SLIRP_ME);
+	assert_int_equal(info.prefix, 24);
+	assert_int_equal(info.router, SLIRP_GW);
+	assert_int_equal(info.dns[0], SLIRP_DNS);
+	assert_int_equal(info.lease_s, LEASE_S);
+	assert_int_equal(netif_addr_primary(fx->ns, fx->ifindex), SLIRP_ME);
+	assert_int_equal(route_lookup(fx->ns, IP4(8, 8, 8, 8), &rr), 0);
+	assert_int_equal(rr.nexthop, SLIRP_GW);
+	assert_int_equal(rr.src, SLIRP_ME);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DHCP_LEASE_ACQUIRED), 1);
+}
+
+/* RFC 2131 4.1: replies with a wrong xid or bad cookie are ignored. */
+static void test_selecting_foreign_or_bad_reply_ignored(void **state)
+{
+	struct fixture *fx = *state;
+	struct creq r;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	server_send(fx, 2, r.xid + 1, SLIRP_ME, false);
+	server_send(fx, 2, r.xid, SLIRP_ME, true);
+	expect_no_tx(fx);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DROP_DHCP_NOT_OURS), 1);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DROP_DHCP_BAD), 1);
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), -EALREADY);
+}
+
+/* RFC 2131 4.1: DISCOVER is retransmitted with exponential backoff. */
+static void test_selecting_no_offer_retransmits_with_backoff(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t t = 0, last = 0, expect_s[] = {4, 8, 16, 32, 64, 64};
+	size_t i;
+	struct creq first, r;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	first = expect_client(fx);
+	for (i = 0; i < 6; i++) {
+		/* Step 100 ms until the next DISCOVER. */
+		while (capture_count(&fx->cap) == 0) {
+			t += SEC / 10;
+			net_poll(fx->ns, t);
+			assert_true(t < 1000 * SEC);
+		}
+		r = expect_client(fx);
+		assert_int_equal(r.type, 1);
+		assert_int_equal(r.xid, first.xid);
+		/* +-1 s of randomness, and the 100 ms step. */
+		assert_true(t - last >= (expect_s[i] - 1) * SEC);
+		assert_true(t - last <= (expect_s[i] + 1) * SEC + SEC / 10);
+		last = t;
+	}
+}
+
+/* RFC 2131 3.1.5: a NAK sends the client back to INIT (a new DISCOVER). */
+static void test_requesting_nak_restarts_discovery(void **state)
+{
+	struct fixture *fx = *state;
+	struct creq r;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	server_send(fx, 2, r.xid, SLIRP_ME, false);
+	r = expect_client(fx);
+	assert_int_equal(r.type, 3);
+	server_send(fx, 6, r.xid, 0, false);
+	r = expect_client(fx);
+	assert_int_equal(r.type, 1);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DHCP_NAK), 1);
+	assert_int_equal(netif_addr_primary(fx->ns, fx->ifindex), 0);
+}
+
+/* RFC 2131 4.4.5: at T1 renew by unicast; the ACK extends the lease. */
+static void test_bound_t1_renews_unicast(void **state)
+{
+	struct fixture *fx = *state;
+	struct dhcp_info info;
+	struct creq r;
+
+	bind_lease(fx);
+	capture_purge(&fx->cap);
+	net_poll(fx->ns, LEASE_S / 2 * SEC - 1);
+	expect_no_tx(fx);
+	net_poll(fx->ns, LEASE_S / 2 * SEC);
+	/* Unicast to the server needs its MAC first. */
+	pktbuf_free(expect_tx(fx, 0x0806));
+	{
+		uint8_t f[64] = {0};
+		size_t n = tb_eth(f, MAC_US, mac_srv, 0x0806);
+
+		tb_arp(f + n, 2, mac_srv, SLIRP_GW, MAC_US, SLIRP_ME);
+		inject(fx, f, 60);
+	}
+	r = expect_client(fx);
+	assert_int_equal(r.type, 3);
+	assert_int_equal(r.ciaddr, SLIRP_ME);
+	assert_int_equal(r.ip_src, SLIRP_ME);
+	assert_int_equal(r.ip_dst, SLIRP_GW);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(r.req_ip, 0);		/* RFC 2131 table 5 */
+	dhcp_info_get(fx->ns, fx->ifindex, &info);
+	assert_int_equal(info.state, DHCP_RENEWING);
+	server_send(fx, 5, r.xid, SLIRP_ME, false);
+	dhcp_info_get(fx->ns, fx->ifindex, &info);
+	assert_int_equal(info.state, DHCP_BOUND);
+	assert_int_equal(info.expiry_ns, (uint64_t)LEASE_S / 2 * SEC + (uint64_t)LEASE_S * SEC);
+}
+
+/* RFC 2131 4.4.5: no answer to renewals -> rebind (broadcast) at T2 ->
+ * at expiry the address goes and discovery restarts. */
+static void test_no_server_rebinds_then_expires(void **state)
+{
+	struct fixture *fx = *state;
+	struct dhcp_info info;
+	struct route_result rr;
+	uint64_t t2 = (uint64_t)LEASE_S * 7 * SEC / 8;
+	struct pktbuf *p;
+	struct creq r;
+
+	bind_lease(fx);
+	net_poll(fx->ns, t2 - 1);
+	capture_purge(&fx->cap);	/* ARP for the server, renewals */
+	dhcp_info_get(fx->ns, fx->ifindex, &info);
+	assert_int_equal(info.state, DHCP_RENEWING);
+	net_poll(fx->ns, t2);
+	r = expect_client(fx);
+	assert_int_equal(r.type, 3);
+	assert_int_equal(r.ip_dst, IP4_BROADCAST);
+	assert_int_equal(r.ciaddr, SLIRP_ME);
+	dhcp_info_get(fx->ns, fx->ifindex, &info);
+	assert_int_equal(info.state, DHCP_REBINDING);
+	net_poll(fx->ns, (uint64_t)LEASE_S * SEC - 1);
+	capture_purge(&fx->cap);
+	assert_int_equal(netif_addr_primary(fx->ns, fx->ifindex), SLIRP_ME);
+	net_poll(fx->ns, (uint64_t)LEASE_S * SEC);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DHCP_LEASE_EXPIRED), 1);
+	assert_int_equal(netif_addr_primary(fx->ns, fx->ifindex), 0);
+	assert_int_equal(route_lookup(fx->ns, IP4(8, 8, 8, 8), &rr), -ENETUNREACH);
+	r = expect_client(fx);
+	assert_int_equal(r.type, 1);
+	while ((p = capture_pop(&fx->cap)))
+		pktbuf_free(p);
+	assert_int_equal(dhcp_stop(fx->ns, fx->ifindex), 0);
+	assert_int_equal(dhcp_stop(fx->ns, fx->ifindex), -ENOENT);
+}
+
+/* RFC 2131 4.1: REQUEST unanswered DHCP_REQUEST_TRIES times -> INIT. */
+static void test_requesting_no_ack_falls_back_to_discover(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t t = 0;
+	int requests = 1;
+	struct creq r;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	server_send(fx, 2, r.xid, SLIRP_ME, false);
+	r = expect_client(fx);
+	for (;;) {
+		t += SEC / 2;
+		net_poll(fx->ns, t);
+		if (!capture_count(&fx->cap))
+			continue;
+		r = expect_client(fx);
+		if (r.type == 1)
+			break;
+		requests++;
+		assert_true(t < 300 * SEC);
+	}
+	assert_int_equal(requests, 4);
+}
+
+int main(void)
+{
+#define D(fn) cmocka_unit_test_setup_teardown(fn, dhcp_setup, fixture_teardown)
+	const struct CMUnitTest tests[] = {
+		D(test_init_offer_ack_binds_and_configures),
+		D(test_selecting_foreign_or_bad_reply_ignored),
+		D(test_selecting_no_offer_retransmits_with_backoff),
+		D(test_requesting_nak_restarts_discovery),
+		D(test_bound_t1_renews_unicast),
+		D(test_no_server_rebinds_then_expires),
+		D(test_requesting_no_ack_falls_back_to_discover),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
