@@ -44,7 +44,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit boot-test deps check
+.PHONY: all kernel images clean help test unit boot-test deps check FORCE
 .SUFFIXES:
 .SECONDARY:
 

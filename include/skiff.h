@@ -45,4 +45,28 @@ uint64_t skiff_mem_total(void);                       /* bytes of usable RAM */
 uint64_t skiff_time_ns(void);                         /* monotonic, since boot */
 uint64_t skiff_wall_time(void);                       /* Unix seconds */
 
+/*
+ * Threads (sched/sched.h has the full contract): cooperative, each bound to
+ * one CPU for life; they run until they yield, sleep, block or exit.
+ */
+struct thread;
+struct thread *thread_create(int (*fn)(void *arg), void *arg, unsigned cpu);
+void thread_yield(void);
+int thread_sleep(uint64_t ns);
+__attribute__((noreturn)) void thread_exit(int status);
+int thread_join(struct thread *t, int *status);
+void thread_detach(struct thread *t);
+struct thread *thread_self(void);
+unsigned thread_id(const struct thread *t);
+unsigned cpu_id(void);
+
+/* Memory accounting, to check that a workload gives back what it took. */
+struct skiff_mem_stats {
+	uint64_t heap_bytes_in_use;
+	uint64_t heap_allocs, heap_frees, heap_failures;
+	uint64_t pages_free;
+	uint64_t threads_alive;
+};
+void skiff_mem_stats(struct skiff_mem_stats *st);
+
 #endif

@@ -14,6 +14,7 @@
 #include "lib/fmt.h"
 #include "mm/heap.h"
 #include "mm/page.h"
+#include "sched/sched.h"
 
 int vprintf(const char *fmt, va_list ap)
 {
@@ -60,3 +61,17 @@ unsigned skiff_cpu_count(void) { return cpu_count(); }
 uint64_t skiff_mem_total(void) { return page_total_bytes(); }
 uint64_t skiff_time_ns(void) { return time_ns(); }
 uint64_t skiff_wall_time(void) { return time_wall(); }
+
+void skiff_mem_stats(struct skiff_mem_stats *st)
+{
+	struct heap_stats hs;
+	struct sched_stats ss;
+	heap_get_stats(&hs);
+	sched_get_stats(&ss);
+	st->heap_bytes_in_use = hs.bytes_in_use;
+	st->heap_allocs = hs.allocs;
+	st->heap_frees = hs.frees;
+	st->heap_failures = hs.failures;
+	st->pages_free = page_free_bytes() / PAGE_SIZE;
+	st->threads_alive = ss.threads_alive;
+}

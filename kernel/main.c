@@ -19,10 +19,12 @@
 #include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
 #include "kernel/selftest.h"
 #include "kernel/time.h"
 #include "mm/heap.h"
 #include "mm/page.h"
+#include "sched/sched.h"
 
 extern const char skiff_version[];   /* build/gen/version.c: git describe */
 extern const char skiff_app_name[];  /* build/gen/APP/appinfo.c */
@@ -44,6 +46,7 @@ void kmain(uint32_t protocol, uint32_t info);
 void kmain(uint32_t protocol, uint32_t info)
 {
 	time_early_init();
+	percpu_init(0, 0);   /* first: spinlocks and this_cpu() need GS */
 	console_init();
 	kprintf("\n");
 	bootinfo_parse(protocol, info);
@@ -54,6 +57,9 @@ void kmain(uint32_t protocol, uint32_t info)
 	cmdline_init(boot_info.cmdline);
 	acpi_init(boot_info.rsdp);
 	apic_init();
+	sched_init_bsp();
+	sched_init_cpu();
+	irq_enable();
 	banner();
 	pci_init();
 	selftest_run();

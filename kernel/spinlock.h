@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/io.h"
+#include "kernel/percpu.h"
 
 struct spinlock {
 	volatile uint32_t locked;
@@ -20,6 +21,8 @@ struct spinlock {
 
 static inline void spin_lock(struct spinlock *l)
 {
+	/* Counted per CPU: the scheduler refuses to switch while any is held. */
+	this_cpu()->locks_held++;
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
 			cpu_relax();
@@ -29,6 +32,7 @@ static inline void spin_lock(struct spinlock *l)
 static inline void spin_unlock(struct spinlock *l)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	this_cpu()->locks_held--;
 }
 
 static inline uint64_t spin_lock_irqsave(struct spinlock *l)

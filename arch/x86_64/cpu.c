@@ -102,16 +102,6 @@ void cpu_init_bsp(void)
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
-unsigned cpu_count(void)
-{
-	return 1;
-}
-
-unsigned cpu_id(void)
-{
-	return 0;
-}
-
 const char *cpu_model(void)
 {
 	static char model[49];

@@ -1,0 +1,64 @@
+/*
+ * kernel/percpu.h: each CPU's own state, reached through the GS base
+ * (this_cpu() is one instruction: mov %gs:0). Everything here is touched
+ * only by its CPU, except the inbox (lock-free, any CPU posts) and `halted`
+ * (read by posters to decide whether an IPI is needed).
+ */
+#ifndef KERNEL_PERCPU_H
+#define KERNEL_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/inbox.h"
+#include "sched/runq.h"
+#include "sched/timerq.h"
+
+#define MAX_CPUS 64
+
+struct thread;
+struct heap;
+
+struct cpu_stats {
+	uint64_t switches;         /* context switches */
+	uint64_t wakeups_local;    /* threads made ready on this CPU by this CPU */
+	uint64_t wakeups_remote;   /* ... by a message from another CPU */
+	uint64_t ipis_sent;
+	uint64_t ipis_received;
+	uint64_t halts;            /* times the idle loop halted */
+	uint64_t threads_created;  /* threads that started running here */
+};
+
+struct cpu {
+	struct cpu *self;          /* %gs:0, so this_cpu() is one load */
+	unsigned id;               /* 0..cpu_count()-1 */
+	uint32_t apic_id;
+	bool online;
+	struct thread *current;
+	struct thread *idle;
+	struct thread *zombie;     /* exited thread to finish once off its stack */
+	struct runq runq;
+	struct timerq timers;
+	struct inbox inbox;
+	volatile bool halted;      /* in hlt with an empty inbox: posters must IPI */
+	unsigned locks_held;       /* spinlocks held now: must be 0 to yield or sleep */
+	uint64_t timer_armed;      /* deadline the APIC timer is set for, 0 = none */
+	struct heap *heap;         /* this CPU's heap (mm/) */
+	struct cpu_stats stats;
+	void *arch;                /* struct arch_cpu: GDT, TSS, IST stacks */
+} __attribute__((aligned(64)));
+
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned ncpus_online;
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/* Points GS at cpus[id] on the calling CPU. */
+void percpu_init(unsigned id, uint32_t apic_id);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * sched/sched.h: cooperative per-CPU threads (Toro's model).
+ *
+ * A thread belongs to one CPU for life and runs until it yields, sleeps,
+ * blocks or exits; nothing preempts it. Each CPU schedules only its own
+ * threads, round-robin, without locks. Work reaches another CPU through
+ * that CPU's inbox (sched/inbox.h) and an IPI when the CPU is halted. An
+ * idle CPU halts until its next timer (one-shot APIC timer, no periodic
+ * tick) or interrupt.
+ *
+ * Rules: never yield, sleep or block while holding a spinlock (checked:
+ * the kernel panics naming the lock count); interrupt handlers may wake
+ * threads but never block.
+ */
+#ifndef SCHED_SCHED_H
+#define SCHED_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernel/spinlock.h"
+#include "lib/list.h"
+
+struct thread;
+
+/*
+ * Creates a thread running fn(arg) on CPU cpu (any online CPU; the caller's
+ * own or another). Returns NULL when cpu is not online or memory is short.
+ * The thread is joinable: someone must thread_join() it, or it must be
+ * detached, or its memory stays.
+ */
+struct thread *thread_create(int (*fn)(void *arg), void *arg, unsigned cpu);
+/* Lets every other ready thread on this CPU run first. */
+void thread_yield(void);
+/* Sleeps for at least ns nanoseconds. Returns 0. */
+int thread_sleep(uint64_t ns);
+__attribute__((noreturn)) void thread_exit(int status);
+/* Waits for t to exit, stores its status, frees it. -EINVAL for self or a detached thread. */
+int thread_join(struct thread *t, int *status);
+/* t's resources are freed when it exits; it may no longer be joined. */
+void thread_detach(struct thread *t);
+struct thread *thread_self(void);
+unsigned thread_id(const struct thread *t);
+unsigned thread_cpu(const struct thread *t);
+
+/*
+ * Wait queues: a thread blocks until woken by another thread (any CPU), an
+ * interrupt handler, or its timeout. waitq_wait() evaluates cond(arg) with
+ * the queue's lock held and blocks only while it is false, so a waker that
+ * makes cond true and then calls waitq_wake_*() can never be missed.
+ */
+struct waitq {
+	struct spinlock lock;
+	struct list_node waiters;
+};
+
+#define WAITQ_FOREVER UINT64_MAX
+
+void waitq_init(struct waitq *wq);
+/* 0 once cond holds; -ETIMEDOUT after timeout_ns (WAITQ_FOREVER: no limit). */
+int waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t timeout_ns);
+void waitq_wake_one(struct waitq *wq);
+void waitq_wake_all(struct waitq *wq);
+
+/* A one-bit event: signal sets it (from threads or interrupt handlers), wait consumes it. */
+struct event {
+	struct waitq wq;
+	volatile bool set;
+};
+
+void event_init(struct event *e);
+void event_signal(struct event *e);
+/* 0 when the event was (or becomes) set, consuming it; -ETIMEDOUT. */
+int event_wait(struct event *e, uint64_t timeout_ns);
+
+/* Boot CPU: turns the running boot context into thread 0 ("main") of CPU 0. */
+void sched_init_bsp(void);
+/* Any CPU: creates its idle thread; the AP variant then runs the idle loop forever. */
+void sched_init_cpu(void);
+__attribute__((noreturn)) void sched_run_ap(void);
+
+/* Allocated stacks and threads alive now (for leak checks). */
+struct sched_stats {
+	uint64_t threads_alive;
+	uint64_t threads_created;
+	uint64_t stacks_mapped;    /* stack slots ever mapped (kept for reuse) */
+	uint64_t stacks_free;      /* of those, free now */
+};
+void sched_get_stats(struct sched_stats *st);
+/* Non-zero when addr lies in a stack guard page: the kernel names stack overflows. */
+bool sched_addr_is_stack_guard(uint64_t addr);
+
+#endif
