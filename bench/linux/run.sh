@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# bench/linux/run.sh: boot the Linux yardstick VM (see bench/linux/build.sh).
+#
+# Usage: bench/linux/run.sh [--nic virtio|ne2k] [--accel auto|kvm|tcg]
+#          [--net tap:IFNAME|user[:HOSTPORT]] [--ip A.B.C.D/P] [--headless]
+#          [--timeout S] [--boot pvh|bzimage] [--smp N] [--verbose] [--dry-run]
+#
+# Boots the way a skiff guest boots: -kernel/-initrd, serial console on stdout,
+# -nodefaults -no-reboot, 256 MiB, one vCPU. Prints "accel: kvm|tcg" first, then the
+# serial console; the guest prints "yardstick: ready ..." once nginx answers.
+#   --net tap:IFNAME  attach to an existing tap (run inside its namespace, e.g. with
+#                     `ip netns exec NS bench/linux/run.sh --net tap:tap0`); default
+#                     tap:tap0, guest address 10.77.1.2/24
+#   --net user[:P]    QEMU user networking with restrict=on (no way out), host
+#                     127.0.0.1:P (default 8080) forwarded to guest :80
+#   --headless        no console shell and stdin ignored (scripts); otherwise the
+#                     serial console is on stdio with a shell (Ctrl-A X quits)
+#   --timeout S       kill QEMU after S seconds (default: 600 headless, none otherwise)
+#   --boot pvh        -kernel vmlinux, entered through its PVH note (default; no
+#                     decompressor, like a unikernel ELF); bzimage: -kernel vmlinuz
+#   --verbose         drop "quiet" from the kernel command line
+# QEMU is exec'd (or exec'd under timeout), so killing this script's PID kills it.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=bench/lib/accel.sh
+source "$root/bench/lib/accel.sh"
+
+die() {
+	echo "bench/linux/run.sh: $*" >&2
+	exit 2
+}
+
+nic=virtio boot=pvh accel=auto net=tap:tap0 ip="" headless=0 timeout_s="" smp=1 quiet=quiet dry=0
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--nic) nic=${2:-}; shift ;;
+	--accel) accel=${2:-}; shift ;;
+	--net) net=${2:-}; shift ;;
+	--ip) ip=${2:-}; shift ;;
+	--boot) boot=${2:-}; shift ;;
+	--headless) headless=1 ;;
+	--timeout) timeout_s=${2:-}; shift ;;
+	--smp) smp=${2:-}; shift ;;
+	--verbose) quiet="" ;;
+	--dry-run) dry=1 ;;
+	-h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
+	shift
+done
+
+case "$nic" in
+virtio) nicdev=virtio-net-pci ;;
+ne2k) nicdev=ne2k_pci ;;
+*) die "--nic must be virtio or ne2k, not '$nic'" ;;
+esac
+case "$boot" in
+pvh) kernel=vmlinux ;;
+bzimage) kernel=vmlinuz ;;
+*) die "--boot must be pvh or bzimage, not '$boot'" ;;
+esac
+[[ -z "$timeout_s" || "$timeout_s" =~ ^[0-9]+$ ]] || die "--timeout wants whole seconds, not '$timeout_s'"
+[[ "$smp" =~ ^[1-9][0-9]*$ ]] || die "--smp wants a positive count, not '$smp'"
+[[ -n "$timeout_s" ]] || { [[ $headless -eq 1 ]] && timeout_s=600 || timeout_s=0; }
+
+case "$net" in
+tap:?*)
+	netdev="tap,id=n0,ifname=${net#tap:},script=no,downscript=no"
+	: "${ip:=10.77.1.2/24}"
+	gw=""
+	;;
+user | user:*)
+	port=${net#user}
+	port=${port#:}
+	: "${port:=8080}"
+	[[ "$port" =~ ^[0-9]+$ ]] || die "--net user:PORT wants a port number, not '$port'"
+	netdev="user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:80"
+	: "${ip:=10.0.2.15/24}"
+	gw=10.0.2.2
+	;;
+*) die "--net must be tap:IFNAME or user[:HOSTPORT], not '$net'" ;;
+esac
+[[ "$ip" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$ ]] || die "--ip wants A.B.C.D/P, not '$ip'"
+
+out=$root/build/bench/linux
+[[ -s "$out/$kernel" && -s "$out/initrd.img" ]] ||
+	die "no yardstick in $out (run bench/linux/build.sh first)"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found"
+
+acc=$(accel_resolve "$accel") || exit 2
+echo "accel: $acc boot: $boot nic: $nic"
+
+append="console=ttyS0 $quiet panic=-1 yard.nic=$nic yard.ip=$ip"
+[[ -z "$gw" ]] || append+=" yard.gw=$gw"
+if [[ $headless -eq 1 ]]; then
+	serial=(-serial stdio)
+else
+	serial=(-serial mon:stdio)
+	append+=" yard.shell=1"
+fi
+
+# shellcheck disable=SC2207 # accel_qemu_args prints plain words
+accargs=($(accel_qemu_args "$acc"))
+cmd=(qemu-system-x86_64 "${accargs[@]}" -machine pc -m 256M -smp "$smp"
+	-nodefaults -no-reboot -display none "${serial[@]}"
+	-kernel "$out/$kernel" -initrd "$out/initrd.img" -append "$append"
+	-netdev "$netdev" -device "$nicdev,netdev=n0,mac=52:54:00:77:01:02")
+
+if [[ $dry -eq 1 ]]; then
+	printf '%q ' "${cmd[@]}"
+	echo
+	exit 0
+fi
+if [[ $timeout_s -gt 0 ]]; then
+	exec timeout --foreground -k 5 "$timeout_s" "${cmd[@]}"
+fi
+exec "${cmd[@]}"
