@@ -42,7 +42,8 @@ struct cpu {
 	struct inbox inbox;
 	volatile bool halted;      /* in hlt with an empty inbox: posters must IPI */
 	unsigned locks_held;       /* spinlocks held now: must be 0 to yield or sleep */
-	uint64_t timer_armed;      /* deadline the APIC timer is set for, 0 = none */
+	uint64_t timer_armed;      /* deadline the scheduler asked the APIC timer for, 0 = none */
+	uint64_t lapic_deadline;   /* deadline the APIC timer hardware is programmed for (lapic.c) */
 	struct heap *heap;         /* this CPU's heap (mm/) */
 	struct cpu_stats stats;
 	void *arch;                /* struct arch_cpu: GDT, TSS, IST stacks */

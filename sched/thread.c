@@ -219,5 +219,7 @@ void sched_run_ap(void)
 	sched_init_cpu();
 	c->idle->state = THREAD_RUNNING;
 	c->current = c->idle;
+	/* Only now may other CPUs post to this one: its inbox and run queue exist. */
+	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);
 	sched_idle_loop();
 }

@@ -4,6 +4,7 @@
  * stacks of their own, so a kernel stack overflow still produces a report
  * instead of a triple fault and a silent reset.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/cpu.h"
+#include "kernel/percpu.h"
+#include "mm/heap.h"
 
 #define GDT_KCODE 0x08
 #define GDT_KDATA 0x10
@@ -41,11 +44,16 @@ struct dt_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss bsp_tss __attribute__((aligned(16)));
-static struct idt_entry idt[256] __attribute__((aligned(16)));
-static uint8_t ist_df_stack[8192] __attribute__((aligned(16)));
-static uint8_t ist_nmi_stack[8192] __attribute__((aligned(16)));
+/* One per CPU: the GDT holds the CPU's own TSS descriptor, the TSS its own IST stacks. */
+struct arch_cpu {
+	uint64_t gdt[5] __attribute__((aligned(16)));
+	struct tss tss __attribute__((aligned(16)));
+	uint8_t ist_df[8192] __attribute__((aligned(16)));
+	uint8_t ist_nmi[8192] __attribute__((aligned(16)));
+};
+
+static struct arch_cpu bsp_arch;
+static struct idt_entry idt[256] __attribute__((aligned(16)));   /* shared: same handlers everywhere */
 
 extern const uint64_t isr_stub_table[256];
 
@@ -61,18 +69,18 @@ static void idt_set(unsigned v, uint64_t handler, uint8_t ist)
 	};
 }
 
-static void gdt_load(void)
+static void gdt_load(struct arch_cpu *a)
 {
-	uint64_t base = (uint64_t)(uintptr_t)&bsp_tss;
-	uint64_t limit = sizeof(bsp_tss) - 1;
-	gdt[0] = 0;
-	gdt[1] = 0x00209a0000000000ull;  /* 64-bit code */
-	gdt[2] = 0x0000920000000000ull;  /* data */
+	uint64_t base = (uint64_t)(uintptr_t)&a->tss;
+	uint64_t limit = sizeof(a->tss) - 1;
+	a->gdt[0] = 0;
+	a->gdt[1] = 0x00209a0000000000ull;  /* 64-bit code */
+	a->gdt[2] = 0x0000920000000000ull;  /* data */
 	/* 16-byte TSS descriptor (SDM 7.2.3): type 9 = available 64-bit TSS. */
-	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
-		 (((base >> 24) & 0xff) << 56);
-	gdt[4] = base >> 32;
-	struct dt_ptr p = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+	a->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
+		    (((base >> 24) & 0xff) << 56);
+	a->gdt[4] = base >> 32;
+	struct dt_ptr p = { sizeof(a->gdt) - 1, (uint64_t)(uintptr_t)a->gdt };
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"pushq %1\n\t"
@@ -90,16 +98,32 @@ static void gdt_load(void)
 		: "rax", "memory");
 }
 
-void cpu_init_bsp(void)
+static void cpu_load_tables(struct arch_cpu *a)
 {
-	bsp_tss.ist[0] = (uint64_t)(uintptr_t)(ist_df_stack + sizeof(ist_df_stack));
-	bsp_tss.ist[1] = (uint64_t)(uintptr_t)(ist_nmi_stack + sizeof(ist_nmi_stack));
-	bsp_tss.iomap_base = sizeof(bsp_tss);
-	gdt_load();
-	for (unsigned v = 0; v < 256; v++)
-		idt_set(v, isr_stub_table[v], v == 8 ? 1 : v == 2 ? 2 : 0);
+	a->tss.ist[0] = (uint64_t)(uintptr_t)(a->ist_df + sizeof(a->ist_df));
+	a->tss.ist[1] = (uint64_t)(uintptr_t)(a->ist_nmi + sizeof(a->ist_nmi));
+	a->tss.iomap_base = sizeof(a->tss);
+	gdt_load(a);
 	struct dt_ptr p = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(p));
+}
+
+void cpu_init_bsp(void)
+{
+	for (unsigned v = 0; v < 256; v++)
+		idt_set(v, isr_stub_table[v], v == 8 ? 1 : v == 2 ? 2 : 0);
+	cpu_load_tables(&bsp_arch);
+	this_cpu()->arch = &bsp_arch;
+}
+
+int cpu_init_ap(void)
+{
+	struct arch_cpu *a = kzalloc(sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	cpu_load_tables(a);
+	this_cpu()->arch = a;
+	return 0;
 }
 
 const char *cpu_model(void)

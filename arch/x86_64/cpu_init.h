@@ -7,5 +7,7 @@
 #define ARCH_X86_64_CPU_INIT_H
 
 void cpu_init_bsp(void);
+/* An application processor: its own GDT, TSS and IST stacks, the shared IDT. -ENOMEM. */
+int cpu_init_ap(void);
 
 #endif

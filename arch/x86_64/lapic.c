@@ -22,6 +22,7 @@
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/log.h"
+#include "kernel/percpu.h"
 #include "kernel/time.h"
 
 /* Register offsets (SDM table 11-1). */
@@ -58,7 +59,6 @@ static volatile uint32_t *lapic;    /* NULL until lapic_init */
 static bool tsc_deadline;
 static uint64_t timer_hz;           /* one-shot: counts per second after the divider */
 static uint64_t ticks_mult;         /* one-shot: ticks = (ns * ticks_mult) >> 32 */
-static uint64_t armed_deadline;     /* 0: disarmed */
 static void (*timer_fn)(void *ctx);
 static void *timer_ctx;
 
@@ -161,7 +161,7 @@ void lapic_timer_set(uint64_t deadline_ns)
 	if (!lapic)
 		return;
 	uint64_t f = irq_save();
-	armed_deadline = deadline_ns;
+	this_cpu()->lapic_deadline = deadline_ns;
 	if (deadline_ns)
 		timer_program(deadline_ns);
 	else if (tsc_deadline)
@@ -174,14 +174,15 @@ void lapic_timer_set(uint64_t deadline_ns)
 static void lapic_timer_irq(void *ctx)
 {
 	(void)ctx;
-	uint64_t d = armed_deadline;
+	struct cpu *c = this_cpu();
+	uint64_t d = c->lapic_deadline;
 	if (!d)
 		return;             /* disarmed after the interrupt was already pending */
 	if (time_ns() < d) {
 		timer_program(d);   /* a capped one-shot leg, or calibration error: not yet */
 		return;
 	}
-	armed_deadline = 0;
+	c->lapic_deadline = 0;
 	if (timer_fn)
 		timer_fn(timer_ctx);
 }
@@ -220,17 +221,9 @@ static uint64_t apic_base_xapic(void)
 	return base;
 }
 
-void lapic_init(void)
+/* This CPU's local APIC registers: accept all priorities, mask LINT0, enable, pick the timer mode. */
+static void lapic_setup(void)
 {
-	uint64_t base = apic_base_xapic();
-	uint64_t addr = acpi_info.lapic_addr ? acpi_info.lapic_addr : (base & APIC_BASE_ADDR_MASK);
-	if ((base & APIC_BASE_ADDR_MASK) != addr)
-		kwarn("apic", "MADT says the local APIC is at %#lx, IA32_APIC_BASE %#lx; using the MSR",
-		      (unsigned long)addr, (unsigned long)(base & APIC_BASE_ADDR_MASK));
-	addr = base & APIC_BASE_ADDR_MASK;      /* what the CPU actually decodes */
-	lapic = (volatile uint32_t *)(uintptr_t)addr;
-
-	irq_set_handler(IRQ_VECTOR_TIMER, lapic_timer_irq, 0);
 	lapic_write(LAPIC_TPR, 0);              /* accept every priority class */
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);   /* ExtINT from the (masked) 8259 */
 	lapic_write(LAPIC_LVT_LINT1, LVT_NMI);
@@ -249,9 +242,25 @@ void lapic_init(void)
 		mb();
 		wrmsr(MSR_TSC_DEADLINE, 0);
 	} else {
-		timer_calibrate();
+		if (!timer_hz)
+			timer_calibrate();   /* once: every CPU's APIC timer runs off the same bus clock */
+		lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 		lapic_write(LAPIC_LVT_TIMER, IRQ_VECTOR_TIMER);   /* one-shot, unmasked; count 0 = idle */
 	}
+}
+
+void lapic_init(void)
+{
+	uint64_t base = apic_base_xapic();
+	uint64_t addr = acpi_info.lapic_addr ? acpi_info.lapic_addr : (base & APIC_BASE_ADDR_MASK);
+	if ((base & APIC_BASE_ADDR_MASK) != addr)
+		kwarn("apic", "MADT says the local APIC is at %#lx, IA32_APIC_BASE %#lx; using the MSR",
+		      (unsigned long)addr, (unsigned long)(base & APIC_BASE_ADDR_MASK));
+	addr = base & APIC_BASE_ADDR_MASK;      /* what the CPU actually decodes */
+	lapic = (volatile uint32_t *)(uintptr_t)addr;
+
+	irq_set_handler(IRQ_VECTOR_TIMER, lapic_timer_irq, 0);
+	lapic_setup();
 	uint32_t ver = lapic_read(LAPIC_VER);
 	if (tsc_deadline)
 		klog("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: TSC-deadline", lapic_id(),
@@ -260,4 +269,11 @@ void lapic_init(void)
 		klog("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: one-shot, %lu.%03lu MHz (bus/16)",
 		     lapic_id(), (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1,
 		     (unsigned long)(timer_hz / 1000000), (unsigned long)(timer_hz / 1000 % 1000));
+}
+
+void lapic_init_ap(void)
+{
+	/* Same MSR dance as the BSP: an AP may start in x2APIC mode too. */
+	apic_base_xapic();
+	lapic_setup();
 }
