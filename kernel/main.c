@@ -19,6 +19,7 @@
 #include "kernel/console.h"
 #include "kernel/cpu.h"
 #include "kernel/log.h"
+#include "kernel/netdev.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
@@ -64,6 +65,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	irq_enable();
 	banner();
 	pci_init();
+	net_init();
 	selftest_run();
 
 	klog("boot", "starting %s", skiff_app_name);

@@ -399,3 +399,13 @@ int netif_stats_get(struct netstack *ns, int ifindex, struct netif_stats *out)
 	net_unlock(ns);
 	return nif ? 0 : -ENODEV;
 }
+
+void netif_mac(const struct netif *nif, uint8_t mac[ETH_ALEN])
+{
+	memcpy(mac, nif->mac, ETH_ALEN);
+}
+
+uint16_t netif_mtu(const struct netif *nif)
+{
+	return nif->mtu;
+}

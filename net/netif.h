@@ -67,6 +67,9 @@ struct netstack *netif_stack(const struct netif *nif);
 void *netif_drv(const struct netif *nif);
 int netif_index(const struct netif *nif);
 const char *netif_name(const struct netif *nif);
+/* The MAC address the driver reported at netif_add(). */
+void netif_mac(const struct netif *nif, uint8_t mac[ETH_ALEN]);
+uint16_t netif_mtu(const struct netif *nif);
 
 /* Index of the named interface, 0 if none (like if_nametoindex(3)). */
 unsigned int netif_nametoindex(struct netstack *ns, const char *name);

@@ -1,0 +1,262 @@
+/*
+ * kernel/netdev.c: the kernel's network stack instance and its thread (see
+ * netdev.h). The net_env boundary is filled here: memory from the kernel
+ * heap, a recursive spinlock as the stack lock (the stack never blocks
+ * while holding it), randomness from RDRAND when the CPU has it and the TSC
+ * otherwise, log lines tagged "net".
+ *
+ * The thread sleeps on an event; interrupts and timers are the only things
+ * that wake it. It wakes at the latest every NET_TICK_NS for the stack's
+ * own timers (ARP, reassembly, DHCP), which have second-scale deadlines.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "arch/x86_64/io.h"
+#include "include/skiff.h"
+#include "kernel/cmdline.h"
+#include "kernel/log.h"
+#include "kernel/netdev.h"
+#include "kernel/percpu.h"
+#include "kernel/time.h"
+#include "mm/heap.h"
+#include "net/netconf.h"
+#include "net/netif.h"
+#include "net/netstack.h"
+#include "sched/sched.h"
+
+#define NET_TICK_NS (100 * NSEC_PER_MSEC)
+#define NET_POLL_BUDGET 64
+#define NETDEV_MAX 8
+
+struct netdev {
+	const struct netdev_ops *ops;
+	void *drv;
+	int ifindex;
+	const char *driver;
+};
+
+extern const struct netdrv *const __netdrv_start[], *const __netdrv_end[];
+
+static struct netstack *ns;
+static struct netdev devs[NETDEV_MAX];
+static unsigned ndevs;
+static struct event net_event;
+
+/* The stack lock: a spinlock that its holder may take again (callbacks re-enter the stack). */
+static struct spinlock lock_word = SPINLOCK_INIT("net");
+static volatile int lock_owner = -1;
+static unsigned lock_depth;
+static uint64_t lock_flags;
+
+void netdev_lock(void)
+{
+	int me = (int)this_cpu()->id;
+	if (__atomic_load_n(&lock_owner, __ATOMIC_RELAXED) == me) {
+		lock_depth++;
+		return;
+	}
+	uint64_t f = spin_lock_irqsave(&lock_word);
+	lock_owner = me;
+	lock_depth = 1;
+	lock_flags = f;
+}
+
+void netdev_unlock(void)
+{
+	if (--lock_depth)
+		return;
+	uint64_t f = lock_flags;
+	lock_owner = -1;
+	spin_unlock_irqrestore(&lock_word, f);
+}
+
+static void *env_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return kmalloc(size);
+}
+
+static void env_free(void *ctx, void *p, size_t size)
+{
+	(void)ctx;
+	(void)size;
+	kfree(p);
+}
+
+static void env_lock(void *ctx)
+{
+	(void)ctx;
+	netdev_lock();
+}
+
+static void env_unlock(void *ctx)
+{
+	(void)ctx;
+	netdev_unlock();
+}
+
+static uint32_t env_random(void *ctx)
+{
+	(void)ctx;
+	uint32_t a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (c & (1u << 30)) {
+		uint32_t v;
+		unsigned char ok;
+		for (int i = 0; i < 10; i++) {
+			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+			if (ok)
+				return v;
+		}
+	}
+	/* No RDRAND: mix the TSC; good enough for IP ids and DHCP xids, not for secrets. */
+	uint64_t x = rdtsc() * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(x >> 32) ^ (uint32_t)x;
+}
+
+static void env_log(void *ctx, enum net_log_level lvl, const char *msg)
+{
+	(void)ctx;
+	if (lvl <= NET_LOG_WARN)
+		kwarn("net", "%s", msg);
+	else if (lvl == NET_LOG_INFO)
+		klog("net", "%s", msg);
+}
+
+static const struct net_env kernel_env = {
+	.alloc = env_alloc,
+	.free = env_free,
+	.lock = env_lock,
+	.unlock = env_unlock,
+	.random = env_random,
+	.log = env_log,
+};
+
+struct netstack *netdev_stack(void)
+{
+	return ns;
+}
+
+void netdev_kick(void)
+{
+	event_signal(&net_event);
+}
+
+int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops, void *drv, const char *driver)
+{
+	if (ndevs == NETDEV_MAX)
+		return -ENOSPC;
+	netdev_lock();
+	int idx = netif_add(ns, nops, drv, NULL);
+	netdev_unlock();
+	if (idx < 0)
+		return idx;
+	devs[ndevs++] = (struct netdev){ dops, drv, idx, driver };
+	return idx;
+}
+
+static int net_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		event_wait(&net_event, NET_TICK_NS);
+		netdev_lock();
+		for (unsigned i = 0; i < ndevs; i++) {
+			/* Bounded: a device that keeps receiving yields to the others each budget. */
+			for (int round = 0; round < 16; round++)
+				if (devs[i].ops->poll(devs[i].drv, NET_POLL_BUDGET) < NET_POLL_BUDGET)
+					break;
+		}
+		net_poll(ns, time_ns());
+		for (unsigned i = 0; i < ndevs; i++)
+			if (devs[i].ops->irq_rearm)
+				devs[i].ops->irq_rearm(devs[i].drv);
+		netdev_unlock();
+	}
+	return 0;
+}
+
+SKIFF_OPTION(net_ip, "ip", "eth0's address: A.B.C.D/N, or dhcp (the default)");
+SKIFF_OPTION(net_gw, "gw", "eth0's default gateway, with a static ip=");
+SKIFF_OPTION(net_if_ip, "eth*.ip", "an interface's address: A.B.C.D/N or dhcp");
+SKIFF_OPTION(net_if_gw, "eth*.gw", "an interface's default gateway");
+
+static void log_interfaces(void)
+{
+	for (unsigned i = 0; i < ndevs; i++) {
+		struct netif *nif = netif_get(ns, devs[i].ifindex);
+		uint8_t mac[ETH_ALEN];
+		netif_mac(nif, mac);
+		char a[16];
+		uint32_t addr = netif_addr_primary(ns, devs[i].ifindex);
+		klog("net", "%s: driver %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, link %s, address %s", netif_name(nif),
+		     devs[i].driver, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+		     netif_is_up(ns, devs[i].ifindex) ? "up" : "down", addr ? ip4_format(addr, a) : "none (dhcp)");
+	}
+}
+
+/* Applies ip=/gw= (eth0) and ethN.ip=/ethN.gw=; an interface without either gets DHCP. */
+static void apply_config(void)
+{
+	for (unsigned i = 0; i < ndevs; i++) {
+		struct netif *nif = netif_get(ns, devs[i].ifindex);
+		char key[32], spec[160];
+		const char *ip, *gw;
+		snprintf(key, sizeof(key), "%s.ip", netif_name(nif));
+		ip = cmdline_get(key);
+		snprintf(key, sizeof(key), "%s.gw", netif_name(nif));
+		gw = cmdline_get(key);
+		if (!ip && i == 0) {
+			ip = cmdline_get("ip");
+			if (!gw)
+				gw = cmdline_get("gw");
+		}
+		if (!ip)
+			ip = "dhcp";
+		if (gw)
+			snprintf(spec, sizeof(spec), "ip=%s gw=%s", ip, gw);
+		else
+			snprintf(spec, sizeof(spec), "ip=%s", ip);
+		struct netconf c;
+		int err = netconf_parse(spec, &c);
+		if (err) {
+			kwarn("net", "%s: bad configuration '%s' (%d); using dhcp", netif_name(nif), spec, err);
+			netconf_parse("ip=dhcp", &c);
+		}
+		netdev_lock();
+		err = netconf_apply(ns, devs[i].ifindex, &c);
+		netdev_unlock();
+		if (err)
+			kwarn("net", "%s: could not apply '%s' (%d)", netif_name(nif), spec, err);
+	}
+}
+
+void net_init(void)
+{
+	event_init(&net_event);
+	struct netstack_params params;
+	memset(&params, 0, sizeof(params));
+	ns = netstack_create(&kernel_env, &params);
+	if (!ns) {
+		kwarn("net", "no memory for the network stack; networking is off");
+		return;
+	}
+	for (unsigned i = 0; i < pci_count(); i++) {
+		struct pci_dev *d = pci_get(i);
+		for (const struct netdrv *const *dr = __netdrv_start; dr < __netdrv_end; dr++) {
+			if (!(*dr)->match(d))
+				continue;
+			int err = (*dr)->attach(d);
+			if (err)
+				kwarn("net", "%s: %02x:%02x.%x: attach failed (%d)", (*dr)->name, d->bus, d->dev, d->fn,
+				      err);
+			break;
+		}
+	}
+	apply_config();
+	log_interfaces();
+	if (!thread_create(net_thread, NULL, 0))
+		kwarn("net", "could not start the network thread");
+}
