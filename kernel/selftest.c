@@ -15,7 +15,7 @@
 /* noinline and a volatile pointer: the compiler must not see the fault coming and fold it away. */
 static __attribute__((noinline)) void fault_pf(void)
 {
-	volatile uint64_t *p = (volatile uint64_t *)0xdead00000000ull;   /* above the identity map */
+	volatile uint64_t *p = (volatile uint64_t *)0xdead0000000ull;   /* canonical (bit 47 clear), above the identity map */
 	*p = 42;
 }
 
