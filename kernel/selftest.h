@@ -1,6 +1,6 @@
 /*
  * kernel/selftest.h: faults on request, so tests can check that the kernel
- * reports them. test.fault=pf|ud|de|gp|bp|panic triggers that fault
+ * reports them. test.fault=pf|ud|de|gp|bp|stack|yield_locked|panic triggers that fault
  * after boot and before the app runs.
  */
 #ifndef KERNEL_SELFTEST_H

@@ -15,6 +15,8 @@
 #include "kernel/console.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "sched/sched.h"
 
 static struct irq_handler handlers[256];
 static uint64_t counts[256];
@@ -52,11 +54,14 @@ static void exception_report(const struct trap_frame *f)
 {
 	char sym[96];
 	ksyms_format(f->rip, sym, sizeof(sym));
-	kprintf("\n*** exception %lu (%s), error code %#lx\n", (unsigned long)f->vector, exc_names[f->vector],
-		(unsigned long)f->error);
+	kprintf("\n*** exception %lu (%s), error code %#lx, CPU %u\n", (unsigned long)f->vector,
+		exc_names[f->vector], (unsigned long)f->error, this_cpu()->id);
 	kprintf("RIP %04lx:%016lx %s\n", (unsigned long)f->cs, (unsigned long)f->rip, sym);
 	kprintf("CR2 %016lx  CR3 %016lx  RFLAGS %016lx\n", (unsigned long)read_cr2(), (unsigned long)read_cr3(),
 		(unsigned long)f->rflags);
+	if ((f->vector == 14 || f->vector == 8) && sched_addr_is_stack_guard(read_cr2()))
+		kprintf("kernel stack overflow: thread %u ran into its stack's guard page\n",
+			this_cpu()->current ? thread_id(this_cpu()->current) : 0);
 	if (f->vector == 14)
 		kprintf("page fault: %s %s address, %s\n", f->error & 1 ? "protection violation at" : "unmapped",
 			f->error & 16 ? "instruction fetch from" : f->error & 2 ? "write to" : "read from",
