@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# tests/run.sh: the whole test run behind `make test` (after tools/deps.sh).
+#
+# Order: build every image (make -j2), host unit tests (make unit, which
+# builds the Makefile's UNIT_TESTS and runs tools/run-unit.sh on them), the
+# net/ layering check (tools/check-layering.sh), then every boot suite
+# tests/boot/*.sh (each boots its guests at most two at a time).
+#
+# Promises:
+#   - output streams as it goes; every test case is one line starting with
+#     PASS or FAIL, and a stage or suite that fails without naming a case
+#     (build error, crash) counts as one failed case of its own;
+#   - the last line is exactly "N passed, M failed"; exit status 1 when
+#     M > 0 (or nothing ran), else 0;
+#   - a suite that exits 77 is skipped (outside CI only: tests/lib/boot.sh
+#     turns skips into failures when CI=true).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 1
+
+passed=0 failed=0 skipped=0
+start=$SECONDS
+
+# stage NAME CMD...: run CMD, echo its output, count its PASS/FAIL lines.
+stage() {
+	local name=$1 line rc p0=$passed f0=$failed t0=$SECONDS
+	shift
+	echo "== $name"
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case "$line" in
+		"PASS "*) passed=$((passed + 1)) ;;
+		"FAIL "*) failed=$((failed + 1)) ;;
+		esac
+	done < <("$@" 2>&1 </dev/null)
+	wait $! 2>/dev/null
+	rc=$?
+	if [[ $rc -eq 77 ]]; then
+		skipped=$((skipped + 1))
+	elif [[ $rc -ne 0 && $failed -eq $f0 ]]; then
+		echo "FAIL $name: exited with status $rc without naming a failed case"
+		failed=$((failed + 1))
+	fi
+	echo "== $name: $((passed - p0)) passed, $((failed - f0)) failed, $((SECONDS - t0)) s"
+	return "$rc"
+}
+
+# A failed build counts as one failed case (stage's fallback); a good one
+# is no case of its own.
+if stage build make -j2 -s --no-print-directory; then
+	stage unit make -j2 -s --no-print-directory unit
+	stage layering tools/check-layering.sh
+	for suite in tests/boot/*.sh; do
+		[[ -x "$suite" ]] || continue
+		BOOT_NO_BUILD=1 stage "${suite%.sh}" "$suite"
+	done
+else
+	echo "(build failed: unit and boot tests not run)"
+fi
+
+echo "== total $((SECONDS - start)) s$([[ $skipped -gt 0 ]] && echo ", $skipped suite(s) skipped")"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 && $passed -gt 0 ]]
