@@ -6,6 +6,8 @@
 #              on stdout; it is run inside a fresh network namespace, so it simply
 #              uses -netdev tap,ifname=tap0,script=no,downscript=no.
 #   --ready REGEX     serial line meaning the guest is up (default: "ready")
+#   --fail REGEX      serial line meaning the guest is dead even if QEMU runs on
+#                     (default: "KVM internal error|Kernel panic|FAILED")
 #   --host ADDR/P     host side of the tap (default 10.77.1.1/24)
 #   --guest ADDR      address pinged (default 10.77.1.2)
 #   --tap NAME        tap device name (default tap0)
@@ -18,9 +20,10 @@
 #
 # Output, one line on stdout (everything else goes to stderr):
 #   label=... accel=kvm|tcg|unknown boot_ms=N rtt_avg_ms=X rtt_p99_ms=X
-#   rtt_min_ms=X rtt_max_ms=X loss=P% sent=N received=N
-# boot_ms runs from just before the guest command starts to the moment the ready
-# line shows up in the serial log (polled every 10 ms). One unmeasured ping first
+#   rtt_min_ms=X rtt_max_ms=X loss=P% sent=N received=N load1=L
+# boot_ms runs from just before the guest command starts (or from the time on a
+# "qemu-start: EPOCHREALTIME" line in its output, if it prints one) to the moment
+# the ready line shows up in the serial log (polled every 10 ms). One unmeasured ping first
 # fills the host's ARP cache. p99 is the nearest-rank 99th percentile of the
 # per-packet times. accel is read from an "accel: X" line in the guest's output
 # (bench/linux/run.sh prints one). Exit: 0 ok, 1 setup or guest failure, 2 usage.
@@ -37,11 +40,12 @@ usage() {
 	exit 2
 }
 
-ready=ready host=10.77.1.1/24 guest=10.77.1.2 tap=tap0 count=200 interval=0.01
+ready=ready fail="KVM internal error|Kernel panic|FAILED" host=10.77.1.1/24 guest=10.77.1.2 tap=tap0 count=200 interval=0.01
 boot_timeout=120 label="" log=""
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--ready) ready=${2:-}; shift ;;
+	--fail) fail=${2:-}; shift ;;
 	--host) host=${2:-}; shift ;;
 	--guest) guest=${2:-}; shift ;;
 	--tap) tap=${2:-}; shift ;;
@@ -50,7 +54,7 @@ while [[ $# -gt 0 ]]; do
 	--boot-timeout) boot_timeout=${2:-}; shift ;;
 	--label) label=${2:-}; shift ;;
 	--log) log=${2:-}; shift ;;
-	-h | --help) sed -n '2,29p' "$0"; exit 0 ;;
+	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	--) shift; break ;;
 	*) usage "unknown argument '$1'" ;;
 	esac
@@ -83,18 +87,28 @@ trap 'finish; trap - EXIT; exit 143' TERM
 ns=$(netns_name ping)
 netns_create "$ns" "$host" "$tap"
 
+# Host load when the guest starts: other QEMUs on a 2-core machine skew every number.
+load1=$(cut -d' ' -f1 /proc/loadavg)
 t0=$EPOCHREALTIME
 bg_start "$ns" "$log" "$@"
 guest_pid=$BG_PID
 echo "ping_bench: guest pid $guest_pid in $ns, serial log $log" >&2
 
 rc=0
-wait_for_line "$log" "$ready" "$boot_timeout" "$guest_pid" || rc=$?
+wait_for_line "$log" "($ready)|($fail)" "$boot_timeout" "$guest_pid" || rc=$?
 case $rc in
-0) ;;
+0)
+	if ! [[ "$WAIT_LINE" =~ $ready ]]; then
+		netns_die "guest failed before ready: ${WAIT_LINE//$'\r'/}"
+	fi
+	;;
 1) netns_die "guest not ready after ${boot_timeout}s (no line matching '$ready'); last lines: $(tail -n 3 "$log" | tr -s '\r\n' ' ')" ;;
 *) netns_die "guest exited before ready; last lines: $(tail -n 3 "$log" | tr -s '\r\n' ' ')" ;;
 esac
+# A guest command that prints "qemu-start: EPOCHREALTIME" (bench/linux/run.sh does)
+# moves the clock's start to QEMU's exec, past any setup it did first.
+qstart=$(sed -n 's/^qemu-start: \([0-9]*\.[0-9]*\).*/\1/p' "$log" | head -n 1)
+[[ -z "$qstart" ]] || t0=$qstart
 boot_ms=$(awk -v a="$t0" -v b="$WAIT_TIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
 accel=$(sed -n 's/^accel: \([a-z]*\).*/\1/p' "$log" | head -n 1)
 echo "ping_bench: ready after ${boot_ms} ms: ${WAIT_LINE//$'\r'/}" >&2
@@ -122,5 +136,5 @@ stats=$(sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' "$pings" | sort -g | awk -v sen
 	}')
 
 bg_stop "$guest_pid" 5
-echo "label=${label:-guest} accel=${accel:-unknown} boot_ms=$boot_ms $stats sent=$sent received=$recv"
+echo "label=${label:-guest} accel=${accel:-unknown} boot_ms=$boot_ms $stats sent=$sent received=$recv load1=$load1"
 [[ $keep_log -eq 1 ]] || rm -f "$log"

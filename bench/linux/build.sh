@@ -27,7 +27,7 @@ while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--force) force=1 ;;
 	--out) out=${2:?--out needs a directory}; shift ;;
-	-h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (usage: build.sh [--force] [--out DIR])" ;;
 	esac
 	shift
