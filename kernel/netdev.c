@@ -125,7 +125,14 @@ static void env_log(void *ctx, enum net_log_level lvl, const char *msg)
 		klog("net", "%s", msg);
 }
 
+static void env_kick(void *ctx)
+{
+	(void)ctx;
+	netdev_kick();
+}
+
 static const struct net_env kernel_env = {
+	.kick = env_kick,
 	.alloc = env_alloc,
 	.free = env_free,
 	.lock = env_lock,
@@ -163,13 +170,14 @@ static int net_thread(void *arg)
 	for (;;) {
 		event_wait(&net_event, NET_TICK_NS);
 		netdev_lock();
+		/* First, so received frames are stamped with the time they were taken, not the last tick's. */
+		net_poll(ns, time_ns());
 		for (unsigned i = 0; i < ndevs; i++) {
 			/* Bounded: a device that keeps receiving yields to the others each budget. */
 			for (int round = 0; round < 16; round++)
 				if (devs[i].ops->poll(devs[i].drv, NET_POLL_BUDGET) < NET_POLL_BUDGET)
 					break;
 		}
-		net_poll(ns, time_ns());
 		for (unsigned i = 0; i < ndevs; i++)
 			if (devs[i].ops->irq_rearm)
 				devs[i].ops->irq_rearm(devs[i].drv);

@@ -23,6 +23,9 @@ static int loop_xmit(struct netif *nif, struct pktbuf *p)
 		return -ENOBUFS;
 	}
 	pktq_push(&ns->loopq, p);
+	/* Nothing else would tell the poller: no interrupt announces a loopback packet. */
+	if (ns->loopq.len == 1 && ns->env.kick)
+		ns->env.kick(ns->env.ctx);
 	return 0;
 }
 

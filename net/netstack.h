@@ -43,6 +43,12 @@ struct net_env {
 	void (*unlock)(void *ctx);		/* may be NULL */
 	uint32_t (*random)(void *ctx);		/* ids, xids; NULL: a weak LCG */
 	void (*log)(void *ctx, enum net_log_level lvl, const char *msg);
+	/*
+	 * The stack has work for the next net_poll() that no device interrupt
+	 * will announce (a loopback packet queued); may be NULL. Called with
+	 * the stack lock held: it must only wake whoever polls.
+	 */
+	void (*kick)(void *ctx);
 	void *ctx;				/* passed to every hook */
 };
 
