@@ -17,6 +17,15 @@
  * per-address magic so a double free is caught without a bitmap (the
  * suspicion is confirmed by walking the page's free list, so a live object
  * that happens to contain the magic is not misreported).
+ *
+ * Cross-CPU frees (the mimalloc idea of a per-page "thread free" list,
+ * Leijen et al. 2019, kept per heap here): a block freed by a thread that
+ * does not own it is pushed onto the owner's lock-free inbox with a
+ * REMOTE_MAGIC tag in its second word; the owner drains the inbox when it
+ * next allocates. Large blocks skip the inbox: their metadata belongs to
+ * the block alone, so any thread may hand them back to the page source.
+ * The remote side only adds to atomic counters of the owner; the owner's
+ * own counters stay plain, so the local path has no atomic operations.
  */
 #include <errno.h>
 #include <string.h>
@@ -26,6 +35,7 @@
 enum { HEAP_KIND_SLAB = 1, HEAP_KIND_LARGE };
 
 #define FREE_MAGIC 0x5ee7f4eeb10c0000ull
+#define REMOTE_MAGIC 0x7e307e0ff1ceb10cull
 
 struct free_obj {
 	struct free_obj *next;
@@ -39,6 +49,23 @@ void heap_create(struct heap *h, struct buddy *b, uint16_t owner, const struct h
 	h->ops = ops;
 	h->ctx = ctx;
 	h->owner = owner ? owner : 1;
+	inbox_init(&h->remote);
+}
+
+void heap_set_peers(struct heap *h, struct heap *const *peers, unsigned n)
+{
+	h->peers = peers;
+	h->npeers = n;
+}
+
+static void stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+static uint64_t stat_get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
 static void *pages_get(struct heap *h, unsigned order)
@@ -153,6 +180,8 @@ static void *large_alloc(struct heap *h, size_t size)
 void *heap_alloc(struct heap *h, size_t size, size_t align)
 {
 	void *p = NULL;
+	if (!inbox_empty(&h->remote))
+		heap_drain_remote(h);   /* blocks of the right class may be among them */
 	if (!align)
 		align = 1;
 	if ((align & (align - 1)) || align > BUDDY_PAGE_SIZE || size > HEAP_MAX_SIZE)
@@ -179,37 +208,61 @@ void *heap_zalloc(struct heap *h, size_t size)
 	return p;
 }
 
-/* The metadata of a block this heap may act on, or a negative errno. */
-static long lookup(const struct heap *h, const void *p, struct buddy_page **out)
+/*
+ * The metadata and slot size of a live-looking heap block of any owner, or
+ * -EINVAL / -EALREADY. Reads only the block's own metadata, which nobody
+ * else writes while the block is live, so any thread may call it.
+ */
+static long block_check(const struct buddy *b, const void *p, struct buddy_page **out)
 {
-	struct buddy_page *pg = buddy_page_of(h->buddy, p);
+	struct buddy_page *pg = buddy_page_of(b, p);
 	if (!pg)
 		return -EINVAL;
-	if (buddy_block_state(h->buddy, p) == BUDDY_PAGE_FREE)
+	if (buddy_block_state(b, p) == BUDDY_PAGE_FREE)
 		return -EALREADY;   /* the block went back to the pages: freed already */
 	if (pg->state != BUDDY_PAGE_ALLOC)
 		return -EINVAL;     /* unmanaged, or a tail page inside a live block */
 	if (pg->kind != HEAP_KIND_SLAB && pg->kind != HEAP_KIND_LARGE)
 		return -EINVAL;   /* a page_alloc() page, not a heap block */
-	if (pg->owner != h->owner)
-		return -EXDEV;
 	uintptr_t off = (uintptr_t)p & (BUDDY_PAGE_SIZE - 1);
-	if (pg->kind == HEAP_KIND_LARGE) {
-		if (off)
-			return -EINVAL;
-		*out = pg;
-		return (long)(BUDDY_PAGE_SIZE << pg->order);
-	}
+	*out = pg;
+	if (pg->kind == HEAP_KIND_LARGE)
+		return off ? -EINVAL : (long)(BUDDY_PAGE_SIZE << pg->order);
 	if (off & (class_size(pg->sclass) - 1))
 		return -EINVAL;
-	const struct free_obj *o = p;
-	if (o->magic == (FREE_MAGIC ^ (uintptr_t)o)) {
-		for (const struct free_obj *f = pg->freelist; f; f = f->next)
-			if (f == o)
-				return -EALREADY;
+	return (long)class_size(pg->sclass);
+}
+
+/* Owner only: is o on h's remote list? Safe: producers only prepend, and only the owner takes. */
+static bool on_remote_list(const struct heap *h, const void *o)
+{
+	for (const struct inbox_msg *m = __atomic_load_n(&h->remote.head, __ATOMIC_ACQUIRE); m; m = m->next)
+		if (m == o)
+			return true;
+	return false;
+}
+
+/* The metadata of a block this heap may act on, or a negative errno. */
+static long lookup(const struct heap *h, const void *p, struct buddy_page **out)
+{
+	struct buddy_page *pg;
+	long size = block_check(h->buddy, p, &pg);
+	if (size < 0)
+		return size;
+	if (pg->owner != h->owner)
+		return -EXDEV;
+	if (pg->kind == HEAP_KIND_SLAB) {
+		const struct free_obj *o = p;
+		if (o->magic == (FREE_MAGIC ^ (uintptr_t)o)) {
+			for (const struct free_obj *f = pg->freelist; f; f = f->next)
+				if (f == o)
+					return -EALREADY;
+		}
+		if (o->magic == (REMOTE_MAGIC ^ (uintptr_t)o) && on_remote_list(h, o))
+			return -EALREADY;   /* freed by another CPU, not drained yet */
 	}
 	*out = pg;
-	return (long)class_size(pg->sclass);
+	return size;
 }
 
 long heap_slot_size(const struct heap *h, const void *p)
@@ -259,22 +312,127 @@ int heap_free(struct heap *h, void *p)
 	return 0;
 }
 
+/* The peer heap owning p, or NULL. */
+static struct heap *peer_of(const struct heap *h, const void *p)
+{
+	int owner = heap_owner_of(h->buddy, p);
+	if (owner <= 0 || (unsigned)owner > h->npeers)
+		return NULL;
+	return __atomic_load_n(&h->peers[owner - 1], __ATOMIC_ACQUIRE);
+}
+
+int heap_free_any(struct heap *h, void *p)
+{
+	int r = heap_free(h, p);
+	if (r != -EXDEV)
+		return r;
+	struct heap *owner = peer_of(h, p);
+	if (!owner || owner == h)
+		return -EXDEV;
+	r = heap_free_remote(owner, p);
+	if (r == 0)
+		h->st.remote_sent++;
+	return r;
+}
+
+int heap_free_remote(struct heap *owner, void *p)
+{
+	struct buddy_page *pg;
+	long size = block_check(owner->buddy, p, &pg);
+	if (size < 0)
+		return (int)size;
+	if (pg->owner != owner->owner)
+		return -EXDEV;
+	if (pg->kind == HEAP_KIND_LARGE) {
+		unsigned order = pg->order;
+		pg->owner = 0;
+		pg->kind = 0;
+		pages_put(owner, p, order);
+		stat_add(&owner->remote_large_pages, (uint64_t)1 << order);
+		stat_add(&owner->remote_large_bytes, (uint64_t)size);
+		stat_add(&owner->remote_large, 1);
+		return 0;
+	}
+	/* The caller owns the object until the push: its words are ours to read and write. */
+	struct free_obj *o = p;
+	if (o->magic == (FREE_MAGIC ^ (uintptr_t)o) || o->magic == (REMOTE_MAGIC ^ (uintptr_t)o))
+		return -EALREADY;
+	o->magic = REMOTE_MAGIC ^ (uintptr_t)o;
+	/* Counted before the push, so the owner's drain never subtracts first. */
+	stat_add(&owner->remote_pending_bytes, (uint64_t)size);
+	stat_add(&owner->remote_pending, 1);
+	_Static_assert(sizeof(struct inbox_msg) <= (1u << HEAP_MIN_SHIFT), "an object holds the list node");
+	inbox_push(&owner->remote, (struct inbox_msg *)p);
+	return 0;
+}
+
+unsigned long heap_drain_remote(struct heap *h)
+{
+	unsigned long n = 0;
+	uint64_t bytes = 0;
+	struct inbox_msg *m = inbox_take_all(&h->remote);
+	while (m) {
+		struct inbox_msg *next = m->next;
+		struct buddy_page *pg;
+		long size = block_check(h->buddy, m, &pg);
+		if (size >= 0 && pg->kind == HEAP_KIND_SLAB)
+			((struct free_obj *)m)->magic = 0;   /* off the list now: heap_free need not search it */
+		int r = size < 0 ? (int)size : heap_free(h, m);
+		if (r == 0) {
+			bytes += (uint64_t)size;
+			h->st.remote_received++;
+		} else {
+			h->st.remote_bad++;
+			if (h->bad_remote)
+				h->bad_remote(h, m, r);
+		}
+		n++;
+		m = next;
+	}
+	if (n) {
+		__atomic_fetch_sub(&h->remote_pending_bytes, bytes, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&h->remote_pending, n, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+void heap_read_stats(const struct heap *h, struct heap_stats *st)
+{
+	_Static_assert(sizeof(*st) % sizeof(uint64_t) == 0, "heap_stats is all uint64_t counters");
+	const uint64_t *src = (const uint64_t *)&h->st;
+	uint64_t *dst = (uint64_t *)st;
+	for (size_t i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
+		dst[i] = stat_get(&src[i]);
+	uint64_t pend = stat_get(&h->remote_pending), pend_bytes = stat_get(&h->remote_pending_bytes);
+	uint64_t large = stat_get(&h->remote_large);
+	st->bytes_in_use -= pend_bytes + stat_get(&h->remote_large_bytes);
+	st->frees += pend + large;
+	st->large_live -= large;
+	st->pages -= stat_get(&h->remote_large_pages);
+	st->remote_received += pend + large;
+	st->remote_pending = pend;
+}
+
 void *heap_realloc(struct heap *h, void *p, size_t size)
 {
 	if (!p)
 		return heap_alloc(h, size, 0);
 	struct buddy_page *pg;
 	long slot = lookup(h, p, &pg);
+	bool foreign = slot == -EXDEV && peer_of(h, p);
+	if (foreign)
+		slot = block_check(h->buddy, p, &pg);
 	if (slot < 0)
 		return NULL;
 	if (!size) {
-		heap_free(h, p);
+		heap_free_any(h, p);
 		return NULL;
 	}
-	/* Same slot size would be chosen again: keep the block. */
-	if (size <= HEAP_MAX_SMALL ? (pg->kind == HEAP_KIND_SLAB && class_size(class_of(size)) == (size_t)slot)
-				   : (pg->kind == HEAP_KIND_LARGE && size <= (size_t)slot &&
-				      (pg->order == 0 || size > (BUDDY_PAGE_SIZE << (pg->order - 1))))) {
+	/* Same slot size would be chosen again: keep the block (ours only: a peer's is moved here). */
+	if (!foreign &&
+	    (size <= HEAP_MAX_SMALL ? (pg->kind == HEAP_KIND_SLAB && class_size(class_of(size)) == (size_t)slot)
+				    : (pg->kind == HEAP_KIND_LARGE && size <= (size_t)slot &&
+				       (pg->order == 0 || size > (BUDDY_PAGE_SIZE << (pg->order - 1)))))) {
 		if (pg->kind == HEAP_KIND_LARGE)
 			pg->size = size;
 		return p;
@@ -284,11 +442,20 @@ void *heap_realloc(struct heap *h, void *p, size_t size)
 		return NULL;
 	size_t keep = pg->kind == HEAP_KIND_LARGE ? pg->size : (size_t)slot;
 	memcpy(n, p, keep < size ? keep : size);
-	heap_free(h, p);
+	heap_free_any(h, p);
 	return n;
+}
+
+long heap_slot_size_any(const struct heap *h, const void *p)
+{
+	struct buddy_page *pg;
+	long slot = lookup(h, p, &pg);
+	if (slot == -EXDEV && peer_of(h, p))
+		slot = block_check(h->buddy, p, &pg);
+	return slot;
 }
 
 uint64_t heap_pages_held(const struct heap *h)
 {
-	return h->st.pages;
+	return h->st.pages - stat_get(&h->remote_large_pages);
 }

@@ -1,28 +1,33 @@
 /*
- * mm/kmalloc.c: the kernel heap: one struct heap (mm/heap.c) over the page
- * allocator, behind a spinlock, and the kmalloc family on top of it.
+ * mm/kmalloc.c: the kernel heap: one struct heap (mm/heap.c) per CPU over
+ * the page allocator, and the kmalloc family on top of them.
  *
- * Promises: safe from any CPU with interrupts off; NULL (counted in
- * failures) when memory runs out or a request is invalid; kfree(NULL) does
- * nothing; a bad kfree or krealloc (double free, pointer the heap never
- * returned) panics with the address instead of corrupting the heap.
+ * Promises: safe from any CPU, in threads and interrupt handlers. A CPU
+ * allocates from its own heap with interrupts off and no lock (threads do
+ * not migrate, and nothing else touches the heap's local state). kfree of
+ * another CPU's block hands it to the owner (heap_free_any: a lock-free
+ * push for small blocks, drained by the owner on its next allocation or
+ * mm_drain_remote_frees(); a direct page free for large ones), so no IPI
+ * is needed. NULL (counted in failures) when memory runs out or a request
+ * is invalid; kfree(NULL) does nothing; a bad kfree or krealloc (double
+ * free, pointer the heap never returned) panics with the address instead
+ * of corrupting the heap; a bad remote free panics on the owner when it
+ * drains.
  *
- * SMP plan: heap_create() takes an owner id and every page carries it, so
- * per-CPU heaps become an array of struct heap indexed by cpu_id(), with
- * heap_free()'s -EXDEV routing a cross-CPU free to heap_owner_of()'s queue.
+ * Heap owner ids are CPU index + 1 (0 means "no heap" in page metadata).
  */
 #include <errno.h>
 #include <string.h>
 
+#include "arch/x86_64/io.h"
 #include "kernel/panic.h"
-#include "kernel/spinlock.h"
+#include "kernel/percpu.h"
 #include "mm/heap.h"
+#include "mm/mm.h"
 #include "mm/page.h"
 
-#define KHEAP_OWNER 1
-
-static struct heap kheap;
-static struct spinlock heap_lock = SPINLOCK_INIT("heap");
+static struct heap heaps[MAX_CPUS];
+static struct heap *peers[MAX_CPUS];   /* peers[i]: CPU i's heap once it is up (owner i + 1) */
 
 static void *ops_alloc(void *ctx, unsigned order)
 {
@@ -39,24 +44,51 @@ static int ops_free(void *ctx, void *p, unsigned order)
 
 static const struct heap_page_ops kheap_ops = { ops_alloc, ops_free };
 
-void heap_init(void)
-{
-	heap_create(&kheap, page_buddy(), KHEAP_OWNER, &kheap_ops, NULL);
-}
-
 static __attribute__((noreturn)) void bad_pointer(const char *who, void *p, int err)
 {
 	const char *why = err == -EALREADY ? "double free (or a pointer into free memory)"
-			: err == -EXDEV    ? "owned by another heap"
+			: err == -EXDEV    ? "owned by a heap that does not exist"
 					   : "not a pointer the heap returned";
-	panic("%s(%p): %s", who, p, why);
+	panic("%s(%p) on CPU %u: %s", who, p, this_cpu()->id, why);
+}
+
+static void bad_remote(struct heap *h, void *p, int err)
+{
+	(void)h;
+	bad_pointer("kfree (from another CPU)", p, err);
+}
+
+void mm_init_cpu(void)
+{
+	struct cpu *c = this_cpu();
+	struct heap *h = &heaps[c->id];
+	heap_create(h, page_buddy(), (uint16_t)(c->id + 1), &kheap_ops, NULL);
+	heap_set_peers(h, peers, MAX_CPUS);
+	h->bad_remote = bad_remote;
+	c->heap = h;
+	/* Release: a CPU that finds this heap through a block's owner id sees it initialised. */
+	__atomic_store_n(&peers[c->id], h, __ATOMIC_RELEASE);
+}
+
+void heap_init(void)
+{
+	mm_init_cpu();
+}
+
+/* The calling CPU's heap; interrupts must be off (nothing else may run on it meanwhile). */
+static struct heap *my_heap(void)
+{
+	struct heap *h = this_cpu()->heap;
+	if (!h)
+		panic("mm: CPU %u allocates before mm_init_cpu()", this_cpu()->id);
+	return h;
 }
 
 void *kmalloc_aligned(size_t size, size_t align)
 {
-	uint64_t f = spin_lock_irqsave(&heap_lock);
-	void *p = heap_alloc(&kheap, size, align);
-	spin_unlock_irqrestore(&heap_lock, f);
+	uint64_t f = irq_save();
+	void *p = heap_alloc(my_heap(), size, align);
+	irq_restore(f);
 	return p;
 }
 
@@ -67,18 +99,19 @@ void *kmalloc(size_t size)
 
 void *kzalloc(size_t size)
 {
-	uint64_t f = spin_lock_irqsave(&heap_lock);
-	void *p = heap_zalloc(&kheap, size);
-	spin_unlock_irqrestore(&heap_lock, f);
+	uint64_t f = irq_save();
+	void *p = heap_zalloc(my_heap(), size);
+	irq_restore(f);
 	return p;
 }
 
 void *krealloc(void *p, size_t size)
 {
-	uint64_t f = spin_lock_irqsave(&heap_lock);
-	long slot = p ? heap_slot_size(&kheap, p) : 0;
-	void *n = slot < 0 ? NULL : heap_realloc(&kheap, p, size);
-	spin_unlock_irqrestore(&heap_lock, f);
+	uint64_t f = irq_save();
+	struct heap *h = my_heap();
+	long slot = p ? heap_slot_size_any(h, p) : 0;
+	void *n = slot < 0 ? NULL : heap_realloc(h, p, size);
+	irq_restore(f);
 	if (slot < 0)
 		bad_pointer("krealloc", p, (int)slot);
 	return n;
@@ -86,16 +119,60 @@ void *krealloc(void *p, size_t size)
 
 void kfree(void *p)
 {
-	uint64_t f = spin_lock_irqsave(&heap_lock);
-	int r = heap_free(&kheap, p);
-	spin_unlock_irqrestore(&heap_lock, f);
+	if (!p)
+		return;
+	uint64_t f = irq_save();
+	int r = heap_free_any(my_heap(), p);
+	irq_restore(f);
 	if (r)
 		bad_pointer("kfree", p, r);
 }
 
+unsigned long mm_drain_remote_frees(void)
+{
+	uint64_t f = irq_save();
+	struct heap *h = this_cpu()->heap;
+	unsigned long n = h && !inbox_empty(&h->remote) ? heap_drain_remote(h) : 0;
+	irq_restore(f);
+	return n;
+}
+
+static void sum_into(struct heap_stats *sum, const struct heap_stats *s)
+{
+	const uint64_t *src = (const uint64_t *)s;
+	uint64_t *dst = (uint64_t *)sum;
+	for (size_t i = 0; i < sizeof(*s) / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
 void heap_get_stats(struct heap_stats *st)
 {
-	uint64_t f = spin_lock_irqsave(&heap_lock);
-	*st = kheap.st;
-	spin_unlock_irqrestore(&heap_lock, f);
+	mm_drain_remote_frees();
+	memset(st, 0, sizeof(*st));
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		struct heap *h = __atomic_load_n(&peers[i], __ATOMIC_ACQUIRE);
+		if (!h)
+			continue;
+		struct heap_stats s;
+		heap_read_stats(h, &s);
+		sum_into(st, &s);
+	}
+}
+
+void mm_stats(struct mm_stats *st)
+{
+	mm_drain_remote_frees();
+	memset(st, 0, sizeof(*st));
+	for (unsigned i = 0; i < MAX_CPUS; i++) {
+		struct heap *h = __atomic_load_n(&peers[i], __ATOMIC_ACQUIRE);
+		if (!h)
+			continue;
+		struct heap_stats s;
+		heap_read_stats(h, &s);
+		sum_into(&st->heap, &s);
+		st->cpu[i] = (struct mm_cpu_stats){ s.bytes_in_use, s.allocs, s.frees, s.failures, s.remote_sent,
+						    s.remote_received, s.remote_pending, s.pages };
+		st->ncpus = i + 1;
+	}
+	page_get_stats(&st->page);
 }

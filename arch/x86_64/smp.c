@@ -24,6 +24,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/time.h"
+#include "mm/mm.h"
 #include "sched/sched.h"
 #include "sched/sched_priv.h"
 
@@ -72,6 +73,7 @@ void ap_main(unsigned idx)
 {
 	struct cpu *c = &cpus[idx];
 	percpu_init(idx, c->apic_id);
+	mm_init_cpu();    /* its own heap, before anything here allocates */
 	if (cpu_init_ap() != 0)
 		panic("smp: CPU %u: no memory for its descriptor tables", idx);
 	lapic_init_ap();
