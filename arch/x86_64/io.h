@@ -71,6 +71,15 @@ static inline void irq_restore(uint64_t f)
 /* Full fence: orders loads and stores against device memory and other CPUs. */
 static inline void mb(void) { __asm__ volatile("mfence" : : : "memory"); }
 
+/*
+ * Ordering against DMA-coherent memory a device reads and writes (virtio
+ * rings). x86 is TSO: stores are not reordered with older stores and loads
+ * not with older loads, so only the compiler must be stopped; store->load
+ * ordering still needs mb().
+ */
+#define smp_wmb() barrier()   /* earlier stores become visible before later stores */
+#define smp_rmb() barrier()   /* earlier loads complete before later loads */
+
 static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
 #endif

@@ -12,6 +12,8 @@
 
 #define PTE_PRESENT (1ull << 0)
 #define PTE_WRITE (1ull << 1)
+#define PTE_PWT (1ull << 3)    /* with PTE_PCD (PAT entry 3 at reset): uncached, for device memory */
+#define PTE_PCD (1ull << 4)
 #define PTE_HUGE (1ull << 7)
 #define PTE_NX (1ull << 63)
 
