@@ -1,0 +1,554 @@
+/*
+ * drivers/virtio-net/vnet.c: the virtio network device (virtio 1.2 5.1)
+ * on the modern PCI transport (virtio_pci.c) with split virtqueues
+ * (virtq.c), for QEMU's virtio-net-pci.
+ *
+ * Promises to the stack (kernel/netdev.h): receive is zero-copy, the device
+ * writes straight into pktbufs posted on the receive queue, and poll strips
+ * the virtio_net_hdr and hands the frame to netif_input; transmit prepends
+ * the header in the pktbuf's headroom (one descriptor per frame) and the
+ * buffer is freed once the device has used it; a full transmit ring drops
+ * the frame and returns -ENOBUFS. The interrupt handlers only acknowledge
+ * and kick the network thread. Malformed used-ring elements are counted and
+ * dropped.
+ *
+ * Features: VERSION_1, MAC, STATUS, EVENT_IDX (and ACCESS_PLATFORM when the
+ * device insists). Deviations: no checksum or segmentation offload (the
+ * stack computes checksums), no MRG_RXBUF (each posted buffer holds a
+ * whole 1514-byte frame, 5.1.6.3.1), one queue pair, no control queue.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/io.h"
+#include "arch/x86_64/trap.h"
+#include "drivers/virtio-net/virtio_pci.h"
+#include "drivers/virtio-net/virtq.h"
+#include "kernel/log.h"
+#include "kernel/netdev.h"
+#include "kernel/percpu.h"
+#include "mm/heap.h"
+#include "mm/page.h"
+#include "net/netif.h"
+#include "net/pktbuf.h"
+
+/* 5.1.3: feature bits. */
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_STATUS 16
+
+/* 5.1.4: struct virtio_net_config. */
+#define VNET_CFG_MAC 0
+#define VNET_CFG_STATUS 6
+#define VIRTIO_NET_S_LINK_UP 1
+
+/* 5.1.6: struct virtio_net_hdr; with VERSION_1 it always has num_buffers, 12 bytes. */
+#define VNET_HDR_LEN 12
+#define VNET_HDR_FLAGS 0
+#define VNET_HDR_GSO_TYPE 1
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_GSO_NONE 0
+
+#define VNET_RXQ 0                 /* 5.1.2: receiveq1 */
+#define VNET_TXQ 1                 /* 5.1.2: transmitq1 */
+#define VNET_RING 128u             /* entries per queue (the pktbuf pool holds 256) */
+#define VNET_MTU 1500
+#define VNET_MAX_FRAME (14 + VNET_MTU)
+/*
+ * Receive buffers: the header at head+114, the frame at head+126, so the IP
+ * header after the 14-byte Ethernet header is 4-byte aligned; 1922 bytes
+ * of buffer remain, more than the 1526 5.1.6.3.1 asks for.
+ */
+#define VNET_RX_HEADROOM 114u
+#define VNET_RX_LEN (NET_PKT_SMALL_CAP - VNET_RX_HEADROOM)
+#define VNET_DMA_LIMIT (1ull << 32)   /* kernel memory is identity-mapped below 4 GiB */
+
+#define MSIX_ENTRY_CONFIG 0
+#define MSIX_ENTRY_QUEUES 1
+
+struct vnet_stats {
+	uint64_t rx_malformed;     /* bad id, bad length, short, or offload flags we did not ask for */
+	uint64_t rx_nobuf;         /* refill found the pktbuf pool empty */
+	uint64_t tx_ring_full;     /* frames dropped: no free descriptor */
+	uint64_t tx_copied;        /* frames without headroom for the header, copied */
+	uint64_t tx_malformed;     /* bad used elements on the transmit queue */
+	uint64_t irqs;
+};
+
+struct vnet {
+	struct pci_dev *pci;
+	struct virtio_pci vp;
+	struct netstack *ns;
+	struct netif *nif;
+	uint64_t features;             /* negotiated */
+	uint8_t mac[ETH_ALEN];
+	struct virtq rxq, txq;
+	void *rxq_mem, *txq_mem;
+	void *rx_token[VNET_RING], *tx_token[VNET_RING];
+	uint32_t rx_wlen[VNET_RING], tx_wlen[VNET_RING];
+	volatile uint16_t *rx_notify, *tx_notify;
+	bool msix;                     /* else INTx through the I/O APIC */
+	int vec_queue, vec_config;
+	volatile bool config_changed;  /* set by the interrupt, consumed by poll */
+	bool link_was_up;
+	struct vnet_stats stats;
+};
+
+static bool has(const struct vnet *v, unsigned bit)
+{
+	return (v->features >> bit) & 1;
+}
+
+static uint64_t dma_addr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+static bool vnet_link_up(struct vnet *v)
+{
+	if (!has(v, VIRTIO_NET_F_STATUS))
+		return true;   /* 5.1.4: without STATUS the link is assumed up */
+	uint16_t st = *(volatile uint16_t *)(v->vp.device + VNET_CFG_STATUS);
+	return st & VIRTIO_NET_S_LINK_UP;
+}
+
+/* ---- netif_ops ---- */
+
+static void vnet_get_mac(struct netif *nif, uint8_t mac[ETH_ALEN])
+{
+	memcpy(mac, ((struct vnet *)netif_drv(nif))->mac, ETH_ALEN);
+}
+
+static uint16_t vnet_get_mtu(struct netif *nif)
+{
+	(void)nif;
+	return VNET_MTU;
+}
+
+static bool vnet_link_ok(struct netif *nif)
+{
+	return vnet_link_up(netif_drv(nif));
+}
+
+/* Frees every transmitted buffer the device has finished with. */
+static void vnet_tx_reclaim(struct vnet *v)
+{
+	for (unsigned n = 0; n < VNET_RING * 2; n++) {
+		void *tok;
+		uint32_t len;
+		int r = virtq_get(&v->txq, &tok, &len);
+		if (r == 0)
+			break;
+		if (r < 0)
+			v->stats.tx_malformed++;
+		pktbuf_free(tok);   /* NULL for a bad id: nothing to free */
+	}
+}
+
+/* A copy of p with NET_HEADROOM in front, for the rare frame built without room for our header. */
+static struct pktbuf *vnet_tx_copy(struct vnet *v, struct pktbuf *p)
+{
+	struct pktbuf *c = pktbuf_alloc(v->ns, NET_HEADROOM, p->len);
+	if (c)
+		memcpy(c->data, p->data, p->len);
+	pktbuf_free(p);
+	v->stats.tx_copied++;
+	return c;
+}
+
+static int vnet_xmit(struct netif *nif, struct pktbuf *p)
+{
+	struct vnet *v = netif_drv(nif);
+	if (p->len > VNET_MAX_FRAME) {
+		pktbuf_free(p);
+		return -EMSGSIZE;
+	}
+	if (virtq_num_free(&v->txq) == 0)
+		vnet_tx_reclaim(v);
+	if (virtq_num_free(&v->txq) == 0) {
+		/* Ask for an interrupt once most in-flight frames are done, so the ring drains. */
+		if (virtq_enable_cb_delayed(&v->txq))
+			netdev_kick();
+		v->stats.tx_ring_full++;
+		pktbuf_free(p);
+		return -ENOBUFS;
+	}
+	if (pktbuf_headroom(p) < VNET_HDR_LEN && !(p = vnet_tx_copy(v, p)))
+		return -ENOMEM;
+	/* 5.1.6.2: no offloads asked for: flags 0, gso_type NONE, num_buffers 0 on transmit. */
+	uint8_t *h = pktbuf_push(p, VNET_HDR_LEN);
+	memset(h, 0, VNET_HDR_LEN);
+	struct virtq_seg seg = { .addr = dma_addr(p->data), .len = (uint32_t)p->len, .device_writes = false };
+	int err = virtq_add(&v->txq, &seg, 1, p);
+	if (err) {
+		pktbuf_free(p);
+		return err;
+	}
+	/* 2.7.13.4: notify only if the device has not said it will look anyway. */
+	if (virtq_kick_prepare(&v->txq))
+		virtio_pci_notify(v->tx_notify, VNET_TXQ);
+	return 0;
+}
+
+static const struct netif_ops vnet_netif_ops = {
+	.xmit = vnet_xmit,
+	.get_mac = vnet_get_mac,
+	.get_mtu = vnet_get_mtu,
+	.link_ok = vnet_link_ok,
+};
+
+/* ---- receive ---- */
+
+/* 5.1.6.3: keeps the receive queue full of empty pktbufs; stops quietly when the pool is dry. */
+static void vnet_rx_refill(struct vnet *v)
+{
+	while (virtq_num_free(&v->rxq) > 0) {
+		struct pktbuf *p = pktbuf_alloc(v->ns, VNET_RX_HEADROOM, VNET_RX_LEN);
+		if (!p) {
+			v->stats.rx_nobuf++;
+			break;
+		}
+		struct virtq_seg seg = { .addr = dma_addr(p->data), .len = (uint32_t)p->len, .device_writes = true };
+		if (seg.addr + seg.len > VNET_DMA_LIMIT || virtq_add(&v->rxq, &seg, 1, p)) {
+			pktbuf_free(p);
+			break;
+		}
+	}
+}
+
+/* One used receive buffer: checks it, strips the header and passes the frame up (or drops it). */
+static void vnet_rx_one(struct vnet *v, int r, struct pktbuf *p, uint32_t len)
+{
+	if (r < 0 || len < VNET_HDR_LEN + 14) {
+		v->stats.rx_malformed++;
+		pktbuf_free(p);
+		return;
+	}
+	/*
+	 * 5.1.6.4.1: without GUEST_CSUM/GUEST_TSO* the device sets neither
+	 * NEEDS_CSUM nor a GSO type; a frame claiming one is not one we can
+	 * trust, so it is dropped rather than passed up with a partial checksum.
+	 */
+	if ((p->data[VNET_HDR_FLAGS] & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+	    p->data[VNET_HDR_GSO_TYPE] != VIRTIO_NET_HDR_GSO_NONE) {
+		v->stats.rx_malformed++;
+		pktbuf_free(p);
+		return;
+	}
+	pktbuf_trim(p, len);
+	pktbuf_pull(p, VNET_HDR_LEN);
+	netif_input(v->nif, p);
+}
+
+/* Link state is re-read only after a configuration-change interrupt (5.1.4.2). */
+static void vnet_check_config(struct vnet *v)
+{
+	if (!v->config_changed)
+		return;
+	v->config_changed = false;
+	bool up = vnet_link_up(v);
+	if (up != v->link_was_up)
+		klog("virtio-net", "%s: link %s", netif_name(v->nif), up ? "up" : "down");
+	v->link_was_up = up;
+}
+
+static int vnet_poll(void *drv, int budget)
+{
+	struct vnet *v = drv;
+	int n = 0;
+	virtq_disable_cb(&v->rxq);
+	vnet_check_config(v);
+	vnet_tx_reclaim(v);
+	while (n < budget) {
+		void *tok;
+		uint32_t len;
+		int r = virtq_get(&v->rxq, &tok, &len);
+		if (r == 0)
+			break;
+		if (r < 0 && !tok) {
+			v->stats.rx_malformed++;   /* bad id: no buffer to give back */
+			continue;
+		}
+		vnet_rx_one(v, r, tok, len);
+		n++;
+	}
+	vnet_rx_refill(v);
+	if (virtq_kick_prepare(&v->rxq))
+		virtio_pci_notify(v->rx_notify, VNET_RXQ);
+	return n;
+}
+
+/* After a drained poll: ask for the next receive interrupt, and poll again if a frame slipped in. */
+static void vnet_irq_rearm(void *drv)
+{
+	struct vnet *v = drv;
+	if (virtq_enable_cb(&v->rxq))
+		netdev_kick();
+}
+
+static const struct netdev_ops vnet_netdev_ops = {
+	.poll = vnet_poll,
+	.irq_rearm = vnet_irq_rearm,
+};
+
+/* ---- interrupts: acknowledge, note, kick; nothing else ---- */
+
+static void vnet_irq_queue(void *ctx)
+{
+	((struct vnet *)ctx)->stats.irqs++;
+	netdev_kick();
+}
+
+static void vnet_irq_config(void *ctx)
+{
+	struct vnet *v = ctx;
+	v->stats.irqs++;
+	v->config_changed = true;
+	netdev_kick();
+}
+
+/* 4.1.4.5.1: INTx is shared and level-triggered; reading the ISR acknowledges and deasserts it. */
+static void vnet_irq_intx(void *ctx)
+{
+	struct vnet *v = ctx;
+	uint8_t isr = virtio_pci_isr(&v->vp);
+	if (!isr)
+		return;   /* another device on the line */
+	v->stats.irqs++;
+	if (isr & VIRTIO_ISR_CONFIG)
+		v->config_changed = true;
+	netdev_kick();
+}
+
+/* MSI-X with one entry for configuration changes and one for both queues (4.1.5.1.2); false if unusable. */
+static bool vnet_setup_msix(struct vnet *v)
+{
+	if (pci_msix_count(v->pci) < 2)
+		return false;
+	int vc = irq_alloc_vector(), vq = irq_alloc_vector();
+	if (vc < 0 || vq < 0)
+		return false;
+	uint8_t dest = (uint8_t)cpus[0].apic_id;
+	irq_set_handler((unsigned)vc, vnet_irq_config, v);
+	irq_set_handler((unsigned)vq, vnet_irq_queue, v);
+	if (pci_msix_set(v->pci, MSIX_ENTRY_CONFIG, (uint8_t)vc, dest) ||
+	    pci_msix_set(v->pci, MSIX_ENTRY_QUEUES, (uint8_t)vq, dest) || pci_msix_enable(v->pci, true))
+		goto out_off;
+	if (virtio_pci_set_config_vector(&v->vp, MSIX_ENTRY_CONFIG) != MSIX_ENTRY_CONFIG)
+		goto out_off;
+	v->msix = true;
+	v->vec_config = vc;
+	v->vec_queue = vq;
+	return true;
+out_off:
+	pci_msix_enable(v->pci, false);
+	irq_set_handler((unsigned)vc, NULL, NULL);
+	irq_set_handler((unsigned)vq, NULL, NULL);
+	return false;
+}
+
+/* INTx: the GSI is the line the firmware wrote (PCI 3.0 6.2.4), level-triggered, active low. */
+static int vnet_setup_intx(struct vnet *v)
+{
+	const struct pci_dev *d = v->pci;
+	if (!d->irq_pin || d->irq_line == 0xff || d->irq_line == 0) {
+		kwarn("virtio-net", "%02x:%02x.%x: no MSI-X and no INTx line assigned", d->bus, d->dev, d->fn);
+		return -ENODEV;
+	}
+	int vec = irq_alloc_vector();
+	if (vec < 0) {
+		kwarn("virtio-net", "no free interrupt vector (%d)", vec);
+		return vec;
+	}
+	irq_set_handler((unsigned)vec, vnet_irq_intx, v);
+	int err = ioapic_route(d->irq_line, (uint8_t)vec, IOAPIC_LEVEL | IOAPIC_ACTIVE_LOW, (uint8_t)cpus[0].apic_id);
+	if (err) {
+		kwarn("virtio-net", "cannot route GSI %u (%d)", d->irq_line, err);
+		irq_set_handler((unsigned)vec, NULL, NULL);
+		return err;
+	}
+	v->vec_queue = v->vec_config = vec;
+	return 0;
+}
+
+/* ---- attach: virtio 1.2 3.1.1 ---- */
+
+/* 3.1.1 step 4-6: offer what we understand of what the device has, and check it took. */
+static int vnet_negotiate(struct vnet *v)
+{
+	uint64_t dev = virtio_pci_device_features(&v->vp);
+	if (!((dev >> VIRTIO_F_VERSION_1) & 1)) {
+		kwarn("virtio-net", "device does not offer VIRTIO_F_VERSION_1 (legacy only): not supported");
+		return -ENODEV;
+	}
+	uint64_t want = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
+			1ull << VIRTIO_F_RING_EVENT_IDX |
+			/* 6.1: refusing it may make the device fail FEATURES_OK; we have no IOMMU, so addresses are physical. */
+			1ull << VIRTIO_F_ACCESS_PLATFORM;
+	v->features = dev & want;
+	virtio_pci_set_driver_features(&v->vp, v->features);
+	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_FEATURES_OK);
+	if (!(virtio_pci_status(&v->vp) & VIRTIO_STATUS_FEATURES_OK)) {
+		kwarn("virtio-net", "device refused features 0x%lx", (unsigned long)v->features);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* 5.1.4: the MAC, read until config_generation is stable (4.1.4.3.1: the six bytes are several reads). */
+static void vnet_read_mac(struct vnet *v)
+{
+	if (!has(v, VIRTIO_NET_F_MAC)) {
+		/* Locally administered, unique per slot. */
+		uint8_t m[ETH_ALEN] = { 0x02, 0x00, 0x5f, v->pci->bus, v->pci->dev, v->pci->fn };
+		memcpy(v->mac, m, ETH_ALEN);
+		return;
+	}
+	for (int tries = 0; tries < 16; tries++) {
+		uint8_t gen = virtio_pci_config_generation(&v->vp);
+		for (int i = 0; i < ETH_ALEN; i++)
+			v->mac[i] = v->vp.device[VNET_CFG_MAC + i];
+		if (virtio_pci_config_generation(&v->vp) == gen)
+			return;
+	}
+}
+
+/* Ring memory is sized for VNET_RING entries whatever size the device allows. */
+static unsigned vnet_ring_order(void)
+{
+	unsigned order = 0;
+	while ((PAGE_SIZE << order) < virtq_mem_size(VNET_RING))
+		order++;
+	return order;
+}
+
+static int vnet_queue_init(struct vnet *v, uint16_t q, struct virtq *vq, void **mem, void **tok, uint32_t *wlen,
+			   volatile uint16_t **notify)
+{
+	uint16_t max = virtio_pci_queue_max(&v->vp, q);
+	if (max == 0) {
+		kwarn("virtio-net", "queue %u is missing", q);
+		return -ENODEV;
+	}
+	uint16_t size = VNET_RING;
+	while (size > max)
+		size /= 2;   /* 2.7: split queue sizes are powers of two, so max is one too */
+	*mem = page_alloc(vnet_ring_order());
+	if (!*mem) {
+		kwarn("virtio-net", "no memory for queue %u", q);
+		return -ENOMEM;
+	}
+	memset(*mem, 0, PAGE_SIZE << vnet_ring_order());
+	int err = virtq_init(vq, q, size, *mem, tok, wlen, has(v, VIRTIO_F_RING_EVENT_IDX));
+	if (err) {
+		kwarn("virtio-net", "queue %u: bad size %u", q, size);
+		return err;
+	}
+	uint64_t base = dma_addr(*mem);
+	return virtio_pci_queue_setup(&v->vp, q, size, base, base + virtq_avail_offset(size),
+				      base + virtq_used_offset(size), v->msix ? MSIX_ENTRY_QUEUES : VIRTIO_MSI_NO_VECTOR,
+				      notify);
+}
+
+static void vnet_free_queue_mem(struct vnet *v)
+{
+	if (v->rxq_mem)
+		page_free(v->rxq_mem, vnet_ring_order());
+	if (v->txq_mem)
+		page_free(v->txq_mem, vnet_ring_order());
+	v->rxq_mem = v->txq_mem = NULL;
+}
+
+/* Undoes vnet_setup_msix / vnet_setup_intx so no handler points at freed state. */
+static void vnet_irq_teardown(struct vnet *v)
+{
+	if (v->msix)
+		pci_msix_enable(v->pci, false);
+	else if (v->vec_queue)
+		ioapic_mask(v->pci->irq_line, true);
+	if (v->vec_queue)
+		irq_set_handler((unsigned)v->vec_queue, NULL, NULL);
+	if (v->vec_config && v->vec_config != v->vec_queue)
+		irq_set_handler((unsigned)v->vec_config, NULL, NULL);
+}
+
+static int vnet_attach(struct pci_dev *d)
+{
+	struct vnet *v = kzalloc(sizeof(*v));
+	if (!v) {
+		kwarn("virtio-net", "%02x:%02x.%x: no memory for the driver state", d->bus, d->dev, d->fn);
+		return -ENOMEM;
+	}
+	v->pci = d;
+	v->ns = netdev_stack();
+	pci_enable_bus_master(d);
+	int err = virtio_pci_init(&v->vp, d);
+	if (err)
+		goto out_free;
+	if ((err = virtio_pci_reset(&v->vp)))
+		goto out_free;
+	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_ACKNOWLEDGE);
+	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_DRIVER);
+	if ((err = vnet_negotiate(v)))
+		goto out_failed;
+	/* 3.1.1 step 7: device-specific setup. Interrupts first, so queues can name their MSI-X entry. */
+	if (!vnet_setup_msix(v) && (err = vnet_setup_intx(v)))
+		goto out_failed;
+	if ((err = vnet_queue_init(v, VNET_RXQ, &v->rxq, &v->rxq_mem, v->rx_token, v->rx_wlen, &v->rx_notify)) ||
+	    (err = vnet_queue_init(v, VNET_TXQ, &v->txq, &v->txq_mem, v->tx_token, v->tx_wlen, &v->tx_notify)))
+		goto out_failed;
+	vnet_read_mac(v);
+	v->link_was_up = vnet_link_up(v);
+	vnet_rx_refill(v);
+	if (virtq_num_free(&v->rxq) == v->rxq.size) {
+		kwarn("virtio-net", "no packet buffers for the receive queue");
+		err = -ENOMEM;
+		goto out_failed;
+	}
+	/* The transmit queue interrupts only when asked (a full ring); completions are reaped in poll. */
+	virtq_disable_cb(&v->txq);
+	virtq_enable_cb(&v->rxq);
+	/* 3.1.1 step 8; 3.1.2: no notification before DRIVER_OK. */
+	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_DRIVER_OK);
+	if (virtq_kick_prepare(&v->rxq))
+		virtio_pci_notify(v->rx_notify, VNET_RXQ);
+	int idx = netdev_register(&vnet_netif_ops, &vnet_netdev_ops, v, "virtio-net");
+	if (idx < 0) {
+		kwarn("virtio-net", "cannot register the interface (%d)", idx);
+		err = idx;
+		goto out_reset;
+	}
+	v->nif = netif_get(v->ns, idx);
+	klog("virtio-net", "%02x:%02x.%x: %s, features 0x%lx, queues %u/%u, %s", d->bus, d->dev, d->fn,
+	     netif_name(v->nif), (unsigned long)v->features, v->rxq.size, v->txq.size,
+	     v->msix ? "MSI-X" : "INTx");
+	return 0;
+out_failed:
+	/* 3.1.1: tell the device the driver gave up. */
+	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_FAILED);
+out_reset:
+	if (v->vp.common)
+		virtio_pci_reset(&v->vp);
+	for (unsigned i = 0; i < VNET_RING; i++)
+		pktbuf_free(v->rx_token[i]);
+	vnet_irq_teardown(v);
+	vnet_free_queue_mem(v);
+out_free:
+	kfree(v);
+	return err;
+}
+
+static bool vnet_match(const struct pci_dev *d)
+{
+	return d->vendor == VIRTIO_PCI_VENDOR &&
+	       (d->device == VIRTIO_PCI_DEVICE_TRANS_NET || d->device == VIRTIO_PCI_DEVICE_MODERN_BASE + 1);
+}
+
+static const struct netdrv vnet_driver = {
+	.name = "virtio-net",
+	.match = vnet_match,
+	.attach = vnet_attach,
+};
+NETDRV(vnet_driver);
