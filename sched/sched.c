@@ -21,6 +21,7 @@
 #include "kernel/percpu.h"
 #include "kernel/time.h"
 #include "mm/heap.h"
+#include "mm/mm.h"
 #include "sched/sched_priv.h"
 
 void sched_switch(uint64_t *save_rsp, uint64_t new_rsp);
@@ -184,7 +185,9 @@ __attribute__((noreturn)) void sched_idle_loop(void)
 	for (;;) {
 		irq_disable();
 		sched_schedule();
-		/* Back on the idle thread: nothing was ready. Arm for the next timer and halt. */
+		/* Back on the idle thread: nothing was ready. Give back blocks other CPUs freed to us. */
+		mm_drain_remote_frees();
+		/* Arm for the next timer and halt. */
 		uint64_t next = timerq_next(&c->timers);
 		if (next != UINT64_MAX && next <= time_ns())
 			continue;
