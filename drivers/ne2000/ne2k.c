@@ -44,6 +44,8 @@
 #include "arch/x86_64/trap.h"
 #include "drivers/ne2000/ne2k_regs.h"
 #include "drivers/pci/pci.h"
+#include "include/skiff.h"
+#include "kernel/cmdline.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
 #include "kernel/spinlock.h"
@@ -96,7 +98,11 @@ struct ne2k {
 	uint64_t rx_overflows, rx_missed, rx_crc, rx_align;
 	uint64_t tx_frames, tx_errors, tx_dropped, tx_timeouts, tx_resends;
 	uint64_t dma_timeouts, irqs;
+	uint64_t stats_every_ns;	/* ne2k.stats=SECONDS: log the counters that often; 0 never */
+	uint64_t stats_last_ns;
 };
+
+SKIFF_OPTION(ne2k_stats, "ne2k.stats", "log the NE2000 driver's counters every N seconds while it is busy (default 0: never)");
 
 /*
  * Invariant: outside nk->lock, CR selects page 0 with no remote DMA in
@@ -273,6 +279,9 @@ static int ne2k_rx_drain(struct ne2k *nk, int budget, struct pktq *out)
 		ne2k_dma_read(nk, (uint16_t)(nk->next_pkt * NE2K_PAGE_SIZE), h, sizeof(h));
 		if (!ne2k_hdr_ok(nk, h, curr)) {
 			nk->rx_bad_hdr++;
+			if (nk->rx_bad_hdr <= 5)
+				kwarn("ne2k", "bad ring header at page %#x (CURR %#x): status %#x next %#x count %u",
+				      nk->next_pkt, curr, h[0], h[1], (unsigned)h[2] | (unsigned)h[3] << 8);
 			ne2k_ring_resync(nk, curr);
 			break;
 		}
@@ -428,6 +437,19 @@ static int ne2k_overflow(struct ne2k *nk, int budget, struct pktq *out)
 	return n;
 }
 
+static void ne2k_log_stats(struct ne2k *nk)
+{
+	klog("ne2k", "rx %llu (bad hdr %llu, resync %llu, nobufs %llu, err %llu, ovw %llu, missed %llu) "
+	     "tx %llu (err %llu, dropped %llu, timeout %llu, resend %llu) irqs %llu dma-timeouts %llu",
+	     (unsigned long long)nk->rx_frames, (unsigned long long)nk->rx_bad_hdr,
+	     (unsigned long long)nk->rx_resyncs, (unsigned long long)nk->rx_nobufs,
+	     (unsigned long long)nk->rx_err_status, (unsigned long long)nk->rx_overflows,
+	     (unsigned long long)nk->rx_missed, (unsigned long long)nk->tx_frames,
+	     (unsigned long long)nk->tx_errors, (unsigned long long)nk->tx_dropped,
+	     (unsigned long long)nk->tx_timeouts, (unsigned long long)nk->tx_resends,
+	     (unsigned long long)nk->irqs, (unsigned long long)nk->dma_timeouts);
+}
+
 static int ne2k_poll(void *drv, int budget)
 {
 	struct ne2k *nk = drv;
@@ -455,6 +477,13 @@ static int ne2k_poll(void *drv, int budget)
 	struct pktbuf *p;
 	while ((p = pktq_pop(&q)))
 		netif_input(nk->nif, p);
+	if (nk->stats_every_ns && n) {
+		uint64_t now = time_ns();
+		if (now - nk->stats_last_ns >= nk->stats_every_ns) {
+			nk->stats_last_ns = now;
+			ne2k_log_stats(nk);
+		}
+	}
 	return n;
 }
 
@@ -615,6 +644,8 @@ static int ne2k_attach(struct pci_dev *d)
 	nk->io = (uint16_t)d->bar[0].addr;
 	nk->lock = (struct spinlock)SPINLOCK_INIT("ne2k");
 	nk->gsi = -1;
+	long every = cmdline_get_long("ne2k.stats", 0);
+	nk->stats_every_ns = every > 0 ? (uint64_t)every * NSEC_PER_SEC : 0;
 
 	int err = ne2k_reset(nk);
 	if (err) {
