@@ -21,6 +21,7 @@
 #include "netstack_priv.h"
 #include "byteorder.h"
 #include "dhcp.h"
+#include "netconf.h"
 
 #define SEC			1000000000ull
 #define DHCP_FIXED_LEN		236
@@ -178,6 +179,47 @@ static uint8_t mask_prefix(uint32_t mask, uint32_t addr)
 }
 
 /* RFC 2131 4.4.1: DHCPACK - configure the interface and the timers. */
+
+/* Appends the decimal digits of v at p; returns the new end. (net/ has no printf.) */
+static char *dhcp_put_dec(char *p, uint32_t v)
+{
+	char tmp[10];
+	int n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+static char *dhcp_put_str(char *p, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* "dhcp: lease bound: 10.0.2.15/24 router 10.0.2.2, 86400 s": what a reader of the boot log wants. */
+static void dhcp_log_bound(struct netstack *ns, const struct dhcp_client *c)
+{
+	char msg[96], a[16], *p = msg;
+	p = dhcp_put_str(p, "dhcp: lease bound: ");
+	p = dhcp_put_str(p, ip4_format(c->info.addr, a));
+	*p++ = '/';
+	p = dhcp_put_dec(p, c->info.prefix);
+	if (c->info.router) {
+		p = dhcp_put_str(p, " router ");
+		p = dhcp_put_str(p, ip4_format(c->info.router, a));
+	}
+	p = dhcp_put_str(p, ", lease ");
+	p = dhcp_put_dec(p, c->info.lease_s);
+	p = dhcp_put_str(p, " s");
+	*p = 0;
+	net_log(ns, NET_LOG_INFO, msg);
+}
+
 static void dhcp_bind(struct dhcp_client *c, const struct dhcp_msg *msg)
 {
 	struct netstack *ns = c->ns;
@@ -213,7 +255,7 @@ static void dhcp_bind(struct dhcp_client *c, const struct dhcp_msg *msg)
 	c->info.state = DHCP_BOUND;
 	c->tries = 0;
 	net_count(ns, NET_STAT_DHCP_LEASE_ACQUIRED);
-	net_log(ns, NET_LOG_INFO, "dhcp: lease bound");
+	dhcp_log_bound(ns, c);
 }
 
 /* RFC 2132: walk the options, bounds-checked; false if malformed. */
