@@ -55,7 +55,7 @@ netns_name() {
 netns_require() {
 	local tool
 	[[ $(id -u) -eq 0 ]] || netns_skip "need root for ip netns and tap devices"
-	for tool in ip setsid; do
+	for tool in ip setsid ps; do
 		command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
 	done
 	[[ -c /dev/net/tun ]] || netns_skip "/dev/net/tun is missing (no tap support)"
