@@ -44,7 +44,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit boot-test deps check FORCE
+.PHONY: all kernel images clean help test unit boot-test deps check bench FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -54,6 +54,7 @@ help:
 	@echo "make [APP=name] [V=1]   build build/APP.elf and build/APP.img for every app (or one)"
 	@echo "make test               host unit tests, then boot tests of every image (BIOS, UEFI, direct)"
 	@echo "make unit               host unit tests only"
+	@echo "make bench              skiff against the Linux VM yardstick (boot, ping), scheduler costs"
 	@echo "make deps               install missing build and test packages (Debian)"
 	@echo "make clean              remove build/"
 	@echo "apps: $(APPS_ALL)"
@@ -123,6 +124,10 @@ test:
 
 deps:
 	$(Q)tools/deps.sh
+
+bench:
+	$(Q)tools/deps.sh --quiet
+	$(Q)bench/run.sh
 
 check:
 	$(Q)tools/check-layering.sh
