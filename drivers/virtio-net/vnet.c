@@ -26,6 +26,7 @@
 #include "arch/x86_64/trap.h"
 #include "drivers/virtio-net/virtio_pci.h"
 #include "drivers/virtio-net/virtq.h"
+#include "drivers/virtio-net/vnet.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
 #include "kernel/percpu.h"
@@ -65,17 +66,11 @@
 #define VNET_RX_LEN (NET_PKT_SMALL_CAP - VNET_RX_HEADROOM)
 #define VNET_DMA_LIMIT (1ull << 32)   /* kernel memory is identity-mapped below 4 GiB */
 
+#define VNET_MAX_UNITS 4
+
 #define MSIX_ENTRY_CONFIG 0
 #define MSIX_ENTRY_QUEUES 1
 
-struct vnet_stats {
-	uint64_t rx_malformed;     /* bad id, bad length, short, or offload flags we did not ask for */
-	uint64_t rx_nobuf;         /* refill found the pktbuf pool empty */
-	uint64_t tx_ring_full;     /* frames dropped: no free descriptor */
-	uint64_t tx_copied;        /* frames without headroom for the header, copied */
-	uint64_t tx_malformed;     /* bad used elements on the transmit queue */
-	uint64_t irqs;
-};
 
 struct vnet {
 	struct pci_dev *pci;
@@ -95,6 +90,9 @@ struct vnet {
 	bool link_was_up;
 	struct vnet_stats stats;
 };
+
+static struct vnet *units[VNET_MAX_UNITS];   /* attached devices, for vnet_stats_get */
+static unsigned nunits;
 
 static bool has(const struct vnet *v, unsigned bit)
 {
@@ -521,6 +519,8 @@ static int vnet_attach(struct pci_dev *d)
 		goto out_reset;
 	}
 	v->nif = netif_get(v->ns, idx);
+	if (nunits < VNET_MAX_UNITS)
+		units[nunits++] = v;
 	klog("virtio-net", "%02x:%02x.%x: %s, features 0x%lx, queues %u/%u, %s", d->bus, d->dev, d->fn,
 	     netif_name(v->nif), (unsigned long)v->features, v->rxq.size, v->txq.size,
 	     v->msix ? "MSI-X" : "INTx");
@@ -538,6 +538,23 @@ out_reset:
 out_free:
 	kfree(v);
 	return err;
+}
+
+int vnet_stats_get(unsigned unit, struct vnet_stats *out)
+{
+	if (unit >= nunits)
+		return -ENODEV;
+	struct vnet *v = units[unit];
+	netdev_lock();   /* poll and xmit update the counters under the stack lock */
+	*out = v->stats;
+	out->rx_kicks = v->rxq.stats.notifies;
+	out->rx_kicks_saved = v->rxq.stats.notifies_saved;
+	out->tx_kicks = v->txq.stats.notifies;
+	out->tx_kicks_saved = v->txq.stats.notifies_saved;
+	out->msix = v->msix;
+	out->features = v->features;
+	netdev_unlock();
+	return 0;
 }
 
 static bool vnet_match(const struct pci_dev *d)

@@ -1,0 +1,30 @@
+/*
+ * drivers/virtio-net/vnet.h: what the virtio-net driver tells the rest of
+ * the kernel beyond the netif and netdev ops: its counters, for tests and
+ * for an app that wants to see interrupt and notification rates.
+ */
+#ifndef DRIVERS_VIRTIO_NET_VNET_H
+#define DRIVERS_VIRTIO_NET_VNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vnet_stats {
+	uint64_t rx_malformed;     /* bad id, bad length, short, or offload flags we did not ask for */
+	uint64_t rx_nobuf;         /* refill found the pktbuf pool empty */
+	uint64_t tx_ring_full;     /* frames dropped: no free descriptor */
+	uint64_t tx_copied;        /* frames without headroom for the header, copied */
+	uint64_t tx_malformed;     /* bad used elements on the transmit queue */
+	uint64_t irqs;             /* interrupts taken (queue and configuration) */
+	uint64_t rx_kicks;         /* receive-queue notifications sent ... */
+	uint64_t rx_kicks_saved;   /* ... and skipped because the device said it would look anyway */
+	uint64_t tx_kicks;
+	uint64_t tx_kicks_saved;
+	bool msix;                 /* MSI-X, else INTx */
+	uint64_t features;         /* negotiated feature bits */
+};
+
+/* Counters of the unit-th virtio-net device attached (0 = first); -ENODEV when there is none. */
+int vnet_stats_get(unsigned unit, struct vnet_stats *out);
+
+#endif
