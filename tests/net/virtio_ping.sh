@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# tests/net/virtio_ping.sh: the virtio-net driver (drivers/virtio-net/) on the wire.
+#
+# Builds tests/net/virtio_ping_app as apps/vping in a scratch copy of the tree
+# (so a plain `make` never builds it), then, inside a private network namespace
+# (tests/lib/netns.sh; nothing leaves it):
+#   dhcp_user_<boot>   QEMU user networking: the interface line names virtio-net
+#                      with MAC 52:54:00:12:34:56 and link up, and DHCP binds
+#                      10.0.2.15 (bios, uefi, direct)
+#   ping_<boot>        tap guest at 10.77.1.2: ping -c 20, 0% loss (bios, uefi, direct)
+#   ping_1472_bios     full-size frames (-s 1472 -M do), 0% loss
+#   ping_8000_bios     fragmented datagrams (-s 8000), 0% loss
+#   flood_bios         ping -f -c 5000, 0% loss, and the guest still answers after
+#   flood_preload_bios ping -f -l 32 -c 5000 (32 in flight), 5000 replies
+#   guest_clean_<boot> no panic or exception in the guest's serial log
+# One "PASS virtio_ping: case detail" or "FAIL virtio_ping: case detail" line per
+# case; exit 1 if any failed, 77 to skip (never under CI=true: then a missing
+# prerequisite fails). Every wait is bounded; QEMU is killed by PID on exit.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/lib/netns.sh
+source "$ROOT/tests/lib/netns.sh"
+
+GUEST=10.77.1.2
+HOST=10.77.1.1
+BOOT_TIMEOUT=${VPING_BOOT_TIMEOUT:-120}   # seconds for the guest to reach its app under TCG
+GUEST_LIFE=600                            # QEMU is killed by cloudit's --timeout after this
+OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+
+failures=0
+pass() { echo "PASS virtio_ping: $*"; }
+fail() {
+	echo "FAIL virtio_ping: $*"
+	failures=$((failures + 1))
+}
+
+netns_require
+for tool in qemu-system-x86_64 ping make gcc tar; do
+	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
+done
+
+scratch=$(mktemp -d /tmp/skiff-vping.XXXXXX) || netns_die "mktemp failed"
+# shellcheck disable=SC2317 # called from the traps
+cleanup() {
+	netns_cleanup
+	[[ -n "${VPING_KEEP:-}" ]] || rm -rf "$scratch"
+}
+trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 130' INT
+trap 'cleanup; trap - EXIT; exit 143' TERM
+
+# ---- build the guest in a scratch tree
+
+(cd "$ROOT" && tar --exclude=./build --exclude=./.git -cf - .) | tar -xf - -C "$scratch" ||
+	netns_die "cannot copy the tree to $scratch"
+mkdir -p "$scratch/apps/vping"
+cp "$ROOT/tests/net/virtio_ping_app/main.c" "$scratch/apps/vping/main.c"
+printf 'mem: 256M\nsmp: 1\nnic: virtio\n' >"$scratch/apps/vping/vping.qemu"
+if ! timeout 600 make -C "$scratch" -j"$(nproc)" APP=vping >"$scratch/build.log" 2>&1; then
+	fail "build: make APP=vping failed:"
+	tail -n 20 "$scratch/build.log"
+	exit 1
+fi
+CLOUDIT=("$scratch/tools/cloudit.sh" vping --headless --accel tcg --no-build --nic virtio --timeout "$GUEST_LIFE")
+
+NS=$(netns_name vping)
+netns_create "$NS" "$HOST/24" tap0
+
+# boot_args BOOT: cloudit's options for bios (SeaBIOS+GRUB), uefi (OVMF+GRUB) or direct (PVH).
+boot_args() {
+	case $1 in
+	bios) ;;
+	uefi) echo --firmware uefi ;;
+	direct) echo --direct ;;
+	esac
+}
+
+have_boot() {
+	[[ $1 != uefi || -r $OVMF_CODE ]] && return 0
+	if [[ "${CI:-}" == "true" ]]; then
+		fail "setup_uefi: $OVMF_CODE missing (CI=true: not skipping)"
+	else
+		echo "SKIP virtio_ping: uefi cases: $OVMF_CODE missing"
+	fi
+	return 1
+}
+
+# start_guest BOOT NET APPEND LOG: boots the guest in the namespace; returns 0 once the app runs.
+start_guest() {
+	local boot=$1 net=$2 append=$3 log=$4
+	# shellcheck disable=SC2046 # boot_args is empty or one word
+	bg_start "$NS" "$log" "${CLOUDIT[@]}" $(boot_args "$boot") --net "$net" --append "$append"
+	GUEST_PID=$BG_PID
+	wait_for_line "$log" '^vping: up for' "$BOOT_TIMEOUT" "$GUEST_PID"
+}
+
+guest_clean() {
+	local boot=$1 log=$2 bad
+	bad=$(grep -E '^vping: .*virtio-net' "$log" | grep -vE 'rx_malformed 0 .*tx_malformed 0 ' | head -n 1)
+	if [[ -n "$bad" ]]; then
+		fail "guest_clean_$boot: the driver counted malformed used-ring elements: $bad"
+	elif grep -qiE 'panic|exception|#PF|#GP|double fault' "$log"; then
+		fail "guest_clean_$boot: the guest's log reports a fault:"
+		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
+	else
+		pass "guest_clean_$boot"
+	fi
+}
+
+# ping_case NAME ARGS...: 0% loss expected; prints the rtt summary.
+ping_case() {
+	local name=$1 out loss rtt
+	shift
+	out=$(netns_exec "$NS" timeout 180 ping -n -q "$@" "$GUEST" 2>&1)
+	loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' <<<"$out")
+	rtt=$(sed -n 's/^rtt \(.*\)$/\1/p' <<<"$out")
+	if [[ "$loss" == "0" ]]; then
+		pass "$name $(grep -o '[0-9]* packets transmitted, [0-9]* received' <<<"$out"), rtt $rtt"
+	else
+		fail "$name: ping $*: loss '${loss:-?}%'"
+		tail -n 3 <<<"$out"
+	fi
+}
+
+# received_case NAME N ARGS...: at least N replies. With -l, ping stops once it has its
+# count and calls the requests still in flight lost, so loss is not the measure there.
+received_case() {
+	local name=$1 want=$2 out got
+	shift 2
+	out=$(netns_exec "$NS" timeout 180 ping -n -q "$@" "$GUEST" 2>&1)
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
+	if [[ -n "$got" && "$got" -ge "$want" ]]; then
+		pass "$name $(grep -o '[0-9]* packets transmitted, [0-9]* received' <<<"$out"), rtt $(sed -n 's/^rtt \(.*\)$/\1/p' <<<"$out")"
+	else
+		fail "$name: ping $*: ${got:-?} replies, want >= $want"
+		tail -n 3 <<<"$out"
+	fi
+}
+
+# ---- DHCP over QEMU user networking (slirp inside the namespace: it reaches nothing)
+
+for boot in bios uefi direct; do
+	have_boot "$boot" || continue
+	log="$scratch/user-$boot.log"
+	if ! start_guest "$boot" user "vping.seconds=4" "$log"; then
+		fail "dhcp_user_$boot: guest did not reach its app in ${BOOT_TIMEOUT}s"
+		tail -n 15 "$log"
+		bg_stop "$GUEST_PID"
+		continue
+	fi
+	wait_for_line "$log" '^vping: final' 60 "$GUEST_PID" || true
+	bg_stop "$GUEST_PID"
+	if ! grep -qE 'net: eth0: driver virtio-net, MAC 52:54:00:12:34:56, link up' "$log"; then
+		fail "dhcp_user_$boot: no 'eth0: driver virtio-net, MAC 52:54:00:12:34:56, link up' line"
+		grep -E 'virtio|net:' "$log" | head -n 5
+	elif ! grep -qE '^vping: final: eth0 10\.0\.2\.15 ' "$log"; then
+		fail "dhcp_user_$boot: eth0 did not get 10.0.2.15 from QEMU's DHCP server"
+		grep -E 'dhcp|vping:' "$log" | head -n 5
+	else
+		pass "dhcp_user_$boot $(grep -oE 'virtio-net: .*(MSI-X|INTx)' "$log" | head -n 1)"
+	fi
+	guest_clean "user_$boot" "$log"
+done
+
+# ---- a tap guest at 10.77.1.2
+
+for boot in bios uefi direct; do
+	have_boot "$boot" || continue
+	log="$scratch/tap-$boot.log"
+	if ! start_guest "$boot" tap:tap0 "ip=$GUEST/24 vping.seconds=$GUEST_LIFE" "$log"; then
+		fail "ping_$boot: guest did not reach its app in ${BOOT_TIMEOUT}s"
+		tail -n 15 "$log"
+		bg_stop "$GUEST_PID"
+		continue
+	fi
+	ping_case "ping_$boot" -c 20 -i 0.2 -W 2
+	if [[ $boot == bios ]]; then
+		ping_case ping_1472_bios -c 20 -i 0.2 -W 2 -s 1472 -M 'do'
+		ping_case ping_8000_bios -c 20 -i 0.2 -W 2 -s 8000
+		ping_case flood_bios -f -c 5000 -w 150
+		sleep 2.5   # the guest prints its counters every 2 s
+		echo "     guest: $(grep -E '^vping: running: virtio-net' "$log" | tail -n 1)"
+		# 32 requests in flight: several frames per interrupt, so suppression shows in the counters.
+		received_case flood_preload_bios 5000 -f -l 32 -c 5000 -w 150
+		sleep 2.5
+		echo "     guest: $(grep -E '^vping: running: virtio-net' "$log" | tail -n 1)"
+		if kill -0 "$GUEST_PID" 2>/dev/null &&
+			netns_exec "$NS" timeout 20 ping -n -q -c 3 -W 2 "$GUEST" >/dev/null 2>&1; then
+			pass "flood_bios_alive guest answers after the flood"
+		else
+			fail "flood_bios_alive: guest stopped answering after the flood"
+			tail -n 15 "$log"
+		fi
+	fi
+	bg_stop "$GUEST_PID"
+	guest_clean "tap_$boot" "$log"
+done
+
+if [[ $failures -gt 0 ]]; then
+	echo "virtio_ping: $failures failed"
+	exit 1
+fi
+echo "virtio_ping: all passed"
+exit 0
