@@ -17,6 +17,8 @@
 #     temp dir removed on exit, and QEMU does not outlive the script.
 # Per-app defaults come from apps/APP/APP.qemu (format in --help and README);
 # command-line options override them.
+# shellcheck disable=SC2054 # commas inside QEMU option values, not array separators
+# shellcheck disable=SC2317 # cleanup runs from a trap
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -153,7 +153,8 @@ boot_split_args() {
 }
 
 boot_run_case() {
-	local name=$1 status=$2 log="$BOOT_TMP/$name.log" tmpd="$BOOT_TMP/$name.tmp" rc reasons
+	local name=$1 status=$2 rc reasons
+	local log="$BOOT_TMP/$name.log" tmpd="$BOOT_TMP/$name.tmp"
 	shift 2
 	boot_split_args "$@"
 	mkdir -p "$tmpd"
@@ -163,8 +164,8 @@ boot_run_case() {
 	rc=$?
 	tr -d '\r' <"$log.raw" >"$log"
 	reasons=$(boot_check "$log" "$rc" "$status" "${BOOT_EXPECT[@]}")
-	if [[ -n "$(ls -A "$tmpd")" ]]; then
-		reasons+="${reasons:+$'\n'}cloudit left temp files: $(ls -A "$tmpd" | tr '\n' ' ')"
+	if [[ -n "$(find "$tmpd" -mindepth 1 -maxdepth 1)" ]]; then
+		reasons+="${reasons:+$'\n'}cloudit left temp files: $(find "$tmpd" -mindepth 1 -maxdepth 1 -printf '%f ')"
 	fi
 	boot_verdict "$name" "$log" "$reasons"
 }
