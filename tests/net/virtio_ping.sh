@@ -12,7 +12,11 @@
 #   ping_8000_bios     fragmented datagrams (-s 8000), 0% loss
 #   flood_bios         ping -f -c 5000, 0% loss, and the guest still answers after
 #   flood_preload_bios ping -f -l 32 -c 5000 (32 in flight), 5000 replies
-#   guest_clean_<boot> no panic or exception in the guest's serial log
+#   ping_intx_bios     MSI-X hidden (vectors=0): INTx fallback, ping -c 20 and
+#   flood_intx_bios    ping -f -c 2000, 0% loss
+#   link_state_bios    QEMU set_link off/on: the guest logs link down, then up
+#   guest_clean_<boot> no panic, exception or malformed used-ring element in the
+#                      guest's serial log
 # One "PASS virtio_ping: case detail" or "FAIL virtio_ping: case detail" line per
 # case; exit 1 if any failed, 77 to skip (never under CI=true: then a missing
 # prerequisite fails). Every wait is bounded; QEMU is killed by PID on exit.
@@ -62,7 +66,7 @@ if ! timeout 600 make -C "$scratch" -j"$(nproc)" APP=vping >"$scratch/build.log"
 	tail -n 20 "$scratch/build.log"
 	exit 1
 fi
-CLOUDIT=("$scratch/tools/cloudit.sh" vping --headless --accel tcg --no-build --nic virtio --timeout "$GUEST_LIFE")
+CLOUDIT=("$scratch/tools/cloudit.sh" vping --headless --accel tcg --no-build --timeout "$GUEST_LIFE")
 
 NS=$(netns_name vping)
 netns_create "$NS" "$HOST/24" tap0
@@ -86,11 +90,15 @@ have_boot() {
 	return 1
 }
 
-# start_guest BOOT NET APPEND LOG: boots the guest in the namespace; returns 0 once the app runs.
+# start_guest BOOT NET APPEND LOG [CLOUDIT-ARGS...]: boots the guest in the namespace
+# (NET none: no cloudit NIC, the caller brings its own); returns 0 once the app runs.
 start_guest() {
 	local boot=$1 net=$2 append=$3 log=$4
+	shift 4
+	local netargs=(--net "$net")
+	[[ $net == none ]] && netargs=(--nic none)
 	# shellcheck disable=SC2046 # boot_args is empty or one word
-	bg_start "$NS" "$log" "${CLOUDIT[@]}" $(boot_args "$boot") --net "$net" --append "$append"
+	bg_start "$NS" "$log" "${CLOUDIT[@]}" $(boot_args "$boot") "${netargs[@]}" --append "$append" "$@"
 	GUEST_PID=$BG_PID
 	wait_for_line "$log" '^vping: up for' "$BOOT_TIMEOUT" "$GUEST_PID"
 }
@@ -196,6 +204,57 @@ for boot in bios uefi direct; do
 	bg_stop "$GUEST_PID"
 	guest_clean "tap_$boot" "$log"
 done
+
+# ---- INTx: MSI-X hidden (vectors=0), level-triggered through the I/O APIC, ISR read to ack
+
+log="$scratch/tap-intx.log"
+if ! start_guest bios none "ip=$GUEST/24 vping.seconds=$GUEST_LIFE" "$log" --qemu \
+	"-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,vectors=0,romfile="; then
+	fail "ping_intx_bios: guest did not reach its app in ${BOOT_TIMEOUT}s"
+	tail -n 15 "$log"
+elif ! grep -qE 'virtio-net: .*queues [0-9]+/[0-9]+, INTx' "$log"; then
+	fail "ping_intx_bios: the driver did not fall back to INTx"
+	grep -E 'virtio-net' "$log" | head -n 3
+else
+	ping_case ping_intx_bios -c 20 -i 0.2 -W 2
+	ping_case flood_intx_bios -f -c 2000 -w 120
+fi
+bg_stop "$GUEST_PID"
+guest_clean tap_intx "$log"
+
+# ---- link state: QEMU's set_link raises a configuration interrupt (virtio 1.2 5.1.4.2)
+
+log="$scratch/link.log"
+mon="$scratch/mon.sock"
+if ! command -v python3 >/dev/null; then
+	fail "link_state_bios: python3 missing (needed to talk to the QEMU monitor)"
+elif ! start_guest bios user "vping.seconds=$GUEST_LIFE" "$log" --qemu "-monitor unix:$mon,server,nowait"; then
+	fail "link_state_bios: guest did not reach its app in ${BOOT_TIMEOUT}s"
+	tail -n 15 "$log"
+else
+	monitor() {
+		python3 - "$mon" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+time.sleep(0.2)
+s.recv(4096)
+s.sendall((sys.argv[2] + "\n").encode())
+time.sleep(0.2)
+s.close()
+PY
+	}
+	if monitor "set_link net0 off" && wait_for_line "$log" 'virtio-net: eth0: link down' 20 "$GUEST_PID" &&
+		monitor "set_link net0 on" && wait_for_line "$log" 'virtio-net: eth0: link up' 20 "$GUEST_PID"; then
+		pass "link_state_bios down and up seen through the configuration interrupt"
+	else
+		fail "link_state_bios: no 'link down' then 'link up' from the guest"
+		grep -E 'virtio-net' "$log" | tail -n 3
+	fi
+fi
+bg_stop "$GUEST_PID"
+guest_clean link_bios "$log"
 
 if [[ $failures -gt 0 ]]; then
 	echo "virtio_ping: $failures failed"
