@@ -257,6 +257,7 @@ static int vnet_poll(void *drv, int budget)
 	struct vnet *v = drv;
 	int n = 0;
 	virtq_disable_cb(&v->rxq);
+	virtq_disable_cb(&v->txq);   /* undo a full ring's request (vnet_xmit) once we are reaping anyway */
 	vnet_check_config(v);
 	vnet_tx_reclaim(v);
 	while (n < budget) {
