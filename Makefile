@@ -114,6 +114,8 @@ HOST_CFLAGS := -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror -fsanitize=address,un
 HOST_LDLIBS := -lcmocka
 UNIT_TESTS :=
 -include $(wildcard tests/unit/*.mk)
+# net.mk keeps its own list (it also builds standalone); run its tests with the rest.
+UNIT_TESTS += $(NET_TEST_BINS)
 
 unit: $(UNIT_TESTS)
 	$(Q)tools/run-unit.sh $(UNIT_TESTS)

@@ -55,6 +55,12 @@ if stage build make -j2 -s --no-print-directory; then
 		[[ -x "$suite" ]] || continue
 		BOOT_NO_BUILD=1 stage "${suite%.sh}" "$suite"
 	done
+	# Network tests: real clients (ping) against guests on taps in private namespaces.
+	stage tests/lib/netns_test tests/lib/netns_test.sh
+	for suite in tests/net/*.sh; do
+		[[ -x "$suite" ]] || continue
+		stage "${suite%.sh}" "$suite"
+	done
 else
 	echo "(build failed: unit and boot tests not run)"
 fi
