@@ -50,11 +50,21 @@ uint64_t skiff_wall_time(void);                       /* Unix seconds */
  * one CPU for life; they run until they yield, sleep, block or exit.
  */
 struct thread;
+/*
+ * Creates a thread running fn(arg) on CPU cpu (any online CPU; the caller's
+ * own or another). Returns NULL when cpu is not online or memory is short.
+ * The thread is joinable: someone must thread_join() it, or it must be
+ * detached, or its memory stays. fn's return value is its exit status.
+ */
 struct thread *thread_create(int (*fn)(void *arg), void *arg, unsigned cpu);
+/* Lets every other ready thread on this CPU run first. */
 void thread_yield(void);
+/* Sleeps for at least ns nanoseconds. Returns 0, or -ENOMEM if no timer slot could be had. */
 int thread_sleep(uint64_t ns);
 __attribute__((noreturn)) void thread_exit(int status);
+/* Waits for t to exit, stores its status, frees it. -EINVAL for self or a detached thread. */
 int thread_join(struct thread *t, int *status);
+/* t's resources are freed when it exits; it may no longer be joined. */
 void thread_detach(struct thread *t);
 struct thread *thread_self(void);
 unsigned thread_id(const struct thread *t);

@@ -21,26 +21,13 @@
 #include "kernel/spinlock.h"
 #include "lib/list.h"
 
-struct thread;
-
 /*
- * Creates a thread running fn(arg) on CPU cpu (any online CPU; the caller's
- * own or another). Returns NULL when cpu is not online or memory is short.
- * The thread is joinable: someone must thread_join() it, or it must be
- * detached, or its memory stays.
+ * The thread calls apps use (thread_create, thread_yield, thread_sleep,
+ * thread_exit, thread_join, thread_detach, thread_self, thread_id,
+ * cpu_id) are declared once, with their contracts, in include/skiff.h.
  */
-struct thread *thread_create(int (*fn)(void *arg), void *arg, unsigned cpu);
-/* Lets every other ready thread on this CPU run first. */
-void thread_yield(void);
-/* Sleeps for at least ns nanoseconds. Returns 0. */
-int thread_sleep(uint64_t ns);
-__attribute__((noreturn)) void thread_exit(int status);
-/* Waits for t to exit, stores its status, frees it. -EINVAL for self or a detached thread. */
-int thread_join(struct thread *t, int *status);
-/* t's resources are freed when it exits; it may no longer be joined. */
-void thread_detach(struct thread *t);
-struct thread *thread_self(void);
-unsigned thread_id(const struct thread *t);
+#include "include/skiff.h"
+
 unsigned thread_cpu(const struct thread *t);
 
 /*
