@@ -32,7 +32,11 @@
 #   boot_case NAME STATUS ARGS... [--expect EXPECTATION...]
 #                                   boot in the background (cloudit.sh ARGS plus
 #                                   --headless --no-build --accel tcg --timeout),
-#                                   then check status and expectations
+#                                   then check status and expectations. STATUS
+#                                   "running": the guest is not expected to stop;
+#                                   the case ends (and stops it) as soon as every
+#                                   positive expectation has appeared, and fails
+#                                   if the guest stops first or the timeout hits
 #   cli_case NAME STATUS ARGS... [--expect EXPECTATION...]
 #                                   run cloudit.sh ARGS in the foreground; for a
 #                                   usage error (STATUS 2) also check the output
@@ -153,17 +157,42 @@ boot_split_args() {
 }
 
 boot_run_case() {
-	local name=$1 status=$2 rc reasons
+	local name=$1 status=$2 rc reasons cpid stopped=0 e positives=()
 	local log="$BOOT_TMP/$name.log" tmpd="$BOOT_TMP/$name.tmp"
 	shift 2
 	boot_split_args "$@"
 	mkdir -p "$tmpd"
+	: >"$log.raw" # exists before the background job opens it: the poll below reads it
 	# The suite's --timeout comes first so a case's own one wins.
 	TMPDIR=$tmpd "$BOOT_CLOUDIT" --headless --no-build --timeout "$BOOT_TIMEOUT" "${BOOT_ARGS[@]}" \
-		</dev/null >"$log.raw" 2>&1
+		</dev/null >"$log.raw" 2>&1 &
+	cpid=$!
+	if [[ "$status" == running ]]; then
+		# A guest that never stops: done once every positive expectation
+		# has appeared; then stop it (cloudit's TERM trap ends QEMU).
+		for e in "${BOOT_EXPECT[@]}"; do
+			[[ "$e" == '!'* ]] || positives+=("$e")
+		done
+		while kill -0 "$cpid" 2>/dev/null; do
+			tr -d '\r' <"$log.raw" >"$log"
+			if [[ -z "$(boot_check "$log" running running "${positives[@]}")" ]]; then
+				stopped=1
+				kill -TERM "$cpid" 2>/dev/null
+				break
+			fi
+			sleep 0.2
+		done
+	fi
+	wait "$cpid"
 	rc=$?
 	tr -d '\r' <"$log.raw" >"$log"
-	reasons=$(boot_check "$log" "$rc" "$status" "${BOOT_EXPECT[@]}")
+	if [[ "$status" == running ]]; then
+		reasons=$(boot_check "$log" running running "${BOOT_EXPECT[@]}")
+		[[ $stopped -eq 1 ]] ||
+			reasons="guest stopped (status $rc) before every expected line appeared${reasons:+$'\n'}$reasons"
+	else
+		reasons=$(boot_check "$log" "$rc" "$status" "${BOOT_EXPECT[@]}")
+	fi
 	if [[ -n "$(find "$tmpd" -mindepth 1 -maxdepth 1)" ]]; then
 		reasons+="${reasons:+$'\n'}cloudit left temp files: $(find "$tmpd" -mindepth 1 -maxdepth 1 -printf '%f ')"
 	fi
