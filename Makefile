@@ -44,7 +44,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit boot-test deps check bench FORCE
+.PHONY: all kernel images clean help test unit deps check bench FORCE
 .SUFFIXES:
 .SECONDARY:
 

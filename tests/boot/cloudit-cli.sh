@@ -31,13 +31,13 @@ help_opts=(--firmware --direct --append --accel --cpu --smp --mem --qemu --nic -
 	--headless --timeout --timestamps --log --gdb --build-only --no-build --help)
 cli_case help 0 --help --expect "${help_opts[@]}"
 cli_case build-only 0 hello --build-only --accel tcg --expect \
-	"cloudit: hello, accel tcg, firmware bios, boot grub, nic virtio, net user" '!Booting|boot: skiff'
+	"cloudit: hello, accel tcg (requested), firmware bios, boot grub, nic virtio, net user" '!Booting|boot: skiff'
 
 # Boots: the first line, --log with --timestamps, QEMU failures, --timeout.
 log="$BOOT_TMP/serial-copy.txt"
 cli_case first-line-log 0 hello --headless --no-build --accel tcg --timeout "$BOOT_TIMEOUT" \
 	--direct --nic none --log "$log" --timestamps --expect \
-	"~^cloudit: hello, accel tcg, firmware bios, boot direct, nic none, net none$" \
+	"~^cloudit: hello, accel tcg \(requested\), firmware bios, boot direct, nic none, net none$" \
 	"~^\[\+ *[0-9]+ ms\] Hello from skiff: " "cloudit: hello exited with status 0"
 file_case log-copy "$log" "~^\[\+ *[0-9]+ ms\] Hello from skiff: " \
 	"~^\[\+ *[0-9]+ ms\] skiff: hello exited with status 0" '!^cloudit:'
