@@ -145,34 +145,38 @@ static void sum_into(struct heap_stats *sum, const struct heap_stats *s)
 		dst[i] += src[i];
 }
 
-void heap_get_stats(struct heap_stats *st)
+/*
+ * Sums every CPU's heap into sum and, when per is not NULL, records each
+ * CPU's figures there; returns one past the highest CPU that has a heap.
+ */
+static unsigned collect_stats(struct heap_stats *sum, struct mm_cpu_stats *per)
 {
+	unsigned ncpus = 0;
 	mm_drain_remote_frees();
-	memset(st, 0, sizeof(*st));
+	memset(sum, 0, sizeof(*sum));
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
 		struct heap *h = __atomic_load_n(&peers[i], __ATOMIC_ACQUIRE);
 		if (!h)
 			continue;
 		struct heap_stats s;
 		heap_read_stats(h, &s);
-		sum_into(st, &s);
+		sum_into(sum, &s);
+		if (per)
+			per[i] = (struct mm_cpu_stats){ s.bytes_in_use, s.allocs, s.frees, s.failures, s.remote_sent,
+							s.remote_received, s.remote_pending, s.pages };
+		ncpus = i + 1;
 	}
+	return ncpus;
+}
+
+void heap_get_stats(struct heap_stats *st)
+{
+	collect_stats(st, NULL);
 }
 
 void mm_stats(struct mm_stats *st)
 {
-	mm_drain_remote_frees();
 	memset(st, 0, sizeof(*st));
-	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		struct heap *h = __atomic_load_n(&peers[i], __ATOMIC_ACQUIRE);
-		if (!h)
-			continue;
-		struct heap_stats s;
-		heap_read_stats(h, &s);
-		sum_into(&st->heap, &s);
-		st->cpu[i] = (struct mm_cpu_stats){ s.bytes_in_use, s.allocs, s.frees, s.failures, s.remote_sent,
-						    s.remote_received, s.remote_pending, s.pages };
-		st->ncpus = i + 1;
-	}
+	st->ncpus = collect_stats(&st->heap, st->cpu);
 	page_get_stats(&st->page);
 }
