@@ -531,3 +531,42 @@ int dhcp_info_get(struct netstack *ns, int ifindex, struct dhcp_info *out)
 	net_unlock(ns);
 	return c ? 0 : -ENOENT;
 }
+
+/* RFC 2131 4.4.5: the next retransmission, T1, T2 or expiry of any client. */
+static uint64_t dhcp_client_deadline(const struct dhcp_client *c)
+{
+	switch (c->state) {
+	case DHCP_INIT:
+		return 0;
+	case DHCP_SELECTING:
+	case DHCP_REQUESTING:
+		return c->timer;
+	case DHCP_BOUND:
+		return c->info.t1_ns;
+	case DHCP_RENEWING:
+		return c->timer < c->info.t2_ns ? c->timer : c->info.t2_ns;
+	case DHCP_REBINDING:
+		return c->timer < c->info.expiry_ns ? c->timer
+						    : c->info.expiry_ns;
+	default:
+		return UINT64_MAX;
+	}
+}
+
+uint64_t dhcp_next_deadline(struct netstack *ns)
+{
+	uint64_t next = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < NETIF_MAX; i++) {
+		struct netif *nif = ns->ifs[i];
+		uint64_t d;
+
+		if (!nif || !nif->dhcp)
+			continue;
+		d = dhcp_client_deadline(nif->dhcp);
+		if (d < next)
+			next = d;
+	}
+	return next;
+}

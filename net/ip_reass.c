@@ -252,3 +252,15 @@ void ip_reass_poll(struct netstack *ns)
 		reass_slot_free(s);
 	}
 }
+
+/* The earliest reassembly timeout, UINT64_MAX when no slot is in use. */
+uint64_t ip_reass_next_deadline(struct netstack *ns)
+{
+	uint64_t next = UINT64_MAX;
+	uint32_t i;
+
+	for (i = 0; i < ns->par.reass_slots; i++)
+		if (ns->reass[i].used && ns->reass[i].deadline < next)
+			next = ns->reass[i].deadline;
+	return next;
+}

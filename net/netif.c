@@ -167,6 +167,7 @@ void netif_input(struct netif *nif, struct pktbuf *p)
 	struct netstack *ns = nif->ns;
 
 	net_lock(ns);
+	net_clock(ns);
 	p->ifindex = (uint16_t)nif->index;
 	nif->stats.rx_packets++;
 	nif->stats.rx_bytes += p->len;

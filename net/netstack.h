@@ -7,12 +7,13 @@
  * a process may create as many stacks as it likes.
  *
  * Everything machine-specific comes in through struct net_env, given to
- * netstack_create(): memory, a lock, randomness and a log hook. Time comes in
- * as an argument: net_poll(ns, now_ns) records now_ns as the stack's clock and
- * runs every timer that is due (ARP, reassembly, DHCP, loopback delivery).
- * Input paths (netif_input() and the API calls) use the time of the last
- * net_poll(); the kernel calls net_poll() with a fresh time before draining a
- * NIC's receive ring, so the granularity of the stack's clock is the poll.
+ * netstack_create(): memory, a lock, randomness, a log hook and a clock.
+ * With env.now set, every input path and API call reads the clock afresh
+ * (RTT samples and timestamps are exact); without it the stack's clock is
+ * the now_ns of the last net_poll(ns, now_ns), as in a test that drives a
+ * fake clock by hand. net_poll() runs every timer that is due (ARP,
+ * reassembly, DHCP, TCP, loopback delivery); net_next_deadline() says when
+ * the next one is, so the caller can sleep exactly until then.
  *
  * Locking: every public entry point takes env.lock and releases it with
  * env.unlock before returning. Callbacks (UDP receive, ICMP echo reply) run
@@ -49,6 +50,8 @@ struct net_env {
 	 * the stack lock held: it must only wake whoever polls.
 	 */
 	void (*kick)(void *ctx);
+	/* Monotonic nanoseconds; may be NULL (then net_poll's now_ns rules). */
+	uint64_t (*now)(void *ctx);
 	void *ctx;				/* passed to every hook */
 };
 
@@ -105,8 +108,16 @@ void netstack_destroy(struct netstack *ns);
 
 /* Advance the stack's clock to now_ns and run whatever timers are due. */
 void net_poll(struct netstack *ns, uint64_t now_ns);
-/* The time of the last net_poll(). */
-uint64_t net_now(const struct netstack *ns);
+/* The stack's clock: env.now() when set (never going backwards), else the
+ * time of the last net_poll(). */
+uint64_t net_now(struct netstack *ns);
+/*
+ * When the next stack timer is due, on the stack's clock: UINT64_MAX when
+ * nothing is pending at all, a time <= net_now() when work is waiting now
+ * (a loopback packet queued). Sleep until then, or until a device
+ * interrupt or env.kick, and call net_poll().
+ */
+uint64_t net_next_deadline(struct netstack *ns);
 
 uint64_t net_stat_get(const struct netstack *ns, enum net_stat s);
 const char *net_stat_name(enum net_stat s);
