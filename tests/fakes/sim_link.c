@@ -43,14 +43,40 @@ static void sim_enqueue(struct sim_link *l, int to, const uint8_t *data,
 	l->in_flight++;
 }
 
+/*
+ * With a rate: when the frame has finished leaving side's transmitter
+ * (queued behind what is already on the wire), or 0 for a tail drop.
+ * Without: now.
+ */
+static uint64_t sim_serialize(struct sim_link *l, int side, size_t len)
+{
+	uint64_t start = l->busy_until[side] > l->now ? l->busy_until[side] : l->now;
+	/* Preamble, SFD, FCS and the inter-frame gap: 24 bytes on the wire. */
+	uint64_t bits = (uint64_t)(len + 24) * 8;
+
+	if (!l->rate_bps)
+		return l->now;
+	if (l->queue_max_bytes &&
+	    (start - l->now) * l->rate_bps / 8000000000ull > l->queue_max_bytes)
+		return 0;
+	l->busy_until[side] = start + bits * 1000000000ull / l->rate_bps;
+	return l->busy_until[side];
+}
+
 static int sim_xmit(struct netif *nif, struct pktbuf *p)
 {
 	struct sim_end *e = netif_drv(nif);
 	struct sim_link *l = e->link;
 	int copies = 1, i;
+	uint64_t left;
 
 	l->sent++;
-	if (l->dropped < l->max_drops && sim_rand(l) % 100 < l->drop_pct) {
+	l->bytes_sent += p->len;
+	left = sim_serialize(l, e->side, p->len);
+	if (l->rate_bps && !left) {
+		l->overflowed++;
+		copies = 0;
+	} else if (l->dropped < l->max_drops && sim_rand(l) % 100 < l->drop_pct) {
 		l->dropped++;
 		copies = 0;
 	} else if (sim_rand(l) % 100 < l->dup_pct) {
@@ -58,7 +84,7 @@ static int sim_xmit(struct netif *nif, struct pktbuf *p)
 		copies = 2;
 	}
 	for (i = 0; i < copies; i++) {
-		uint64_t due = l->now + l->delay_ns;
+		uint64_t due = left + l->delay_ns;
 
 		if (l->reorder_ns && sim_rand(l) % 100 < l->reorder_pct) {
 			l->reordered++;
@@ -109,6 +135,16 @@ int sim_link_attach(struct sim_link *l, int side, struct netstack *ns,
 	e->mtu = mtu ? mtu : 1500;
 	e->ifindex = netif_add(ns, &sim_ops, e, NULL);
 	return e->ifindex;
+}
+
+void sim_link_set_now(struct sim_link *l, uint64_t now)
+{
+	l->now = now;
+}
+
+uint64_t sim_link_next_due(const struct sim_link *l)
+{
+	return l->frames ? l->frames->due : UINT64_MAX;
 }
 
 unsigned sim_link_run(struct sim_link *l, uint64_t now)
