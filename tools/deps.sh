@@ -13,13 +13,15 @@ set -euo pipefail
 
 # Build: gcc binutils make; images: grub-* xorriso mtools; boot: qemu ovmf;
 # host tests: libcmocka-dev; network tests: iproute2 iputils-ping curl
-# netcat-openbsd; procps for ps (tests/lib/netns.sh).
+# netcat-openbsd; procps for ps (tests/lib/netns.sh); python3 for the TCP
+# checks (tests/net/tcp_client.py) and the QEMU monitor in virtio_ping.sh.
 PACKAGES=(
 	gcc binutils make
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
 	qemu-system-x86 ovmf
 	libcmocka-dev
 	iproute2 iputils-ping curl netcat-openbsd procps
+	python3
 )
 
 quiet=0
