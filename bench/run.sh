@@ -6,7 +6,10 @@
 # and the yardstick (Debian's kernel + busybox + nginx, PVH boot) on a tap in
 # a private network namespace, measures boot-to-ready and 200 host->guest
 # pings, and prints a table with the ratio skiff/Linux (below 1: skiff is
-# faster). Absolute times depend on the machine; the ratios are the result.
+# faster). Then TCP throughput (bench/tcp.sh): the same host client sends
+# into each guest's RFC 863 discard and reads its RFC 864 chargen; there the
+# ratio skiff/Linux above 1 means skiff is faster. Absolute times depend on
+# the machine; the ratios are the result.
 # Nothing is asserted. BENCH_ACCEL=auto|kvm|tcg picks the accelerator
 # (default auto: KVM only when it is actually fast here).
 set -euo pipefail
@@ -45,6 +48,9 @@ for nic in virtio ne2k; do
 		printf '%-8s %-22s %12s %12s %12s\n' "$nic" "$m" "${sv:-failed}" "${lv:-failed}" "$r"
 	done
 done
+
+echo
+ACCEL=$ACCEL bench/tcp.sh --no-build || echo "bench: tcp: failed"
 
 echo
 echo "bench: scheduler (apps/threads threads.mode=bench, 2 CPUs, $ACCEL)"

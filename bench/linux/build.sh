@@ -185,6 +185,22 @@ root:x:0:
 nogroup:x:65534:
 EOF
 cp "$here/index.html" "$stage/srv/www/index.html"
+# TCP services for bench/lib/tcp_bench.sh, run by busybox nc (bench/linux/init):
+# echo is cat itself; discard and chargen are two-line scripts. chargen sends
+# the RFC 864 pattern (95 lines of 72 printable characters, each starting one
+# further, CR LF) from a file of 149 whole periods, one cat per ~1 MiB.
+printf '#!/bin/sh\nexec cat >/dev/null\n' >"$stage/bin/yard-discard"
+printf '#!/bin/sh\nwhile cat /etc/yard/chargen; do :; done\n' >"$stage/bin/yard-chargen"
+chmod 755 "$stage/bin/yard-discard" "$stage/bin/yard-chargen"
+awk 'BEGIN {
+	for (p = 0; p < 149; p++)
+		for (l = 0; l < 95; l++) {
+			s = ""
+			for (c = 0; c < 72; c++)
+				s = s sprintf("%c", 32 + (l + c) % 95)
+			printf "%s\r\n", s
+		}
+}' >"$stage/etc/yard/chargen"
 # 1 MiB payload with a fixed, checkable content for HTTP throughput benchmarks.
 (yes 'skiff yardstick 1 MiB payload 0123456789abcdef' || true) | head -c 1048576 >"$stage/srv/www/1m.bin"
 

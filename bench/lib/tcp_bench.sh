@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# bench/lib/tcp_bench.sh: TCP throughput of one guest on a tap, both ways.
+#
+# Usage: bench/lib/tcp_bench.sh [options] -- GUEST_CMD [ARGS...]
+#   GUEST_CMD  starts QEMU attached to tap0 with its serial console on stdout,
+#              inside a fresh network namespace (as bench/lib/ping_bench.sh).
+#              The guest must serve RFC 863 discard on port 9 and RFC 864
+#              chargen on port 19 (apps/netidle does; so does the yardstick).
+#   --ready REGEX     serial line meaning the services are up (default "ready")
+#   --fail REGEX      serial line meaning the guest is dead
+#                     (default: "KVM internal error|Kernel panic|FAILED|panic")
+#   --host ADDR/P     host side of the tap (default 10.77.1.1/24)
+#   --guest ADDR      the guest's address (default 10.77.1.2)
+#   --bytes N         bytes each way (default 20000000)
+#   --timeout S       per transfer (default 300)
+#   --boot-timeout S  wait for the ready line at most S seconds (default 120)
+#   --label TEXT      added to the result line as label=TEXT
+#
+# The same client (tests/net/tcp_client.py, the host's Linux TCP) sends N
+# bytes into discard and half-closes, the time running to the guest's FIN
+# (host->guest), then reads N bytes from chargen and checks them against the
+# RFC 864 pattern (guest->host). Output, one line on stdout:
+#   label=... accel=kvm|tcg|unknown discard_mbit=X chargen_mbit=Y bytes=N
+#   discard_s=S chargen_s=S load1=L
+# A transfer that fails or is wrong gives "failed" for its rate. Exit: 0 when
+# both transfers were right, 1 otherwise, 2 usage.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+# shellcheck source=tests/lib/netns.sh
+source "$root/tests/lib/netns.sh"
+
+usage() {
+	echo "bench/lib/tcp_bench.sh: $*" >&2
+	echo "usage: tcp_bench.sh [--ready RE] [--host A/P] [--guest A] [--bytes N] [--timeout S] [--boot-timeout S] [--label T] -- GUEST_CMD..." >&2
+	exit 2
+}
+
+ready=ready fail="KVM internal error|Kernel panic|FAILED|panic" host=10.77.1.1/24 guest=10.77.1.2
+bytes=20000000 xfer_timeout=300 boot_timeout=120 label=""
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--ready) ready=${2:-}; shift ;;
+	--fail) fail=${2:-}; shift ;;
+	--host) host=${2:-}; shift ;;
+	--guest) guest=${2:-}; shift ;;
+	--bytes) bytes=${2:-}; shift ;;
+	--timeout) xfer_timeout=${2:-}; shift ;;
+	--boot-timeout) boot_timeout=${2:-}; shift ;;
+	--label) label=${2:-}; shift ;;
+	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+	--) shift; break ;;
+	*) usage "unknown argument '$1'" ;;
+	esac
+	shift
+done
+[[ $# -gt 0 ]] || usage "no guest command after --"
+[[ "$bytes" =~ ^[1-9][0-9]*$ ]] || usage "--bytes wants a positive integer"
+[[ "$xfer_timeout" =~ ^[1-9][0-9]*$ ]] || usage "--timeout wants whole seconds"
+[[ "$boot_timeout" =~ ^[1-9][0-9]*$ ]] || usage "--boot-timeout wants whole seconds"
+[[ "$guest" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || usage "--guest wants an IPv4 address"
+
+netns_require
+command -v python3 >/dev/null || netns_die "python3 not found (tools/deps.sh installs it)"
+
+log=$(mktemp /tmp/tcp_bench.XXXXXX.log)
+finish() {
+	netns_cleanup
+	rm -f "$log"
+}
+trap finish EXIT
+trap 'finish; trap - EXIT; exit 130' INT
+trap 'finish; trap - EXIT; exit 143' TERM
+
+ns=$(netns_name tcpb)
+netns_create "$ns" "$host" tap0
+load1=$(cut -d' ' -f1 /proc/loadavg)
+bg_start "$ns" "$log" "$@"
+guest_pid=$BG_PID
+rc=0
+wait_for_line "$log" "($ready)|($fail)" "$boot_timeout" "$guest_pid" || rc=$?
+if [[ $rc -ne 0 ]] || ! [[ "$WAIT_LINE" =~ $ready ]]; then
+	netns_die "guest not ready (rc $rc): $(tail -n 3 "$log" | tr -s '\r\n' ' ')"
+fi
+accel=$(sed -n 's/^accel: \([a-z]*\).*/\1/p' "$log" | head -n 1)
+[[ -n "$accel" ]] || accel=$(sed -n 's/^cloudit: .*, accel \([a-z]*\).*/\1/p' "$log" | head -n 1)
+
+# client CMD: one tcp_client.py run; prints "RATE SECS" or "failed -".
+client() {
+	local out
+	out=$(netns_exec "$ns" timeout "$((xfer_timeout + 10))" python3 "$root/tests/net/tcp_client.py" \
+		--timeout "$xfer_timeout" "$1" "$guest" "$bytes" 2>&1 | tail -n 1)
+	echo "tcp_bench: ${label:-guest}: $out" >&2
+	if [[ "$out" == ok* ]]; then
+		echo "$(sed -n 's/.* mbit=\([0-9.]*\).*/\1/p' <<<"$out") $(sed -n 's/.* secs=\([0-9.]*\).*/\1/p' <<<"$out")"
+	else
+		echo "failed -"
+	fi
+}
+read -r d_mbit d_s < <(client discard)
+read -r c_mbit c_s < <(client chargen)
+bg_stop "$guest_pid" 5
+echo "label=${label:-guest} accel=${accel:-unknown} discard_mbit=$d_mbit chargen_mbit=$c_mbit bytes=$bytes discard_s=$d_s chargen_s=$c_s load1=$load1"
+[[ $d_mbit != failed && $c_mbit != failed ]]

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# bench/tcp.sh: TCP throughput of skiff (apps/netidle) and the Linux yardstick
+# (bench/linux/), part of `make bench`; runs alone too.
+#
+# Usage: bench/tcp.sh [--no-build] [--nic virtio,ne2k] [--bytes N]
+#
+# For each NIC, boots skiff and then the yardstick on a tap in a private
+# namespace (bench/lib/tcp_bench.sh, same accelerator, same host client) and
+# measures host->guest (N bytes into discard, port 9, until the guest's FIN)
+# and guest->host (N bytes from chargen, port 19, checked against the RFC 864
+# pattern). Prints Mbit/s for both and the ratio skiff/Linux (above 1: skiff
+# is faster). Nothing is asserted. BENCH_ACCEL=auto|kvm|tcg as in bench/run.sh;
+# BENCH_TCP_BYTES sets N (default 20000000).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=bench/lib/accel.sh
+source bench/lib/accel.sh
+
+build=1 nics=virtio,ne2k bytes=${BENCH_TCP_BYTES:-20000000}
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--no-build) build=0 ;;
+	--nic) nics=${2:?--nic wants virtio,ne2k}; shift ;;
+	--bytes) bytes=${2:?--bytes wants a count}; shift ;;
+	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+	*) echo "bench/tcp.sh: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [[ -z "${ACCEL:-}" ]]; then
+	accel_resolve "${BENCH_ACCEL:-auto}"
+fi
+if [[ $build -eq 1 ]]; then
+	make -s -j2 APP=netidle >/dev/null
+	bench/linux/build.sh >/dev/null
+fi
+
+field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+
+echo "bench: tcp throughput, $bytes bytes each way, accelerator $ACCEL"
+declare -A res
+for nic in ${nics//,/ }; do
+	res[skiff-$nic]=$(bench/lib/tcp_bench.sh --ready '^netidle: tcp echo 7' --bytes "$bytes" \
+		--label "skiff-$nic" -- \
+		tools/cloudit.sh netidle --headless --no-build --direct --accel "$ACCEL" --nic "$nic" \
+		--net tap:tap0 --append 'ip=10.77.1.2/24' --timeout 900) || true
+	res[linux-$nic]=$(bench/lib/tcp_bench.sh --ready '^yardstick: ready' --bytes "$bytes" \
+		--label "linux-$nic" -- \
+		bench/linux/run.sh --headless --accel "$ACCEL" --nic "$nic" --net tap:tap0 \
+		--ip 10.77.1.2/24 --timeout 900) || true
+done
+
+printf '\n%-8s %-28s %12s %12s %12s\n' nic measure skiff linux "skiff/linux"
+for nic in ${nics//,/ }; do
+	s=${res[skiff-$nic]} l=${res[linux-$nic]}
+	for m in discard_mbit chargen_mbit; do
+		sv=$(field "$m" "$s") lv=$(field "$m" "$l")
+		case $m in
+		discard_mbit) name="host->guest Mbit/s (discard)" ;;
+		chargen_mbit) name="guest->host Mbit/s (chargen)" ;;
+		esac
+		printf '%-8s %-28s %12s %12s %12s\n' "$nic" "$name" "${sv:-failed}" "${lv:-failed}" \
+			"$(ratio "${sv:-0}" "${lv:-0}")"
+	done
+done
