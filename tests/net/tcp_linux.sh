@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# tests/net/tcp_linux.sh: skiff's TCP (net/tcp*.c) against real Linux TCP.
+#
+# Boots apps/netidle (direct boot, TCG) with a static ip= on a tap inside a
+# private network namespace (tests/lib/netns.sh; nothing leaves it), once per
+# NIC (virtio, then ne2k), and drives its standard services (RFC 862 echo on
+# 7, RFC 863 discard on 9, RFC 864 chargen on 19, UDP echo on 7) from the
+# namespace with the host's own TCP through tests/net/tcp_client.py:
+#   boot_<nic>        the guest prints its services line
+#   echo_50mb_<nic>   50 MB through echo: sha256 of sent and received equal,
+#                     and the server's FIN after the client's
+#   echo_200_<nic>    200 echo clients at once, 16 KiB each, each byte-exact
+#   refused_<nic>     connect to a closed port (5): ECONNREFUSED (an RST, not
+#                     ICMP or silence) in under 500 ms
+#   discard_50mb_<nic> 50 MB into discard, then FIN both ways
+#   chargen_<nic>     1 MB from chargen is the RFC 864 pattern (lines of 72
+#                     characters, each starting one further, CR LF)
+#   udp_echo_<nic>    a 1000-byte datagram comes back unchanged
+#   guest_clean_<nic> no panic or CPU exception in the guest's serial log,
+#                     and its last counters line
+# One "PASS tcp_linux: case detail" or "FAIL tcp_linux: case detail" line per
+# case; exit 1 if any failed, 77 to skip (never under CI=true: then a missing
+# prerequisite fails). Every wait is bounded; QEMU is killed by PID on exit.
+# TCP_LINUX_NICS="virtio ne2k" picks the NICs, TCP_LINUX_MB the bulk size.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=tests/lib/netns.sh
+source "$ROOT/tests/lib/netns.sh"
+
+GUEST=10.77.3.2
+HOST=10.77.3.1
+BOOT_TIMEOUT=${TCP_LINUX_BOOT_TIMEOUT:-120}   # seconds to the services line under TCG
+GUEST_LIFE=900                                # cloudit's --timeout kills QEMU after this
+MB=${TCP_LINUX_MB:-50}
+NICS=${TCP_LINUX_NICS:-virtio ne2k}
+CLIENT=(python3 "$ROOT/tests/net/tcp_client.py")
+
+failures=0
+pass() { echo "PASS tcp_linux: $*"; }
+fail() {
+	echo "FAIL tcp_linux: $*"
+	failures=$((failures + 1))
+}
+
+netns_require
+for tool in qemu-system-x86_64 python3 make gcc; do
+	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
+done
+
+tmp=$(mktemp -d /tmp/skiff-tcplinux.XXXXXX) || netns_die "mktemp failed"
+# shellcheck disable=SC2317 # called from the traps
+cleanup() {
+	netns_cleanup
+	[[ -n "${TCP_LINUX_KEEP:-}" ]] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'cleanup; trap - EXIT; exit 130' INT
+trap 'cleanup; trap - EXIT; exit 143' TERM
+
+if ! timeout 600 make -C "$ROOT" -s -j2 APP=netidle >"$tmp/build.log" 2>&1; then
+	fail "build: make APP=netidle failed:"
+	tail -n 20 "$tmp/build.log"
+	exit 1
+fi
+
+NS=$(netns_name tcplinux)
+netns_create "$NS" "$HOST/24" tap0
+
+# client_case NAME LIMIT_S ARGS...: run the client in the namespace; PASS on
+# its "ok" line. Sets OUT to that line.
+client_case() {
+	local name=$1 limit=$2
+	shift 2
+	OUT=$(netns_exec "$NS" timeout "$((limit + 10))" "${CLIENT[@]}" --timeout "$limit" "$@" 2>&1 | tail -n 1)
+	if [[ "$OUT" == ok* ]]; then
+		pass "$name ${OUT#ok }"
+		return 0
+	fi
+	fail "$name: ${OUT:-no output from the client}"
+	return 1
+}
+
+for nic in $NICS; do
+	log="$tmp/guest-$nic.log"
+	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" netidle --headless --accel tcg --direct \
+		--no-build --nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
+		--append "ip=$GUEST/24 netidle.stats=5"
+	pid=$BG_PID
+	t0=$EPOCHREALTIME
+	if ! wait_for_line "$log" '^netidle: tcp echo 7, discard 9, chargen 19' "$BOOT_TIMEOUT" "$pid"; then
+		fail "boot_$nic: no services line within ${BOOT_TIMEOUT}s"
+		tail -n 15 "$log"
+		bg_stop "$pid"
+		continue
+	fi
+	pass "boot_$nic services up after $(awk -v a="$t0" -v b="$WAIT_TIME" 'BEGIN { printf "%.1f", b - a }') s: ${WAIT_LINE#netidle: }"
+
+	client_case "echo_${MB}mb_$nic" 150 echo "$GUEST" $((MB * 1000000))
+	client_case "echo_200_$nic" 90 many "$GUEST" 200 16384
+	client_case "refused_$nic" 5 --within-ms 500 refused "$GUEST" 5
+	client_case "discard_${MB}mb_$nic" 150 discard "$GUEST" $((MB * 1000000))
+	client_case "chargen_$nic" 30 chargen "$GUEST" 1000000
+	client_case "udp_echo_$nic" 10 udp "$GUEST" 1000
+
+	sleep 6 # one more counters line (netidle.stats=5)
+	if ! kill -0 "$pid" 2>/dev/null; then
+		fail "guest_clean_$nic: the guest exited:"
+		tail -n 15 "$log"
+	elif grep -qiE 'panic|exception|#PF|#GP|double fault' "$log"; then
+		fail "guest_clean_$nic: the guest's log reports a fault:"
+		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
+	else
+		pass "guest_clean_$nic $(grep -E '^netidle: tcp conns' "$log" | tail -n 1 | sed 's/^netidle: //')"
+	fi
+	bg_stop "$pid"
+done
+
+if [[ $failures -gt 0 ]]; then
+	echo "tcp_linux: $failures failed"
+	exit 1
+fi
+echo "tcp_linux: all passed"
+exit 0
