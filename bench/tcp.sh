@@ -43,11 +43,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%
 echo "bench: tcp throughput, $bytes bytes each way, accelerator $ACCEL"
 declare -A res
 for nic in ${nics//,/ }; do
-	res[skiff-$nic]=$(bench/lib/tcp_bench.sh --ready '^netidle: tcp echo 7' --bytes "$bytes" \
+	res[skiff-$nic]=$(bench/lib/tcp_bench.sh --ready '^netidle: tcp echo 7' --bytes "$bytes" --timeout 120 \
 		--label "skiff-$nic" -- \
 		tools/cloudit.sh netidle --headless --no-build --direct --accel "$ACCEL" --nic "$nic" \
 		--net tap:tap0 --append 'ip=10.77.1.2/24' --timeout 900) || true
-	res[linux-$nic]=$(bench/lib/tcp_bench.sh --ready '^yardstick: ready' --bytes "$bytes" \
+	res[linux-$nic]=$(bench/lib/tcp_bench.sh --ready '^yardstick: ready' --bytes "$bytes" --timeout 120 \
 		--label "linux-$nic" -- \
 		bench/linux/run.sh --headless --accel "$ACCEL" --nic "$nic" --net tap:tap0 \
 		--ip 10.77.1.2/24 --timeout 900) || true

@@ -92,6 +92,9 @@ client() {
 	out=$(netns_exec "$ns" timeout "$((xfer_timeout + 10))" python3 "$root/tests/net/tcp_client.py" \
 		--timeout "$xfer_timeout" "$1" "$guest" "$bytes" 2>&1 | tail -n 1)
 	echo "tcp_bench: ${label:-guest}: $out" >&2
+	if [[ "$out" != ok* ]]; then
+		echo "tcp_bench: ${label:-guest}: guest's last lines: $(tail -n 5 "$log" | tr -s '\r\n' ' ')" >&2
+	fi
 	if [[ "$out" == ok* ]]; then
 		echo "$(sed -n 's/.* mbit=\([0-9.]*\).*/\1/p' <<<"$out") $(sed -n 's/.* secs=\([0-9.]*\).*/\1/p' <<<"$out")"
 	else
