@@ -7,7 +7,10 @@ Linux TCP, checks what comes back and prints one line of results:
 
   echo HOST BYTES        send BYTES of seeded random data to port 7 while
                          reading the echo; compare sha256 of both streams;
-                         then half-close and expect the server's FIN
+                         then half-close and expect the server's FIN.
+                         --read-delay S: read nothing for the first S
+                         seconds, so every buffer on the way fills and the
+                         server must hold data back (zero windows both ways)
   many HOST N BYTES      N echo clients at once, each with its own data,
                          each comparing what comes back byte for byte
   refused HOST PORT      connect to a closed port: ECONNREFUSED (an RST)
@@ -38,8 +41,15 @@ def now():
     return time.monotonic()
 
 
-def connect(host, port, deadline):
-    s = socket.create_connection((host, port), timeout=max(1.0, deadline - now()))
+def connect(host, port, deadline, bufsize=0):
+    """bufsize > 0 fixes both socket buffers (no autotuning), so a client
+    that stops reading fills the path after a few hundred kilobytes."""
+    s = socket.socket()
+    if bufsize:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, bufsize)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, bufsize)
+    s.settimeout(max(1.0, deadline - now()))
+    s.connect((host, port))
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
 
@@ -67,17 +77,31 @@ def cmd_echo(a):
     data = random.Random(a.seed).randbytes(a.bytes)
     sent_h, recv_h = hashlib.sha256(data), hashlib.sha256()
     t0 = now()
-    s = connect(a.host, 7, deadline)
+    s = connect(a.host, 7, deadline, 131072 if a.read_delay > 0 else 0)
     s.setblocking(False)
     sel = selectors.DefaultSelector()
     sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
     off = got = 0
     view = memoryview(data)
+    reading_from = t0 + a.read_delay
+    stalled_at = None
+    if a.read_delay > 0:
+        sel.modify(s, selectors.EVENT_WRITE)
     while got < len(data):
         left = deadline - now()
         if left <= 0:
             raise TimeoutError(f"echo: sent {off} received {got} of {len(data)}")
-        for _key, ev in sel.select(timeout=min(left, 1.0)):
+        if a.read_delay > 0 and now() >= reading_from and stalled_at is None:
+            stalled_at = off   # what the path held before we read a byte
+            sel.modify(s, selectors.EVENT_READ |
+                       (selectors.EVENT_WRITE if off < len(data) else 0))
+        wait = min(left, 1.0)
+        if stalled_at is None and a.read_delay > 0:
+            wait = max(0.0, min(wait, reading_from - now()))
+            if off == len(data):
+                time.sleep(wait)
+                continue
+        for _key, ev in sel.select(timeout=wait):
             if ev & selectors.EVENT_WRITE and off < len(data):
                 try:
                     off += s.send(view[off:off + CHUNK])
@@ -100,7 +124,10 @@ def cmd_echo(a):
     extra = wait_eof(s, deadline)
     s.close()
     ok = sent_h.hexdigest() == recv_h.hexdigest() and extra == 0
-    print(f"{'ok' if ok else 'error'} echo bytes={len(data)} sent_sha256={sent_h.hexdigest()} "
+    if a.read_delay > 0 and (stalled_at is None or stalled_at >= len(data)):
+        ok = False   # the path never filled: nothing was held back
+    held = f" sent_before_reading={stalled_at}" if stalled_at is not None else ""
+    print(f"{'ok' if ok else 'error'} echo bytes={len(data)}{held} sent_sha256={sent_h.hexdigest()} "
           f"recv_sha256={recv_h.hexdigest()} extra={extra} secs={t1 - t0:.2f} "
           f"mbit_each_way={mbit(len(data), t1 - t0):.1f}")
     return ok
@@ -265,6 +292,7 @@ def main():
     p.add_argument("--timeout", type=float, default=120.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--within-ms", type=float, default=500.0)
+    p.add_argument("--read-delay", type=float, default=0.0)
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, extra in (("echo", ["bytes"]), ("many", ["n", "bytes"]), ("refused", ["port"]),
                         ("discard", ["bytes"]), ("chargen", ["bytes"]), ("udp", ["bytes"])):

@@ -9,6 +9,10 @@
 #   boot_<nic>        the guest prints its services line
 #   echo_50mb_<nic>   50 MB through echo: sha256 of sent and received equal,
 #                     and the server's FIN after the client's
+#   echo_held_<nic>   8 MB through echo by a client that reads nothing for
+#                     3 s (128 KiB socket buffers): the path fills, the guest
+#                     holds data in its rings behind zero windows both ways
+#                     and loses nothing once the client reads (sha256 equal)
 #   echo_200_<nic>    200 echo clients at once, 16 KiB each, each byte-exact
 #   refused_<nic>     connect to a closed port (5): ECONNREFUSED (an RST, not
 #                     ICMP or silence) in under 500 ms
@@ -97,6 +101,7 @@ for nic in $NICS; do
 	pass "boot_$nic services up after $(awk -v a="$t0" -v b="$WAIT_TIME" 'BEGIN { printf "%.1f", b - a }') s: ${WAIT_LINE#netidle: }"
 
 	client_case "echo_${MB}mb_$nic" 150 echo "$GUEST" $((MB * 1000000))
+	client_case "echo_held_$nic" 60 --read-delay 3 echo "$GUEST" 8000000
 	client_case "echo_200_$nic" 90 many "$GUEST" 200 16384
 	client_case "refused_$nic" 5 --within-ms 500 refused "$GUEST" 5
 	client_case "discard_${MB}mb_$nic" 150 discard "$GUEST" $((MB * 1000000))
