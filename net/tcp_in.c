@@ -357,6 +357,7 @@ static void ack_new(struct tcp_pcb *pcb, uint32_t ack)
 	pcb->snd_una = ack;
 	if (seq_lt(pcb->snd_nxt, ack))
 		pcb->snd_nxt = ack;
+	tcp_sack_prune(pcb);
 	/* RFC 6298 3 / Karn: time only what was sent once. */
 	if (pcb->rtt_on && seq_gt(ack, pcb->rtt_seq)) {
 		tcp_rtt_sample(pcb, ns->now - pcb->rtt_at);
@@ -388,6 +389,9 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		tcp_send_challenge_ack(pcb);
 		return false;
 	}
+	/* RFC 6675 5: the scoreboard first, so this ACK's blocks count. */
+	if (pcb->sack_ok && th->nsack && pcb->state != TCP_SYN_RECEIVED)
+		tcp_sack_update(pcb, th);
 	if (pcb->state == TCP_SYN_RECEIVED) {
 		if (!seq_gt(th->ack, pcb->snd_una)) {
 			drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);
@@ -418,8 +422,6 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		net_count(ns, NET_STAT_TCP_DUP_ACK_IN);
 		tcp_cc_dupack(pcb);
 	}
-	if (pcb->sack_ok && th->nsack)
-		tcp_sack_update(pcb, th);
 	/* RFC 9293 3.10.7.4: update the send window from newer segments. */
 	if (seq_lt(pcb->snd_wl1, th->seq) ||
 	    (pcb->snd_wl1 == th->seq && seq_leq(pcb->snd_wl2, th->ack))) {

@@ -357,6 +357,62 @@ static bool may_send(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail,
 	return !seq_gt(pcb->snd_sml, pcb->snd_una);
 }
 
+/* One segment for sack_output(); false when it could not leave. */
+static bool sack_send(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
+		      bool rexmit)
+{
+	int sent;
+
+	if (!rexmit)
+		rtt_start(pcb, seq);
+	sent = tcp_send_data(pcb, seq, len, 0);
+	if (sent <= 0)
+		return false;
+	if (rexmit) {
+		pcb->hi_rxt = seq + (uint32_t)sent;
+		pcb->retransmits++;
+		net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
+		return true;
+	}
+	pcb->snd_nxt = seq + (uint32_t)sent;
+	pcb->snd_max = pcb->snd_nxt;
+	return true;
+}
+
+/*
+ * RFC 6675 5 (C): in SACK recovery, while cwnd - pipe >= 1 SMSS send
+ * NextSeg: the next lost hole, else new data the peer's window allows.
+ */
+static void sack_output(struct tcp_pcb *pcb)
+{
+	uint32_t smss = tcp_smss(pcb), seq, len;
+	int budget = 64;	/* bounds one call; ACKs bring the next */
+
+	pcb->snd_nxt = pcb->snd_max;
+	while (budget-- > 0 && tcp_sack_pipe(pcb) + smss <= pcb->cwnd) {
+		uint32_t off, avail, usable = 0;
+
+		if (tcp_sack_next_hole(pcb, &seq, &len)) {
+			if (!sack_send(pcb, seq, len, true))
+				break;
+			continue;
+		}
+		off = pcb->snd_max - pcb->snd_base;
+		avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
+		if (seq_lt(pcb->snd_max, pcb->snd_una + pcb->snd_wnd))
+			usable = pcb->snd_una + pcb->snd_wnd - pcb->snd_max;
+		len = avail < usable ? avail : usable;
+		if (len > smss)
+			len = smss;
+		if (!len || !sack_send(pcb, pcb->snd_max, len, false))
+			break;
+	}
+	if (!pcb->t_at[TCP_T_RTO])
+		tcp_rto_restart(pcb);
+	if (pcb->ack_now)
+		tcp_send_ack_now(pcb);
+}
+
 /* Send what may be sent; then a bare ACK if one is owed. */
 void tcp_output(struct tcp_pcb *pcb)
 {
@@ -374,6 +430,10 @@ void tcp_output(struct tcp_pcb *pcb)
 	}
 	if (pcb->t_at[TCP_T_TXRETRY])
 		return;		/* the link is full; the timer retries */
+	if (pcb->sack_recovery) {
+		sack_output(pcb);
+		return;
+	}
 	for (;;) {
 		uint32_t wnd = pcb->snd_wnd, cw = tcp_cc_window(pcb);
 		uint32_t off = pcb->snd_nxt - pcb->snd_base;
@@ -461,8 +521,9 @@ void tcp_persist_probe(struct tcp_pcb *pcb)
 
 /* Retransmit the first unacknowledged segment (fast retransmit, RFC
  * 5681 3.2 step 4; RFC 6582 partial ACK). */
-void tcp_retransmit_una(struct tcp_pcb *pcb)
+int tcp_retransmit_una(struct tcp_pcb *pcb)
 {
+	int sent;
 	uint32_t off = pcb->snd_una - pcb->snd_base;
 	uint32_t len = 0;
 	uint8_t fl = 0;
@@ -474,10 +535,12 @@ void tcp_retransmit_una(struct tcp_pcb *pcb)
 	if (tcp_fin_sent(pcb) && pcb->snd_una + len == tcp_fin_seq(pcb))
 		fl = TCP_FIN;
 	if (!len && !fl)
-		return;
+		return 0;
 	pcb->rtt_on = false;	/* Karn */
-	if (tcp_send_data(pcb, pcb->snd_una, len, fl) >= 0) {
+	sent = tcp_send_data(pcb, pcb->snd_una, len, fl);
+	if (sent >= 0) {
 		pcb->retransmits++;
 		net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
 	}
+	return sent;
 }

@@ -28,7 +28,7 @@ struct ip_hdr;
 #define MS		1000000ull	/* ns */
 #define TCP_DEFAULT_MSS	536u		/* RFC 9293 3.7.1 without an option */
 #define TCP_OOO_MAX	8		/* out-of-order ranges held */
-#define TCP_SCORE_MAX	8		/* SACKed ranges remembered (RFC 6675) */
+#define TCP_SCORE_MAX	16		/* SACKed ranges remembered (RFC 6675) */
 #define TCP_DUPACK_THRESH 3		/* RFC 5681 3.2 / RFC 6675 DupThresh */
 
 /* A byte ring: size bytes at buf; head is the offset of byte 0, len the
@@ -159,6 +159,7 @@ struct tcp_pcb {
 	uint32_t dupacks;
 	uint32_t recover;		/* RFC 6582 "recover" */
 	bool in_recovery;
+	bool sack_recovery;		/* this recovery runs on RFC 6675 */
 	uint32_t hi_rxt;		/* RFC 6675 HighRxt */
 	struct tcp_range score[TCP_SCORE_MAX];	/* SACKed by the peer */
 	uint8_t nscore;
@@ -250,7 +251,7 @@ bool tcp_fin_sent(const struct tcp_pcb *pcb);
 bool tcp_fin_acked(const struct tcp_pcb *pcb);
 void tcp_window_update_check(struct tcp_pcb *pcb);
 void tcp_persist_probe(struct tcp_pcb *pcb);
-void tcp_retransmit_una(struct tcp_pcb *pcb);
+int tcp_retransmit_una(struct tcp_pcb *pcb);
 
 /* tcp_timer.c */
 void tcp_timer_fire(struct netstack *ns, struct net_timer *t);
@@ -269,7 +270,12 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked);
 bool tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_rto(struct tcp_pcb *pcb);
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb);
+
+/* tcp_sack.c */
 void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_hdr *th);
+void tcp_sack_prune(struct tcp_pcb *pcb);
+bool tcp_sack_is_lost(const struct tcp_pcb *pcb, uint32_t seq);
+uint32_t tcp_sack_pipe(const struct tcp_pcb *pcb);
 bool tcp_sack_next_hole(struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len);
 
 static inline uint32_t tcp_flight(const struct tcp_pcb *pcb)
