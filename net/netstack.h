@@ -83,6 +83,8 @@ struct netstack_params {
 	uint32_t tcp_keepidle_s;	/* RFC 1122 4.2.3.6: >= 2 hours */
 	uint32_t tcp_keepintvl_s;
 	uint32_t tcp_keepcnt;
+	uint32_t tcp_syncookies;	/* RFC 4987 when the SYN queue is full:
+					 * 1 (default) on, 2 off */
 };
 
 /*

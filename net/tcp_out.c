@@ -321,6 +321,26 @@ void tcp_send_syn(struct tcp_pcb *pcb)
 	pcb->segs_out++;
 }
 
+/* RFC 4987 3.6: a SYN-ACK that keeps no state; only an MSS option. */
+void tcp_send_cookie_synack(struct netstack *ns, uint32_t src, uint32_t dst,
+			    const struct tcp_hdr *syn, uint32_t cookie,
+			    uint16_t mss, uint16_t wnd)
+{
+	struct tcp_hdr th;
+
+	memset(&th, 0, sizeof(th));
+	th.sport = syn->dport;
+	th.dport = syn->sport;
+	th.seq = cookie;
+	th.ack = syn->seq + 1;
+	th.flags = TCP_SYN | TCP_ACK;
+	th.wnd = wnd;
+	th.has_mss = true;
+	th.mss = mss;
+	net_count(ns, NET_STAT_TCP_SYN_COOKIE_SENT);
+	emit(ns, src, dst, &th, NULL, 0, 0);
+}
+
 /* Time this segment if none is being timed and it is new (Karn). */
 static void rtt_start(struct tcp_pcb *pcb, uint32_t seq)
 {

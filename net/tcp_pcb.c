@@ -58,6 +58,8 @@ void tcp_params_defaults(struct netstack_params *p)
 		p->tcp_keepintvl_s = 75;
 	if (!p->tcp_keepcnt)
 		p->tcp_keepcnt = 9;
+	if (!p->tcp_syncookies)
+		p->tcp_syncookies = 1;
 }
 
 static uint32_t mix32(uint32_t h)
@@ -119,6 +121,8 @@ int tcp_init(struct netstack *ns)
 	ts->isn_key.k1 = rand64(ns);
 	ts->port_key.k0 = rand64(ns);
 	ts->port_key.k1 = rand64(ns);
+	ts->cookie_key.k0 = rand64(ns);
+	ts->cookie_key.k1 = rand64(ns);
 	ts->port_next = net_random(ns);
 	ns->tcp = ts;
 	return 0;

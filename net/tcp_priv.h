@@ -183,6 +183,7 @@ struct tcp_stack {
 	uint32_t count;
 	struct siphash_key isn_key;	/* RFC 6528 secret */
 	struct siphash_key port_key;	/* RFC 6056 secret */
+	struct siphash_key cookie_key;	/* RFC 4987 secret */
 	uint32_t port_next;		/* RFC 6056 3.3.3 next_ephemeral */
 	struct tcp_pcb *nhead, *ntail;	/* pcbs with callbacks to run */
 	int depth;			/* tcp_enter nesting */
@@ -243,6 +244,9 @@ void tcp_send_reset(struct netstack *ns, uint32_t src, uint32_t dst,
 		    const struct tcp_hdr *th, uint32_t seg_len);
 int tcp_send_rst_pcb(struct tcp_pcb *pcb);
 void tcp_send_syn(struct tcp_pcb *pcb);
+void tcp_send_cookie_synack(struct netstack *ns, uint32_t src, uint32_t dst,
+			    const struct tcp_hdr *syn, uint32_t cookie,
+			    uint16_t mss, uint16_t wnd);
 uint32_t tcp_rcv_window(struct tcp_pcb *pcb);
 uint32_t tcp_ts_now(struct tcp_pcb *pcb);
 uint32_t tcp_smss(const struct tcp_pcb *pcb);
@@ -270,6 +274,14 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked);
 bool tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_rto(struct tcp_pcb *pcb);
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb);
+
+/* tcp_cookie.c */
+uint32_t tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport,
+			 uint32_t raddr, uint16_t rport, uint32_t peer_isn,
+			 uint16_t mss);
+bool tcp_cookie_check(struct netstack *ns, uint32_t laddr, uint16_t lport,
+		      uint32_t raddr, uint16_t rport, uint32_t peer_isn,
+		      uint32_t cookie, uint16_t *mss);
 
 /* tcp_sack.c */
 void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_hdr *th);
