@@ -502,8 +502,10 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		ack_new(pcb, th->ack);
 	} else if (th->ack == pcb->snd_una && !s->len &&
 		   !(th->flags & (TCP_SYN | TCP_FIN)) && tcp_flight(pcb) &&
-		   ((uint32_t)th->wnd << pcb->snd_ws) == pcb->snd_wnd) {
-		/* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT". */
+		   ((uint32_t)th->wnd << pcb->snd_ws) == pcb->snd_wnd &&
+		   pcb->snd_wnd) {
+		/* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT"; answers to
+		 * zero-window probes are not news of a loss. */
 		net_count(ns, NET_STAT_TCP_DUP_ACK_IN);
 		tcp_cc_dupack(pcb);
 	}

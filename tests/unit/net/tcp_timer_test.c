@@ -135,6 +135,39 @@ static void test_fin_wait_2_orphan_times_out(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
 
+/* RFC 9293 3.8.6.1 keeps probing a zero window while the app holds the
+ * connection; an orphan stuck behind a zero window (a peer that never
+ * reads) is reset after tcp_max_retries probes instead of living forever
+ * (found by tcp_fuzz_test). Answers to probes are no duplicate ACKs:
+ * nothing is fast-retransmitted into the closed window. */
+static void test_fin_wait_1_orphan_zero_window_reset(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, NULL, 8000);
+	tcp_close(ns, t->lis);
+	t->lis = NULL;
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 0, NULL, 0);
+	assert_int_equal(tcp_send(ns, t->pcb, "abc", 3, 0), 3);
+	tcp_close(ns, t->pcb);
+	assert_int_equal(tcp_state(t->pcb), TCP_FIN_WAIT_1);
+	for (i = 0; i < 3; i++) {
+		tick(t, 200u << i);
+		expect_seg(t, &s);
+		assert_int_equal(s.len, 1);
+		seg_in(t, TCP_ACK, t->snd, t->rcv, 0, NULL, 0);
+	}
+	assert_int_equal(tcp_pcb_count(ns), 1);
+	tick(t, 1600);
+	expect_flags(t, &s, TCP_RST | TCP_ACK);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_TCP_FAST_RETRANSMIT), 0);
+	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
 /* RFC 9293 3.10.4 / RFC 6298: a FIN is retransmitted like data; in
  * LAST-ACK its ACK finally frees the pcb. */
 static void test_last_ack_fin_retransmitted(void **state)
@@ -242,6 +275,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_user_timeout_etimedout, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_keepalive_probes_then_timeout, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_orphan_times_out, setup_few, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_fin_wait_1_orphan_zero_window_reset, setup_few, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_last_ack_fin_retransmitted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_delayed_ack_bounded_by_param, setup_few, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_interface_window_cap_honoured, tfx_setup, tfx_teardown),
