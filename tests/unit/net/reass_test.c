@@ -203,6 +203,31 @@ static void test_slots_full_oldest_evicted(void **state)
 	expect_echo_reply_frags(fx, 3000);
 }
 
+/* RFC 791 3.1: an oversized fragment of a new datagram is dropped before
+ * it can evict a slot still reassembling a good datagram. */
+static void test_slots_full_oversize_fragment_evicts_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t f[128];
+	size_t n;
+
+	fixture_learn_peer(fx);
+	make_echo(2992);
+	frag(fx, 20, 0, 1480, true);
+	frag(fx, 21, 0, 1480, true);
+	n = tb_frame_ip(f, IP_PEER, IP_US, IP_PROTO_ICMP, 22,
+			(uint16_t)(65512 / 8), big, 40);
+	inject(fx, f, n);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_OVERSIZE), 1);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_EVICTED), 0);
+	frag(fx, 20, 1480, 1480, true);
+	frag(fx, 20, 2960, 40, false);
+	frag(fx, 21, 1480, 1480, true);
+	frag(fx, 21, 2960, 40, false);
+	assert_int_equal(stat(fx, NET_STAT_IP_REASS_OK), 2);
+	capture_purge(&fx->cap);
+}
+
 /* RFC 791 3.2: sending more than the MTU fragments in multiples of 8. */
 static void test_send_over_mtu_fragmented(void **state)
 {
@@ -259,6 +284,7 @@ int main(void)
 		T(test_too_many_fragments_dropped),
 		T(test_inconsistent_fragments_dropped),
 		T(test_slots_full_oldest_evicted),
+		T(test_slots_full_oversize_fragment_evicts_nothing),
 		T(test_send_over_mtu_fragmented),
 		T(test_send_df_over_mtu_refused),
 	};
