@@ -7,6 +7,8 @@
  * Packets for an unresolved address wait on its entry, at most
  * ARP_QUEUE_PER_ENTRY per entry and par.arp_queue_max in all; beyond that,
  * and when ARP_RETRIES requests go unanswered, they are dropped and counted.
+ * A waiting packet never holds a large buffer (it is copied into a small
+ * one), unless the frame is too big for a small one (an MTU over 1920).
  * When the cache is full the least recently used resolved entry is evicted
  * (a scan, only on that path); if every entry is pending, the packet drops.
  * Deviations: no RFC 5227 conflict detection; the request source is the
@@ -260,6 +262,34 @@ out_free:
 	pktbuf_free(p);
 }
 
+/*
+ * A packet waiting for resolution may wait ARP_RETRIES * ARP_RETRY_NS. If
+ * it sits in one of the pool's few large buffers (an echo reply built in
+ * place of a reassembled request), a handful of unresolvable hosts would
+ * hold them all and every reassembly would fail meanwhile. Move it into a
+ * small buffer: one copy of at most an MTU, and only on this slow path.
+ * Fragments of bigger datagrams are already small (ip_fragment() runs
+ * before the link). Consumes p; NULL (counted) if no small buffer is free.
+ */
+static struct pktbuf *arp_queue_copy(struct netstack *ns, struct netif *nif,
+				     struct pktbuf *p)
+{
+	struct pktbuf *q;
+
+	if (p->cap <= NET_PKT_SMALL_CAP ||
+	    NET_HEADROOM + p->len > NET_PKT_SMALL_CAP)
+		return p;	/* already small, or a frame no small one holds */
+	q = pktbuf_alloc(ns, NET_HEADROOM, p->len);
+	if (q) {
+		memcpy(q->data, p->data, p->len);
+		q->ifindex = p->ifindex;
+	} else {
+		nif->stats.tx_dropped++;
+	}
+	pktbuf_free(p);
+	return q;
+}
+
 /* RFC 826 / RFC 1122 2.3.2.2: send if resolved, else queue and ask. */
 int arp_output(struct netif *nif, struct pktbuf *p, uint32_t nexthop)
 {
@@ -292,6 +322,9 @@ int arp_output(struct netif *nif, struct pktbuf *p, uint32_t nexthop)
 		pktbuf_free(p);
 		return -ENOBUFS;
 	}
+	p = arp_queue_copy(ns, nif, p);
+	if (!p)
+		return -ENOBUFS;
 	pktq_push(&e->q, p);
 	ns->arp.queued++;
 	return 0;
