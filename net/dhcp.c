@@ -11,7 +11,9 @@
  * REBINDING the wait is half the time left, at least 60 s (4.4.5). On ACK
  * the address (yiaddr), netmask (option 1) and router (option 3) are applied
  * to the interface and routing table; DNS servers (option 6) are kept for
- * apps. Malformed or foreign (xid/chaddr) replies are dropped and counted.
+ * apps. The default route is installed only where none exists, and the
+ * client removes only the route it installed. Malformed or foreign
+ * (xid/chaddr) replies are dropped and counted.
  * Deviations: no INIT-REBOOT, no DHCPDECLINE after ARP probing, no
  * DHCPRELEASE on stop, option overload (52) ignored; the first OFFER wins.
  */
@@ -55,7 +57,7 @@ struct dhcp_client {
 	struct dhcp_info info;	/* the lease (or offer) */
 	uint32_t applied_addr;	/* what we put on the interface */
 	uint8_t applied_prefix;
-	bool applied_route;
+	uint32_t applied_gw;	/* default route we installed, 0: none */
 };
 
 /* The parsed options we act on. */
@@ -143,12 +145,14 @@ static int dhcp_send(struct dhcp_client *c, uint8_t type)
 
 static void dhcp_unapply(struct dhcp_client *c)
 {
-	if (c->applied_route)
-		route_del_exact(c->ns, 0, 0, c->ifindex);
+	/* Only the route we installed: the default route may since have been
+	 * replaced by a static one, which is not ours to remove. */
+	if (c->applied_gw)
+		route_del_via(c->ns, 0, 0, c->applied_gw, c->ifindex);
 	if (c->applied_addr)
 		netif_addr_del(c->ns, c->ifindex, c->applied_addr,
 			       c->applied_prefix);
-	c->applied_route = false;
+	c->applied_gw = 0;
 	c->applied_addr = 0;
 }
 
@@ -220,6 +224,24 @@ static void dhcp_log_bound(struct netstack *ns, const struct dhcp_client *c)
 	net_log(ns, NET_LOG_INFO, msg);
 }
 
+/*
+ * RFC 2131 4.4.1 / RFC 2132 3.5: the router option becomes the default
+ * route, unless one exists already (static, or another interface's
+ * lease): the first default route wins and is never taken away. A router
+ * that changes at renewal replaces only the route this client installed;
+ * an ACK without the option leaves the route as it is.
+ */
+static void dhcp_apply_router(struct dhcp_client *c, uint32_t router)
+{
+	if (!router || c->applied_gw == router)
+		return;
+	if (c->applied_gw)
+		route_del_via(c->ns, 0, 0, c->applied_gw, c->ifindex);
+	c->applied_gw = 0;
+	if (route_add(c->ns, 0, 0, router, c->ifindex, 0) == 0)
+		c->applied_gw = router;
+}
+
 static void dhcp_bind(struct dhcp_client *c, const struct dhcp_msg *msg)
 {
 	struct netstack *ns = c->ns;
@@ -233,11 +255,7 @@ static void dhcp_bind(struct dhcp_client *c, const struct dhcp_msg *msg)
 			c->applied_prefix = prefix;
 		}
 	}
-	if (msg->router && !c->applied_route) {
-		route_del_exact(ns, 0, 0, 0);
-		c->applied_route = route_add(ns, 0, 0, msg->router,
-					     c->ifindex, 0) == 0;
-	}
+	dhcp_apply_router(c, msg->router);
 	c->info.addr = msg->yiaddr;
 	c->info.prefix = prefix;
 	c->info.router = msg->router;

@@ -93,9 +93,31 @@ static struct creq expect_client(struct fixture *fx)
 	return r;
 }
 
-/* Send a server message (slirp style: to broadcast) to the client. */
-static void server_send(struct fixture *fx, uint8_t type, uint32_t xid,
-			uint32_t yiaddr, bool corrupt_cookie)
+/* A server message; srv_msg() fills slirp's values. */
+struct srv {
+	uint8_t type;
+	uint32_t xid;
+	uint32_t yiaddr;
+	uint32_t server;	/* option 54 */
+	uint32_t lease;		/* option 51 */
+	uint32_t mask;		/* option 1 */
+	uint32_t router;	/* option 3, 0: none */
+	uint32_t ip_dst;	/* broadcast, or unicast to yiaddr */
+	bool corrupt_cookie;
+};
+
+static struct srv srv_msg(uint8_t type, uint32_t xid, uint32_t yiaddr)
+{
+	struct srv m = {.type = type, .xid = xid, .yiaddr = yiaddr,
+			.server = SLIRP_GW, .lease = LEASE_S,
+			.mask = 0xffffff00, .router = SLIRP_GW,
+			.ip_dst = IP4_BROADCAST};
+
+	return m;
+}
+
+/* Send a server message to the client. */
+static void server_send_msg(struct fixture *fx, const struct srv *m)
 {
 	uint8_t f[700] = {0}, d[400] = {0}, *o = d + 240;
 	size_t n, dl, ul;
@@ -104,26 +126,39 @@ static void server_send(struct fixture *fx, uint8_t type, uint32_t xid,
 	d[0] = 2;
 	d[1] = 1;
 	d[2] = 6;
-	put_be32(d + 4, xid);
-	put_be32(d + 16, yiaddr);
+	put_be32(d + 4, m->xid);
+	put_be32(d + 16, m->yiaddr);
 	put_be32(d + 20, SLIRP_GW);
 	memcpy(d + 28, MAC_US, 6);
-	put_be32(d + 236, corrupt_cookie ? 0x63825364 : 0x63825363);
-	*o++ = 53; *o++ = 1; *o++ = type;
-	*o++ = 54; *o++ = 4; put_be32(o, SLIRP_GW); o += 4;
-	if (type != 6) {
-		*o++ = 51; *o++ = 4; put_be32(o, LEASE_S); o += 4;
-		*o++ = 1; *o++ = 4; put_be32(o, 0xffffff00); o += 4;
-		*o++ = 3; *o++ = 4; put_be32(o, SLIRP_GW); o += 4;
+	put_be32(d + 236, m->corrupt_cookie ? 0x63825364 : 0x63825363);
+	*o++ = 53; *o++ = 1; *o++ = m->type;
+	*o++ = 54; *o++ = 4; put_be32(o, m->server); o += 4;
+	if (m->type != 6) {
+		*o++ = 51; *o++ = 4; put_be32(o, m->lease); o += 4;
+		*o++ = 1; *o++ = 4; put_be32(o, m->mask); o += 4;
+		if (m->router) {
+			*o++ = 3; *o++ = 4; put_be32(o, m->router); o += 4;
+		}
 		*o++ = 6; *o++ = 4; put_be32(o, SLIRP_DNS); o += 4;
 	}
 	*o++ = 255;
 	dl = 300;
-	ul = tb_udp(u, SLIRP_GW, IP4_BROADCAST, 67, 68, d, dl, true);
-	n = tb_eth(f, MAC_BCAST, mac_srv, 0x0800);
-	n += tb_ipv4(f + n, SLIRP_GW, IP4_BROADCAST, 17, 1, 0, 64, ul);
+	ul = tb_udp(u, SLIRP_GW, m->ip_dst, 67, 68, d, dl, true);
+	n = tb_eth(f, m->ip_dst == IP4_BROADCAST ? MAC_BCAST : MAC_US, mac_srv,
+		   0x0800);
+	n += tb_ipv4(f + n, SLIRP_GW, m->ip_dst, 17, 1, 0, 64, ul);
 	memcpy(f + n, u, ul);
 	inject(fx, f, n + ul);
+}
+
+/* Send a server message (slirp style: to broadcast) to the client. */
+static void server_send(struct fixture *fx, uint8_t type, uint32_t xid,
+			uint32_t yiaddr, bool corrupt_cookie)
+{
+	struct srv m = srv_msg(type, xid, yiaddr);
+
+	m.corrupt_cookie = corrupt_cookie;
+	server_send_msg(fx, &m);
 }
 
 /* RFC 2131 3.1: DISCOVER, OFFER, REQUEST, ACK, then bound. */
@@ -331,6 +366,53 @@ static void test_requesting_no_ack_falls_back_to_discover(void **state)
 	assert_int_equal(requests, 4);
 }
 
+/* RFC 2131 4.4.1 / RFC 1122 3.3.1: the client installs a default route
+ * only where none exists, and never deletes one it did not install: a
+ * static default route on another interface survives bind and stop. */
+static void test_bind_keeps_static_default_route_of_other_if(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture_netif cap2;
+	const uint8_t mac2[6] = {0x52, 0x54, 0, 0, 0, 2};
+	struct route_result rr;
+	int if2 = capture_netif_add(&cap2, fx->ns, mac2, 1500, NULL);
+
+	assert_int_equal(netif_set_up(fx->ns, if2, true), 0);
+	assert_int_equal(netif_addr_add(fx->ns, if2, IP4(192, 168, 1, 10), 24), 0);
+	assert_int_equal(route_add(fx->ns, 0, 0, IP4(192, 168, 1, 1), 0, 0), 0);
+	bind_lease(fx);
+	assert_int_equal(route_lookup(fx->ns, IP4(8, 8, 8, 8), &rr), 0);
+	assert_int_equal(rr.ifindex, if2);
+	assert_int_equal(rr.nexthop, IP4(192, 168, 1, 1));
+	assert_int_equal(dhcp_stop(fx->ns, fx->ifindex), 0);
+	assert_int_equal(route_lookup(fx->ns, IP4(8, 8, 8, 8), &rr), 0);
+	assert_int_equal(rr.nexthop, IP4(192, 168, 1, 1));
+	capture_purge(&cap2);
+}
+
+/* RFC 2131 4.4.5: when the lease goes the client removes its own default
+ * route only; one an administrator put in its place stays. */
+static void test_expiry_removes_only_own_default_route(void **state)
+{
+	struct fixture *fx = *state;
+	struct route_result rr;
+	struct pktbuf *p;
+
+	bind_lease(fx);
+	assert_int_equal(route_del(fx->ns, 0, 0), 0);
+	assert_int_equal(route_add(fx->ns, 0, 0, IP4(10, 0, 2, 254), 0, 0), 0);
+	net_poll(fx->ns, (uint64_t)LEASE_S * SEC);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DHCP_LEASE_EXPIRED), 1);
+	while ((p = capture_pop(&fx->cap)))
+		pktbuf_free(p);
+	/* The static route outlived the lease (its gateway is off-link now,
+	 * but that is the administrator's business). */
+	assert_int_equal(route_add(fx->ns, 0, 0, IP4(10, 0, 2, 254),
+				   fx->ifindex, 0), -EEXIST);
+	assert_int_equal(route_lookup(fx->ns, IP4(8, 8, 8, 8), &rr), 0);
+	assert_int_equal(rr.nexthop, IP4(10, 0, 2, 254));
+}
+
 int main(void)
 {
 #define D(fn) cmocka_unit_test_setup_teardown(fn, dhcp_setup, fixture_teardown)
@@ -342,6 +424,8 @@ int main(void)
 		D(test_bound_t1_renews_unicast),
 		D(test_no_server_rebinds_then_expires),
 		D(test_requesting_no_ack_falls_back_to_discover),
+		D(test_bind_keeps_static_default_route_of_other_if),
+		D(test_expiry_removes_only_own_default_route),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
