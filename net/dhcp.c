@@ -12,7 +12,8 @@
  * the address (yiaddr), netmask (option 1) and router (option 3) are applied
  * to the interface and routing table; DNS servers (option 6) are kept for
  * apps. The default route is installed only where none exists, and the
- * client removes only the route it installed. Malformed or foreign
+ * client removes only the route it installed. An infinite lease
+ * (0xffffffff, RFC 2131 3.3) is never renewed. Malformed or foreign
  * (xid/chaddr) replies are dropped and counted.
  * Deviations: no INIT-REBOOT, no DHCPDECLINE after ARP probing, no
  * DHCPRELEASE on stop, option overload (52) ignored; the first OFFER wins.
@@ -32,6 +33,7 @@
 #define DHCP_MAX_LEN		576
 #define DHCP_REQUEST_TRIES	4
 #define DHCP_BACKOFF_MAX_S	64
+#define DHCP_LEASE_INFINITE	0xffffffffu	/* RFC 2131 3.3 */
 
 enum {
 	DHCPDISCOVER = 1, DHCPOFFER, DHCPREQUEST, DHCPDECLINE, DHCPACK,
@@ -242,6 +244,39 @@ static void dhcp_apply_router(struct dhcp_client *c, uint32_t router)
 		c->applied_gw = router;
 }
 
+/* now + s seconds, saturating: UINT64_MAX means never. */
+static uint64_t dhcp_after(uint64_t now, uint64_t s)
+{
+	uint64_t d = s * SEC;	/* s < 2^32, so no overflow here */
+
+	return d > UINT64_MAX - now ? UINT64_MAX : now + d;
+}
+
+/*
+ * RFC 2131 4.4.5: T1 defaults to 0.5 and T2 to 0.875 of the lease; keep
+ * T1 <= T2 <= expiry whatever the server sent. RFC 2131 3.3: a lease of
+ * 0xffffffff is infinite, so the timers never fire and we never renew.
+ */
+static void dhcp_set_timers(struct dhcp_client *c, const struct dhcp_msg *msg,
+			    uint32_t lease)
+{
+	uint64_t now = c->ns->now, t1_s, t2_s;
+
+	if (lease == DHCP_LEASE_INFINITE) {
+		c->info.t1_ns = c->info.t2_ns = c->info.expiry_ns = UINT64_MAX;
+		return;
+	}
+	t2_s = msg->t2_s ? msg->t2_s : (uint64_t)lease * 7 / 8;
+	if (t2_s > lease)
+		t2_s = lease;
+	t1_s = msg->t1_s ? msg->t1_s : (uint64_t)lease / 2;
+	if (t1_s > t2_s)
+		t1_s = t2_s;
+	c->info.t1_ns = dhcp_after(now, t1_s);
+	c->info.t2_ns = dhcp_after(now, t2_s);
+	c->info.expiry_ns = dhcp_after(now, lease);
+}
+
 static void dhcp_bind(struct dhcp_client *c, const struct dhcp_msg *msg)
 {
 	struct netstack *ns = c->ns;
@@ -264,11 +299,7 @@ static void dhcp_bind(struct dhcp_client *c, const struct dhcp_msg *msg)
 	c->info.dns[0] = msg->dns[0];
 	c->info.dns[1] = msg->dns[1];
 	c->info.lease_s = lease;
-	/* RFC 2131 4.4.5: T1 defaults to 0.5, T2 to 0.875 of the lease. */
-	c->info.t1_ns = ns->now + (msg->t1_s ? msg->t1_s : lease / 2) * SEC;
-	c->info.t2_ns = ns->now + (msg->t2_s ? (uint64_t)msg->t2_s * SEC
-					     : (uint64_t)lease * 7 * SEC / 8);
-	c->info.expiry_ns = ns->now + (uint64_t)lease * SEC;
+	dhcp_set_timers(c, msg, lease);
 	c->state = DHCP_BOUND;
 	c->info.state = DHCP_BOUND;
 	c->tries = 0;

@@ -413,6 +413,60 @@ static void test_expiry_removes_only_own_default_route(void **state)
 	assert_int_equal(rr.nexthop, IP4(10, 0, 2, 254));
 }
 
+/* RFC 2131 3.3: a lease of 0xffffffff is infinite; T1/T2 never come. */
+static void test_bound_infinite_lease_never_renews(void **state)
+{
+	struct fixture *fx = *state;
+	struct dhcp_info info;
+	struct srv m;
+	struct creq r;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	server_send(fx, 2, r.xid, SLIRP_ME, false);
+	r = expect_client(fx);
+	m = srv_msg(5, r.xid, SLIRP_ME);
+	m.lease = 0xffffffffu;
+	server_send_msg(fx, &m);
+	capture_purge(&fx->cap);
+	assert_int_equal(dhcp_info_get(fx->ns, fx->ifindex, &info), 0);
+	assert_int_equal(info.state, DHCP_BOUND);
+	assert_int_equal(info.lease_s, 0xffffffffu);
+	assert_true(info.t1_ns <= info.t2_ns && info.t2_ns <= info.expiry_ns);
+	/* Half and 7/8 of 0xffffffff s, and far beyond: still bound, silent. */
+	net_poll(fx->ns, 0x7fffffffull * SEC);
+	net_poll(fx->ns, 0xffffffffull * 7 / 8 * SEC);
+	net_poll(fx->ns, 0xffffffffull * SEC);
+	net_poll(fx->ns, UINT64_MAX - 1);
+	expect_no_tx(fx);
+	assert_int_equal(dhcp_info_get(fx->ns, fx->ifindex, &info), 0);
+	assert_int_equal(info.state, DHCP_BOUND);
+	assert_int_equal(netif_addr_primary(fx->ns, fx->ifindex), SLIRP_ME);
+}
+
+/* RFC 2131 4.4.5: a long finite lease keeps T1 < T2 < expiry (no
+ * overflow in the 7/8 arithmetic). */
+static void test_bound_long_lease_timers_ordered(void **state)
+{
+	struct fixture *fx = *state;
+	struct dhcp_info info;
+	struct srv m;
+	struct creq r;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	server_send(fx, 2, r.xid, SLIRP_ME, false);
+	r = expect_client(fx);
+	m = srv_msg(5, r.xid, SLIRP_ME);
+	m.lease = 0xfffffffeu;
+	server_send_msg(fx, &m);
+	capture_purge(&fx->cap);
+	assert_int_equal(dhcp_info_get(fx->ns, fx->ifindex, &info), 0);
+	assert_int_equal(info.t1_ns, 0x7fffffffull * SEC);
+	assert_int_equal(info.t2_ns, 0xfffffffeull * 7 / 8 * SEC);
+	assert_int_equal(info.expiry_ns, 0xfffffffeull * SEC);
+}
+
 int main(void)
 {
 #define D(fn) cmocka_unit_test_setup_teardown(fn, dhcp_setup, fixture_teardown)
@@ -426,6 +480,8 @@ int main(void)
 		D(test_requesting_no_ack_falls_back_to_discover),
 		D(test_bind_keeps_static_default_route_of_other_if),
 		D(test_expiry_removes_only_own_default_route),
+		D(test_bound_infinite_lease_never_renews),
+		D(test_bound_long_lease_timers_ordered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
