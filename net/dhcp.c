@@ -14,7 +14,8 @@
  * apps. The default route is installed only where none exists, and the
  * client removes only the route it installed. An infinite lease
  * (0xffffffff, RFC 2131 3.3) is never renewed. Malformed or foreign
- * (xid/chaddr) replies are dropped and counted.
+ * (xid/chaddr) replies, and OFFERs or ACKs whose address or server id
+ * cannot name a host (RFC 1122 3.2.1.3), are dropped and counted.
  * Deviations: no INIT-REBOOT, no DHCPDECLINE after ARP probing, no
  * DHCPRELEASE on stop, option overload (52) ignored; the first OFFER wins.
  */
@@ -374,6 +375,36 @@ static bool dhcp_parse_opts(const uint8_t *o, size_t len, struct dhcp_msg *m)
 	return m->type != 0;
 }
 
+/* RFC 1122 3.2.1.3: a unicast address some host may have: not 0, 127/8,
+ * multicast, or class E (which holds the limited broadcast). */
+static bool dhcp_unicast_ok(uint32_t a)
+{
+	return a && !ip4_is_loopback(a) && !ip4_is_multicast(a) &&
+	       (a >> 28) != 0xf;
+}
+
+/*
+ * RFC 2131 4.4.1 / RFC 1122 3.2.1.3: the offered address must be able to
+ * name this host, so not the subnet's broadcast or network address (host
+ * part all ones or all zeros) either; the server id must be a unicast
+ * address, as we may send to it (RENEWING). An ACK may omit the server id.
+ */
+static bool dhcp_msg_addrs_ok(const struct dhcp_msg *m)
+{
+	uint8_t prefix = mask_prefix(m->has_mask ? m->mask : 0, m->yiaddr);
+	uint32_t host = m->yiaddr & ~ip4_mask(prefix);
+
+	if (m->type == DHCPOFFER || m->type == DHCPACK) {
+		if (!dhcp_unicast_ok(m->yiaddr))
+			return false;
+		if (prefix < 31 && (host == 0 || host == ~ip4_mask(prefix)))
+			return false;
+	}
+	if (m->server || m->type == DHCPOFFER)
+		return dhcp_unicast_ok(m->server);
+	return true;
+}
+
 /* RFC 2131 4.4 figure 5: the client's reaction to a server message. */
 static void dhcp_input(void *arg, const struct udp_meta *um,
 		       const uint8_t *d, size_t len)
@@ -400,10 +431,14 @@ static void dhcp_input(void *arg, const struct udp_meta *um,
 		net_drop(ns, nif, NET_STAT_DROP_DHCP_BAD);
 		return;
 	}
+	if (!dhcp_msg_addrs_ok(&msg)) {
+		net_drop(ns, nif, NET_STAT_DROP_DHCP_BAD_ADDR);
+		return;
+	}
 	switch (c->state) {
 	case DHCP_SELECTING:
 		/* RFC 2131 4.4.1: collect an OFFER, then REQUEST it. */
-		if (msg.type != DHCPOFFER || !msg.yiaddr || !msg.server)
+		if (msg.type != DHCPOFFER)
 			break;
 		c->info.addr = msg.yiaddr;
 		c->info.server = msg.server;
@@ -415,7 +450,7 @@ static void dhcp_input(void *arg, const struct udp_meta *um,
 	case DHCP_REQUESTING:
 	case DHCP_RENEWING:
 	case DHCP_REBINDING:
-		if (msg.type == DHCPACK && msg.yiaddr) {
+		if (msg.type == DHCPACK) {
 			dhcp_bind(c, &msg);
 		} else if (msg.type == DHCPNAK) {
 			/* RFC 2131 3.1.5 / 4.4.4: NAK restarts from INIT. */
@@ -426,6 +461,7 @@ static void dhcp_input(void *arg, const struct udp_meta *um,
 	default:
 		break;
 	}
+	c->info.state = c->state;	/* dhcp_info_get() sees it at once */
 }
 
 static uint64_t dhcp_half_left(uint64_t now, uint64_t until)

@@ -467,6 +467,77 @@ static void test_bound_long_lease_timers_ordered(void **state)
 	assert_int_equal(info.expiry_ns, 0xfffffffeull * SEC);
 }
 
+/* RFC 2131 4.4.1 / RFC 1122 3.2.1.3: an OFFER whose address cannot name
+ * this host (0, loopback, multicast, class E, the subnet's broadcast or
+ * network address) or whose server id is not a unicast address is
+ * dropped and counted; the client keeps selecting. */
+static void test_selecting_offer_bad_address_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		uint32_t yiaddr;
+		uint32_t server;
+	} bad[] = {
+		{0, SLIRP_GW},
+		{IP4(10, 0, 2, 255), SLIRP_GW},		/* subnet broadcast */
+		{IP4(10, 0, 2, 0), SLIRP_GW},		/* subnet network */
+		{IP4(127, 0, 0, 1), SLIRP_GW},
+		{IP4(224, 0, 0, 5), SLIRP_GW},
+		{IP4(240, 0, 0, 1), SLIRP_GW},
+		{IP4_BROADCAST, SLIRP_GW},
+		{SLIRP_ME, IP4(127, 0, 0, 1)},		/* loopback server */
+		{SLIRP_ME, IP4(224, 0, 0, 9)},
+		{SLIRP_ME, IP4_BROADCAST},
+		{SLIRP_ME, 0},
+	};
+	struct dhcp_info info;
+	struct creq r;
+	size_t i;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct srv m = srv_msg(2, r.xid, bad[i].yiaddr);
+
+		m.server = bad[i].server;
+		server_send_msg(fx, &m);
+		expect_no_tx(fx);
+		assert_int_equal(net_stat_get(fx->ns, NET_STAT_DROP_DHCP_BAD_ADDR),
+				 i + 1);
+	}
+	assert_int_equal(dhcp_info_get(fx->ns, fx->ifindex, &info), 0);
+	assert_int_equal(info.state, DHCP_SELECTING);
+	/* A good OFFER still works afterwards. */
+	server_send(fx, 2, r.xid, SLIRP_ME, false);
+	r = expect_client(fx);
+	assert_int_equal(r.type, 3);
+}
+
+/* RFC 2131 4.4.1: an ACK for a subnet broadcast address is not applied. */
+static void test_requesting_ack_bad_address_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	struct dhcp_info info;
+	struct srv m;
+	struct creq r;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	server_send(fx, 2, r.xid, SLIRP_ME, false);
+	r = expect_client(fx);
+	m = srv_msg(5, r.xid, IP4(10, 0, 0, 255));
+	m.mask = 0xffffff00;
+	server_send_msg(fx, &m);
+	m = srv_msg(5, r.xid, SLIRP_ME);
+	m.server = IP4(127, 0, 0, 1);
+	server_send_msg(fx, &m);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DROP_DHCP_BAD_ADDR), 2);
+	assert_int_equal(dhcp_info_get(fx->ns, fx->ifindex, &info), 0);
+	assert_int_equal(info.state, DHCP_REQUESTING);
+	assert_int_equal(netif_addr_primary(fx->ns, fx->ifindex), 0);
+	expect_no_tx(fx);
+}
+
 int main(void)
 {
 #define D(fn) cmocka_unit_test_setup_teardown(fn, dhcp_setup, fixture_teardown)
@@ -482,6 +553,8 @@ int main(void)
 		D(test_expiry_removes_only_own_default_route),
 		D(test_bound_infinite_lease_never_renews),
 		D(test_bound_long_lease_timers_ordered),
+		D(test_selecting_offer_bad_address_dropped),
+		D(test_requesting_ack_bad_address_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
