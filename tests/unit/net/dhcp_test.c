@@ -538,6 +538,59 @@ static void test_requesting_ack_bad_address_dropped(void **state)
 	expect_no_tx(fx);
 }
 
+/* Inject UDP from the server's MAC to dst:dport on the client's link. */
+static void udp_to(struct fixture *fx, uint32_t dst, uint16_t dport)
+{
+	uint8_t f[128], u[64], d[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	size_t n, ul;
+
+	ul = tb_udp(u, SLIRP_GW, dst, 67, dport, d, sizeof(d), true);
+	n = tb_eth(f, MAC_US, mac_srv, 0x0800);
+	n += tb_ipv4(f + n, SLIRP_GW, dst, 17, 9, 0, 64, ul);
+	memcpy(f + n, u, ul);
+	inject(fx, f, n + ul);
+}
+
+/* RFC 1122 3.3.4 / RFC 2131 4.1: an interface without an address takes
+ * only what a DHCP client there needs: UDP to port 68. Anything else
+ * unicast to a foreign address is not for us. */
+static void test_no_address_only_dhcp_client_port_accepted(void **state)
+{
+	struct fixture *fx = *state;
+	uint64_t not_us = net_stat_get(fx->ns, NET_STAT_DROP_IP_NOT_FOR_US);
+
+	/* No DHCP client: nothing is for us, not even port 68. */
+	udp_to(fx, IP4(10, 9, 9, 9), 7777);
+	udp_to(fx, SLIRP_ME, 68);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DROP_IP_NOT_FOR_US),
+			 not_us + 2);
+	expect_no_tx(fx);
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	capture_purge(&fx->cap);
+	udp_to(fx, IP4(10, 9, 9, 9), 7777);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DROP_IP_NOT_FOR_US),
+			 not_us + 3);
+	assert_int_equal(net_stat_get(fx->ns, NET_STAT_DROP_UDP_NO_PORT), 0);
+	expect_no_tx(fx);
+}
+
+/* RFC 2131 4.1: before it has an address the client accepts an OFFER
+ * unicast to the offered address. */
+static void test_selecting_unicast_offer_accepted(void **state)
+{
+	struct fixture *fx = *state;
+	struct creq r;
+	struct srv m;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	m = srv_msg(2, r.xid, SLIRP_ME);
+	m.ip_dst = SLIRP_ME;
+	server_send_msg(fx, &m);
+	r = expect_client(fx);
+	assert_int_equal(r.type, 3);
+}
+
 int main(void)
 {
 #define D(fn) cmocka_unit_test_setup_teardown(fn, dhcp_setup, fixture_teardown)
@@ -555,6 +608,8 @@ int main(void)
 		D(test_bound_long_lease_timers_ordered),
 		D(test_selecting_offer_bad_address_dropped),
 		D(test_requesting_ack_bad_address_dropped),
+		D(test_no_address_only_dhcp_client_port_accepted),
+		D(test_selecting_unicast_offer_accepted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
