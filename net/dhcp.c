@@ -28,8 +28,8 @@
 #include "netconf.h"
 
 #define SEC			1000000000ull
-#define DHCP_FIXED_LEN		236
-#define DHCP_MAGIC		0x63825363u
+#define DHCP_MAGIC		0x63825363u	/* RFC 2131 3 */
+#define DHCP_MAGIC_OFF		236	/* after the fixed fields */
 #define DHCP_MIN_LEN		300	/* BOOTP minimum; some servers insist */
 #define DHCP_MAX_LEN		576
 #define DHCP_REQUEST_TRIES	4
@@ -103,6 +103,48 @@ static uint8_t *opt_put(uint8_t *o, uint8_t code, uint8_t len, const void *v)
 	return o + 2 + len;
 }
 
+/* RFC 2131 2, figure 1 (RFC 951 for the BOOTP fields). */
+int dhcp_hdr_parse(const uint8_t *buf, size_t len, struct dhcp_hdr *h,
+		   enum net_stat *why)
+{
+	*why = NET_STAT_DROP_DHCP_BAD;
+	if (len < DHCP_HDR_LEN)
+		return -EINVAL;
+	if ((buf[0] != DHCP_BOOTREQUEST && buf[0] != DHCP_BOOTREPLY) ||
+	    buf[1] != 1 || buf[2] != ETH_ALEN ||
+	    get_be32(buf + DHCP_MAGIC_OFF) != DHCP_MAGIC)
+		return -EINVAL;
+	h->op = buf[0];
+	h->hops = buf[3];
+	h->xid = get_be32(buf + 4);
+	h->secs = get_be16(buf + 8);
+	h->flags = get_be16(buf + 10);
+	h->ciaddr = get_be32(buf + 12);
+	h->yiaddr = get_be32(buf + 16);
+	h->siaddr = get_be32(buf + 20);
+	h->giaddr = get_be32(buf + 24);
+	memcpy(h->chaddr, buf + 28, ETH_ALEN);
+	return 0;
+}
+
+void dhcp_hdr_emit(const struct dhcp_hdr *h, uint8_t *buf)
+{
+	memset(buf, 0, DHCP_HDR_LEN);
+	buf[0] = h->op;
+	buf[1] = 1;			/* htype: Ethernet */
+	buf[2] = ETH_ALEN;		/* hlen */
+	buf[3] = h->hops;
+	put_be32(buf + 4, h->xid);
+	put_be16(buf + 8, h->secs);
+	put_be16(buf + 10, h->flags);
+	put_be32(buf + 12, h->ciaddr);
+	put_be32(buf + 16, h->yiaddr);
+	put_be32(buf + 20, h->siaddr);
+	put_be32(buf + 24, h->giaddr);
+	memcpy(buf + 28, h->chaddr, ETH_ALEN);	/* rest of the 16 stays 0 */
+	put_be32(buf + DHCP_MAGIC_OFF, DHCP_MAGIC);
+}
+
 /* RFC 2131 4.4.1 table 5: fields and options per message and state. */
 static int dhcp_send(struct dhcp_client *c, uint8_t type)
 {
@@ -110,23 +152,24 @@ static int dhcp_send(struct dhcp_client *c, uint8_t type)
 					 OPT_LEASE, OPT_SERVER, OPT_T1, OPT_T2};
 	struct netif *nif = netif_lookup(c->ns, c->ifindex);
 	uint8_t m[DHCP_MAX_LEN], v[7], *o;
+	struct dhcp_hdr h;
 	uint64_t secs = (c->ns->now - c->started) / SEC;
 	bool unicast = c->state == DHCP_RENEWING;
 	size_t len;
 
 	memset(m, 0, sizeof(m));
-	m[0] = 1;			/* op: BOOTREQUEST */
-	m[1] = 1;			/* htype: Ethernet */
-	m[2] = ETH_ALEN;		/* hlen */
-	put_be32(m + 4, c->xid);
-	put_be16(m + 8, (uint16_t)(secs > 0xffff ? 0xffff : secs));
+	memset(&h, 0, sizeof(h));
+	h.op = DHCP_BOOTREQUEST;
+	h.xid = c->xid;
+	h.secs = (uint16_t)(secs > 0xffff ? 0xffff : secs);
 	/* RFC 2131 4.1: ask for broadcast replies until we have an address. */
-	put_be16(m + 10, unicast || c->state == DHCP_REBINDING ? 0 : 0x8000);
+	if (!unicast && c->state != DHCP_REBINDING)
+		h.flags = DHCP_FLAG_BROADCAST;
 	if (c->state == DHCP_RENEWING || c->state == DHCP_REBINDING)
-		put_be32(m + 12, c->info.addr);		/* ciaddr */
-	memcpy(m + 28, nif->mac, ETH_ALEN);		/* chaddr */
-	put_be32(m + DHCP_FIXED_LEN, DHCP_MAGIC);
-	o = m + DHCP_FIXED_LEN + 4;
+		h.ciaddr = c->info.addr;
+	memcpy(h.chaddr, nif->mac, ETH_ALEN);
+	dhcp_hdr_emit(&h, m);
+	o = m + DHCP_HDR_LEN;
 	o = opt_put(o, OPT_MSG_TYPE, 1, &type);
 	v[0] = 1;
 	memcpy(v + 1, nif->mac, ETH_ALEN);
@@ -413,21 +456,24 @@ static void dhcp_input(void *arg, const struct udp_meta *um,
 	struct netstack *ns = c->ns;
 	struct netif *nif = netif_lookup(ns, c->ifindex);
 	struct dhcp_msg msg;
+	struct dhcp_hdr h;
+	enum net_stat why;
 
-	if (um->sport != DHCP_SERVER_PORT || len < DHCP_FIXED_LEN + 4 ||
-	    d[0] != 2 || d[1] != 1 || d[2] != ETH_ALEN ||
-	    get_be32(d + DHCP_FIXED_LEN) != DHCP_MAGIC) {
+	if (dhcp_hdr_parse(d, len, &h, &why)) {
+		net_drop(ns, nif, why);
+		return;
+	}
+	if (um->sport != DHCP_SERVER_PORT || h.op != DHCP_BOOTREPLY) {
 		net_drop(ns, nif, NET_STAT_DROP_DHCP_BAD);
 		return;
 	}
-	if (get_be32(d + 4) != c->xid || memcmp(d + 28, nif->mac, ETH_ALEN)) {
+	if (h.xid != c->xid || memcmp(h.chaddr, nif->mac, ETH_ALEN)) {
 		net_drop(ns, nif, NET_STAT_DROP_DHCP_NOT_OURS);
 		return;
 	}
 	memset(&msg, 0, sizeof(msg));
-	msg.yiaddr = get_be32(d + 16);
-	if (!dhcp_parse_opts(d + DHCP_FIXED_LEN + 4, len - DHCP_FIXED_LEN - 4,
-			     &msg)) {
+	msg.yiaddr = h.yiaddr;
+	if (!dhcp_parse_opts(d + DHCP_HDR_LEN, len - DHCP_HDR_LEN, &msg)) {
 		net_drop(ns, nif, NET_STAT_DROP_DHCP_BAD);
 		return;
 	}

@@ -591,10 +591,137 @@ static void test_selecting_unicast_offer_accepted(void **state)
 	assert_int_equal(r.type, 3);
 }
 
+/* RFC 2131 figure 1: emit then parse gives back every field, at the
+ * offsets the RFC gives them, with sname/file zero and the cookie. */
+static void test_dhcp_hdr_emit_parse_round_trip(void **state)
+{
+	struct dhcp_hdr in = {.op = DHCP_BOOTREPLY, .hops = 2,
+			      .xid = 0xdeadbeef, .secs = 513,
+			      .flags = DHCP_FLAG_BROADCAST,
+			      .ciaddr = IP4(1, 2, 3, 4), .yiaddr = SLIRP_ME,
+			      .siaddr = IP4(5, 6, 7, 8),
+			      .giaddr = IP4(9, 10, 11, 12)}, out;
+	enum net_stat why;
+	uint8_t b[DHCP_HDR_LEN + 1];
+	size_t i;
+
+	(void)state;
+	memcpy(in.chaddr, MAC_US, 6);
+	memset(b, 0xaa, sizeof(b));
+	memset(&out, 0, sizeof(out));
+	dhcp_hdr_emit(&in, b);
+	assert_int_equal(b[0], 2);
+	assert_int_equal(b[1], 1);
+	assert_int_equal(b[2], 6);
+	assert_int_equal(b[3], 2);
+	assert_int_equal(get_be32(b + 4), 0xdeadbeef);
+	assert_int_equal(get_be16(b + 8), 513);
+	assert_int_equal(get_be16(b + 10), 0x8000);
+	assert_int_equal(get_be32(b + 12), IP4(1, 2, 3, 4));
+	assert_int_equal(get_be32(b + 16), SLIRP_ME);
+	assert_int_equal(get_be32(b + 20), IP4(5, 6, 7, 8));
+	assert_int_equal(get_be32(b + 24), IP4(9, 10, 11, 12));
+	assert_memory_equal(b + 28, MAC_US, 6);
+	for (i = 34; i < 236; i++)		/* chaddr pad, sname, file */
+		assert_int_equal(b[i], 0);
+	assert_int_equal(get_be32(b + 236), 0x63825363);
+	assert_int_equal(b[DHCP_HDR_LEN], 0xaa);	/* nothing past it */
+	assert_int_equal(dhcp_hdr_parse(b, DHCP_HDR_LEN, &out, &why), 0);
+	assert_int_equal(out.op, DHCP_BOOTREPLY);
+	assert_int_equal(out.hops, 2);
+	assert_int_equal(out.xid, 0xdeadbeef);
+	assert_int_equal(out.secs, 513);
+	assert_int_equal(out.flags, DHCP_FLAG_BROADCAST);
+	assert_int_equal(out.ciaddr, IP4(1, 2, 3, 4));
+	assert_int_equal(out.yiaddr, SLIRP_ME);
+	assert_int_equal(out.siaddr, IP4(5, 6, 7, 8));
+	assert_int_equal(out.giaddr, IP4(9, 10, 11, 12));
+	assert_memory_equal(out.chaddr, MAC_US, 6);
+}
+
+/* RFC 2131 2 and 3: a table of malformed fixed parts, each rejected. */
+static void test_dhcp_hdr_parse_malformed_table_einval(void **state)
+{
+	static const struct {
+		const char *what;
+		size_t off;		/* byte to set */
+		uint8_t val;
+		size_t len;		/* bytes handed to parse */
+	} cases[] = {
+		{"empty", 0, 2, 0},
+		{"no cookie", 0, 2, 236},
+		{"cookie cut", 0, 2, 239},
+		{"op 0", 0, 0, 240},
+		{"op 3", 0, 3, 240},
+		{"htype 6 (IEEE 802)", 1, 6, 240},
+		{"hlen 16", 2, 16, 240},
+		{"hlen 0", 2, 0, 240},
+		{"cookie first byte", 236, 0x64, 240},
+		{"cookie last byte", 239, 0x64, 240},
+	};
+	struct dhcp_hdr good = {.op = DHCP_BOOTREPLY, .xid = 7};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t b[DHCP_HDR_LEN];
+		struct dhcp_hdr h;
+		enum net_stat why = NET_STAT_COUNT;
+
+		dhcp_hdr_emit(&good, b);
+		b[cases[i].off] = cases[i].val;
+		if (dhcp_hdr_parse(b, cases[i].len, &h, &why) != -EINVAL ||
+		    why != NET_STAT_DROP_DHCP_BAD)
+			fail_msg("case '%s': not rejected", cases[i].what);
+	}
+}
+
+/* The client counts malformed replies (short, bad op, htype, cookie) and
+ * a BOOTREQUEST from another client, and keeps selecting. */
+static void test_selecting_malformed_replies_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	static const struct {
+		size_t off;
+		uint8_t val;
+	} cases[] = {
+		{0, 1},		/* op BOOTREQUEST */
+		{1, 6},		/* htype */
+		{2, 8},		/* hlen */
+		{238, 0},	/* cookie */
+	};
+	struct creq r;
+	size_t i;
+
+	assert_int_equal(dhcp_start(fx->ns, fx->ifindex), 0);
+	r = expect_client(fx);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t f[700] = {0}, d[300] = {0}, u[320];
+		struct dhcp_hdr h = {.op = DHCP_BOOTREPLY, .xid = r.xid,
+				     .yiaddr = SLIRP_ME};
+		size_t n, ul;
+
+		memcpy(h.chaddr, MAC_US, 6);
+		dhcp_hdr_emit(&h, d);
+		d[240] = 53; d[241] = 1; d[242] = 2; d[243] = 255;
+		d[cases[i].off] = cases[i].val;
+		ul = tb_udp(u, SLIRP_GW, IP4_BROADCAST, 67, 68, d, sizeof(d), true);
+		n = tb_eth(f, MAC_BCAST, mac_srv, 0x0800);
+		n += tb_ipv4(f + n, SLIRP_GW, IP4_BROADCAST, 17, 1, 0, 64, ul);
+		memcpy(f + n, u, ul);
+		inject(fx, f, n + ul);
+		assert_int_equal(net_stat_get(fx->ns, NET_STAT_DROP_DHCP_BAD), i + 1);
+		expect_no_tx(fx);
+	}
+}
+
 int main(void)
 {
 #define D(fn) cmocka_unit_test_setup_teardown(fn, dhcp_setup, fixture_teardown)
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dhcp_hdr_emit_parse_round_trip),
+		cmocka_unit_test(test_dhcp_hdr_parse_malformed_table_einval),
+		D(test_selecting_malformed_replies_dropped),
 		D(test_init_offer_ack_binds_and_configures),
 		D(test_selecting_foreign_or_bad_reply_ignored),
 		D(test_selecting_no_offer_retransmits_with_backoff),
