@@ -6,7 +6,8 @@
  * down interface are dropped and counted; every frame in or out is counted
  * per interface. Output chooses the link address: broadcast for limited and
  * subnet-directed broadcast, RFC 1112 6.4 mapping for multicast, ARP
- * otherwise; loopback has no link header at all.
+ * otherwise; loopback has no link header at all. A subnet's connected
+ * route lives while any of our addresses is in it (RFC 1122 3.3.1.2).
  */
 #include <errno.h>
 #include <string.h>
@@ -94,9 +95,23 @@ int netif_add(struct netstack *ns, const struct netif_ops *ops, void *drv,
 	return ret;
 }
 
+static void netif_connected_del(struct netstack *ns, int ifindex,
+				uint32_t addr, uint8_t prefix);
+
 static void netif_free(struct netstack *ns, struct netif *nif)
 {
+	int i;
+
 	dhcp_detach(ns, nif);
+	/* Connected routes another interface still needs move to it. */
+	for (i = 0; i < NETIF_MAX_ADDRS; i++) {
+		uint32_t addr = nif->addrs[i].addr;
+
+		nif->addrs[i].addr = 0;
+		if (addr)
+			netif_connected_del(ns, nif->index, addr,
+					    nif->addrs[i].prefix);
+	}
 	arp_flush_if(ns, nif->index);
 	route_flush_if(ns, nif->index);
 	ns->ifs[nif->index - 1] = NULL;
