@@ -18,6 +18,7 @@
 #include "netstack_priv.h"
 #include "byteorder.h"
 #include "checksum.h"
+#include "dhcp.h"
 
 /* RFC 791 3.1: the fixed part of the header and its consistency rules. */
 int ip_hdr_parse(const uint8_t *buf, size_t len, struct ip_hdr *h,
@@ -91,15 +92,18 @@ uint16_t ip_next_id(struct netstack *ns)
 
 /* RFC 1122 3.2.1.3 and 3.3.6: which destinations does this host accept? */
 static bool ip_for_us(struct netstack *ns, struct netif *nif,
-		      const struct ip_hdr *h)
+		      const struct ip_hdr *h, const struct pktbuf *p)
 {
 	if (netif_has_addr(nif, h->dst) || netif_is_bcast(nif, h->dst))
 		return true;
 	if (h->dst == IP4(224, 0, 0, 1))
 		return true;
 	/* RFC 2131 4.1: before it has an address a DHCP client must accept
-	 * unicast to the address being offered. */
-	if (!netif_addr_primary(ns, nif->index) && h->proto == IP_PROTO_UDP)
+	 * unicast to the address being offered: UDP to port 68, only. */
+	if (!netif_addr_primary(ns, nif->index) && nif->dhcp &&
+	    h->proto == IP_PROTO_UDP && !h->mf && !h->frag_off &&
+	    p->len >= (size_t)h->hdr_len + 8 &&
+	    get_be16(p->data + h->hdr_len + 2) == DHCP_CLIENT_PORT)
 		return true;
 	return net_local_addr_if(ns, h->dst) != NULL;
 }
@@ -128,7 +132,7 @@ void ip_input(struct netif *nif, struct pktbuf *p)
 		net_drop(ns, nif, NET_STAT_DROP_IP_MARTIAN);
 		goto out_free;
 	}
-	if (!ip_for_us(ns, nif, &h)) {
+	if (!ip_for_us(ns, nif, &h, p)) {
 		net_drop(ns, nif, NET_STAT_DROP_IP_NOT_FOR_US);
 		goto out_free;
 	}

@@ -181,6 +181,63 @@ static void test_route_longest_prefix_and_default(void **state)
 	capture_purge(&cap2);
 }
 
+/* RFC 1122 3.3.1.2: deleting one of two addresses in a subnet keeps the
+ * connected route the other address still needs. */
+static void test_addr_del_same_subnet_keeps_connected_route(void **state)
+{
+	struct fixture *fx = *state;
+	struct route_result rr;
+
+	assert_int_equal(netif_addr_add(fx->ns, fx->ifindex, IP4(10, 0, 0, 5), 24), 0);
+	assert_int_equal(netif_addr_del(fx->ns, fx->ifindex, IP_US, 24), 0);
+	assert_int_equal(route_lookup(fx->ns, IP_PEER, &rr), 0);
+	assert_int_equal(rr.ifindex, fx->ifindex);
+	assert_int_equal(rr.nexthop, IP_PEER);
+	assert_int_equal(rr.src, IP4(10, 0, 0, 5));
+	/* The last address of the subnet takes the route with it. */
+	assert_int_equal(netif_addr_del(fx->ns, fx->ifindex, IP4(10, 0, 0, 5), 24), 0);
+	assert_int_equal(route_lookup(fx->ns, IP_PEER, &rr), -ENETUNREACH);
+}
+
+/* RFC 1122 3.3.1.2: the same subnet on two interfaces; when the one that
+ * owned the connected route loses its address, the other takes it over. */
+static void test_addr_del_subnet_on_other_if_route_moves(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture_netif cap2;
+	const uint8_t mac2[6] = {0x52, 0x54, 0, 0, 0, 2};
+	struct route_result rr;
+	int if2 = capture_netif_add(&cap2, fx->ns, mac2, 1500, NULL);
+
+	assert_int_equal(netif_set_up(fx->ns, if2, true), 0);
+	assert_int_equal(netif_addr_add(fx->ns, if2, IP4(10, 0, 0, 9), 24), 0);
+	assert_int_equal(netif_addr_del(fx->ns, fx->ifindex, IP_US, 24), 0);
+	assert_int_equal(route_lookup(fx->ns, IP_PEER, &rr), 0);
+	assert_int_equal(rr.ifindex, if2);
+	assert_int_equal(rr.src, IP4(10, 0, 0, 9));
+	capture_purge(&cap2);
+}
+
+/* RFC 1122 3.3.1.2: removing the interface that owned a subnet's
+ * connected route hands the route to another interface in the subnet. */
+static void test_netif_remove_subnet_on_other_if_route_moves(void **state)
+{
+	struct fixture *fx = *state;
+	struct capture_netif cap2;
+	const uint8_t mac2[6] = {0x52, 0x54, 0, 0, 0, 2};
+	struct route_result rr;
+	int if2 = capture_netif_add(&cap2, fx->ns, mac2, 1500, NULL);
+
+	assert_int_equal(netif_set_up(fx->ns, if2, true), 0);
+	assert_int_equal(netif_addr_add(fx->ns, if2, IP4(10, 0, 0, 9), 24), 0);
+	capture_purge(&cap2);
+	assert_int_equal(netif_remove(fx->ns, fx->ifindex), 0);
+	assert_int_equal(route_lookup(fx->ns, IP_PEER, &rr), 0);
+	assert_int_equal(rr.ifindex, if2);
+	assert_int_equal(rr.src, IP4(10, 0, 0, 9));
+	capture_purge(&cap2);
+}
+
 /* Bad configuration is refused with errno values, not applied. */
 static void test_bad_config_rejected(void **state)
 {
@@ -256,6 +313,9 @@ int main(void)
 		T(test_link_padding_trimmed),
 		T(test_unknown_protocol_gets_proto_unreachable),
 		T(test_route_longest_prefix_and_default),
+		T(test_addr_del_same_subnet_keeps_connected_route),
+		T(test_addr_del_subnet_on_other_if_route_moves),
+		T(test_netif_remove_subnet_on_other_if_route_moves),
 		T(test_bad_config_rejected),
 		T(test_loopback_ping_replied),
 		T(test_loopback_dst_on_wire_dropped),
