@@ -9,8 +9,10 @@
  * RTT when the (dst, id, seq) is among the last ICMP_ECHO_REMEMBER sent.
  * Errors (destination unreachable, time exceeded) are sent through a token
  * bucket (par.icmp_rate_per_s, par.icmp_burst) and never about an ICMP
- * error, a non-first fragment, or a broadcast/multicast/invalid source.
- * Deviations: received errors are counted but not yet passed to UDP/TCP.
+ * error, a non-first fragment, a link-layer broadcast, or a datagram to a
+ * broadcast or multicast address: icmp_send_error() is the one place that
+ * guard lives. Sources were validated by ip_input().
+ * Deviations: received errors are dropped, not yet passed to UDP/TCP.
  */
 #include <errno.h>
 #include <string.h>
@@ -166,13 +168,16 @@ void icmp_send_error(struct netstack *ns, const struct pktbuf *p,
 	struct ip_out o;
 	uint8_t *m;
 
-	/* RFC 1122 3.2.2: never about an error, a later fragment, or a
-	 * source that does not name a single host. */
+	/* RFC 1122 3.2.2: never about an ICMP error, a later fragment, a
+	 * datagram sent as a link-layer broadcast, or one to an IP broadcast
+	 * or multicast address (any of ours: the reassembly timer has no
+	 * receiving interface). ip_input() has already refused sources that
+	 * do not name a single host, the rule's last case. */
 	if (h->proto == IP_PROTO_ICMP &&
 	    (p->len < 1 || icmp_is_error_type(p->data[0])))
 		return;
-	if (h->frag_off || !h->src || h->src == IP4_BROADCAST ||
-	    ip4_is_multicast(h->src))
+	if (h->frag_off || p->l2_bcast || ip4_is_multicast(h->dst) ||
+	    ip_addr_is_bcast(ns, h->dst))
 		return;
 	if (!icmp_rate_ok(ns)) {
 		net_count(ns, NET_STAT_DROP_ICMP_RATELIMIT);

@@ -208,6 +208,7 @@ int arp_announce(struct netif *nif, uint32_t ip);
 /* ip.c */
 void ip_input(struct netif *nif, struct pktbuf *p);
 uint16_t ip_next_id(struct netstack *ns);
+bool ip_addr_is_bcast(struct netstack *ns, uint32_t a);
 
 /* ip_reass.c */
 int ip_reass_init(struct netstack *ns);

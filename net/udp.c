@@ -69,9 +69,8 @@ void udp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 	m.ttl = h->ttl;
 	pcb = udp_lookup(ns, m.dport, nif->index);
 	if (!pcb) {
-		if (!netif_is_bcast(nif, h->dst) && !ip4_is_multicast(h->dst))
-			icmp_send_error(ns, p, h, ICMP_DEST_UNREACH,
-					ICMP_UNREACH_PORT);
+		/* icmp_send_error() refuses broadcasts and multicasts. */
+		icmp_send_error(ns, p, h, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT);
 		net_drop(ns, nif, NET_STAT_DROP_UDP_NO_PORT);
 		goto out_free;
 	}
