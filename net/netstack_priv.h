@@ -21,12 +21,7 @@
 #include "ip.h"
 #include "udp.h"
 #include "icmp.h"
-
-#define ETH_HDR_LEN	14
-#define ETH_TYPE_IP	0x0800
-#define ETH_TYPE_ARP	0x0806
-#define ETH_MIN_FRAME	60	/* without FCS */
-#define ETH_DEFAULT_MTU	1500
+#include "eth.h"
 
 struct pktpool {
 	struct netstack *ns;		/* owner, for locking and stats */
