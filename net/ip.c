@@ -34,11 +34,11 @@ int ip_hdr_parse(const uint8_t *buf, size_t len, struct ip_hdr *h,
 		*why = NET_STAT_DROP_IP_SHORT;
 		return -EINVAL;
 	}
-	if ((buf[0] >> 4) != 4) {
+	if ((buf[0] >> 4) != IP_VERSION) {
 		*why = NET_STAT_DROP_IP_VERSION;
 		return -EINVAL;
 	}
-	ihl = (size_t)(buf[0] & 0xf) * 4;
+	ihl = (size_t)(buf[0] & IP_IHL_MASK) * 4;
 	if (ihl < IP_HDR_LEN || ihl > len) {
 		*why = NET_STAT_DROP_IP_BAD_IHL;
 		return -EINVAL;
@@ -56,9 +56,9 @@ int ip_hdr_parse(const uint8_t *buf, size_t len, struct ip_hdr *h,
 	h->tos = buf[1];
 	h->id = get_be16(buf + 4);
 	frag = get_be16(buf + 6);
-	h->df = (frag & 0x4000) != 0;
-	h->mf = (frag & 0x2000) != 0;
-	h->frag_off = (uint16_t)((frag & 0x1fff) * 8);
+	h->df = (frag & IP_FLAG_DF) != 0;
+	h->mf = (frag & IP_FLAG_MF) != 0;
+	h->frag_off = (uint16_t)((frag & IP_OFF_MASK) * 8);
 	h->ttl = buf[8];
 	h->proto = buf[9];
 	h->src = get_be32(buf + 12);
@@ -72,10 +72,10 @@ void ip_hdr_emit(const struct ip_hdr *h, uint8_t *buf)
 	uint16_t frag = (uint16_t)(h->frag_off / 8);
 
 	if (h->df)
-		frag |= 0x4000;
+		frag |= IP_FLAG_DF;
 	if (h->mf)
-		frag |= 0x2000;
-	buf[0] = 0x45;
+		frag |= IP_FLAG_MF;
+	buf[0] = (uint8_t)(IP_VERSION << 4 | IP_HDR_LEN / 4);
 	buf[1] = h->tos;
 	put_be16(buf + 2, h->tot_len);
 	put_be16(buf + 4, h->id);
