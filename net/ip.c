@@ -126,7 +126,7 @@ static bool ip_src_ok(struct netstack *ns, const struct netif *nif,
 		*why = NET_STAT_DROP_IP_SRC_ZERO;
 		return false;
 	}
-	/* (c), (d), 3.3.6: a broadcast (any of our subnets', not only the
+	/* (c)-(f), 3.3.6: a broadcast (any of our subnets', not only the
 	 * receiving interface's: a reply would be broadcast there) or a
 	 * multicast group is never a source. */
 	if (ip4_is_multicast(src) || ip_addr_is_bcast(ns, src)) {
@@ -143,8 +143,9 @@ static bool ip_src_ok(struct netstack *ns, const struct netif *nif,
 		*why = NET_STAT_DROP_IP_MARTIAN;
 		return false;
 	}
-	/* Our own address from the wire is a spoof or a loop (a UDP echo to
-	 * itself would bounce over loopback forever); only lo carries it. */
+	/* Not one of 3.2.1.3's letters, but the same principle: our own
+	 * address from the wire is a spoof or a loop (a UDP echo to itself
+	 * would bounce over loopback forever); only lo carries it. */
 	if (!nif->loopback && net_local_addr_if(ns, src)) {
 		*why = NET_STAT_DROP_IP_SRC_OURS;
 		return false;

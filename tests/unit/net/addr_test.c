@@ -96,9 +96,9 @@ static void drain_loopback(struct fixture *fx)
  * never a server, so nobody legitimately sends us one), 240/4 (class E,
  * reserved), the limited broadcast, any of our subnets' directed broadcasts
  * (also another interface's: a reply would be broadcast there), multicast,
- * and, from the wire, any of our own addresses (RFC 1122 3.2.1.3 makes them
- * invalid as a remote source; a UDP echo to itself would bounce over
- * loopback forever).
+ * and, from the wire, any of our own addresses (not a letter of 3.2.1.3 but
+ * its principle: only lo may carry them; a UDP echo to itself would bounce
+ * over loopback forever).
  */
 static void test_bad_sources_table_dropped_not_delivered(void **state)
 {
