@@ -83,9 +83,20 @@ static void icmp_echo_reply_send(struct netstack *ns, struct netif *nif,
 		pktbuf_free(p);
 		return;
 	}
-	/* Code, identifier, sequence number and data go back as sent. */
-	ih->type = ICMP_ECHO_REPLY;
-	icmp_hdr_emit(ih, p->data, p->len);
+	/* Code, identifier, sequence number and data go back as sent. Only
+	 * the type changes, so patch the verified checksum (RFC 1624 3)
+	 * instead of summing up to 64 KiB again. 0x0000 and 0xffff are both
+	 * zero in ones' complement, but only 0xffff verifies when everything
+	 * else is zero, so never send 0x0000. */
+	{
+		uint16_t sum = csum_update16(get_be16(p->data + 2),
+					     (uint16_t)(ICMP_ECHO_REQUEST << 8 | ih->code),
+					     (uint16_t)(ICMP_ECHO_REPLY << 8 | ih->code));
+
+		ih->type = ICMP_ECHO_REPLY;
+		p->data[0] = ICMP_ECHO_REPLY;
+		put_be16(p->data + 2, sum ? sum : 0xffff);
+	}
 	memset(&o, 0, sizeof(o));
 	o.src = h->dst;
 	o.dst = h->src;

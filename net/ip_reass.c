@@ -216,6 +216,9 @@ struct pktbuf *ip_reass(struct netstack *ns, struct netif *nif,
 	}
 	s->blocks += fresh;
 	s->nfrags++;
+	/* RFC 1122 3.3.6 applies to the whole datagram: remember any
+	 * fragment that came as a link-layer broadcast. */
+	s->buf->l2_bcast |= p->l2_bcast;
 	memcpy(s->buf->head + REASS_DATA_OFF + off, p->data + h->hdr_len, plen);
 	if (off == 0) {
 		memcpy(s->hdr, p->data, h->hdr_len);

@@ -110,6 +110,39 @@ static void test_link_padding_trimmed(void **state)
 	pktbuf_free(r);
 }
 
+/* RFC 1624 3: the echo reply's checksum is patched, not recomputed; a
+ * reply that is all zeros but the checksum must still carry 0xffff (the
+ * patch alone would give 0x0000, which does not verify). */
+static void test_echo_reply_patched_checksum_verifies(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t icmp[64], f[256];
+	const uint8_t data[5] = {0xde, 0xad, 0xbe, 0xef, 0x01};
+	struct {
+		uint16_t id, seq;
+		const uint8_t *d;
+		size_t len;
+	} cases[] = {{0, 0, NULL, 0}, {0x1234, 7, data, 5}, {0xffff, 0xffff, data, 4}};
+	size_t i;
+
+	fixture_learn_peer(fx);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t il = tb_icmp_echo(icmp, ICMP_ECHO_REQUEST, cases[i].id,
+					 cases[i].seq, cases[i].d, cases[i].len);
+		size_t n = tb_frame_ip(f, IP_PEER, IP_US, IP_PROTO_ICMP, 9, 0,
+				       icmp, il);
+		struct pktbuf *r;
+
+		inject(fx, f, n);
+		r = expect_tx(fx, 0x0800);
+		assert_int_equal(r->data[14 + 20], ICMP_ECHO_REPLY);
+		assert_int_equal(inet_csum(r->data + 14 + 20, il), 0);
+		if (i == 0)
+			assert_int_equal(get_be16(r->data + 14 + 22), 0xffff);
+		pktbuf_free(r);
+	}
+}
+
 /* RFC 1122 3.2.2.1: unknown protocol gets protocol unreachable. */
 static void test_unknown_protocol_gets_proto_unreachable(void **state)
 {
@@ -311,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_header_emit_parse_round_trip),
 		T(test_malformed_headers_table_dropped_by_reason),
 		T(test_link_padding_trimmed),
+		T(test_echo_reply_patched_checksum_verifies),
 		T(test_unknown_protocol_gets_proto_unreachable),
 		T(test_route_longest_prefix_and_default),
 		T(test_addr_del_same_subnet_keeps_connected_route),
