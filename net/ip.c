@@ -23,6 +23,7 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "dhcp.h"
+#include "tcp_priv.h"
 
 /* RFC 791 3.1: the fixed part of the header and its consistency rules. */
 int ip_hdr_parse(const uint8_t *buf, size_t len, struct ip_hdr *h,
@@ -233,6 +234,9 @@ void ip_input(struct netif *nif, struct pktbuf *p)
 		return;
 	case IP_PROTO_UDP:
 		udp_input(ns, nif, p, &h);
+		return;
+	case IP_PROTO_TCP:
+		tcp_input(ns, nif, p, &h);
 		return;
 	default:
 		/* RFC 1122 3.2.2.1: SHOULD send protocol unreachable

@@ -450,6 +450,18 @@ int netif_stats_get(struct netstack *ns, int ifindex, struct netif_stats *out)
 	return nif ? 0 : -ENODEV;
 }
 
+int netif_set_rcv_window_max(struct netstack *ns, int ifindex, uint32_t bytes)
+{
+	struct netif *nif;
+
+	net_lock(ns);
+	nif = netif_lookup(ns, ifindex);
+	if (nif)
+		nif->rcv_wnd_max = bytes;
+	net_unlock(ns);
+	return nif ? 0 : -ENODEV;
+}
+
 void netif_mac(const struct netif *nif, uint8_t mac[ETH_ALEN])
 {
 	memcpy(mac, nif->mac, ETH_ALEN);

@@ -12,6 +12,7 @@
 #include "netstack_priv.h"
 #include "arp.h"
 #include "dhcp.h"
+#include "tcp_priv.h"
 
 #define SEC 1000000000ull
 
@@ -42,6 +43,7 @@ static void params_defaults(struct netstack_params *p)
 		p->icmp_rate_per_s = 10;
 	if (!p->icmp_burst)
 		p->icmp_burst = 10;
+	tcp_params_defaults(p);
 }
 
 struct netstack *netstack_create(const struct net_env *env,
@@ -72,6 +74,8 @@ struct netstack *netstack_create(const struct net_env *env,
 	icmp_init(ns);
 	if (loopback_init(ns) < 0)
 		goto out_fini_reass;
+	if (tcp_init(ns) < 0)
+		goto out_fini_reass;
 	return ns;
 
 out_fini_reass:
@@ -93,6 +97,7 @@ void netstack_destroy(struct netstack *ns)
 	if (!ns)
 		return;
 	env = ns->env;
+	tcp_fini(ns);
 	pktq_purge(&ns->loopq);
 	netif_destroy_all(ns);
 	net_timers_fini(ns);

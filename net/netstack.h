@@ -66,6 +66,23 @@ struct netstack_params {
 	uint64_t reass_timeout_ns;	/* RFC 791: give up after this */
 	uint32_t icmp_rate_per_s;	/* error token bucket refill rate */
 	uint32_t icmp_burst;		/* error token bucket depth */
+	/* TCP (net/tcp*.c); times in ms */
+	uint32_t tcp_max_pcbs;		/* connections + listeners + TIME-WAIT */
+	uint32_t tcp_sndbuf;		/* default send ring bytes */
+	uint32_t tcp_rcvbuf;		/* default receive ring bytes */
+	uint32_t tcp_msl_ms;		/* RFC 9293 3.4.2: TIME-WAIT is 2 * MSL */
+	uint32_t tcp_rto_initial_ms;	/* RFC 6298 2.1: 1 s */
+	uint32_t tcp_rto_min_ms;	/* RFC 6298 2.4 */
+	uint32_t tcp_rto_max_ms;	/* RFC 6298 2.5 */
+	uint32_t tcp_syn_retries;	/* SYN / SYN-ACK retransmissions */
+	uint32_t tcp_max_retries;	/* RTOs in a row before ETIMEDOUT */
+	uint32_t tcp_syn_backlog;	/* half-open connections per listener */
+	uint32_t tcp_delack_ms;		/* RFC 1122 4.2.3.2: at most 500 */
+	uint32_t tcp_challenge_acks_per_s; /* RFC 5961 7 */
+	uint32_t tcp_fin_wait2_ms;	/* orphaned FIN-WAIT-2 lifetime */
+	uint32_t tcp_keepidle_s;	/* RFC 1122 4.2.3.6: >= 2 hours */
+	uint32_t tcp_keepintvl_s;
+	uint32_t tcp_keepcnt;
 };
 
 /*
@@ -94,7 +111,21 @@ struct netstack_params {
 	X(DROP_DHCP_BAD_ADDR) \
 	X(IP_FRAG_OUT) X(IP_REASS_OK) X(ICMP_ERROR_OUT) X(ICMP_ECHO_REPLIED) \
 	X(ARP_REQUEST_OUT) X(ARP_REPLY_OUT) X(ARP_GRATUITOUS_OUT) \
-	X(DHCP_LEASE_ACQUIRED) X(DHCP_NAK) X(DHCP_LEASE_EXPIRED)
+	X(DHCP_LEASE_ACQUIRED) X(DHCP_NAK) X(DHCP_LEASE_EXPIRED) \
+	X(TCP_SEG_IN) X(TCP_SEG_OUT) \
+	X(DROP_TCP_SHORT) X(DROP_TCP_CHECKSUM) X(DROP_TCP_BAD_OFF) \
+	X(DROP_TCP_NO_PCB) X(DROP_TCP_PAWS) X(DROP_TCP_OUT_OF_WINDOW) \
+	X(DROP_TCP_BAD_ACK) X(DROP_TCP_BAD_FLAGS) X(DROP_TCP_BCAST) \
+	X(DROP_TCP_LISTEN_OVERFLOW) X(DROP_TCP_OOO_FULL) X(DROP_TCP_NOMEM) \
+	X(DROP_TCP_SYN_SENT) X(DROP_TCP_CLOSED) X(DROP_TCP_NO_ACK) \
+	X(TCP_BAD_OPTION) X(TCP_RST_OUT) X(TCP_RST_IN) \
+	X(TCP_CHALLENGE_ACK) X(TCP_CHALLENGE_ACK_LIMITED) \
+	X(TCP_RETRANSMIT) X(TCP_FAST_RETRANSMIT) X(TCP_RTO) \
+	X(TCP_ACTIVE_OPEN) X(TCP_PASSIVE_OPEN) X(TCP_ESTAB_RESET) \
+	X(TCP_TIMEOUT) X(TCP_TX_BACKPRESSURE) X(TCP_TW_REUSE) \
+	X(TCP_DELAYED_ACK) X(TCP_PERSIST_PROBE) X(TCP_KEEPALIVE_PROBE) \
+	X(TCP_SYN_COOKIE_SENT) X(TCP_SYN_COOKIE_OK) X(TCP_SACK_RECOVERY) \
+	X(TCP_PARTIAL_ACK) X(TCP_DUP_ACK_IN)
 
 #define NET_STAT_ENUM(name) NET_STAT_##name,
 enum net_stat {

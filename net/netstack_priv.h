@@ -42,6 +42,7 @@ struct netif_addr {
 };
 
 struct dhcp_client;
+struct tcp_stack;
 
 struct netif {
 	struct netstack *ns;		/* owning stack */
@@ -56,6 +57,7 @@ struct netif {
 	struct netif_addr addrs[NETIF_MAX_ADDRS];
 	struct netif_stats stats;
 	struct dhcp_client *dhcp;	/* NULL unless DHCP runs here */
+	uint32_t rcv_wnd_max;		/* TCP receive window cap, 0: none */
 };
 
 enum arp_state {
@@ -168,6 +170,7 @@ struct netstack {
 	struct pktq loopq;		/* frames sent on lo, delivered at poll */
 	int lo_index;
 	struct net_timer_heap timers;	/* every armed net_timer */
+	struct tcp_stack *tcp;		/* tcp_priv.h */
 };
 
 /* netstack.c */
