@@ -12,7 +12,8 @@
  * error, a non-first fragment, a link-layer broadcast, or a datagram to a
  * broadcast or multicast address: icmp_send_error() is the one place that
  * guard lives. Sources were validated by ip_input().
- * Deviations: received errors are dropped, not yet passed to UDP/TCP.
+ * Received destination unreachable and time exceeded messages go to TCP
+ * (tcp_icmp.c: RFC 5927 checks, PMTUD); UDP's are only counted.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "netstack_priv.h"
 #include "byteorder.h"
 #include "checksum.h"
+#include "tcp_priv.h"
 
 #define SEC 1000000000ull
 
@@ -140,6 +142,48 @@ static void icmp_echo_reply_input(struct netstack *ns, struct netif *nif,
 	st->echo_fn(st->echo_arg, &r);
 }
 
+/*
+ * RFC 1122 3.2.2.1 / 3.2.2.4: hand a destination unreachable or time
+ * exceeded to the transport that sent the datagram it quotes. The quote
+ * must be an IPv4 header from one of our addresses plus at least 8 bytes
+ * (RFC 792); anything else is counted and dropped (RFC 5927 4.1). UDP has
+ * no connected endpoints yet, so its errors are only counted.
+ */
+static void icmp_error_input(struct netstack *ns, struct netif *nif,
+			     const struct pktbuf *p, const struct icmp_hdr *ih)
+{
+	const uint8_t *q = p->data + ICMP_HDR_LEN;
+	size_t qlen = p->len - ICMP_HDR_LEN;
+	struct ip_hdr qh;
+	size_t ihl;
+
+	net_count(ns, NET_STAT_ICMP_ERROR_IN);
+	if (qlen < IP_HDR_LEN || (q[0] >> 4) != 4) {
+		net_drop(ns, nif, NET_STAT_DROP_ICMP_BAD_QUOTE);
+		return;
+	}
+	ihl = (size_t)(q[0] & 0xf) * 4;
+	if (ihl < IP_HDR_LEN || qlen < ihl + 8) {
+		net_drop(ns, nif, NET_STAT_DROP_ICMP_BAD_QUOTE);
+		return;
+	}
+	/* Not ip_hdr_parse(): the quote is truncated by design, and routers
+	 * may have changed TTL and checksum on the way. */
+	memset(&qh, 0, sizeof(qh));
+	qh.hdr_len = (uint8_t)ihl;
+	qh.tot_len = get_be16(q + 2);
+	qh.proto = q[9];
+	qh.src = get_be32(q + 12);
+	qh.dst = get_be32(q + 16);
+	if (!net_local_addr_if(ns, qh.src)) {
+		net_drop(ns, nif, NET_STAT_DROP_ICMP_BAD_QUOTE);
+		return;
+	}
+	if (qh.proto == IP_PROTO_TCP)
+		tcp_icmp_error(ns, &qh, q + ihl, qlen - ihl, ih->type,
+			       ih->code, ih->seq);
+}
+
 /* RFC 792 / RFC 1122 3.2.2: demultiplex on type; consumes p. */
 void icmp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 		const struct ip_hdr *h)
@@ -160,7 +204,7 @@ void icmp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 		goto out_free;
 	case ICMP_DEST_UNREACH:
 	case ICMP_TIME_EXCEEDED:
-		/* RFC 1122 3.2.2.1: for the transport; none listens yet. */
+		icmp_error_input(ns, nif, p, &ih);
 		goto out_free;
 	default:
 		/* RFC 1122 3.2.2: unknown types MUST be silently discarded. */

@@ -89,6 +89,7 @@ struct tcp_pcb {
 	bool zombie;			/* destroyed; memory freed at flush */
 	bool connected_once;		/* reached ESTABLISHED at some point */
 	int error;			/* pending, negative errno */
+	int soft_error;			/* last ICMP soft error, for a timeout */
 
 	/* Options (TCP_OPT_*). */
 	bool nodelay, keepalive, reuseaddr;
@@ -262,6 +263,11 @@ void tcp_rto_restart(struct tcp_pcb *pcb);
 void tcp_rtt_sample(struct tcp_pcb *pcb, uint64_t rtt_ns);
 void tcp_keep_reset(struct tcp_pcb *pcb);
 void tcp_enter_time_wait(struct tcp_pcb *pcb);
+
+/* tcp_icmp.c */
+void tcp_icmp_error(struct netstack *ns, const struct ip_hdr *qh,
+		    const uint8_t *l4, size_t l4len, uint8_t type,
+		    uint8_t code, uint16_t mtu);
 
 /* tcp_cc.c */
 void tcp_cc_init(struct tcp_pcb *pcb);

@@ -102,8 +102,12 @@ static bool finish(struct tcp_pcb *pcb, int err)
 {
 	bool kept = pcb->app;
 
-	if (err == -ETIMEDOUT)
+	if (err == -ETIMEDOUT) {
 		net_count(pcb->ns, NET_STAT_TCP_TIMEOUT);
+		/* RFC 1122 4.2.3.9: say why, when an ICMP error told us. */
+		if (pcb->soft_error)
+			err = pcb->soft_error;
+	}
 	tcp_finish(pcb, err);
 	return kept;
 }
