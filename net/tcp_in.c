@@ -448,7 +448,7 @@ static void ack_new(struct tcp_pcb *pcb, uint32_t ack)
 		pcb->rtt_on = false;
 	}
 	pcb->backoff = 0;
-	pcb->soft_err = 0;
+	pcb->soft_error = 0;
 	pcb->rexmit_since = ns->now;
 	tcp_cc_ack(pcb, acked);
 	/* RFC 6298 5.2 / 5.3: stop or restart the retransmission timer. */

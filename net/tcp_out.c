@@ -224,9 +224,17 @@ int tcp_send_ctl(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags)
 	return tcp_send_data(pcb, seq, 0, flags);
 }
 
+/*
+ * A pure ACK carries SND.MAX, not SND.NXT: after an RTO pulls snd_nxt back
+ * to snd_una, an ACK numbered snd_nxt lies below the peer's RCV.NXT and
+ * fails its acceptability test (RFC 9293 3.10.7.4), so it is dropped
+ * before its ACK field is read and both ends retransmit until they time
+ * out. No byte at or past SND.MAX was ever sent, so the peer's RCV.NXT is
+ * never beyond it (as 4.4BSD's tcp_output does).
+ */
 void tcp_send_ack_now(struct tcp_pcb *pcb)
 {
-	tcp_send_ctl(pcb, pcb->snd_nxt, 0);
+	tcp_send_ctl(pcb, pcb->snd_max, 0);
 }
 
 /* RFC 5961 3.2, 4.2, 5.2 challenge ACK, at most N a second (RFC 5961 7). */
@@ -543,15 +551,23 @@ void tcp_persist_probe(struct tcp_pcb *pcb)
  * 5681 3.2 step 4; RFC 6582 partial ACK). */
 int tcp_retransmit_una(struct tcp_pcb *pcb)
 {
-	int sent;
 	uint32_t off = pcb->snd_una - pcb->snd_base;
+	uint32_t out = pcb->snd_max - pcb->snd_una;
 	uint32_t len = 0;
 	uint8_t fl = 0;
+	int sent;
 
 	if (off < pcb->snd.len)
 		len = pcb->snd.len - off;
 	if (len > tcp_smss(pcb))
 		len = tcp_smss(pcb);
+	/* A retransmission resends what was sent, never beyond SND.MAX:
+	 * bytes past it would be acknowledged beyond what we think we sent,
+	 * and that ACK is refused (RFC 9293 3.10.7.4, RFC 5961 5.2). */
+	if (tcp_fin_sent(pcb) && out)
+		out--;
+	if (len > out)
+		len = out;
 	if (tcp_fin_sent(pcb) && pcb->snd_una + len == tcp_fin_seq(pcb))
 		fl = TCP_FIN;
 	if (!len && !fl)

@@ -238,7 +238,9 @@ void tcp_notify(struct tcp_pcb *pcb, unsigned bits)
 
 	/* Release: a waiter that sees the bit also sees the data behind it. */
 	__atomic_store_n(&pcb->events, ev, __ATOMIC_RELEASE);
-	bits &= ev | TCP_EV_CLOSED | TCP_EV_ERROR;
+	/* Only what is true now: a stale CLOSED on a live connection (say,
+	 * from tcp_accept's catch-up) would make an app close it. */
+	bits &= ev;
 	if (!bits || !pcb->app || !pcb->fn)
 		return;
 	pcb->notify |= bits;

@@ -89,8 +89,7 @@ struct tcp_pcb {
 	bool zombie;			/* destroyed; memory freed at flush */
 	bool connected_once;		/* reached ESTABLISHED at some point */
 	int error;			/* pending, negative errno */
-	int soft_err;			/* last ICMP soft error (RFC 1122
-					 * 4.2.3.9), told on timeout */
+	int soft_error;			/* last ICMP soft error, for a timeout */
 
 	/* Options (TCP_OPT_*). */
 	bool nodelay, keepalive, reuseaddr;
@@ -270,17 +269,17 @@ void tcp_rtt_sample(struct tcp_pcb *pcb, uint64_t rtt_ns);
 void tcp_keep_reset(struct tcp_pcb *pcb);
 void tcp_enter_time_wait(struct tcp_pcb *pcb);
 
+/* tcp_icmp.c */
+void tcp_icmp_error(struct netstack *ns, const struct ip_hdr *qh,
+		    const uint8_t *l4, size_t l4len, uint8_t type,
+		    uint8_t code, uint16_t mtu);
+
 /* tcp_cc.c */
 void tcp_cc_init(struct tcp_pcb *pcb);
 void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked);
 bool tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_rto(struct tcp_pcb *pcb);
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb);
-
-/* tcp_icmp.c: an ICMP error (type, code, next-hop MTU field) quoting
- * q[0..len), the original datagram from its IP header on. */
-void tcp_icmp_error(struct netstack *ns, uint8_t type, uint8_t code,
-		    uint16_t next_mtu, const uint8_t *q, size_t len);
 
 /* tcp_cookie.c */
 uint32_t tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport,

@@ -105,9 +105,9 @@ static bool finish(struct tcp_pcb *pcb, int err)
 
 	if (err == -ETIMEDOUT) {
 		net_count(pcb->ns, NET_STAT_TCP_TIMEOUT);
-		/* RFC 1122 4.2.3.9: say why, if ICMP told us. */
-		if (pcb->soft_err)
-			err = pcb->soft_err;
+		/* RFC 1122 4.2.3.9: say why, when an ICMP error told us. */
+		if (pcb->soft_error)
+			err = pcb->soft_error;
 	}
 	tcp_finish(pcb, err);
 	return kept;
