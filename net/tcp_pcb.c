@@ -255,11 +255,54 @@ void tcp_notify(struct tcp_pcb *pcb, unsigned bits)
 	ts->ntail = pcb;
 }
 
+static void tw_remove(struct tcp_pcb *pcb)
+{
+	struct tcp_stack *ts = pcb->ns->tcp;
+
+	if (!pcb->on_tw)
+		return;
+	if (pcb->twprev)
+		pcb->twprev->twnext = pcb->twnext;
+	else
+		ts->tw_head = pcb->twnext;
+	if (pcb->twnext)
+		pcb->twnext->twprev = pcb->twprev;
+	else
+		ts->tw_tail = pcb->twprev;
+	pcb->twnext = pcb->twprev = NULL;
+	pcb->on_tw = false;
+}
+
+/* An orphan entered TIME-WAIT: it may be recycled when pcbs run out. */
+void tcp_tw_add(struct tcp_pcb *pcb)
+{
+	struct tcp_stack *ts = pcb->ns->tcp;
+
+	if (pcb->on_tw || pcb->app || pcb->parent ||
+	    pcb->state != TCP_TIME_WAIT)
+		return;
+	pcb->twprev = ts->tw_tail;
+	pcb->twnext = NULL;
+	if (ts->tw_tail)
+		ts->tw_tail->twnext = pcb;
+	else
+		ts->tw_head = pcb;
+	ts->tw_tail = pcb;
+	pcb->on_tw = true;
+}
+
 struct tcp_pcb *tcp_pcb_new(struct netstack *ns)
 {
 	struct tcp_stack *ts = ns->tcp;
 	struct tcp_pcb *pcb;
 
+	/* Out of pcbs: the oldest orphaned TIME-WAIT gives way, as Linux
+	 * does when its TIME-WAIT buckets overflow; the 2*MSL quiet time
+	 * (RFC 9293 3.4.2) is cut short for that one 4-tuple only. */
+	if (ts->count >= ns->par.tcp_max_pcbs && ts->tw_head) {
+		net_count(ns, NET_STAT_TCP_TW_RECYCLED);
+		tcp_pcb_destroy(ts->tw_head);
+	}
 	if (ts->count >= ns->par.tcp_max_pcbs)
 		return NULL;
 	pcb = net_alloc(ns, sizeof(*pcb));
@@ -399,6 +442,7 @@ void tcp_pcb_destroy(struct tcp_pcb *pcb)
 	detach_child(pcb);
 	tcp_unhash(pcb);
 	unbind(pcb);
+	tw_remove(pcb);
 	net_timer_cancel(ns, &pcb->timer);
 	if (pcb->aprev)
 		pcb->aprev->anext = pcb->anext;

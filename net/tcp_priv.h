@@ -67,6 +67,8 @@ struct tcp_pcb {
 	struct tcp_pcb *hnext;		/* connection or listener chain */
 	struct tcp_pcb *bnext;		/* bound-port chain */
 	struct tcp_pcb *anext, *aprev;	/* every pcb of the stack */
+	struct tcp_pcb *twnext, *twprev;	/* orphaned TIME-WAIT, oldest first */
+	bool on_tw;			/* on that list */
 	uint8_t hashed;			/* 0, TCP_H_CONN or TCP_H_LISTEN */
 	bool bound;			/* on the bound-port chain */
 
@@ -181,6 +183,7 @@ struct tcp_stack {
 	uint32_t mask;			/* buckets - 1, per table */
 	uint32_t hash_seed;
 	struct tcp_pcb *all;		/* every pcb */
+	struct tcp_pcb *tw_head, *tw_tail;	/* orphaned TIME-WAIT pcbs */
 	uint32_t count;
 	struct siphash_key isn_key;	/* RFC 6528 secret */
 	struct siphash_key port_key;	/* RFC 6056 secret */
@@ -207,6 +210,7 @@ struct tcp_pcb *tcp_lookup_listener(struct netstack *ns, uint32_t laddr,
 				    uint16_t lport);
 void tcp_hash_conn(struct tcp_pcb *pcb);
 void tcp_unhash(struct tcp_pcb *pcb);
+void tcp_tw_add(struct tcp_pcb *pcb);
 uint32_t tcp_isn(struct netstack *ns, uint32_t laddr, uint16_t lport,
 		 uint32_t raddr, uint16_t rport);
 int tcp_rings_alloc(struct tcp_pcb *pcb);

@@ -251,6 +251,7 @@ void tcp_enter_time_wait(struct tcp_pcb *pcb)
 		net_free(ns, pcb->rcv.buf, pcb->rcv.size);
 		memset(&pcb->rcv, 0, sizeof(pcb->rcv));
 	}
+	tcp_tw_add(pcb);
 	tcp_notify(pcb, TCP_EV_CLOSED);
 }
 

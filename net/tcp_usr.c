@@ -232,6 +232,7 @@ int tcp_close(struct netstack *ns, struct tcp_pcb *pcb)
 	case TCP_TIME_WAIT:
 		net_free(ns, pcb->rcv.buf, pcb->rcv.size);
 		memset(&pcb->rcv, 0, sizeof(pcb->rcv));
+		tcp_tw_add(pcb);
 		break;
 	default:
 		break;

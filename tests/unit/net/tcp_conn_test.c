@@ -764,6 +764,44 @@ static void test_time_wait_syn_higher_seq_reopens(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
 
+/* Out of pcbs, the oldest orphaned TIME-WAIT is recycled for a new
+ * connection instead of refusing it. */
+static void two_pcbs(struct netstack_params *p)
+{
+	p->tcp_max_pcbs = 2;
+}
+
+static int setup_two_pcbs(void **state)
+{
+	return tfx_setup_with(state, two_pcbs);
+}
+
+static void test_time_wait_recycled_when_pcbs_run_out(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 8000);
+	tcp_close(ns, t->pcb);
+	expect_flags(t, &s, TCP_FIN | TCP_ACK);
+	seg_in(t, TCP_FIN | TCP_ACK, t->snd, t->rcv + 1, 8000, NULL, 0);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(tcp_pcb_count(ns), 2);
+	t->pport = PEER_PORT + 1;
+	seg_in(t, TCP_SYN, 5000, 0, 8000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	assert_int_equal(s.th.dport, PEER_PORT + 1);
+	assert_int_equal(tstat(t, NET_STAT_TCP_TW_RECYCLED), 1);
+	assert_int_equal(tcp_pcb_count(ns), 2);
+	/* No orphan left to recycle: the next SYN is refused. */
+	t->pport = PEER_PORT + 2;
+	seg_in(t, TCP_SYN, 5000, 0, 8000, NULL, 0);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_NOMEM), 1);
+	tcp_close(ns, t->lis);
+}
+
 /* RFC 6528: the ISN is a keyed hash of the 4-tuple plus a 4 us clock:
  * different per 4-tuple, and the next one is not the previous plus a
  * constant. */
@@ -865,6 +903,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_data_still_received, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_close_unread_data_sends_rst, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_syn_higher_seq_reopens, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_recycled_when_pcbs_run_out, setup_two_pcbs, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_isn_differs_per_tuple_unpredictable, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_conflicts, tfx_setup, tfx_teardown),
 	};
