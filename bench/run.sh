@@ -9,7 +9,9 @@
 # faster). Then TCP throughput (bench/tcp.sh): the same host client sends
 # into each guest's RFC 863 discard and reads its RFC 864 chargen; there the
 # ratio skiff/Linux above 1 means skiff is faster. Absolute times depend on
-# the machine; the ratios are the result.
+# the machine; the ratios are the result. Last, the host micro-benchmark of
+# the Internet checksum (make bench-csum: net/checksum.c against the byte
+# loop it replaced).
 # Nothing is asserted. BENCH_ACCEL=auto|kvm|tcg picks the accelerator
 # (default auto: KVM only when it is actually fast here).
 set -euo pipefail
@@ -56,3 +58,7 @@ echo
 echo "bench: scheduler (apps/threads threads.mode=bench, 2 CPUs, $ACCEL)"
 tools/cloudit.sh threads --headless --no-build --direct --accel "$ACCEL" --smp 2 --nic none \
 	--append threads.mode=bench --timeout 300 | sed -n 's/^threads: bench: //p'
+
+echo
+echo "bench: Internet checksum (host, net/checksum.c csum_partial; before = byte loop; best of 61 rounds)"
+make -s bench-csum

@@ -22,12 +22,7 @@
 #include "udp.h"
 #include "icmp.h"
 #include "timer.h"
-
-#define ETH_HDR_LEN	14
-#define ETH_TYPE_IP	0x0800
-#define ETH_TYPE_ARP	0x0806
-#define ETH_MIN_FRAME	60	/* without FCS */
-#define ETH_DEFAULT_MTU	1500
+#include "eth.h"
 
 struct pktpool {
 	struct netstack *ns;		/* owner, for locking and stats */
@@ -226,6 +221,7 @@ int arp_announce(struct netif *nif, uint32_t ip);
 /* ip.c */
 void ip_input(struct netif *nif, struct pktbuf *p);
 uint16_t ip_next_id(struct netstack *ns);
+bool ip_addr_is_bcast(struct netstack *ns, uint32_t a);
 
 /* ip_reass.c */
 int ip_reass_init(struct netstack *ns);

@@ -1,6 +1,6 @@
 /*
- * tcp_cc.c: congestion control, RFC 5681 with NewReno (RFC 6582) and
- * limited transmit (RFC 3042).
+ * tcp_cc.c: congestion control, RFC 5681 with NewReno (RFC 6582),
+ * SACK-based loss recovery (RFC 6675) and limited transmit (RFC 3042).
  *
  * Promises: the initial window is RFC 6928's min(10 SMSS, max(2 SMSS,
  * 14600)); slow start grows cwnd by min(acked, SMSS) per ACK (RFC 5681
@@ -14,6 +14,9 @@
  * new segment out (RFC 3042). A retransmission timeout sets cwnd to one
  * segment (RFC 5681 (4)) and recover = the highest sequence sent (RFC 6582
  * 3.2 step 1), so its duplicates do not start a second recovery.
+ * With SACK (RFC 6675) recovery starts on the third duplicate or when the
+ * scoreboard says the first segment is lost; cwnd is set to ssthresh and
+ * the output follows the pipe (tcp_sack.c) instead of inflating.
  */
 #include <string.h>
 
@@ -64,12 +67,15 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
 
 			pcb->cwnd = fl < pcb->ssthresh ? fl : pcb->ssthresh;
 			pcb->in_recovery = false;
+			pcb->sack_recovery = false;
 			pcb->dupacks = 0;
-			pcb->nscore = 0;
 			return;
 		}
-		/* RFC 6582 3.2 step 4: partial acknowledgment. */
 		net_count(pcb->ns, NET_STAT_TCP_PARTIAL_ACK);
+		/* RFC 6675 5 (C): the pipe rule sends what is due. */
+		if (pcb->sack_recovery)
+			return;
+		/* RFC 6582 3.2 step 4: partial acknowledgment. */
 		tcp_retransmit_una(pcb);
 		pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : 0;
 		if (acked >= smss)
@@ -100,18 +106,41 @@ bool tcp_cc_dupack(struct tcp_pcb *pcb)
 
 	pcb->dupacks++;
 	if (pcb->in_recovery) {
-		pcb->cwnd += smss;	/* step 5: inflate */
+		if (!pcb->sack_recovery)
+			pcb->cwnd += smss;	/* RFC 6582 step 5: inflate */
 		return false;
 	}
-	if (pcb->dupacks != TCP_DUPACK_THRESH)
+	/* RFC 6675 5 (2): the third duplicate, or SACKs saying the first
+	 * segment is lost. */
+	if (pcb->dupacks < TCP_DUPACK_THRESH &&
+	    !(pcb->sack_ok && tcp_sack_is_lost(pcb, pcb->snd_una)))
 		return false;
-	/* RFC 6582 3.2 step 2: not again for losses of one window. */
+	/* RFC 6582 3.2 step 2 / RFC 6675 5 (1): not again for losses of
+	 * the window recovery already covers. */
 	if (seq_lt(pcb->snd_una, pcb->recover))
 		return false;
 	net_count(pcb->ns, NET_STAT_TCP_FAST_RETRANSMIT);
 	pcb->ssthresh = half_flight(pcb);
 	pcb->recover = pcb->snd_max;
 	pcb->in_recovery = true;
+	pcb->rtt_on = false;
+	if (pcb->sack_ok && pcb->nscore) {
+		/* RFC 6675 5 (4): cwnd = ssthresh; the output loop then
+		 * resends NextSeg while cwnd - pipe >= 1 SMSS. */
+		int sent;
+
+		net_count(pcb->ns, NET_STAT_TCP_SACK_RECOVERY);
+		pcb->sack_recovery = true;
+		pcb->hi_rxt = pcb->snd_una;
+		pcb->cwnd = pcb->ssthresh;
+		/* RFC 6675 5 (4.2): the first lost segment goes at once,
+		 * whatever the pipe says. */
+		sent = tcp_retransmit_una(pcb);
+		if (sent > 0)
+			pcb->hi_rxt = pcb->snd_una + (uint32_t)sent;
+		return true;
+	}
+	pcb->sack_recovery = false;
 	tcp_retransmit_una(pcb);
 	pcb->cwnd = pcb->ssthresh + 3 * smss;
 	return true;
@@ -127,21 +156,10 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
 	pcb->ca_acked = 0;
 	pcb->dupacks = 0;
 	pcb->in_recovery = false;
+	pcb->sack_recovery = false;
 	pcb->recover = pcb->snd_max;
+	/* RFC 6675 5.1: after a timeout the receiver may have reneged;
+	 * start the scoreboard afresh. */
 	pcb->nscore = 0;
-}
-
-/* RFC 2018 / RFC 6675 scoreboard: stage 2. */
-void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_hdr *th)
-{
-	(void)pcb;
-	(void)th;
-}
-
-bool tcp_sack_next_hole(struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len)
-{
-	(void)pcb;
-	(void)seq;
-	(void)len;
-	return false;
+	pcb->hi_rxt = pcb->snd_una;
 }

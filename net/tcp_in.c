@@ -37,6 +37,8 @@ struct tcp_seg {
 	struct netif *nif;
 };
 
+static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s);
+
 static uint32_t seg_space(const struct tcp_seg *s)
 {
 	return s->len + ((s->th.flags & TCP_SYN) ? 1 : 0) +
@@ -86,33 +88,17 @@ static void notify_listener(struct tcp_pcb *lis)
 	tcp_notify(lis, TCP_EV_ACCEPT);
 }
 
-/* RFC 9293 3.10.7.2 LISTEN. */
-static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
-			  struct tcp_seg *s)
+/* A child of lis for the peer of s, in SYN-RECEIVED, hashed; its ISN
+ * and options are the caller's to set. */
+static struct tcp_pcb *listen_child(struct netstack *ns, struct tcp_pcb *lis,
+				    struct tcp_seg *s)
 {
 	struct route_result rr;
-	struct tcp_pcb *c;
+	struct tcp_pcb *c = tcp_pcb_new(ns);
 
-	if (s->th.flags & TCP_RST)
-		return;		/* "An incoming RST should be ignored" */
-	if (s->th.flags & TCP_ACK) {
-		drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);
-		tcp_send_reset(ns, s->dst, s->src, &s->th, seg_space(s));
-		return;
-	}
-	if (!(s->th.flags & TCP_SYN)) {
-		drop(ns, s, NET_STAT_DROP_TCP_BAD_FLAGS);
-		return;
-	}
-	if (lis->syn_len >= ns->par.tcp_syn_backlog ||
-	    lis->aq_len >= lis->backlog) {
-		drop(ns, s, NET_STAT_DROP_TCP_LISTEN_OVERFLOW);
-		return;
-	}
-	c = tcp_pcb_new(ns);
 	if (!c) {
 		drop(ns, s, NET_STAT_DROP_TCP_NOMEM);
-		return;
+		return NULL;
 	}
 	c->nodelay = lis->nodelay;
 	c->keepalive = lis->keepalive;
@@ -131,24 +117,122 @@ static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
 	lis->syn_len++;
 	tcp_route_setup(c, route_lookup(ns, s->src, &rr) == 0 ?
 			   netif_lookup(ns, rr.ifindex) : s->nif);
+	tcp_hash_conn(c);
+	tcp_set_state(c, TCP_SYN_RECEIVED);
+	c->last_rx = ns->now;
+	return c;
+}
+
+static void child_seq(struct tcp_pcb *c, uint32_t irs, uint32_t iss)
+{
+	c->irs = irs;
+	c->rcv_nxt = irs + 1;
+	c->iss = iss;
+	c->ts_off = (uint32_t)siphash24(&c->ns->tcp->isn_key, &c->iss, 4);
+	c->snd_una = iss;
+	c->snd_nxt = iss;
+	c->snd_max = iss;
+	c->snd_base = iss + 1;
+}
+
+/* RFC 4987 3.6: the SYN queue is full: answer with a cookie. */
+static void listen_cookie(struct netstack *ns, struct tcp_pcb *lis,
+			  struct tcp_seg *s)
+{
+	struct route_result rr;
+	struct tcp_pcb tmp;
+	uint32_t cookie;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.rcvbuf = lis->rcvbuf;
+	tmp.maxseg = lis->maxseg;
+	tcp_route_setup(&tmp, route_lookup(ns, s->src, &rr) == 0 ?
+			      netif_lookup(ns, rr.ifindex) : s->nif);
+	cookie = tcp_cookie_make(ns, s->dst, s->th.dport, s->src, s->th.sport,
+				 s->th.seq, s->th.has_mss ? s->th.mss :
+							    TCP_DEFAULT_MSS);
+	tcp_send_cookie_synack(ns, s->dst, s->src, &s->th, cookie,
+			       tmp.rcv_mss, (uint16_t)(tmp.rcv_wnd_max > 0xffff ?
+						       0xffff : tmp.rcv_wnd_max));
+}
+
+/* RFC 4987 3.6: an ACK to a listener may carry a cookie; if so, build
+ * the connection it stands for and let the ACK complete it. */
+static bool listen_cookie_ack(struct netstack *ns, struct tcp_pcb *lis,
+			      struct tcp_seg *s)
+{
+	struct tcp_pcb *c;
+	uint16_t mss;
+
+	if (ns->par.tcp_syncookies == 2 || lis->aq_len >= lis->backlog ||
+	    (s->th.flags & (TCP_SYN | TCP_RST | TCP_FIN)))
+		return false;
+	if (!tcp_cookie_check(ns, s->dst, s->th.dport, s->src, s->th.sport,
+			      s->th.seq - 1, s->th.ack - 1, &mss))
+		return false;
+	c = listen_child(ns, lis, s);
+	if (!c)
+		return true;
+	net_count(ns, NET_STAT_TCP_SYN_COOKIE_OK);
+	child_seq(c, s->th.seq - 1, s->th.ack - 1);
+	c->mss = mss < c->path_mss ? mss : c->path_mss;
+	c->rcv_ws = 0;
+	c->snd_max = c->iss + 1;
+	c->snd_nxt = c->iss + 1;
+	c->rcv_adv = c->rcv_nxt + (c->rcv_wnd_max > 0xffff ? 0xffff :
+				   c->rcv_wnd_max);
+	c->last_ack_sent = c->rcv_nxt;
+	c->snd_wl1 = s->th.seq;
+	c->snd_wl2 = c->iss;
+	c->rtt_at = ns->now;
+	c->backoff = 1;		/* no RTT sample from a cookie */
+	tcp_cc_init(c);
+	c->segs_in++;
+	tcp_in_sync(c, s);
+	return true;
+}
+
+/* RFC 9293 3.10.7.2 LISTEN. */
+static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
+			  struct tcp_seg *s)
+{
+	struct tcp_pcb *c;
+
+	if (s->th.flags & TCP_RST)
+		return;		/* "An incoming RST should be ignored" */
+	if (s->th.flags & TCP_ACK) {
+		if (listen_cookie_ack(ns, lis, s))
+			return;
+		drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);
+		tcp_send_reset(ns, s->dst, s->src, &s->th, seg_space(s));
+		return;
+	}
+	if (!(s->th.flags & TCP_SYN)) {
+		drop(ns, s, NET_STAT_DROP_TCP_BAD_FLAGS);
+		return;
+	}
+	if (lis->aq_len >= lis->backlog) {
+		drop(ns, s, NET_STAT_DROP_TCP_LISTEN_OVERFLOW);
+		return;
+	}
+	if (lis->syn_len >= ns->par.tcp_syn_backlog) {
+		drop(ns, s, NET_STAT_DROP_TCP_LISTEN_OVERFLOW);
+		if (ns->par.tcp_syncookies != 2)
+			listen_cookie(ns, lis, s);
+		return;
+	}
+	c = listen_child(ns, lis, s);
+	if (!c)
+		return;
 	syn_options(c, &s->th);
-	c->irs = s->th.seq;
-	c->rcv_nxt = s->th.seq + 1;
-	c->iss = tcp_isn(ns, c->laddr, c->lport, c->raddr, c->rport);
-	c->ts_off = (uint32_t)siphash24(&ns->tcp->isn_key, &c->iss, 4);
-	c->snd_una = c->iss;
-	c->snd_nxt = c->iss;
-	c->snd_max = c->iss;
-	c->snd_base = c->iss + 1;
+	child_seq(c, s->th.seq, tcp_isn(ns, c->laddr, c->lport, c->raddr,
+					c->rport));
 	/* RFC 7323 2.2: a SYN's window is never scaled. */
 	c->snd_wnd = s->th.wnd;
 	c->max_snd_wnd = c->snd_wnd;
 	c->snd_wl1 = s->th.seq;
 	c->snd_wl2 = c->iss;
 	tcp_cc_init(c);
-	tcp_hash_conn(c);
-	tcp_set_state(c, TCP_SYN_RECEIVED);
-	c->last_rx = ns->now;
 	tcp_send_syn(c);
 }
 
@@ -357,12 +441,14 @@ static void ack_new(struct tcp_pcb *pcb, uint32_t ack)
 	pcb->snd_una = ack;
 	if (seq_lt(pcb->snd_nxt, ack))
 		pcb->snd_nxt = ack;
+	tcp_sack_prune(pcb);
 	/* RFC 6298 3 / Karn: time only what was sent once. */
 	if (pcb->rtt_on && seq_gt(ack, pcb->rtt_seq)) {
 		tcp_rtt_sample(pcb, ns->now - pcb->rtt_at);
 		pcb->rtt_on = false;
 	}
 	pcb->backoff = 0;
+	pcb->soft_error = 0;
 	pcb->rexmit_since = ns->now;
 	tcp_cc_ack(pcb, acked);
 	/* RFC 6298 5.2 / 5.3: stop or restart the retransmission timer. */
@@ -388,6 +474,9 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		tcp_send_challenge_ack(pcb);
 		return false;
 	}
+	/* RFC 6675 5: the scoreboard first, so this ACK's blocks count. */
+	if (pcb->sack_ok && th->nsack && pcb->state != TCP_SYN_RECEIVED)
+		tcp_sack_update(pcb, th);
 	if (pcb->state == TCP_SYN_RECEIVED) {
 		if (!seq_gt(th->ack, pcb->snd_una)) {
 			drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);
@@ -413,13 +502,13 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		ack_new(pcb, th->ack);
 	} else if (th->ack == pcb->snd_una && !s->len &&
 		   !(th->flags & (TCP_SYN | TCP_FIN)) && tcp_flight(pcb) &&
-		   ((uint32_t)th->wnd << pcb->snd_ws) == pcb->snd_wnd) {
-		/* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT". */
+		   ((uint32_t)th->wnd << pcb->snd_ws) == pcb->snd_wnd &&
+		   pcb->snd_wnd) {
+		/* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT"; answers to
+		 * zero-window probes are not news of a loss. */
 		net_count(ns, NET_STAT_TCP_DUP_ACK_IN);
 		tcp_cc_dupack(pcb);
 	}
-	if (pcb->sack_ok && th->nsack)
-		tcp_sack_update(pcb, th);
 	/* RFC 9293 3.10.7.4: update the send window from newer segments. */
 	if (seq_lt(pcb->snd_wl1, th->seq) ||
 	    (pcb->snd_wl1 == th->seq && seq_leq(pcb->snd_wl2, th->ack))) {

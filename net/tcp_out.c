@@ -224,9 +224,17 @@ int tcp_send_ctl(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags)
 	return tcp_send_data(pcb, seq, 0, flags);
 }
 
+/*
+ * A pure ACK carries SND.MAX, not SND.NXT: after an RTO pulls snd_nxt back
+ * to snd_una, an ACK numbered snd_nxt lies below the peer's RCV.NXT and
+ * fails its acceptability test (RFC 9293 3.10.7.4), so it is dropped
+ * before its ACK field is read and both ends retransmit until they time
+ * out. No byte at or past SND.MAX was ever sent, so the peer's RCV.NXT is
+ * never beyond it (as 4.4BSD's tcp_output does).
+ */
 void tcp_send_ack_now(struct tcp_pcb *pcb)
 {
-	tcp_send_ctl(pcb, pcb->snd_nxt, 0);
+	tcp_send_ctl(pcb, pcb->snd_max, 0);
 }
 
 /* RFC 5961 3.2, 4.2, 5.2 challenge ACK, at most N a second (RFC 5961 7). */
@@ -321,6 +329,26 @@ void tcp_send_syn(struct tcp_pcb *pcb)
 	pcb->segs_out++;
 }
 
+/* RFC 4987 3.6: a SYN-ACK that keeps no state; only an MSS option. */
+void tcp_send_cookie_synack(struct netstack *ns, uint32_t src, uint32_t dst,
+			    const struct tcp_hdr *syn, uint32_t cookie,
+			    uint16_t mss, uint16_t wnd)
+{
+	struct tcp_hdr th;
+
+	memset(&th, 0, sizeof(th));
+	th.sport = syn->dport;
+	th.dport = syn->sport;
+	th.seq = cookie;
+	th.ack = syn->seq + 1;
+	th.flags = TCP_SYN | TCP_ACK;
+	th.wnd = wnd;
+	th.has_mss = true;
+	th.mss = mss;
+	net_count(ns, NET_STAT_TCP_SYN_COOKIE_SENT);
+	emit(ns, src, dst, &th, NULL, 0, 0);
+}
+
 /* Time this segment if none is being timed and it is new (Karn). */
 static void rtt_start(struct tcp_pcb *pcb, uint32_t seq)
 {
@@ -357,6 +385,62 @@ static bool may_send(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail,
 	return !seq_gt(pcb->snd_sml, pcb->snd_una);
 }
 
+/* One segment for sack_output(); false when it could not leave. */
+static bool sack_send(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
+		      bool rexmit)
+{
+	int sent;
+
+	if (!rexmit)
+		rtt_start(pcb, seq);
+	sent = tcp_send_data(pcb, seq, len, 0);
+	if (sent <= 0)
+		return false;
+	if (rexmit) {
+		pcb->hi_rxt = seq + (uint32_t)sent;
+		pcb->retransmits++;
+		net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
+		return true;
+	}
+	pcb->snd_nxt = seq + (uint32_t)sent;
+	pcb->snd_max = pcb->snd_nxt;
+	return true;
+}
+
+/*
+ * RFC 6675 5 (C): in SACK recovery, while cwnd - pipe >= 1 SMSS send
+ * NextSeg: the next lost hole, else new data the peer's window allows.
+ */
+static void sack_output(struct tcp_pcb *pcb)
+{
+	uint32_t smss = tcp_smss(pcb), seq, len;
+	int budget = 64;	/* bounds one call; ACKs bring the next */
+
+	pcb->snd_nxt = pcb->snd_max;
+	while (budget-- > 0 && tcp_sack_pipe(pcb) + smss <= pcb->cwnd) {
+		uint32_t off, avail, usable = 0;
+
+		if (tcp_sack_next_hole(pcb, &seq, &len)) {
+			if (!sack_send(pcb, seq, len, true))
+				break;
+			continue;
+		}
+		off = pcb->snd_max - pcb->snd_base;
+		avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
+		if (seq_lt(pcb->snd_max, pcb->snd_una + pcb->snd_wnd))
+			usable = pcb->snd_una + pcb->snd_wnd - pcb->snd_max;
+		len = avail < usable ? avail : usable;
+		if (len > smss)
+			len = smss;
+		if (!len || !sack_send(pcb, pcb->snd_max, len, false))
+			break;
+	}
+	if (!pcb->t_at[TCP_T_RTO])
+		tcp_rto_restart(pcb);
+	if (pcb->ack_now)
+		tcp_send_ack_now(pcb);
+}
+
 /* Send what may be sent; then a bare ACK if one is owed. */
 void tcp_output(struct tcp_pcb *pcb)
 {
@@ -374,6 +458,10 @@ void tcp_output(struct tcp_pcb *pcb)
 	}
 	if (pcb->t_at[TCP_T_TXRETRY])
 		return;		/* the link is full; the timer retries */
+	if (pcb->sack_recovery) {
+		sack_output(pcb);
+		return;
+	}
 	for (;;) {
 		uint32_t wnd = pcb->snd_wnd, cw = tcp_cc_window(pcb);
 		uint32_t off = pcb->snd_nxt - pcb->snd_base;
@@ -461,23 +549,34 @@ void tcp_persist_probe(struct tcp_pcb *pcb)
 
 /* Retransmit the first unacknowledged segment (fast retransmit, RFC
  * 5681 3.2 step 4; RFC 6582 partial ACK). */
-void tcp_retransmit_una(struct tcp_pcb *pcb)
+int tcp_retransmit_una(struct tcp_pcb *pcb)
 {
 	uint32_t off = pcb->snd_una - pcb->snd_base;
+	uint32_t out = pcb->snd_max - pcb->snd_una;
 	uint32_t len = 0;
 	uint8_t fl = 0;
+	int sent;
 
 	if (off < pcb->snd.len)
 		len = pcb->snd.len - off;
 	if (len > tcp_smss(pcb))
 		len = tcp_smss(pcb);
+	/* A retransmission resends what was sent, never beyond SND.MAX:
+	 * bytes past it would be acknowledged beyond what we think we sent,
+	 * and that ACK is refused (RFC 9293 3.10.7.4, RFC 5961 5.2). */
+	if (tcp_fin_sent(pcb) && out)
+		out--;
+	if (len > out)
+		len = out;
 	if (tcp_fin_sent(pcb) && pcb->snd_una + len == tcp_fin_seq(pcb))
 		fl = TCP_FIN;
 	if (!len && !fl)
-		return;
+		return 0;
 	pcb->rtt_on = false;	/* Karn */
-	if (tcp_send_data(pcb, pcb->snd_una, len, fl) >= 0) {
+	sent = tcp_send_data(pcb, pcb->snd_una, len, fl);
+	if (sent >= 0) {
 		pcb->retransmits++;
 		net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
 	}
+	return sent;
 }

@@ -1,6 +1,6 @@
 /*
  * tcp_pcb.c: TCP control blocks, their tables, and the setup half of the
- * engine API (open, bind, listen, accept, connect, options, info).
+ * engine API (open, bind, listen, accept, connect).
  *
  * Promises: a segment finds its connection with one hash lookup on the
  * 4-tuple (or its listener with one on the port), never a scan; the tables
@@ -20,8 +20,6 @@
 
 #define EPH_MIN 49152u
 #define EPH_NUM 16384u
-#define TCP_BUF_MIN 2048u
-#define TCP_BUF_MAX (16u << 20)
 
 void tcp_params_defaults(struct netstack_params *p)
 {
@@ -58,6 +56,8 @@ void tcp_params_defaults(struct netstack_params *p)
 		p->tcp_keepintvl_s = 75;
 	if (!p->tcp_keepcnt)
 		p->tcp_keepcnt = 9;
+	if (!p->tcp_syncookies)
+		p->tcp_syncookies = 1;
 }
 
 static uint32_t mix32(uint32_t h)
@@ -119,6 +119,8 @@ int tcp_init(struct netstack *ns)
 	ts->isn_key.k1 = rand64(ns);
 	ts->port_key.k0 = rand64(ns);
 	ts->port_key.k1 = rand64(ns);
+	ts->cookie_key.k0 = rand64(ns);
+	ts->cookie_key.k1 = rand64(ns);
 	ts->port_next = net_random(ns);
 	ns->tcp = ts;
 	return 0;
@@ -236,7 +238,9 @@ void tcp_notify(struct tcp_pcb *pcb, unsigned bits)
 
 	/* Release: a waiter that sees the bit also sees the data behind it. */
 	__atomic_store_n(&pcb->events, ev, __ATOMIC_RELEASE);
-	bits &= ev | TCP_EV_CLOSED | TCP_EV_ERROR;
+	/* Only what is true now: a stale CLOSED on a live connection (say,
+	 * from tcp_accept's catch-up) would make an app close it. */
+	bits &= ev;
 	if (!bits || !pcb->app || !pcb->fn)
 		return;
 	pcb->notify |= bits;
@@ -251,11 +255,54 @@ void tcp_notify(struct tcp_pcb *pcb, unsigned bits)
 	ts->ntail = pcb;
 }
 
+static void tw_remove(struct tcp_pcb *pcb)
+{
+	struct tcp_stack *ts = pcb->ns->tcp;
+
+	if (!pcb->on_tw)
+		return;
+	if (pcb->twprev)
+		pcb->twprev->twnext = pcb->twnext;
+	else
+		ts->tw_head = pcb->twnext;
+	if (pcb->twnext)
+		pcb->twnext->twprev = pcb->twprev;
+	else
+		ts->tw_tail = pcb->twprev;
+	pcb->twnext = pcb->twprev = NULL;
+	pcb->on_tw = false;
+}
+
+/* An orphan entered TIME-WAIT: it may be recycled when pcbs run out. */
+void tcp_tw_add(struct tcp_pcb *pcb)
+{
+	struct tcp_stack *ts = pcb->ns->tcp;
+
+	if (pcb->on_tw || pcb->app || pcb->parent ||
+	    pcb->state != TCP_TIME_WAIT)
+		return;
+	pcb->twprev = ts->tw_tail;
+	pcb->twnext = NULL;
+	if (ts->tw_tail)
+		ts->tw_tail->twnext = pcb;
+	else
+		ts->tw_head = pcb;
+	ts->tw_tail = pcb;
+	pcb->on_tw = true;
+}
+
 struct tcp_pcb *tcp_pcb_new(struct netstack *ns)
 {
 	struct tcp_stack *ts = ns->tcp;
 	struct tcp_pcb *pcb;
 
+	/* Out of pcbs: the oldest orphaned TIME-WAIT gives way, as Linux
+	 * does when its TIME-WAIT buckets overflow; the 2*MSL quiet time
+	 * (RFC 9293 3.4.2) is cut short for that one 4-tuple only. */
+	if (ts->count >= ns->par.tcp_max_pcbs && ts->tw_head) {
+		net_count(ns, NET_STAT_TCP_TW_RECYCLED);
+		tcp_pcb_destroy(ts->tw_head);
+	}
 	if (ts->count >= ns->par.tcp_max_pcbs)
 		return NULL;
 	pcb = net_alloc(ns, sizeof(*pcb));
@@ -395,6 +442,7 @@ void tcp_pcb_destroy(struct tcp_pcb *pcb)
 	detach_child(pcb);
 	tcp_unhash(pcb);
 	unbind(pcb);
+	tw_remove(pcb);
 	net_timer_cancel(ns, &pcb->timer);
 	if (pcb->aprev)
 		pcb->aprev->anext = pcb->anext;
@@ -766,245 +814,4 @@ int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 out:
 	tcp_leave(ns);
 	return ret;
-}
-
-static int buf_size(int val, uint32_t *out)
-{
-	if (val < (int)TCP_BUF_MIN || (uint32_t)val > TCP_BUF_MAX)
-		return -EINVAL;
-	*out = (uint32_t)val;
-	return 0;
-}
-
-int tcp_setopt(struct netstack *ns, struct tcp_pcb *pcb, enum tcp_opt opt,
-	       int val)
-{
-	int ret = 0;
-
-	tcp_enter(ns);
-	switch (opt) {
-	case TCP_OPT_NODELAY:
-		pcb->nodelay = val != 0;
-		if (pcb->nodelay && pcb->state >= TCP_ESTABLISHED)
-			tcp_output(pcb);
-		break;
-	case TCP_OPT_KEEPALIVE:
-		pcb->keepalive = val != 0;
-		tcp_keep_reset(pcb);
-		break;
-	case TCP_OPT_KEEPIDLE:
-	case TCP_OPT_KEEPINTVL:
-	case TCP_OPT_KEEPCNT:
-		if (val <= 0) {
-			ret = -EINVAL;
-			break;
-		}
-		if (opt == TCP_OPT_KEEPIDLE)
-			pcb->keepidle_s = (uint32_t)val;
-		else if (opt == TCP_OPT_KEEPINTVL)
-			pcb->keepintvl_s = (uint32_t)val;
-		else
-			pcb->keepcnt = (uint32_t)val;
-		tcp_keep_reset(pcb);
-		break;
-	case TCP_OPT_SNDBUF:
-		ret = pcb->snd.buf ? -EISCONN : buf_size(val, &pcb->sndbuf);
-		break;
-	case TCP_OPT_RCVBUF:
-		ret = pcb->rcv.buf ? -EISCONN : buf_size(val, &pcb->rcvbuf);
-		break;
-	case TCP_OPT_REUSEADDR:
-		pcb->reuseaddr = val != 0;
-		break;
-	case TCP_OPT_MAXSEG:
-		if (val < 0 || (val && val < 88) || val > 65495)
-			ret = -EINVAL;
-		else
-			pcb->maxseg = (uint32_t)val;
-		break;
-	case TCP_OPT_USER_TIMEOUT:
-		if (val < 0)
-			ret = -EINVAL;
-		else
-			pcb->user_timeout_ms = (uint32_t)val;
-		break;
-	default:
-		ret = -ENOPROTOOPT;
-	}
-	tcp_leave(ns);
-	return ret;
-}
-
-int tcp_getopt(struct netstack *ns, struct tcp_pcb *pcb, enum tcp_opt opt,
-	       int *val)
-{
-	int ret = 0;
-
-	tcp_enter(ns);
-	switch (opt) {
-	case TCP_OPT_NODELAY:
-		*val = pcb->nodelay;
-		break;
-	case TCP_OPT_KEEPALIVE:
-		*val = pcb->keepalive;
-		break;
-	case TCP_OPT_KEEPIDLE:
-		*val = (int)pcb->keepidle_s;
-		break;
-	case TCP_OPT_KEEPINTVL:
-		*val = (int)pcb->keepintvl_s;
-		break;
-	case TCP_OPT_KEEPCNT:
-		*val = (int)pcb->keepcnt;
-		break;
-	case TCP_OPT_SNDBUF:
-		*val = (int)pcb->sndbuf;
-		break;
-	case TCP_OPT_RCVBUF:
-		*val = (int)pcb->rcvbuf;
-		break;
-	case TCP_OPT_REUSEADDR:
-		*val = pcb->reuseaddr;
-		break;
-	case TCP_OPT_MAXSEG:
-		*val = pcb->state >= TCP_ESTABLISHED ? (int)pcb->mss :
-						      (int)pcb->maxseg;
-		break;
-	case TCP_OPT_USER_TIMEOUT:
-		*val = (int)pcb->user_timeout_ms;
-		break;
-	default:
-		ret = -ENOPROTOOPT;
-	}
-	tcp_leave(ns);
-	return ret;
-}
-
-int tcp_local(struct netstack *ns, const struct tcp_pcb *pcb,
-	      uint32_t *addr, uint16_t *port)
-{
-	tcp_enter(ns);
-	if (addr)
-		*addr = pcb->laddr;
-	if (port)
-		*port = pcb->lport;
-	tcp_leave(ns);
-	return 0;
-}
-
-int tcp_remote(struct netstack *ns, const struct tcp_pcb *pcb,
-	       uint32_t *addr, uint16_t *port)
-{
-	int ret = 0;
-
-	tcp_enter(ns);
-	if (!pcb->rport) {
-		ret = -ENOTCONN;
-	} else {
-		if (addr)
-			*addr = pcb->raddr;
-		if (port)
-			*port = pcb->rport;
-	}
-	tcp_leave(ns);
-	return ret;
-}
-
-static void fill_info(const struct tcp_pcb *pcb, struct tcp_conn_info *ci)
-{
-	memset(ci, 0, sizeof(*ci));
-	ci->state = (enum tcp_state)pcb->state;
-	ci->local_addr = pcb->laddr;
-	ci->remote_addr = pcb->raddr;
-	ci->local_port = pcb->lport;
-	ci->remote_port = pcb->rport;
-	ci->mss = pcb->mss;
-	ci->srtt_us = pcb->srtt_us;
-	ci->rttvar_us = pcb->rttvar_us;
-	ci->rto_ms = pcb->rto_ms;
-	ci->cwnd = pcb->cwnd;
-	ci->ssthresh = pcb->ssthresh;
-	ci->snd_wnd = pcb->snd_wnd;
-	ci->rcv_wnd = pcb->rcv_adv - pcb->rcv_nxt;
-	ci->snd_wscale = pcb->ws_ok ? pcb->snd_ws : 0;
-	ci->rcv_wscale = pcb->ws_ok ? pcb->rcv_ws : 0;
-	ci->ts_ok = pcb->ts_ok;
-	ci->sack_ok = pcb->sack_ok;
-	ci->retransmits = pcb->retransmits;
-	ci->bytes_sent = pcb->bytes_acked;
-	ci->bytes_received = pcb->bytes_received;
-	ci->segs_in = pcb->segs_in;
-	ci->segs_out = pcb->segs_out;
-	ci->unacked = pcb->state > TCP_LISTEN ? tcp_flight(pcb) : 0;
-	ci->sndq = pcb->snd.len;
-	ci->rcvq = pcb->rcv.len;
-}
-
-int tcp_info(struct netstack *ns, const struct tcp_pcb *pcb,
-	     struct tcp_conn_info *out)
-{
-	tcp_enter(ns);
-	fill_info(pcb, out);
-	tcp_leave(ns);
-	return 0;
-}
-
-void tcp_foreach(struct netstack *ns,
-		 void (*fn)(void *arg, const struct tcp_conn_info *ci),
-		 void *arg)
-{
-	struct tcp_pcb *pcb;
-	struct tcp_conn_info ci;
-
-	tcp_enter(ns);
-	for (pcb = ns->tcp->all; pcb; pcb = pcb->anext) {
-		fill_info(pcb, &ci);
-		fn(arg, &ci);
-	}
-	tcp_leave(ns);
-}
-
-uint32_t tcp_pcb_count(struct netstack *ns)
-{
-	uint32_t n;
-
-	net_lock(ns);
-	n = ns->tcp->count;
-	net_unlock(ns);
-	return n;
-}
-
-unsigned tcp_events(const struct tcp_pcb *pcb)
-{
-	return __atomic_load_n(&pcb->events, __ATOMIC_ACQUIRE);
-}
-
-int tcp_error(struct netstack *ns, struct tcp_pcb *pcb)
-{
-	int err;
-
-	tcp_enter(ns);
-	err = pcb->error;
-	pcb->error = 0;
-	tcp_notify(pcb, 0);
-	tcp_leave(ns);
-	return err;
-}
-
-enum tcp_state tcp_state(const struct tcp_pcb *pcb)
-{
-	return (enum tcp_state)pcb->state;
-}
-
-const char *tcp_state_name(enum tcp_state s)
-{
-	static const char *const names[] = {
-		"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
-		"CLOSE-WAIT", "FIN-WAIT-1", "CLOSING", "LAST-ACK",
-		"FIN-WAIT-2", "TIME-WAIT",
-	};
-
-	if ((unsigned)s >= sizeof(names) / sizeof(names[0]))
-		return "?";
-	return names[s];
 }

@@ -28,7 +28,7 @@ struct ip_hdr;
 #define MS		1000000ull	/* ns */
 #define TCP_DEFAULT_MSS	536u		/* RFC 9293 3.7.1 without an option */
 #define TCP_OOO_MAX	8		/* out-of-order ranges held */
-#define TCP_SCORE_MAX	8		/* SACKed ranges remembered (RFC 6675) */
+#define TCP_SCORE_MAX	16		/* SACKed ranges remembered (RFC 6675) */
 #define TCP_DUPACK_THRESH 3		/* RFC 5681 3.2 / RFC 6675 DupThresh */
 
 /* A byte ring: size bytes at buf; head is the offset of byte 0, len the
@@ -67,6 +67,8 @@ struct tcp_pcb {
 	struct tcp_pcb *hnext;		/* connection or listener chain */
 	struct tcp_pcb *bnext;		/* bound-port chain */
 	struct tcp_pcb *anext, *aprev;	/* every pcb of the stack */
+	struct tcp_pcb *twnext, *twprev;	/* orphaned TIME-WAIT, oldest first */
+	bool on_tw;			/* on that list */
 	uint8_t hashed;			/* 0, TCP_H_CONN or TCP_H_LISTEN */
 	bool bound;			/* on the bound-port chain */
 
@@ -89,6 +91,7 @@ struct tcp_pcb {
 	bool zombie;			/* destroyed; memory freed at flush */
 	bool connected_once;		/* reached ESTABLISHED at some point */
 	int error;			/* pending, negative errno */
+	int soft_error;			/* last ICMP soft error, for a timeout */
 
 	/* Options (TCP_OPT_*). */
 	bool nodelay, keepalive, reuseaddr;
@@ -159,6 +162,7 @@ struct tcp_pcb {
 	uint32_t dupacks;
 	uint32_t recover;		/* RFC 6582 "recover" */
 	bool in_recovery;
+	bool sack_recovery;		/* this recovery runs on RFC 6675 */
 	uint32_t hi_rxt;		/* RFC 6675 HighRxt */
 	struct tcp_range score[TCP_SCORE_MAX];	/* SACKed by the peer */
 	uint8_t nscore;
@@ -179,9 +183,11 @@ struct tcp_stack {
 	uint32_t mask;			/* buckets - 1, per table */
 	uint32_t hash_seed;
 	struct tcp_pcb *all;		/* every pcb */
+	struct tcp_pcb *tw_head, *tw_tail;	/* orphaned TIME-WAIT pcbs */
 	uint32_t count;
 	struct siphash_key isn_key;	/* RFC 6528 secret */
 	struct siphash_key port_key;	/* RFC 6056 secret */
+	struct siphash_key cookie_key;	/* RFC 4987 secret */
 	uint32_t port_next;		/* RFC 6056 3.3.3 next_ephemeral */
 	struct tcp_pcb *nhead, *ntail;	/* pcbs with callbacks to run */
 	int depth;			/* tcp_enter nesting */
@@ -204,6 +210,7 @@ struct tcp_pcb *tcp_lookup_listener(struct netstack *ns, uint32_t laddr,
 				    uint16_t lport);
 void tcp_hash_conn(struct tcp_pcb *pcb);
 void tcp_unhash(struct tcp_pcb *pcb);
+void tcp_tw_add(struct tcp_pcb *pcb);
 uint32_t tcp_isn(struct netstack *ns, uint32_t laddr, uint16_t lport,
 		 uint32_t raddr, uint16_t rport);
 int tcp_rings_alloc(struct tcp_pcb *pcb);
@@ -242,6 +249,9 @@ void tcp_send_reset(struct netstack *ns, uint32_t src, uint32_t dst,
 		    const struct tcp_hdr *th, uint32_t seg_len);
 int tcp_send_rst_pcb(struct tcp_pcb *pcb);
 void tcp_send_syn(struct tcp_pcb *pcb);
+void tcp_send_cookie_synack(struct netstack *ns, uint32_t src, uint32_t dst,
+			    const struct tcp_hdr *syn, uint32_t cookie,
+			    uint16_t mss, uint16_t wnd);
 uint32_t tcp_rcv_window(struct tcp_pcb *pcb);
 uint32_t tcp_ts_now(struct tcp_pcb *pcb);
 uint32_t tcp_smss(const struct tcp_pcb *pcb);
@@ -250,7 +260,7 @@ bool tcp_fin_sent(const struct tcp_pcb *pcb);
 bool tcp_fin_acked(const struct tcp_pcb *pcb);
 void tcp_window_update_check(struct tcp_pcb *pcb);
 void tcp_persist_probe(struct tcp_pcb *pcb);
-void tcp_retransmit_una(struct tcp_pcb *pcb);
+int tcp_retransmit_una(struct tcp_pcb *pcb);
 
 /* tcp_timer.c */
 void tcp_timer_fire(struct netstack *ns, struct net_timer *t);
@@ -263,13 +273,31 @@ void tcp_rtt_sample(struct tcp_pcb *pcb, uint64_t rtt_ns);
 void tcp_keep_reset(struct tcp_pcb *pcb);
 void tcp_enter_time_wait(struct tcp_pcb *pcb);
 
+/* tcp_icmp.c */
+void tcp_icmp_error(struct netstack *ns, const struct ip_hdr *qh,
+		    const uint8_t *l4, size_t l4len, uint8_t type,
+		    uint8_t code, uint16_t mtu);
+
 /* tcp_cc.c */
 void tcp_cc_init(struct tcp_pcb *pcb);
 void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked);
 bool tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_rto(struct tcp_pcb *pcb);
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb);
+
+/* tcp_cookie.c */
+uint32_t tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport,
+			 uint32_t raddr, uint16_t rport, uint32_t peer_isn,
+			 uint16_t mss);
+bool tcp_cookie_check(struct netstack *ns, uint32_t laddr, uint16_t lport,
+		      uint32_t raddr, uint16_t rport, uint32_t peer_isn,
+		      uint32_t cookie, uint16_t *mss);
+
+/* tcp_sack.c */
 void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_hdr *th);
+void tcp_sack_prune(struct tcp_pcb *pcb);
+bool tcp_sack_is_lost(const struct tcp_pcb *pcb, uint32_t seq);
+uint32_t tcp_sack_pipe(const struct tcp_pcb *pcb);
 bool tcp_sack_next_hole(struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len);
 
 static inline uint32_t tcp_flight(const struct tcp_pcb *pcb)

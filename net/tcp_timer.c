@@ -10,7 +10,8 @@
  * SYN is sent tcp_syn_retries + 1 times; data gives up with ETIMEDOUT
  * after tcp_max_retries expiries in a row or TCP_OPT_USER_TIMEOUT (RFC
  * 5482) without progress. A zero window is probed (RFC 9293 3.8.6.1) with
- * backoff and never times out. Keep-alives follow RFC 1122 4.2.3.6 (off
+ * backoff; it times out only for an orphan (closed by the app) after
+ * tcp_max_retries probes, or after TCP_OPT_USER_TIMEOUT. Keep-alives follow RFC 1122 4.2.3.6 (off
  * by default, 2 hours idle). TIME-WAIT lasts 2 * MSL (RFC 9293 3.4.2).
  */
 #include <errno.h>
@@ -102,8 +103,12 @@ static bool finish(struct tcp_pcb *pcb, int err)
 {
 	bool kept = pcb->app;
 
-	if (err == -ETIMEDOUT)
+	if (err == -ETIMEDOUT) {
 		net_count(pcb->ns, NET_STAT_TCP_TIMEOUT);
+		/* RFC 1122 4.2.3.9: say why, when an ICMP error told us. */
+		if (pcb->soft_error)
+			err = pcb->soft_error;
+	}
 	tcp_finish(pcb, err);
 	return kept;
 }
@@ -161,9 +166,22 @@ static bool rto_fire(struct tcp_pcb *pcb)
 
 static bool persist_fire(struct tcp_pcb *pcb)
 {
+	struct netstack *ns = pcb->ns;
+
 	if (pcb->snd_wnd || pcb->state < TCP_ESTABLISHED ||
 	    pcb->state == TCP_TIME_WAIT)
 		return true;
+	/* RFC 9293 3.8.6.1 keeps a connection open while the peer answers
+	 * probes; but not one nobody holds any more (it could be pinned
+	 * forever by a peer that never reads), nor past the user timeout. */
+	if ((!pcb->app && pcb->backoff >= ns->par.tcp_max_retries) ||
+	    (pcb->user_timeout_ms &&
+	     ns->now - pcb->rexmit_since >=
+	     (uint64_t)pcb->user_timeout_ms * MS)) {
+		if (!pcb->app)
+			tcp_send_rst_pcb(pcb);
+		return finish(pcb, -ETIMEDOUT);
+	}
 	net_count(pcb->ns, NET_STAT_TCP_PERSIST_PROBE);
 	tcp_persist_probe(pcb);
 	if (pcb->backoff < 16)
@@ -233,6 +251,7 @@ void tcp_enter_time_wait(struct tcp_pcb *pcb)
 		net_free(ns, pcb->rcv.buf, pcb->rcv.size);
 		memset(&pcb->rcv, 0, sizeof(pcb->rcv));
 	}
+	tcp_tw_add(pcb);
 	tcp_notify(pcb, TCP_EV_CLOSED);
 }
 

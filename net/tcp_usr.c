@@ -1,6 +1,7 @@
 /*
  * tcp_usr.c: the data half of the engine API: send, receive, shutdown,
- * close and abort (RFC 9293 3.10.2 to 3.10.5, the "user calls").
+ * close and abort (RFC 9293 3.10.2 to 3.10.5, the "user calls"), and
+ * options, status and counters (3.10.6 STATUS).
  *
  * Promises: tcp_send() copies into the send ring and never blocks; it
  * returns -EAGAIN with nothing taken when the ring is full. Data queued in
@@ -15,6 +16,9 @@
 
 #include "netstack_priv.h"
 #include "tcp_priv.h"
+
+#define TCP_BUF_MIN 2048u
+#define TCP_BUF_MAX (16u << 20)
 
 static int take_error(struct tcp_pcb *pcb)
 {
@@ -228,6 +232,7 @@ int tcp_close(struct netstack *ns, struct tcp_pcb *pcb)
 	case TCP_TIME_WAIT:
 		net_free(ns, pcb->rcv.buf, pcb->rcv.size);
 		memset(&pcb->rcv, 0, sizeof(pcb->rcv));
+		tcp_tw_add(pcb);
 		break;
 	default:
 		break;
@@ -245,4 +250,247 @@ void tcp_abort(struct netstack *ns, struct tcp_pcb *pcb)
 		tcp_send_rst_pcb(pcb);
 	tcp_pcb_destroy(pcb);
 	tcp_leave(ns);
+}
+
+/* ---- options and introspection ---- */
+
+static int buf_size(int val, uint32_t *out)
+{
+	if (val < (int)TCP_BUF_MIN || (uint32_t)val > TCP_BUF_MAX)
+		return -EINVAL;
+	*out = (uint32_t)val;
+	return 0;
+}
+
+int tcp_setopt(struct netstack *ns, struct tcp_pcb *pcb, enum tcp_opt opt,
+	       int val)
+{
+	int ret = 0;
+
+	tcp_enter(ns);
+	switch (opt) {
+	case TCP_OPT_NODELAY:
+		pcb->nodelay = val != 0;
+		if (pcb->nodelay && pcb->state >= TCP_ESTABLISHED)
+			tcp_output(pcb);
+		break;
+	case TCP_OPT_KEEPALIVE:
+		pcb->keepalive = val != 0;
+		tcp_keep_reset(pcb);
+		break;
+	case TCP_OPT_KEEPIDLE:
+	case TCP_OPT_KEEPINTVL:
+	case TCP_OPT_KEEPCNT:
+		if (val <= 0) {
+			ret = -EINVAL;
+			break;
+		}
+		if (opt == TCP_OPT_KEEPIDLE)
+			pcb->keepidle_s = (uint32_t)val;
+		else if (opt == TCP_OPT_KEEPINTVL)
+			pcb->keepintvl_s = (uint32_t)val;
+		else
+			pcb->keepcnt = (uint32_t)val;
+		tcp_keep_reset(pcb);
+		break;
+	case TCP_OPT_SNDBUF:
+		ret = pcb->snd.buf ? -EISCONN : buf_size(val, &pcb->sndbuf);
+		break;
+	case TCP_OPT_RCVBUF:
+		ret = pcb->rcv.buf ? -EISCONN : buf_size(val, &pcb->rcvbuf);
+		break;
+	case TCP_OPT_REUSEADDR:
+		pcb->reuseaddr = val != 0;
+		break;
+	case TCP_OPT_MAXSEG:
+		if (val < 0 || (val && val < 88) || val > 65495)
+			ret = -EINVAL;
+		else
+			pcb->maxseg = (uint32_t)val;
+		break;
+	case TCP_OPT_USER_TIMEOUT:
+		if (val < 0)
+			ret = -EINVAL;
+		else
+			pcb->user_timeout_ms = (uint32_t)val;
+		break;
+	default:
+		ret = -ENOPROTOOPT;
+	}
+	tcp_leave(ns);
+	return ret;
+}
+
+int tcp_getopt(struct netstack *ns, struct tcp_pcb *pcb, enum tcp_opt opt,
+	       int *val)
+{
+	int ret = 0;
+
+	tcp_enter(ns);
+	switch (opt) {
+	case TCP_OPT_NODELAY:
+		*val = pcb->nodelay;
+		break;
+	case TCP_OPT_KEEPALIVE:
+		*val = pcb->keepalive;
+		break;
+	case TCP_OPT_KEEPIDLE:
+		*val = (int)pcb->keepidle_s;
+		break;
+	case TCP_OPT_KEEPINTVL:
+		*val = (int)pcb->keepintvl_s;
+		break;
+	case TCP_OPT_KEEPCNT:
+		*val = (int)pcb->keepcnt;
+		break;
+	case TCP_OPT_SNDBUF:
+		*val = (int)pcb->sndbuf;
+		break;
+	case TCP_OPT_RCVBUF:
+		*val = (int)pcb->rcvbuf;
+		break;
+	case TCP_OPT_REUSEADDR:
+		*val = pcb->reuseaddr;
+		break;
+	case TCP_OPT_MAXSEG:
+		*val = pcb->state >= TCP_ESTABLISHED ? (int)pcb->mss :
+						      (int)pcb->maxseg;
+		break;
+	case TCP_OPT_USER_TIMEOUT:
+		*val = (int)pcb->user_timeout_ms;
+		break;
+	default:
+		ret = -ENOPROTOOPT;
+	}
+	tcp_leave(ns);
+	return ret;
+}
+
+int tcp_local(struct netstack *ns, const struct tcp_pcb *pcb,
+	      uint32_t *addr, uint16_t *port)
+{
+	tcp_enter(ns);
+	if (addr)
+		*addr = pcb->laddr;
+	if (port)
+		*port = pcb->lport;
+	tcp_leave(ns);
+	return 0;
+}
+
+int tcp_remote(struct netstack *ns, const struct tcp_pcb *pcb,
+	       uint32_t *addr, uint16_t *port)
+{
+	int ret = 0;
+
+	tcp_enter(ns);
+	if (!pcb->rport) {
+		ret = -ENOTCONN;
+	} else {
+		if (addr)
+			*addr = pcb->raddr;
+		if (port)
+			*port = pcb->rport;
+	}
+	tcp_leave(ns);
+	return ret;
+}
+
+static void fill_info(const struct tcp_pcb *pcb, struct tcp_conn_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->state = (enum tcp_state)pcb->state;
+	ci->local_addr = pcb->laddr;
+	ci->remote_addr = pcb->raddr;
+	ci->local_port = pcb->lport;
+	ci->remote_port = pcb->rport;
+	ci->mss = pcb->mss;
+	ci->srtt_us = pcb->srtt_us;
+	ci->rttvar_us = pcb->rttvar_us;
+	ci->rto_ms = pcb->rto_ms;
+	ci->cwnd = pcb->cwnd;
+	ci->ssthresh = pcb->ssthresh;
+	ci->snd_wnd = pcb->snd_wnd;
+	ci->rcv_wnd = pcb->rcv_adv - pcb->rcv_nxt;
+	ci->snd_wscale = pcb->ws_ok ? pcb->snd_ws : 0;
+	ci->rcv_wscale = pcb->ws_ok ? pcb->rcv_ws : 0;
+	ci->ts_ok = pcb->ts_ok;
+	ci->sack_ok = pcb->sack_ok;
+	ci->retransmits = pcb->retransmits;
+	ci->bytes_sent = pcb->bytes_acked;
+	ci->bytes_received = pcb->bytes_received;
+	ci->segs_in = pcb->segs_in;
+	ci->segs_out = pcb->segs_out;
+	ci->unacked = pcb->state > TCP_LISTEN ? tcp_flight(pcb) : 0;
+	ci->sndq = pcb->snd.len;
+	ci->rcvq = pcb->rcv.len;
+}
+
+int tcp_info(struct netstack *ns, const struct tcp_pcb *pcb,
+	     struct tcp_conn_info *out)
+{
+	tcp_enter(ns);
+	fill_info(pcb, out);
+	tcp_leave(ns);
+	return 0;
+}
+
+void tcp_foreach(struct netstack *ns,
+		 void (*fn)(void *arg, const struct tcp_conn_info *ci),
+		 void *arg)
+{
+	struct tcp_pcb *pcb;
+	struct tcp_conn_info ci;
+
+	tcp_enter(ns);
+	for (pcb = ns->tcp->all; pcb; pcb = pcb->anext) {
+		fill_info(pcb, &ci);
+		fn(arg, &ci);
+	}
+	tcp_leave(ns);
+}
+
+uint32_t tcp_pcb_count(struct netstack *ns)
+{
+	uint32_t n;
+
+	net_lock(ns);
+	n = ns->tcp->count;
+	net_unlock(ns);
+	return n;
+}
+
+unsigned tcp_events(const struct tcp_pcb *pcb)
+{
+	return __atomic_load_n(&pcb->events, __ATOMIC_ACQUIRE);
+}
+
+int tcp_error(struct netstack *ns, struct tcp_pcb *pcb)
+{
+	int err;
+
+	tcp_enter(ns);
+	err = pcb->error;
+	pcb->error = 0;
+	tcp_notify(pcb, 0);
+	tcp_leave(ns);
+	return err;
+}
+
+enum tcp_state tcp_state(const struct tcp_pcb *pcb)
+{
+	return (enum tcp_state)pcb->state;
+}
+
+const char *tcp_state_name(enum tcp_state s)
+{
+	static const char *const names[] = {
+		"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
+		"CLOSE-WAIT", "FIN-WAIT-1", "CLOSING", "LAST-ACK",
+		"FIN-WAIT-2", "TIME-WAIT",
+	};
+
+	if ((unsigned)s >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[s];
 }

@@ -1,7 +1,8 @@
 /*
  * timer.c: the stack's timer heap (see timer.h).
  *
- * Promises: arm, move and cancel are O(log n); net_timers_run() fires each
+ * Promises: arm, move and cancel are O(log n) (amortized: the array doubles
+ * when full and halves when a quarter full); net_timers_run() fires each
  * expired timer exactly once, earliest deadline first, and a timer re-armed
  * from its own callback for a time already past waits for the next run (so
  * a callback cannot spin the poll loop forever). No allocation except when
@@ -61,9 +62,9 @@ static void heap_down(struct net_timer_heap *h, uint32_t i)
 	heap_set(h, i, t);
 }
 
-static int heap_grow(struct netstack *ns, struct net_timer_heap *h)
+static int heap_resize(struct netstack *ns, struct net_timer_heap *h,
+		       uint32_t cap)
 {
-	uint32_t cap = h->cap ? h->cap * 2 : TIMER_HEAP_MIN;
 	struct net_timer **v = net_alloc(ns, sizeof(*v) * cap);
 
 	if (!v)
@@ -92,7 +93,8 @@ int net_timer_arm(struct netstack *ns, struct net_timer *t, uint64_t when)
 			heap_down(h, i);
 		return 0;
 	}
-	if (h->n == h->cap && heap_grow(ns, h))
+	if (h->n == h->cap &&
+	    heap_resize(ns, h, h->cap ? h->cap * 2 : TIMER_HEAP_MIN))
 		return -ENOMEM;
 	t->when = when;
 	i = h->n++;
@@ -112,13 +114,18 @@ void net_timer_cancel(struct netstack *ns, struct net_timer *t)
 	i = t->slot - 1;
 	t->slot = 0;
 	last = h->v[--h->n];
-	if (i == h->n)
-		return;
-	/* The last leaf takes the hole; it may need to go either way. */
-	h->v[i] = last;
-	last->slot = i + 1;
-	heap_up(h, i);
-	heap_down(h, last->slot - 1);
+	if (i != h->n) {
+		/* The last leaf takes the hole; it may go either way. */
+		h->v[i] = last;
+		last->slot = i + 1;
+		heap_up(h, i);
+		heap_down(h, last->slot - 1);
+	}
+	/* Give memory back after a crowd of connections has gone (halve at a
+	 * quarter full, so arm/cancel at the boundary cannot thrash). On
+	 * failure the larger array simply stays. */
+	if (h->cap > TIMER_HEAP_MIN && h->n < h->cap / 4)
+		heap_resize(ns, h, h->cap / 2);
 }
 
 uint64_t net_timers_next(const struct netstack *ns)

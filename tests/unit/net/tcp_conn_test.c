@@ -167,8 +167,9 @@ static void test_listen_handshake_accepted(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
-/* RFC 9293 3.10.7.2 and the backlog: SYNs beyond the SYN backlog are
- * dropped and counted as listen overflows. */
+/* RFC 4987 3.6: SYNs beyond the SYN backlog are answered with a SYN
+ * cookie and no state; the ACK carrying the cookie makes a connection
+ * (MSS from the cookie's table, no window scaling), a forged one a RST. */
 static void listen_small_backlog(struct netstack_params *p)
 {
 	p->tcp_syn_backlog = 2;
@@ -179,11 +180,16 @@ static int setup_small_backlog(void **state)
 	return tfx_setup_with(state, listen_small_backlog);
 }
 
-static void test_listen_syn_queue_full_dropped(void **state)
+static void test_listen_syn_queue_full_cookie_completes(void **state)
 {
 	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
 	struct tcp_hdr th;
+	struct tcp_conn_info ci;
+	struct tcp_pcb *c;
 	struct tseg s;
+	uint32_t cookie;
+	char b[8];
 	int i;
 
 	tfx_listen(t);
@@ -193,14 +199,69 @@ static void test_listen_syn_queue_full_dropped(void **state)
 		th.sport = (uint16_t)(PEER_PORT + i);
 		th.seq = 100;
 		th.wnd = 1000;
+		th.has_mss = true;
+		th.mss = 1400;
+		th.has_ws = true;
+		th.ws = 5;
 		seg_in_hdr(t, &th, NULL, 0);
 	}
 	expect_flags(t, &s, TCP_SYN | TCP_ACK);
 	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	assert_true(s.th.has_mss);
+	assert_false(s.th.has_ws);	/* a cookie remembers no scaling */
+	cookie = s.th.seq;
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_SENT), 1);
+	assert_int_equal(tcp_pcb_count(ns), 3);	/* no state for it */
+	/* A forged cookie: reset, nothing created. */
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = PEER_PORT + 2,
+			.flags = TCP_ACK, .seq = 101, .ack = cookie + 2,
+			.wnd = 1000}, NULL, 0);
+	expect_flags(t, &s, TCP_RST);
+	assert_int_equal(tcp_pcb_count(ns), 3);
+	/* The real one, with data. */
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = PEER_PORT + 2,
+			.flags = TCP_ACK | TCP_PSH, .seq = 101,
+			.ack = cookie + 1, .wnd = 1000}, "hey", 3);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_OK), 1);
+	assert_int_equal(tcp_accept(ns, t->lis, NULL, NULL, &c), 0);
+	assert_int_equal(tcp_state(c), TCP_ESTABLISHED);
+	assert_int_equal(tcp_recv(ns, c, b, sizeof(b), 0), 3);
+	assert_int_equal(tcp_info(ns, c, &ci), 0);
+	assert_int_equal(ci.mss, 1400);
+	assert_int_equal(ci.remote_port, PEER_PORT + 2);
+	assert_int_equal(ci.snd_wnd, 1000);
+	tcp_abort(ns, c);
+	tcp_close(ns, t->lis);
+	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
+/* Cookies off (tcp_syncookies = 2): SYNs beyond the queue are dropped. */
+static void no_cookies(struct netstack_params *p)
+{
+	p->tcp_syn_backlog = 1;
+	p->tcp_syncookies = 2;
+}
+
+static int setup_no_cookies(void **state)
+{
+	return tfx_setup_with(state, no_cookies);
+}
+
+static void test_listen_syn_queue_full_no_cookies_dropped(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_listen(t);
+	seg_in(t, TCP_SYN, 100, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = PEER_PORT + 1,
+			.flags = TCP_SYN, .seq = 5, .wnd = 1000}, NULL, 0);
 	expect_nothing(t);
 	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_LISTEN_OVERFLOW), 1);
 	tcp_close(t->fx.ns, t->lis);
-	assert_int_equal(tcp_pcb_count(t->fx.ns), 0);
 }
 
 /* ---- SYN-RECEIVED ---- */
@@ -703,6 +764,44 @@ static void test_time_wait_syn_higher_seq_reopens(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
 
+/* Out of pcbs, the oldest orphaned TIME-WAIT is recycled for a new
+ * connection instead of refusing it. */
+static void two_pcbs(struct netstack_params *p)
+{
+	p->tcp_max_pcbs = 2;
+}
+
+static int setup_two_pcbs(void **state)
+{
+	return tfx_setup_with(state, two_pcbs);
+}
+
+static void test_time_wait_recycled_when_pcbs_run_out(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 8000);
+	tcp_close(ns, t->pcb);
+	expect_flags(t, &s, TCP_FIN | TCP_ACK);
+	seg_in(t, TCP_FIN | TCP_ACK, t->snd, t->rcv + 1, 8000, NULL, 0);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(tcp_pcb_count(ns), 2);
+	t->pport = PEER_PORT + 1;
+	seg_in(t, TCP_SYN, 5000, 0, 8000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	assert_int_equal(s.th.dport, PEER_PORT + 1);
+	assert_int_equal(tstat(t, NET_STAT_TCP_TW_RECYCLED), 1);
+	assert_int_equal(tcp_pcb_count(ns), 2);
+	/* No orphan left to recycle: the next SYN is refused. */
+	t->pport = PEER_PORT + 2;
+	seg_in(t, TCP_SYN, 5000, 0, 8000, NULL, 0);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_NOMEM), 1);
+	tcp_close(ns, t->lis);
+}
+
 /* RFC 6528: the ISN is a keyed hash of the 4-tuple plus a 4 us clock:
  * different per 4-tuple, and the next one is not the previous plus a
  * constant. */
@@ -780,7 +879,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_syn_synack_mirrors_options, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_ack_answered_rst, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_handshake_accepted, tfx_setup, tfx_teardown),
-		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_dropped, setup_small_backlog, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_cookie_completes, setup_small_backlog, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_rst_back_to_listen, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_bad_ack_reset, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_synack_retransmitted_then_dropped, setup_retries, tfx_teardown),
@@ -803,6 +903,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_data_still_received, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_close_unread_data_sends_rst, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_syn_higher_seq_reopens, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_recycled_when_pcbs_run_out, setup_two_pcbs, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_isn_differs_per_tuple_unpredictable, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_conflicts, tfx_setup, tfx_teardown),
 	};

@@ -418,6 +418,115 @@ static void test_established_three_dupacks_fast_retransmit_newreno(void **state)
 	done(t);
 }
 
+static void sack_ack(struct tfx *t, uint32_t ack, int n, const uint32_t *b)
+{
+	struct tcp_hdr th;
+	int i;
+
+	memset(&th, 0, sizeof(th));
+	th.flags = TCP_ACK;
+	th.seq = t->snd;
+	th.ack = ack;
+	th.wnd = 60000;
+	th.nsack = (uint8_t)n;
+	for (i = 0; i < n; i++) {
+		th.sack[i].start = b[2 * i];
+		th.sack[i].end = b[2 * i + 1];
+	}
+	seg_in_hdr(t, &th, NULL, 0);
+}
+
+/* RFC 6675 5: with SACK, the third duplicate retransmits the first hole
+ * at once with cwnd = ssthresh; a second hole is resent as soon as the
+ * scoreboard shows it lost (IsLost), without waiting a round trip for a
+ * partial ACK as NewReno must; SACKed data is never resent. */
+static void test_established_sack_recovery_resends_only_holes(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[10 * 1460];
+	struct tcp_conn_info ci;
+	uint32_t b[4], S[11];
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	fill_pattern(d, sizeof(d), 0);
+	for (i = 0; i <= 10; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 10; i++)
+		expect_seg(t, &s);
+	/* Segments 2 and 5 lost. */
+	sack_ack(t, S[2], 0, NULL);
+	b[0] = S[3]; b[1] = S[4];
+	sack_ack(t, S[2], 1, b);
+	b[1] = S[5];
+	sack_ack(t, S[2], 1, b);
+	expect_nothing(t);
+	b[0] = S[6]; b[1] = S[7]; b[2] = S[3]; b[3] = S[5];
+	sack_ack(t, S[2], 2, b);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[2]);
+	assert_int_equal(s.len, 1460);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SACK_RECOVERY), 1);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.ssthresh, 4 * 1460);
+	assert_int_equal(ci.cwnd, 4 * 1460);
+	/* 7 and 8 arrive: three segments SACKed above 5, so 5 is lost. */
+	b[1] = S[8];
+	sack_ack(t, S[2], 2, b);
+	expect_nothing(t);
+	b[1] = S[9];
+	sack_ack(t, S[2], 2, b);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[5]);
+	expect_nothing(t);
+	/* The retransmission of 2 arrives: a partial ACK, nothing to add. */
+	b[1] = S[10];
+	sack_ack(t, S[5], 1, b);
+	expect_nothing(t);
+	sack_ack(t, S[10], 0, NULL);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.unacked, 0);
+	assert_int_equal(ci.retransmits, 2);
+	assert_int_equal(ci.cwnd, 1460);	/* min(ssthresh, 0 + SMSS) */
+	expect_nothing(t);
+	done(t);
+}
+
+/* RFC 2018 / RFC 5961 spirit: SACK blocks for data never sent are
+ * ignored, so they cannot make the sender skip anything. */
+static void test_established_sack_blocks_beyond_snd_nxt_ignored(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[4 * 1460];
+	uint32_t b[2];
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 4; i++)
+		expect_seg(t, &s);
+	b[0] = t->rcv + 100000;
+	b[1] = t->rcv + 200000;
+	for (i = 0; i < 2; i++)
+		sack_ack(t, t->rcv, 1, b);
+	expect_nothing(t);	/* no recovery from bogus blocks */
+	sack_ack(t, t->rcv, 1, b);
+	/* The third duplicate still means fast retransmit, NewReno style
+	 * since no valid block is known. */
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, t->rcv);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SACK_RECOVERY), 0);
+	done(t);
+}
+
 /* RFC 9293 3.8.6.1: a zero window is probed, with backoff; when the
  * window opens the data flows. */
 static void test_established_zero_window_probed(void **state)
@@ -510,6 +619,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_rto_backoff_and_karn, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rtt_samples_set_rto, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_three_dupacks_fast_retransmit_newreno, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_sack_recovery_resends_only_holes, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_sack_blocks_beyond_snd_nxt_ignored, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_full_eagain, tfx_setup, tfx_teardown),

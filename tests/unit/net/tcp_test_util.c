@@ -38,6 +38,7 @@ int tfx_setup_with(void **state, void (*fn)(struct netstack_params *p))
 	t->peer_iss = 1000000;
 	t->snd = t->peer_iss;
 	t->peer_tsval = 5000;
+	t->pport = PEER_PORT;
 	*state = t;
 	return 0;
 }
@@ -85,7 +86,7 @@ void seg_in_hdr(struct tfx *t, struct tcp_hdr *th, const void *data,
 	uint16_t sum;
 
 	if (!th->sport)
-		th->sport = PEER_PORT;
+		th->sport = t->pport;
 	if (!th->dport)
 		th->dport = US_PORT;
 	n = tb_eth(f, MAC_US, MAC_PEER, 0x0800);

@@ -37,6 +37,7 @@ struct tfx {
 	bool peer_ts;			/* peer uses timestamps */
 	uint32_t peer_tsval;		/* the peer's clock */
 	uint32_t our_tsval;		/* last TSval we sent */
+	uint16_t pport;			/* the peer's port (PEER_PORT) */
 };
 
 /* A captured segment, checked and parsed. */

@@ -82,6 +82,31 @@ static void test_heap_random_model_fires_in_order(void **state)
 	free(r);
 }
 
+/* After a crowd of timers has come and gone, the heap gives its memory
+ * back: 10,000 connections must not leave 10,000 slots behind. */
+static void test_heap_shrinks_after_crowd(void **state)
+{
+	struct fixture *fx = *state;
+	struct net_timer one, *many = calloc(10000, sizeof(*many));
+	size_t base;
+	int i;
+
+	assert_non_null(many);
+	net_timer_init(&one, rec_fire);
+	net_timer_arm(fx->ns, &one, 100);
+	net_timer_cancel(fx->ns, &one);
+	base = fx->fe.live_bytes;
+	for (i = 0; i < 10000; i++) {
+		net_timer_init(&many[i], rec_fire);
+		assert_int_equal(net_timer_arm(fx->ns, &many[i], 1000 + i), 0);
+	}
+	assert_true(fx->fe.live_bytes > base);
+	for (i = 0; i < 10000; i++)
+		net_timer_cancel(fx->ns, &many[(i * 7919) % 10000]);
+	assert_int_equal(fx->fe.live_bytes, base);
+	free(many);
+}
+
 static struct net_timer *rearm_t;
 static uint32_t rearm_count;
 
@@ -190,6 +215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_heap_random_model_fires_in_order),
 		T(test_timer_rearm_in_past_once_per_poll),
+		T(test_heap_shrinks_after_crowd),
 		T(test_next_deadline_follows_heap),
 		T(test_next_deadline_includes_arp_retry),
 		cmocka_unit_test(test_now_hook_fresh_and_monotonic),
