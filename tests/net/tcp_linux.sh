@@ -25,7 +25,9 @@
 # One "PASS tcp_linux: case detail" or "FAIL tcp_linux: case detail" line per
 # case; exit 1 if any failed, 77 to skip (never under CI=true: then a missing
 # prerequisite fails). Every wait is bounded; QEMU is killed by PID on exit.
-# TCP_LINUX_NICS="virtio ne2k" picks the NICs, TCP_LINUX_MB the bulk size.
+# TCP_LINUX_NICS="virtio ne2k" picks the NICs, TCP_LINUX_MB the bulk size,
+# TCP_LINUX_APPEND adds guest options (e.g. net.stats=5 to print the stack's
+# counters and connections), TCP_LINUX_KEEP=1 keeps the guest logs.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -89,7 +91,7 @@ for nic in $NICS; do
 	log="$tmp/guest-$nic.log"
 	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" netidle --headless --accel tcg --direct \
 		--no-build --nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
-		--append "ip=$GUEST/24 netidle.stats=5"
+		--append "ip=$GUEST/24 netidle.stats=5 ${TCP_LINUX_APPEND:-}"
 	pid=$BG_PID
 	t0=$EPOCHREALTIME
 	if ! wait_for_line "$log" '^netidle: tcp echo 7, discard 9, chargen 19' "$BOOT_TIMEOUT" "$pid"; then
