@@ -13,8 +13,10 @@ Linux TCP, checks what comes back and prints one line of results:
                          server must hold data back (zero windows both ways)
   many HOST N BYTES      N echo clients at once, each with its own data,
                          each comparing what comes back byte for byte
-  refused HOST PORT      connect to a closed port: ECONNREFUSED (an RST)
-                         must come back within 500 ms (--within-ms)
+  refused HOST PORT      connect to a closed port: ECONNREFUSED must come
+                         back within 500 ms (--within-ms); with --iface IF
+                         (root) the answer seen there must be a TCP RST,
+                         not an ICMP unreachable
   discard HOST BYTES     send BYTES to port 9, half-close, wait for the
                          server's FIN (it closes once it has read all)
   chargen HOST BYTES     read BYTES from port 19 and compare them with the
@@ -191,7 +193,41 @@ def cmd_many(a):
     return ok
 
 
+def sniff_open(iface):
+    """A packet socket on iface (root only), to see what the server sent."""
+    if not iface:
+        return None
+    p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+    p.bind((iface, 0))
+    p.setblocking(False)
+    return p
+
+
+def sniff_refusal(p, host, port, secs=1.0):
+    """What host answered our SYN to port with: "rst", "icmp" (a
+    destination unreachable) or None, from the frames seen on p."""
+    src = socket.inet_aton(host)
+    end = now() + secs
+    while now() < end:
+        try:
+            f = p.recv(65536)
+        except BlockingIOError:
+            time.sleep(0.01)
+            continue
+        if len(f) < 34 or f[12:14] != b"\x08\x00" or f[26:30] != src:
+            continue
+        ihl = (f[14] & 0x0F) * 4
+        l4 = f[14 + ihl:]
+        if f[23] == 6 and len(l4) >= 14 and int.from_bytes(l4[0:2], "big") == port \
+                and l4[13] & 0x04:
+            return "rst"
+        if f[23] == 1 and len(l4) >= 1 and l4[0] == 3:
+            return "icmp"
+    return None
+
+
 def cmd_refused(a):
+    sniff = sniff_open(a.iface)
     s = socket.socket()
     s.settimeout(a.timeout)
     t0 = now()
@@ -205,7 +241,16 @@ def cmd_refused(a):
     t1 = now()
     s.close()
     ok = ok and (t1 - t0) * 1000 < a.within_ms
-    print(f"{'ok' if ok else 'error'} refused port={a.port} result={res} ms={(t1 - t0) * 1000:.1f}")
+    how = ""
+    if sniff:
+        # RFC 9293 3.10.7.1: a SYN to a closed port is answered by a RST
+        # (Linux reports an ICMP port unreachable as ECONNREFUSED too).
+        got = sniff_refusal(sniff, a.host, a.port)
+        sniff.close()
+        how = f" answer={got}"
+        ok = ok and got == "rst"
+    print(f"{'ok' if ok else 'error'} refused port={a.port} result={res}{how} "
+          f"ms={(t1 - t0) * 1000:.1f}")
     return ok
 
 
@@ -293,6 +338,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--within-ms", type=float, default=500.0)
     p.add_argument("--read-delay", type=float, default=0.0)
+    p.add_argument("--iface", default="", help="refused: check the answer on this interface")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, extra in (("echo", ["bytes"]), ("many", ["n", "bytes"]), ("refused", ["port"]),
                         ("discard", ["bytes"]), ("chargen", ["bytes"]), ("udp", ["bytes"])):
