@@ -11,14 +11,15 @@
 # pattern). Prints Mbit/s for both and the ratio skiff/Linux (above 1: skiff
 # is faster). A guest that fails is booted once more (the yardstick's ne2k
 # sometimes comes up deaf under TCG). Nothing is asserted. BENCH_ACCEL=auto|kvm|tcg as in bench/run.sh;
-# BENCH_TCP_BYTES sets N (default 20000000).
+# BENCH_TCP_BYTES sets N (default 30000000). Each guest does three transfers
+# each way, alternating; the table shows the medians.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # shellcheck source=bench/lib/accel.sh
 source bench/lib/accel.sh
 
-build=1 nics=virtio,ne2k bytes=${BENCH_TCP_BYTES:-20000000}
+build=1 nics=virtio,ne2k bytes=${BENCH_TCP_BYTES:-30000000}
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--no-build) build=0 ;;
@@ -55,7 +56,7 @@ measure() {
 	echo "$out"
 }
 
-echo "bench: tcp throughput, $bytes bytes each way, accelerator $ACCEL"
+echo "bench: tcp throughput, median of 3 transfers of $bytes bytes each way, accelerator $ACCEL"
 declare -A res
 for nic in ${nics//,/ }; do
 	res[skiff-$nic]=$(measure "skiff-$nic" '^netidle: tcp echo 7' \

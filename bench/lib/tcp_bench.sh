@@ -11,7 +11,9 @@
 #                     (default: "KVM internal error|Kernel panic|FAILED|panic")
 #   --host ADDR/P     host side of the tap (default 10.77.1.1/24)
 #   --guest ADDR      the guest's address (default 10.77.1.2)
-#   --bytes N         bytes each way (default 20000000)
+#   --bytes N         bytes per transfer (default 30000000)
+#   --repeat N        transfers each way, alternating (default 3); the median
+#                     is the result
 #   --timeout S       per transfer (default 300)
 #   --boot-timeout S  wait for the ready line at most S seconds (default 120)
 #   --label TEXT      added to the result line as label=TEXT
@@ -19,9 +21,10 @@
 # The same client (tests/net/tcp_client.py, the host's Linux TCP) sends N
 # bytes into discard and half-closes, the time running to the guest's FIN
 # (host->guest), then reads N bytes from chargen and checks them against the
-# RFC 864 pattern (guest->host). Output, one line on stdout:
+# RFC 864 pattern (guest->host); that pair is repeated. Output, one line on
+# stdout:
 #   label=... accel=kvm|tcg|unknown discard_mbit=X chargen_mbit=Y bytes=N
-#   discard_s=S chargen_s=S load1=L
+#   repeat=R discard_all=X1,X2,.. chargen_all=Y1,Y2,.. load1=L
 # A transfer that fails or is wrong gives "failed" for its rate. A guest that
 # does not answer one of 10 pings after its ready line is a setup failure
 # (exit 1, no result line). Exit: 0 when both transfers were right, 1
@@ -35,12 +38,12 @@ source "$root/tests/lib/netns.sh"
 
 usage() {
 	echo "bench/lib/tcp_bench.sh: $*" >&2
-	echo "usage: tcp_bench.sh [--ready RE] [--host A/P] [--guest A] [--bytes N] [--timeout S] [--boot-timeout S] [--label T] -- GUEST_CMD..." >&2
+	echo "usage: tcp_bench.sh [--ready RE] [--host A/P] [--guest A] [--bytes N] [--repeat N] [--timeout S] [--boot-timeout S] [--label T] -- GUEST_CMD..." >&2
 	exit 2
 }
 
 ready=ready fail="KVM internal error|Kernel panic|FAILED|panic" host=10.77.1.1/24 guest=10.77.1.2
-bytes=20000000 xfer_timeout=300 boot_timeout=120 label=""
+bytes=30000000 repeat=3 xfer_timeout=300 boot_timeout=120 label=""
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--ready) ready=${2:-}; shift ;;
@@ -48,6 +51,7 @@ while [[ $# -gt 0 ]]; do
 	--host) host=${2:-}; shift ;;
 	--guest) guest=${2:-}; shift ;;
 	--bytes) bytes=${2:-}; shift ;;
+	--repeat) repeat=${2:-}; shift ;;
 	--timeout) xfer_timeout=${2:-}; shift ;;
 	--boot-timeout) boot_timeout=${2:-}; shift ;;
 	--label) label=${2:-}; shift ;;
@@ -59,6 +63,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $# -gt 0 ]] || usage "no guest command after --"
 [[ "$bytes" =~ ^[1-9][0-9]*$ ]] || usage "--bytes wants a positive integer"
+[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || usage "--repeat wants a positive integer"
 [[ "$xfer_timeout" =~ ^[1-9][0-9]*$ ]] || usage "--timeout wants whole seconds"
 [[ "$boot_timeout" =~ ^[1-9][0-9]*$ ]] || usage "--boot-timeout wants whole seconds"
 [[ "$guest" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || usage "--guest wants an IPv4 address"
@@ -114,8 +119,23 @@ client() {
 		echo "failed -"
 	fi
 }
-read -r d_mbit d_s < <(client discard)
-read -r c_mbit c_s < <(client chargen)
+# median CMD: repeat transfers of CMD, alternating with the other direction
+# by the caller; prints the median rate and all rates ("failed" if any
+# failed: a wrong or lost byte is not averaged away).
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+d_all=() c_all=()
+for ((r = 0; r < repeat; r++)); do
+	read -r rate _ < <(client discard)
+	d_all+=("$rate")
+	read -r rate _ < <(client chargen)
+	c_all+=("$rate")
+done
 bg_stop "$guest_pid" 5
-echo "label=${label:-guest} accel=${accel:-unknown} discard_mbit=$d_mbit chargen_mbit=$c_mbit bytes=$bytes discard_s=$d_s chargen_s=$c_s load1=$load1"
+d_mbit=$(printf '%s\n' "${d_all[@]}" | median) c_mbit=$(printf '%s\n' "${c_all[@]}" | median)
+[[ " ${d_all[*]} " == *" failed "* ]] && d_mbit=failed
+[[ " ${c_all[*]} " == *" failed "* ]] && c_mbit=failed
+d_list=$(IFS=,; echo "${d_all[*]}") c_list=$(IFS=,; echo "${c_all[*]}")
+echo "label=${label:-guest} accel=${accel:-unknown} discard_mbit=$d_mbit chargen_mbit=$c_mbit bytes=$bytes repeat=$repeat discard_all=$d_list chargen_all=$c_list load1=$load1"
 [[ $d_mbit != failed && $c_mbit != failed ]]
