@@ -438,7 +438,8 @@ static double bound_s(const struct sim_link *l, uint64_t bytes, unsigned loss)
 	return 3 * (model > line ? model : line) + 2;
 }
 
-static void bulk_case(struct pair *pr, unsigned loss, uint64_t bytes)
+static void bulk_case(struct pair *pr, unsigned loss, uint64_t bytes,
+		      uint64_t queue_max)
 {
 	struct sim_link *l = &pr->link;
 	struct timespec w0, w1;
@@ -451,6 +452,7 @@ static void bulk_case(struct pair *pr, unsigned loss, uint64_t bytes)
 	l->dup_pct = 1;
 	l->reorder_pct = 2;
 	l->reorder_ns = MS / 2;		/* up to 4 full frames overtaken */
+	l->queue_max_bytes = queue_max;	/* 0: the queue grows as needed */
 	bound = bound_s(l, bytes, loss);
 	clock_gettime(CLOCK_MONOTONIC, &w0);
 
@@ -475,18 +477,20 @@ static void bulk_case(struct pair *pr, unsigned loss, uint64_t bytes)
 	assert_int_equal(tcp_info(pr->a, pr->ea.pcb, &pr->ea.info), 0);
 	if (pr->eb.pcb)
 		assert_int_equal(tcp_info(pr->b, pr->eb.pcb, &pr->eb.info), 0);
-	printf("tcp_link: loss %2u%%: %llu MB each way; a->b %.2f s (%.1f Mbit/s), "
+	printf("tcp_link: loss %2u%%%s: %llu MB each way; a->b %.2f s (%.1f Mbit/s), "
 	       "b->a %.2f s (%.1f Mbit/s), bound %.1f s simulated; retransmits "
-	       "a %llu b %llu; link sent %llu dropped %llu dup %llu reordered %llu; "
-	       "wall %.2f s\n",
-	       loss, (unsigned long long)(bytes >> 20), ta,
+	       "a %llu b %llu; link sent %llu dropped %llu dup %llu reordered %llu "
+	       "queue drops %llu; wall %.2f s\n",
+	       loss, queue_max ? ", 32 KiB queue" : "",
+	       (unsigned long long)(bytes >> 20), ta,
 	       ta > 0 ? (double)bytes * 8 / ta / 1e6 : 0, tb,
 	       tb > 0 ? (double)bytes * 8 / tb / 1e6 : 0, bound,
 	       (unsigned long long)pr->ea.info.retransmits,
 	       (unsigned long long)pr->eb.info.retransmits,
 	       (unsigned long long)l->sent, (unsigned long long)l->dropped,
 	       (unsigned long long)l->duplicated,
-	       (unsigned long long)l->reordered, wall);
+	       (unsigned long long)l->reordered,
+	       (unsigned long long)l->overflowed, wall);
 	if (pr->ea.mismatch || pr->eb.mismatch || pr->ea.error || pr->eb.error ||
 	    !bulk_done(pr)) {
 		print_stats(pr->a, "a");
@@ -515,7 +519,7 @@ static void bulk_case(struct pair *pr, unsigned loss, uint64_t bytes)
 			 pr->eb.pcb ? tcp_state_name(tcp_state(pr->eb.pcb)) : "-");
 	assert_int_equal(pr->ea.rx_off, bytes);
 	assert_int_equal(pr->eb.rx_off, bytes);
-	if (loss > 0)
+	if (loss > 0 || l->overflowed > 0)
 		assert_true(pr->ea.info.retransmits + pr->eb.info.retransmits > 0);
 
 	/* Both sent FIN and read the peer's: close, and the stacks finish
@@ -541,22 +545,33 @@ static uint64_t bulk_bytes(void)
  * without a stall, over a link that reorders and duplicates. */
 static void test_bulk_loss0_reorder_dup_exact_in_time(void **state)
 {
-	bulk_case(*state, 0, bulk_bytes());
+	bulk_case(*state, 0, bulk_bytes(), 0);
 }
 
 static void test_bulk_loss1_reorder_dup_exact_in_time(void **state)
 {
-	bulk_case(*state, 1, bulk_bytes());
+	bulk_case(*state, 1, bulk_bytes(), 0);
 }
 
 static void test_bulk_loss5_reorder_dup_exact_in_time(void **state)
 {
-	bulk_case(*state, 5, bulk_bytes());
+	bulk_case(*state, 5, bulk_bytes(), 0);
 }
 
 static void test_bulk_loss20_reorder_dup_exact_in_time(void **state)
 {
-	bulk_case(*state, 20, bulk_bytes());
+	bulk_case(*state, 20, bulk_bytes(), 0);
+}
+
+/* RFC 5681 3.1, RFC 6675: a bottleneck with a 32 KiB drop-tail queue and
+ * 128 KiB windows: slow start overshoots, bursts of frames are lost at the
+ * queue (not at random), and recovery must keep the link busy. */
+static void test_bulk_bottleneck_queue_drops_exact_in_time(void **state)
+{
+	struct pair *pr = *state;
+
+	bulk_case(pr, 0, bulk_bytes(), 32 * 1024);
+	assert_true(pr->link.overflowed > 0);
 }
 
 /* ---- ten thousand connections */
@@ -765,6 +780,7 @@ int main(void)
 		P(test_bulk_loss1_reorder_dup_exact_in_time),
 		P(test_bulk_loss5_reorder_dup_exact_in_time),
 		P(test_bulk_loss20_reorder_dup_exact_in_time),
+		P(test_bulk_bottleneck_queue_drops_exact_in_time),
 		P(test_many_open_close_time_wait_all_freed),
 	};
 
