@@ -14,6 +14,9 @@
  * new segment out (RFC 3042). A retransmission timeout sets cwnd to one
  * segment (RFC 5681 (4)) and recover = the highest sequence sent (RFC 6582
  * 3.2 step 1), so its duplicates do not start a second recovery.
+ * Growth needs a window in use (an idle or app-limited sender does not
+ * grow cwnd), and after an idle RTO cwnd restarts from at most the
+ * initial window (RFC 5681 4.1).
  * With SACK (RFC 6675) recovery starts on the third duplicate or when the
  * scoreboard says the first segment is lost; cwnd is set to ssthresh and
  * the output follows the pipe (tcp_sack.c) instead of inflating.
@@ -46,6 +49,24 @@ void tcp_cc_init(struct tcp_pcb *pcb)
 	pcb->recover = pcb->snd_una;
 	pcb->snd_sml = pcb->snd_una;
 	pcb->nscore = 0;
+}
+
+/* RFC 5681 4.1: after an idle period longer than the RTO, start again
+ * from at most the initial window ("restart window"). */
+void tcp_cc_idle_check(struct tcp_pcb *pcb)
+{
+	uint32_t smss = tcp_smss(pcb), iw = 2 * smss;
+	uint64_t rto = (uint64_t)pcb->rto_ms * 1000000ull;
+
+	if (tcp_flight(pcb) || !pcb->last_tx ||
+	    pcb->ns->now - pcb->last_tx <= rto)
+		return;
+	if (iw < 14600)
+		iw = 14600;
+	if (iw > 10 * smss)
+		iw = 10 * smss;
+	if (pcb->cwnd > iw)
+		pcb->cwnd = iw;
 }
 
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb)
@@ -85,6 +106,11 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
 		return;
 	}
 	pcb->dupacks = 0;
+	/* RFC 7661's premise: grow only a window that is in use. An
+	 * application- or receiver-limited sender that did not fill cwnd
+	 * learns nothing about the path from this ACK. */
+	if (tcp_flight(pcb) + acked + smss < pcb->cwnd)
+		return;
 	if (pcb->cwnd < pcb->ssthresh) {
 		/* RFC 5681 3.1 (2): slow start. */
 		pcb->cwnd += acked < smss ? acked : smss;

@@ -216,6 +216,8 @@ int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 	}
 	/* Gone to ARP or beyond: as good as sent, the RTO covers loss. */
 	sent_ack(pcb, &th);
+	if (len)
+		pcb->last_tx = pcb->ns->now;
 	return (int)len;
 }
 
@@ -462,6 +464,7 @@ void tcp_output(struct tcp_pcb *pcb)
 		sack_output(pcb);
 		return;
 	}
+	tcp_cc_idle_check(pcb);
 	for (;;) {
 		uint32_t wnd = pcb->snd_wnd, cw = tcp_cc_window(pcb);
 		uint32_t off = pcb->snd_nxt - pcb->snd_base;

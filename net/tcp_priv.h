@@ -148,6 +148,7 @@ struct tcp_pcb {
 	uint8_t keep_probes;		/* unanswered keep-alives */
 	uint64_t rexmit_since;		/* first RTO of the current run */
 	uint64_t last_rx;		/* for keep-alive idleness */
+	uint64_t last_tx;		/* last data sent (RFC 5681 4.1) */
 
 	/* RFC 6298 round-trip estimation. */
 	uint32_t srtt_us, rttvar_us;	/* 0 srtt: no sample yet */
@@ -284,6 +285,7 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked);
 bool tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_rto(struct tcp_pcb *pcb);
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb);
+void tcp_cc_idle_check(struct tcp_pcb *pcb);
 
 /* tcp_cookie.c */
 uint32_t tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport,

@@ -221,6 +221,62 @@ static void test_established_send_segmented_to_mss(void **state)
 	done(t);
 }
 
+/* RFC 7661's premise: an application-limited sender (a little data per
+ * round trip) does not grow cwnd from ACKs of a window it never used. */
+static void test_established_app_limited_cwnd_not_grown(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_conn_info ci;
+	struct tseg s;
+	uint32_t iw;
+	int i;
+
+	tfx_passive_open(t, NULL, 60000);
+	tcp_setopt(t->fx.ns, t->pcb, TCP_OPT_NODELAY, 1);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	iw = ci.cwnd;
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(tcp_send(t->fx.ns, t->pcb, "ping", 4, 0), 4);
+		expect_seg(t, &s);
+		seg_in(t, TCP_ACK, t->snd, s.th.seq + 4, 60000, NULL, 0);
+	}
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_int_equal(ci.cwnd, iw);
+	done(t);
+}
+
+/* RFC 5681 4.1: after more than an RTO without sending, cwnd restarts
+ * from at most the initial window. */
+static void test_established_idle_restarts_from_initial_window(void **state)
+{
+	struct tfx *t = *state;
+	static uint8_t d[16384];
+	struct tcp_conn_info ci;
+	struct tseg s;
+	uint32_t acked = 0, n = 0;
+
+	tfx_passive_open(t, NULL, 60000);
+	/* Fill and ACK a few flights so cwnd grows past IW. */
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0), 16384);
+	while (acked < 16384) {
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			acked = s.th.seq + s.len - t->rcv;
+		}
+		seg_in(t, TCP_ACK, t->snd, t->rcv + acked, 60000, NULL, 0);
+	}
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_true(ci.cwnd > 14600);
+	tick(t, 1000);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0), 16384);
+	while (tx_count(t)) {
+		expect_seg(t, &s);
+		n++;
+	}
+	assert_int_equal(n, 10);	/* IW = 10 segments of 1460 */
+	done(t);
+}
+
 /* RFC 1122 4.2.3.4 (Nagle, Minshall's variant): a second small segment
  * waits while a small one is unacknowledged; the ACK releases it. */
 static void test_established_nagle_holds_small_behind_small(void **state)
@@ -612,6 +668,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_window_closes_and_reopens, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_scaling_both_ways, setup_big, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_segmented_to_mss, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_app_limited_cwnd_not_grown, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_idle_restarts_from_initial_window, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_nagle_holds_small_behind_small, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_nodelay_sends_at_once, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_reply_tail_not_held, tfx_setup, tfx_teardown),
