@@ -358,6 +358,26 @@ static bool paws_reject(struct tcp_pcb *pcb, const struct tcp_seg *s)
 	return true;
 }
 
+/* RFC 2883 4: data we already had (all or its head below RCV.NXT) is
+ * reported in a D-SACK block, so the sender can tell a spurious
+ * retransmission from a loss. */
+static void note_dsack(struct tcp_pcb *pcb, const struct tcp_seg *s)
+{
+	uint32_t end;
+
+	if (!pcb->sack_ok || !s->len || (s->th.flags & (TCP_SYN | TCP_RST)) ||
+	    !seq_lt(s->th.seq, pcb->rcv_nxt))
+		return;
+	end = seq_min(s->th.seq + s->len, pcb->rcv_nxt);
+	/* Only what falls in a window's reach of RCV.NXT: older is noise. */
+	if (pcb->rcv_nxt - s->th.seq > pcb->rcv_wnd_max)
+		return;
+	pcb->dsack = true;
+	pcb->dsack_blk.start = s->th.seq;
+	pcb->dsack_blk.end = end;
+	pcb->ack_now = true;
+}
+
 /* Cut the segment to the window (RFC 9293 3.10.7.4 "trimmed"). */
 static void trim(struct tcp_pcb *pcb, struct tcp_seg *s)
 {
@@ -656,6 +676,7 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 		tcp_send_ack_now(pcb);
 		return;
 	}
+	note_dsack(pcb, s);
 	if (!seq_acceptable(pcb, s)) {
 		drop(ns, s, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
 		if (!(th->flags & TCP_RST)) {

@@ -173,6 +173,7 @@ static void base_hdr(struct tcp_pcb *pcb, struct tcp_hdr *th, uint32_t seq,
 
 static void sent_ack(struct tcp_pcb *pcb, struct tcp_hdr *th)
 {
+	pcb->dsack = false;	/* told once (RFC 2883 4) */
 	if (th->flags & TCP_ACK) {
 		pcb->last_ack_sent = th->ack;
 		pcb->ack_now = false;
@@ -196,9 +197,15 @@ int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 
 	base_hdr(pcb, &th, seq, flags);
 	fill_ts(pcb, &th);
-	if (pcb->sack_ok && pcb->nooo)
+	if (pcb->sack_ok && pcb->dsack) {
+		/* RFC 2883 4: the duplicate goes first, then the usual. */
+		th.sack[0] = pcb->dsack_blk;
+		th.nsack = (uint8_t)(1 + ooo_sack_blocks(pcb, th.sack + 1,
+							 TCP_MAX_SACK - 1));
+	} else if (pcb->sack_ok && pcb->nooo) {
 		th.nsack = (uint8_t)ooo_sack_blocks(pcb, th.sack,
 						    TCP_MAX_SACK);
+	}
 	/* RFC 6691: the MSS counts data only; options come out of it. */
 	room = pcb->mss - (uint32_t)tcp_hdr_opt_len(&th);
 	if (len > room) {

@@ -127,6 +127,8 @@ struct tcp_pcb {
 	uint32_t ooo_fin_seq;
 	bool shut_rd;
 	bool ack_now;			/* send an ACK at the next output */
+	bool dsack;			/* RFC 2883: report dsack_blk next */
+	struct tcp_sack_block dsack_blk;	/* a duplicate we received */
 	struct tcp_range ooo[TCP_OOO_MAX];	/* received beyond rcv_nxt */
 	uint8_t nooo;
 	uint32_t ooo_stamp;

@@ -106,6 +106,39 @@ static void test_established_out_of_order_sack_then_filled(void **state)
 	done(t);
 }
 
+/* RFC 2883 4: a duplicate segment is ACKed at once with a D-SACK block
+ * naming it (first, below the ACK), reported once. */
+static void test_established_duplicate_reported_by_dsack(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[300];
+	struct tseg s;
+
+	tfx_passive_open(t, &o, 8000);
+	fill_pattern(d, sizeof(d), 0);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 100);
+	expect_nothing(t);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 100);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 100);
+	assert_int_equal(s.th.nsack, 1);
+	assert_int_equal(s.th.sack[0].start, t->snd);
+	assert_int_equal(s.th.sack[0].end, t->snd + 100);
+	/* Partly new: the old part is the D-SACK, the rest is taken. */
+	seg_in(t, TCP_ACK, t->snd + 50, t->rcv, 8000, d + 50, 150);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 200);
+	assert_int_equal(s.th.nsack, 1);
+	assert_int_equal(s.th.sack[0].start, t->snd + 50);
+	assert_int_equal(s.th.sack[0].end, t->snd + 100);
+	seg_in(t, TCP_ACK, t->snd + 200, t->rcv, 8000, d + 200, 100);
+	tick(t, 40);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.nsack, 0);
+	done(t);
+}
+
 /* RFC 9293 3.8.6.2.2 and 3.10.7.4: the window never promises more than
  * the ring; data beyond it is cut; reading reopens it with an update. */
 static void test_established_window_closes_and_reopens(void **state)
@@ -665,6 +698,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_one_segment_ack_delayed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_second_full_segment_acked_at_once, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_out_of_order_sack_then_filled, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_duplicate_reported_by_dsack, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_closes_and_reopens, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_scaling_both_ways, setup_big, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_segmented_to_mss, tfx_setup, tfx_teardown),
