@@ -17,6 +17,9 @@
  * Growth needs a window in use (an idle or app-limited sender does not
  * grow cwnd), and after an idle RTO cwnd restarts from at most the
  * initial window (RFC 5681 4.1).
+ * A fast-recovery episode whose retransmissions all come back D-SACKed
+ * (RFC 2883) was reordering, not loss: cwnd and ssthresh are restored
+ * (RFC 3708's response).
  * With SACK (RFC 6675) recovery starts on the third duplicate or when the
  * scoreboard says the first segment is lost; cwnd is set to ssthresh and
  * the output follows the pipe (tcp_sack.c) instead of inflating.
@@ -146,6 +149,14 @@ bool tcp_cc_dupack(struct tcp_pcb *pcb)
 	if (seq_lt(pcb->snd_una, pcb->recover))
 		return false;
 	net_count(pcb->ns, NET_STAT_TCP_FAST_RETRANSMIT);
+	/* RFC 3708: remember what to restore should every retransmission
+	 * of this episode come back D-SACKed (it was reordering). */
+	pcb->undo_on = true;
+	pcb->undo_retrans = 0;
+	pcb->undo_marker = pcb->snd_una;
+	pcb->undo_hi = pcb->snd_una;
+	pcb->prior_cwnd = pcb->cwnd;
+	pcb->prior_ssthresh = pcb->ssthresh;
 	pcb->ssthresh = half_flight(pcb);
 	pcb->recover = pcb->snd_max;
 	pcb->in_recovery = true;
@@ -180,6 +191,7 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
 		pcb->ssthresh = half_flight(pcb);
 	pcb->cwnd = tcp_smss(pcb);
 	pcb->ca_acked = 0;
+	pcb->undo_on = false;	/* go-back-N: too much resent to tell */
 	pcb->dupacks = 0;
 	pcb->in_recovery = false;
 	pcb->sack_recovery = false;
@@ -188,4 +200,39 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
 	 * start the scoreboard afresh. */
 	pcb->nscore = 0;
 	pcb->hi_rxt = pcb->snd_una;
+}
+
+/*
+ * RFC 2883 / RFC 3708: a D-SACK block (the first block, below the ACK or
+ * inside the second block) names data that arrived twice. When every
+ * retransmission of the last fast-recovery episode has been D-SACKed the
+ * loss was reordering: restore cwnd and ssthresh as they were before.
+ */
+void tcp_cc_dsack(struct tcp_pcb *pcb, const struct tcp_hdr *th)
+{
+	const struct tcp_sack_block *b = &th->sack[0];
+	bool dsack;
+
+	if (!th->nsack || !seq_lt(b->start, b->end))
+		return;
+	dsack = seq_leq(b->end, th->ack) ||
+		(th->nsack > 1 && seq_geq(b->start, th->sack[1].start) &&
+		 seq_leq(b->end, th->sack[1].end));
+	/* Only a duplicate of what this episode retransmitted counts: a
+	 * copy the network made of some other segment proves nothing. */
+	if (!dsack || !pcb->undo_on || !pcb->undo_retrans ||
+	    seq_lt(b->start, pcb->undo_marker) ||
+	    seq_gt(b->end, pcb->undo_hi))
+		return;
+	if (--pcb->undo_retrans)
+		return;
+	net_count(pcb->ns, NET_STAT_TCP_SPURIOUS_UNDO);
+	if (pcb->cwnd < pcb->prior_cwnd)
+		pcb->cwnd = pcb->prior_cwnd;
+	if (pcb->ssthresh < pcb->prior_ssthresh)
+		pcb->ssthresh = pcb->prior_ssthresh;
+	pcb->in_recovery = false;
+	pcb->sack_recovery = false;
+	pcb->dupacks = 0;
+	pcb->undo_on = false;
 }

@@ -495,8 +495,10 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		return false;
 	}
 	/* RFC 6675 5: the scoreboard first, so this ACK's blocks count. */
-	if (pcb->sack_ok && th->nsack && pcb->state != TCP_SYN_RECEIVED)
+	if (pcb->sack_ok && th->nsack && pcb->state != TCP_SYN_RECEIVED) {
+		tcp_cc_dsack(pcb, th);
 		tcp_sack_update(pcb, th);
+	}
 	if (pcb->state == TCP_SYN_RECEIVED) {
 		if (!seq_gt(th->ack, pcb->snd_una)) {
 			drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);

@@ -407,6 +407,10 @@ static bool sack_send(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 		return false;
 	if (rexmit) {
 		pcb->hi_rxt = seq + (uint32_t)sent;
+		if (pcb->undo_on) {
+			pcb->undo_retrans++;
+			pcb->undo_hi = seq_max(pcb->undo_hi, pcb->hi_rxt);
+		}
 		pcb->retransmits++;
 		net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
 		return true;
@@ -585,6 +589,11 @@ int tcp_retransmit_una(struct tcp_pcb *pcb)
 	pcb->rtt_on = false;	/* Karn */
 	sent = tcp_send_data(pcb, pcb->snd_una, len, fl);
 	if (sent >= 0) {
+		if (pcb->undo_on) {
+			pcb->undo_retrans++;
+			pcb->undo_hi = seq_max(pcb->undo_hi,
+					       pcb->snd_una + (uint32_t)sent);
+		}
 		pcb->retransmits++;
 		net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
 	}

@@ -166,6 +166,11 @@ struct tcp_pcb {
 	uint32_t recover;		/* RFC 6582 "recover" */
 	bool in_recovery;
 	bool sack_recovery;		/* this recovery runs on RFC 6675 */
+	bool undo_on;			/* RFC 3708: episode may be undone */
+	uint32_t undo_retrans;		/* its retransmissions not D-SACKed */
+	uint32_t undo_marker;		/* SND.UNA when it began */
+	uint32_t undo_hi;		/* end of its highest retransmission */
+	uint32_t prior_cwnd, prior_ssthresh;	/* to restore */
 	uint32_t hi_rxt;		/* RFC 6675 HighRxt */
 	struct tcp_range score[TCP_SCORE_MAX];	/* SACKed by the peer */
 	uint8_t nscore;
@@ -288,6 +293,7 @@ bool tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_rto(struct tcp_pcb *pcb);
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb);
 void tcp_cc_idle_check(struct tcp_pcb *pcb);
+void tcp_cc_dsack(struct tcp_pcb *pcb, const struct tcp_hdr *th);
 
 /* tcp_cookie.c */
 uint32_t tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport,

@@ -586,6 +586,86 @@ static void test_established_sack_recovery_resends_only_holes(void **state)
 	done(t);
 }
 
+/* RFC 2883 / RFC 3708: segment 0 was only late (reordered): the third
+ * duplicate retransmits it, then the original arrives and the copy comes
+ * back as a D-SACK: the episode is undone, cwnd and ssthresh restored. */
+static void test_established_reordering_dsack_undoes_recovery(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[8 * 1460];
+	struct tcp_conn_info ci;
+	uint32_t b[4], S[9], cwnd0, ssth0;
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 8; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 8; i++)
+		expect_seg(t, &s);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	cwnd0 = ci.cwnd;
+	ssth0 = ci.ssthresh;
+	for (i = 2; i <= 4; i++) {
+		b[0] = S[1];
+		b[1] = S[i];
+		sack_ack(t, S[0], 1, b);
+	}
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[0]);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_true(ci.cwnd < cwnd0);
+	/* The original 0 arrives: everything is acknowledged... */
+	sack_ack(t, S[8], 0, NULL);
+	/* ...and the retransmitted copy is reported as a duplicate. */
+	b[0] = S[0];
+	b[1] = S[1];
+	sack_ack(t, S[8], 1, b);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SPURIOUS_UNDO), 1);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_true(ci.cwnd >= cwnd0);
+	assert_int_equal(ci.ssthresh, ssth0);
+	done(t);
+}
+
+/* A real loss is not undone: the retransmission is not D-SACKed. */
+static void test_established_loss_without_dsack_not_undone(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[8 * 1460];
+	struct tcp_conn_info ci;
+	uint32_t b[4], S[9];
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 8; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 8; i++)
+		expect_seg(t, &s);
+	for (i = 2; i <= 4; i++) {
+		b[0] = S[1];
+		b[1] = S[i];
+		sack_ack(t, S[0], 1, b);
+	}
+	expect_seg(t, &s);
+	sack_ack(t, S[8], 0, NULL);
+	/* A D-SACK for something else (an old block) changes nothing. */
+	b[0] = S[5];
+	b[1] = S[6];
+	sack_ack(t, S[8], 1, b);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SPURIOUS_UNDO), 0);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_int_equal(ci.ssthresh, 4 * 1460);
+	done(t);
+}
+
 /* RFC 2018 / RFC 5961 spirit: SACK blocks for data never sent are
  * ignored, so they cannot make the sender skip anything. */
 static void test_established_sack_blocks_beyond_snd_nxt_ignored(void **state)
@@ -713,6 +793,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_three_dupacks_fast_retransmit_newreno, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_sack_recovery_resends_only_holes, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_sack_blocks_beyond_snd_nxt_ignored, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_reordering_dsack_undoes_recovery, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_loss_without_dsack_not_undone, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_full_eagain, tfx_setup, tfx_teardown),
