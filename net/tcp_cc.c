@@ -196,9 +196,11 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
 	pcb->in_recovery = false;
 	pcb->sack_recovery = false;
 	pcb->recover = pcb->snd_max;
-	/* RFC 6675 5.1: after a timeout the receiver may have reneged;
-	 * start the scoreboard afresh. */
-	pcb->nscore = 0;
+	/* RFC 6675 5.1: keep using what the peer SACKed (the go-back
+	 * skips it); a second timeout in a row may mean it reneged (RFC
+	 * 2018 8), so then start the scoreboard afresh. */
+	if (pcb->backoff)
+		pcb->nscore = 0;
 	pcb->hi_rxt = pcb->snd_una;
 }
 

@@ -477,24 +477,34 @@ void tcp_output(struct tcp_pcb *pcb)
 	}
 	tcp_cc_idle_check(pcb);
 	for (;;) {
-		uint32_t wnd = pcb->snd_wnd, cw = tcp_cc_window(pcb);
-		uint32_t off = pcb->snd_nxt - pcb->snd_base;
-		uint32_t avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
-		uint32_t usable = 0, len;
+		uint32_t cw = tcp_cc_window(pcb), infl;
+		uint32_t off, avail, usable = 0, len, lim = 0;
 		bool fin;
 		uint8_t fl = 0;
 		int sent;
 
-		if (cw < wnd)
-			wnd = cw;
-		if (seq_lt(pcb->snd_nxt, pcb->snd_una + wnd))
-			usable = pcb->snd_una + wnd - pcb->snd_nxt;
+		/* Going back after an RTO: skip what the peer SACKed. */
+		if (pcb->nscore && seq_lt(pcb->snd_nxt, pcb->snd_max))
+			pcb->snd_nxt = tcp_sack_skip(pcb, pcb->snd_nxt, &lim);
+		off = pcb->snd_nxt - pcb->snd_base;
+		avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
+		if (lim && seq_lt(pcb->snd_nxt, lim) && avail > lim - pcb->snd_nxt)
+			avail = lim - pcb->snd_nxt;
+		/* The peer's window counts sequence space; cwnd counts what
+		 * is in flight, which SACKed data is not. */
+		if (seq_lt(pcb->snd_nxt, pcb->snd_una + pcb->snd_wnd))
+			usable = pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt;
+		infl = pcb->snd_nxt - pcb->snd_una;
+		if (pcb->nscore)
+			infl -= tcp_sack_bytes_below(pcb, pcb->snd_nxt);
+		if (usable > (cw > infl ? cw - infl : 0))
+			usable = cw > infl ? cw - infl : 0;
 		len = avail < usable ? avail : usable;
 		if (len > smss)
 			len = smss;
-		fin = pcb->fin_queued && len == avail &&
-		      seq_leq(pcb->snd_nxt + len, tcp_fin_seq(pcb)) &&
-		      !(off > pcb->snd.len);
+		/* The FIN rides on the segment that ends the data. */
+		fin = pcb->fin_queued &&
+		      pcb->snd_nxt + len == tcp_fin_seq(pcb);
 		if (!len && !fin)
 			break;
 		if (!may_send(pcb, len, avail, fin))

@@ -163,3 +163,40 @@ bool tcp_sack_next_hole(struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len)
 	*len = e - s < tcp_smss(pcb) ? e - s : tcp_smss(pcb);
 	return true;
 }
+
+/*
+ * RFC 6675 5.1: after a timeout the scoreboard still says what the peer
+ * holds: a go-back retransmission from seq skips SACKed ranges. Returns
+ * the first unSACKed sequence at or after seq and sets *lim to the start
+ * of the next SACKed range above it (0: none).
+ */
+uint32_t tcp_sack_skip(const struct tcp_pcb *pcb, uint32_t seq, uint32_t *lim)
+{
+	unsigned i;
+
+	*lim = 0;
+	for (i = 0; i < pcb->nscore; i++) {
+		const struct tcp_range *r = &pcb->score[i];
+
+		if (seq_leq(r->start, seq) && seq_lt(seq, r->end)) {
+			seq = r->end;
+			continue;
+		}
+		if (seq_gt(r->start, seq)) {
+			*lim = r->start;
+			break;
+		}
+	}
+	return seq;
+}
+
+/* SACKed bytes below seq: sent but not in flight (for the cwnd test). */
+uint32_t tcp_sack_bytes_below(const struct tcp_pcb *pcb, uint32_t seq)
+{
+	uint32_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < pcb->nscore && seq_lt(pcb->score[i].start, seq); i++)
+		n += seq_min(pcb->score[i].end, seq) - pcb->score[i].start;
+	return n;
+}

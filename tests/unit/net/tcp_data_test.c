@@ -666,6 +666,49 @@ static void test_established_loss_without_dsack_not_undone(void **state)
 	done(t);
 }
 
+/* RFC 6675 5.1: after a timeout the go-back retransmission still uses
+ * the scoreboard: what the peer SACKed is not sent again. */
+static void test_established_rto_go_back_skips_sacked(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[6 * 1460];
+	uint32_t b[2], S[7];
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 6; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 6; i++)
+		expect_seg(t, &s);
+	b[0] = S[2];
+	b[1] = S[4];
+	sack_ack(t, S[0], 1, b);	/* one duplicate: no recovery */
+	expect_nothing(t);
+	tick(t, 200);
+	expect_seg(t, &s);		/* RTO: the first segment */
+	assert_int_equal(s.th.seq, S[0]);
+	expect_nothing(t);
+	/* cwnd 2 SMSS now; SACKed bytes are not in flight. */
+	sack_ack(t, S[1], 1, b);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[1]);
+	assert_int_equal(s.len, 1460);
+	expect_seg(t, &s);	/* S2 and S3 are SACKed: skipped */
+	assert_int_equal(s.th.seq, S[4]);
+	expect_nothing(t);
+	sack_ack(t, S[2], 1, b);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[5]);
+	expect_nothing(t);
+	sack_ack(t, S[6], 0, NULL);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RETRANSMIT), 4);	/* not 6 */
+	done(t);
+}
+
 /* RFC 2018 / RFC 5961 spirit: SACK blocks for data never sent are
  * ignored, so they cannot make the sender skip anything. */
 static void test_established_sack_blocks_beyond_snd_nxt_ignored(void **state)
@@ -794,6 +837,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_sack_recovery_resends_only_holes, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_sack_blocks_beyond_snd_nxt_ignored, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_reordering_dsack_undoes_recovery, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_rto_go_back_skips_sacked, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_loss_without_dsack_not_undone, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
