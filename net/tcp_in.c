@@ -14,6 +14,9 @@
  * without timestamps) may reopen a TIME-WAIT 4-tuple (RFC 6191, RFC 1122
  * 4.2.2.13). Data lands in the receive ring at its sequence offset, in
  * order or not; the FIN is taken when everything before it has arrived.
+ * Data that arrives twice is reported with a D-SACK block (RFC 2883). With
+ * the SYN queue full a listener answers with SYN cookies (RFC 4987 3.6,
+ * tcp_cookie.c) and rebuilds the connection from the cookie's ACK.
  * Deviations: the URG pointer is ignored (RFC 6093: data is delivered
  * inline); data in a SYN is dropped (the peer sends it again after the
  * handshake); a non-RST segment without a timestamp on a connection that

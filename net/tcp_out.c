@@ -15,6 +15,9 @@
  * 3.8.6.2.2), never shrinks and never promises more than the receive ring
  * holds. When the link refuses a frame (-ENOBUFS: its ring is full) the
  * data stays queued, snd_nxt does not move and a short timer retries.
+ * In SACK recovery sack_output() follows RFC 6675 5 (C) instead: holes
+ * first, then new data, while cwnd - pipe >= 1 SMSS; after an RTO the
+ * go-back skips what the peer SACKed (RFC 6675 5.1).
  */
 #include <errno.h>
 #include <string.h>
