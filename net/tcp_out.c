@@ -448,7 +448,15 @@ static void sack_output(struct tcp_pcb *pcb)
 		len = avail < usable ? avail : usable;
 		if (len > smss)
 			len = smss;
-		if (!len || !sack_send(pcb, pcb->snd_max, len, false))
+		if (len) {
+			if (!sack_send(pcb, pcb->snd_max, len, false))
+				break;
+			continue;
+		}
+		/* NextSeg (3): nothing new may go: resend the next unSACKed
+		 * bytes even if not yet deemed lost. */
+		if (!tcp_sack_next_unsacked(pcb, &seq, &len) ||
+		    !sack_send(pcb, seq, len, true))
 			break;
 	}
 	if (!pcb->t_at[TCP_T_RTO])

@@ -309,6 +309,8 @@ void tcp_sack_prune(struct tcp_pcb *pcb);
 bool tcp_sack_is_lost(const struct tcp_pcb *pcb, uint32_t seq);
 uint32_t tcp_sack_pipe(const struct tcp_pcb *pcb);
 bool tcp_sack_next_hole(struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len);
+bool tcp_sack_next_unsacked(struct tcp_pcb *pcb, uint32_t *seq,
+			    uint32_t *len);
 uint32_t tcp_sack_skip(const struct tcp_pcb *pcb, uint32_t seq,
 		       uint32_t *lim);
 uint32_t tcp_sack_bytes_below(const struct tcp_pcb *pcb, uint32_t seq);

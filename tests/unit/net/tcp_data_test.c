@@ -709,6 +709,56 @@ static void test_established_rto_go_back_skips_sacked(void **state)
 	done(t);
 }
 
+/* RFC 6675 4 NextSeg (3): a hole near the end, with too little SACKed
+ * above it to count as lost, is resent in recovery when nothing else may
+ * go, instead of waiting for the RTO. */
+static void test_established_sack_tail_hole_resent_without_rto(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[10 * 1460];
+	uint32_t b[4], S[11];
+	bool got1 = false, got7 = false;
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 10; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 10; i++)
+		expect_seg(t, &s);
+	/* S1 and S7 lost; the rest arrives in order and is SACKed. */
+	for (i = 3; i <= 10; i++) {
+		if (i == 8)
+			continue;
+		if (i <= 7) {
+			b[0] = S[2];
+			b[1] = S[i];
+			sack_ack(t, S[1], 1, b);
+		} else {
+			/* RFC 2018 4: the newest block first. */
+			b[0] = S[8];
+			b[1] = S[i];
+			b[2] = S[2];
+			b[3] = S[7];
+			sack_ack(t, S[1], 2, b);
+		}
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			got1 |= s.th.seq == S[1];
+			got7 |= s.th.seq == S[7];
+		}
+	}
+	assert_true(got1);
+	assert_true(got7);	/* S7 has one SACKed segment above: not lost */
+	sack_ack(t, S[10], 0, NULL);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RTO), 0);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RETRANSMIT), 2);
+	done(t);
+}
+
 /* RFC 2018 / RFC 5961 spirit: SACK blocks for data never sent are
  * ignored, so they cannot make the sender skip anything. */
 static void test_established_sack_blocks_beyond_snd_nxt_ignored(void **state)
@@ -838,6 +888,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_sack_blocks_beyond_snd_nxt_ignored, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_reordering_dsack_undoes_recovery, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rto_go_back_skips_sacked, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_sack_tail_hole_resent_without_rto, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_loss_without_dsack_not_undone, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
