@@ -24,11 +24,19 @@
 #include "net/netconf.h"
 #include "net/netif.h"
 #include "net/netstack.h"
+#include "net/pktbuf.h"
 #include "sched/sched.h"
 
 #define NET_TICK_NS (100 * NSEC_PER_MSEC)
 #define NET_POLL_BUDGET 64
 #define NETDEV_MAX 8
+/* Buffers added per receive ring beyond its size: frames in flight while the ring is refilled. */
+#define NETDEV_RX_MARGIN 32
+/* The small-buffer pool may take at most 1/NETDEV_POOL_MEM_SHARE of RAM... */
+#define NETDEV_POOL_MEM_SHARE 32
+/* ...and stays between these (2 KiB each: 512 KiB and 32 MiB). */
+#define NETDEV_POOL_MIN 256
+#define NETDEV_POOL_MAX 16384
 
 struct netdev {
 	const struct netdev_ops *ops;
@@ -151,6 +159,20 @@ void netdev_kick(void)
 	event_signal(&net_event);
 }
 
+int netdev_rx_ring_grow(unsigned entries)
+{
+	if (!ns)
+		return -ENODEV;
+	int got = pktpool_grow(ns, entries + NETDEV_RX_MARGIN);
+	if (got < (int)(entries + NETDEV_RX_MARGIN)) {
+		struct pktpool_stats st;
+		pktpool_get_stats(ns, &st);
+		kwarn("net", "packet pool: %d of %u buffers added for a %u-entry ring (%u of at most %u)", got < 0 ? 0 : got,
+		      entries + NETDEV_RX_MARGIN, entries, st.small_total, st.small_max);
+	}
+	return got;
+}
+
 int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops, void *drv, const char *driver)
 {
 	if (ndevs == NETDEV_MAX)
@@ -193,6 +215,10 @@ SKIFF_OPTION(net_if_gw, "eth*.gw", "an interface's default gateway");
 
 static void log_interfaces(void)
 {
+	struct pktpool_stats st;
+	pktpool_get_stats(ns, &st);
+	klog("net", "packet buffers: %u small (at most %u, %u kept from receive rings), %u large", st.small_total,
+	     st.small_max, st.reserve, st.large_total);
 	for (unsigned i = 0; i < ndevs; i++) {
 		struct netif *nif = netif_get(ns, devs[i].ifindex);
 		uint8_t mac[ETH_ALEN];
@@ -246,6 +272,9 @@ void net_init(void)
 	event_init(&net_event);
 	struct netstack_params params;
 	memset(&params, 0, sizeof(params));
+	/* Room for the rings of however many NICs there are, within a share of RAM. */
+	uint64_t cap = skiff_mem_total() / NETDEV_POOL_MEM_SHARE / NET_PKT_SMALL_CAP;
+	params.pkt_small_max = cap < NETDEV_POOL_MIN ? NETDEV_POOL_MIN : cap > NETDEV_POOL_MAX ? NETDEV_POOL_MAX : (uint32_t)cap;
 	ns = netstack_create(&kernel_env, &params);
 	if (!ns) {
 		kwarn("net", "no memory for the network stack; networking is off");

@@ -40,6 +40,15 @@ struct netdrv {
 #define NETDRV(id) \
 	static const struct netdrv *const netdrv_ptr_##id __attribute__((used, section(".netdrv"), aligned(8))) = &id
 
+/*
+ * A driver about to post a receive ring of entries buffers: grows the
+ * stack's small-buffer pool by entries plus a margin, within the cap set
+ * from RAM at boot, so every NIC can keep its ring full and the stack still
+ * has buffers of its own. Returns what pktpool_grow() returns (buffers
+ * added, or -ENOSPC / -ENOMEM); short growth is logged, not fatal: rings
+ * then fill only down to the pool's reserve (pktbuf_alloc_rx()).
+ */
+int netdev_rx_ring_grow(unsigned entries);
 /* Registers an attached device as the next ethN; returns its ifindex or a negative errno. */
 int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops, void *drv, const char *driver);
 /* From interrupt handlers (or anywhere): wake the network thread. Cheap, never blocks. */
