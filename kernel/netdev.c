@@ -51,6 +51,7 @@ static struct netstack *ns;
 static struct netdev devs[NETDEV_MAX];
 static unsigned ndevs;
 static struct event net_event;
+static uint64_t net_passes;   /* times the network thread woke and polled; read by netdev_passes() */
 
 /* The stack lock: a spinlock that its holder may take again (callbacks re-enter the stack). */
 static struct spinlock lock_word = SPINLOCK_INIT("net");
@@ -149,6 +150,11 @@ static const struct net_env kernel_env = {
 	.log = env_log,
 };
 
+uint64_t netdev_passes(void)
+{
+	return __atomic_load_n(&net_passes, __ATOMIC_RELAXED);
+}
+
 struct netstack *netdev_stack(void)
 {
 	return ns;
@@ -191,6 +197,7 @@ static int net_thread(void *arg)
 	(void)arg;
 	for (;;) {
 		event_wait(&net_event, NET_TICK_NS);
+		__atomic_store_n(&net_passes, net_passes + 1, __ATOMIC_RELAXED);
 		netdev_lock();
 		/* First, so received frames are stamped with the time they were taken, not the last tick's. */
 		net_poll(ns, time_ns());

@@ -53,6 +53,8 @@ int netdev_rx_ring_grow(unsigned entries);
 int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops, void *drv, const char *driver);
 /* From interrupt handlers (or anywhere): wake the network thread. Cheap, never blocks. */
 void netdev_kick(void);
+/* Passes of the network thread since boot (each wake-up that polled): for tests and tuning. */
+uint64_t netdev_passes(void);
 /* The kernel's stack, and the lock that serialises calls into it (recursive). */
 struct netstack *netdev_stack(void);
 void netdev_lock(void);
