@@ -5,9 +5,11 @@
  * while holding it), randomness from RDRAND when the CPU has it and the TSC
  * otherwise, log lines tagged "net".
  *
- * The thread sleeps on an event; interrupts and timers are the only things
- * that wake it. It wakes at the latest every NET_TICK_NS for the stack's
- * own timers (ARP, reassembly, DHCP), which have second-scale deadlines.
+ * The thread sleeps on an event, set by NIC interrupts, rearm checks that
+ * found new frames and loopback kicks; after every pass it yields, so other
+ * threads on CPU 0 run even when that event never stays clear. It wakes at
+ * the latest every NET_TICK_NS for the stack's own timers (ARP, reassembly,
+ * DHCP), which have second-scale deadlines.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -211,6 +213,13 @@ static int net_thread(void *arg)
 			if (devs[i].ops->irq_rearm)
 				devs[i].ops->irq_rearm(devs[i].drv);
 		netdev_unlock();
+		/*
+		 * event_wait returns without switching when the event is already
+		 * set, and under sustained input (a rearm that found new frames,
+		 * loopback traffic) it always is: let every other ready thread on
+		 * this CPU run once per pass. Without one, this returns at once.
+		 */
+		thread_yield();
 	}
 	return 0;
 }
