@@ -7,6 +7,8 @@
 # a private network namespace, measures boot-to-ready and 200 host->guest
 # pings, and prints a table with the ratio skiff/Linux (below 1: skiff is
 # faster). Absolute times depend on the machine; the ratios are the result.
+# Last, the host micro-benchmark of the Internet checksum (make bench-csum:
+# net/checksum.c against the byte loop it replaced).
 # Nothing is asserted. BENCH_ACCEL=auto|kvm|tcg picks the accelerator
 # (default auto: KVM only when it is actually fast here).
 set -euo pipefail
@@ -50,3 +52,7 @@ echo
 echo "bench: scheduler (apps/threads threads.mode=bench, 2 CPUs, $ACCEL)"
 tools/cloudit.sh threads --headless --no-build --direct --accel "$ACCEL" --smp 2 --nic none \
 	--append threads.mode=bench --timeout 300 | sed -n 's/^threads: bench: //p'
+
+echo
+echo "bench: Internet checksum (host, net/checksum.c csum_partial; before = byte loop; best of 61 rounds)"
+make -s bench-csum

@@ -20,6 +20,7 @@
 #include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
+#include "kernel/netstat.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
@@ -66,10 +67,13 @@ void kmain(uint32_t protocol, uint32_t info)
 	banner();
 	pci_init();
 	net_init();
+	netstat_init();
 	selftest_run();
 
 	klog("boot", "starting %s", skiff_app_name);
 	int status = main();
+	if (cmdline_get_long("net.stats", 0) > 0)
+		netstat_print();	/* the final figures, for tests and people */
 	kprintf("skiff: %s exited with status %d\n", skiff_app_name, status);
 	kernel_poweroff(status);
 }

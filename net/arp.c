@@ -7,6 +7,8 @@
  * Packets for an unresolved address wait on its entry, at most
  * ARP_QUEUE_PER_ENTRY per entry and par.arp_queue_max in all; beyond that,
  * and when ARP_RETRIES requests go unanswered, they are dropped and counted.
+ * A waiting packet never holds a large buffer (it is copied into a small
+ * one), unless the frame is too big for a small one (an MTU over 1920).
  * When the cache is full the least recently used resolved entry is evicted
  * (a scan, only on that path); if every entry is pending, the packet drops.
  * Deviations: no RFC 5227 conflict detection; the request source is the
@@ -18,10 +20,6 @@
 #include "netstack_priv.h"
 #include "arp.h"
 #include "byteorder.h"
-
-#define ARP_LEN		28
-#define ARP_OP_REQUEST	1
-#define ARP_OP_REPLY	2
 
 static const uint8_t mac_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t mac_zero[ETH_ALEN];
@@ -138,27 +136,61 @@ static struct arp_entry *arp_entry_new(struct netstack *ns, int ifindex,
 	return e;
 }
 
+/* RFC 826 "Packet format", for IPv4 over Ethernet. */
+int arp_hdr_parse(const uint8_t *buf, size_t len, struct arp_hdr *h,
+		  enum net_stat *why)
+{
+	if (len < ARP_HDR_LEN) {
+		*why = NET_STAT_DROP_ARP_SHORT;
+		return -EINVAL;
+	}
+	if (get_be16(buf) != ARP_HRD_ETHER || get_be16(buf + 2) != ETH_TYPE_IP ||
+	    buf[4] != ETH_ALEN || buf[5] != 4) {
+		*why = NET_STAT_DROP_ARP_BAD_HDR;
+		return -EINVAL;
+	}
+	h->op = get_be16(buf + 6);
+	if (h->op != ARP_OP_REQUEST && h->op != ARP_OP_REPLY) {
+		*why = NET_STAT_DROP_ARP_BAD_OP;
+		return -EINVAL;
+	}
+	memcpy(h->sha, buf + 8, ETH_ALEN);
+	h->spa = get_be32(buf + 14);
+	memcpy(h->tha, buf + 18, ETH_ALEN);
+	h->tpa = get_be32(buf + 24);
+	return 0;
+}
+
+void arp_hdr_emit(const struct arp_hdr *h, uint8_t *buf)
+{
+	put_be16(buf, ARP_HRD_ETHER);		/* ar$hrd */
+	put_be16(buf + 2, ETH_TYPE_IP);		/* ar$pro */
+	buf[4] = ETH_ALEN;			/* ar$hln */
+	buf[5] = 4;				/* ar$pln */
+	put_be16(buf + 6, h->op);
+	memcpy(buf + 8, h->sha, ETH_ALEN);
+	put_be32(buf + 14, h->spa);
+	memcpy(buf + 18, h->tha, ETH_ALEN);
+	put_be32(buf + 24, h->tpa);
+}
+
 /* RFC 826 "Packet Generation": build and send one ARP packet. */
 static int arp_send(struct netif *nif, uint16_t op, const uint8_t *eth_dst,
 		    const uint8_t *tha, uint32_t tpa, uint32_t spa)
 {
-	struct pktbuf *p = pktbuf_alloc(nif->ns, NET_HEADROOM, ARP_LEN);
-	uint8_t *a;
+	struct pktbuf *p = pktbuf_alloc(nif->ns, NET_HEADROOM, ARP_HDR_LEN);
+	struct arp_hdr h;
 
 	if (!p) {
 		nif->stats.tx_dropped++;
 		return -ENOBUFS;
 	}
-	a = p->data;
-	put_be16(a, 1);			/* ar$hrd: Ethernet */
-	put_be16(a + 2, ETH_TYPE_IP);	/* ar$pro */
-	a[4] = ETH_ALEN;		/* ar$hln */
-	a[5] = 4;			/* ar$pln */
-	put_be16(a + 6, op);
-	memcpy(a + 8, nif->mac, ETH_ALEN);
-	put_be32(a + 14, spa);
-	memcpy(a + 18, tha, ETH_ALEN);
-	put_be32(a + 24, tpa);
+	h.op = op;
+	memcpy(h.sha, nif->mac, ETH_ALEN);
+	h.spa = spa;
+	memcpy(h.tha, tha, ETH_ALEN);
+	h.tpa = tpa;
+	arp_hdr_emit(&h, p->data);
 	return eth_output(nif, p, eth_dst, ETH_TYPE_ARP);
 }
 
@@ -209,55 +241,70 @@ static void arp_resolved(struct netif *nif, struct arp_entry *e,
 void arp_input(struct netif *nif, struct pktbuf *p)
 {
 	struct netstack *ns = nif->ns;
-	const uint8_t *a = p->data;
 	struct arp_entry *e;
-	uint32_t spa, tpa;
-	uint16_t op;
+	struct arp_hdr h;
+	enum net_stat why;
 	bool merged = false;
 
-	if (p->len < ARP_LEN) {
-		net_drop(ns, nif, NET_STAT_DROP_ARP_SHORT);
+	if (arp_hdr_parse(p->data, p->len, &h, &why)) {
+		net_drop(ns, nif, why);
 		goto out_free;
 	}
-	if (get_be16(a) != 1 || get_be16(a + 2) != ETH_TYPE_IP ||
-	    a[4] != ETH_ALEN || a[5] != 4) {
-		net_drop(ns, nif, NET_STAT_DROP_ARP_BAD_HDR);
-		goto out_free;
-	}
-	op = get_be16(a + 6);
-	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY) {
-		net_drop(ns, nif, NET_STAT_DROP_ARP_BAD_OP);
-		goto out_free;
-	}
-	spa = get_be32(a + 14);
-	tpa = get_be32(a + 24);
 	/* A sender claiming a group MAC or a broadcast/multicast IP is bogus. */
-	if ((a[8] & 1) || spa == IP4_BROADCAST || ip4_is_multicast(spa) ||
-	    memcmp(a + 8, nif->mac, ETH_ALEN) == 0) {
+	if ((h.sha[0] & 1) || h.spa == IP4_BROADCAST ||
+	    ip4_is_multicast(h.spa) || memcmp(h.sha, nif->mac, ETH_ALEN) == 0) {
 		net_drop(ns, nif, NET_STAT_DROP_ARP_BAD_SENDER);
 		goto out_free;
 	}
 	/* RFC 826: "If the pair <protocol type, sender protocol address> is
 	 * already in my translation table, update the sender hardware address". */
-	e = spa ? arp_find(ns, nif->index, spa) : NULL;
+	e = h.spa ? arp_find(ns, nif->index, h.spa) : NULL;
 	if (e) {
-		arp_resolved(nif, e, a + 8);
+		arp_resolved(nif, e, h.sha);
 		merged = true;
 	}
 	/* RFC 826: "Am I the target protocol address?" */
-	if (!netif_has_addr(nif, tpa))
+	if (!netif_has_addr(nif, h.tpa))
 		goto out_free;
-	if (!merged && spa) {
-		e = arp_entry_new(ns, nif->index, spa);
+	if (!merged && h.spa) {
+		e = arp_entry_new(ns, nif->index, h.spa);
 		if (e)
-			arp_resolved(nif, e, a + 8);
+			arp_resolved(nif, e, h.sha);
 	}
-	if (op == ARP_OP_REQUEST) {
+	if (h.op == ARP_OP_REQUEST) {
 		net_count(ns, NET_STAT_ARP_REPLY_OUT);
-		arp_send(nif, ARP_OP_REPLY, a + 8, a + 8, spa, tpa);
+		arp_send(nif, ARP_OP_REPLY, h.sha, h.sha, h.spa, h.tpa);
 	}
 out_free:
 	pktbuf_free(p);
+}
+
+/*
+ * A packet waiting for resolution may wait ARP_RETRIES * ARP_RETRY_NS. If
+ * it sits in one of the pool's few large buffers (an echo reply built in
+ * place of a reassembled request), a handful of unresolvable hosts would
+ * hold them all and every reassembly would fail meanwhile. Move it into a
+ * small buffer: one copy of at most an MTU, and only on this slow path.
+ * Fragments of bigger datagrams are already small (ip_fragment() runs
+ * before the link). Consumes p; NULL (counted) if no small buffer is free.
+ */
+static struct pktbuf *arp_queue_copy(struct netstack *ns, struct netif *nif,
+				     struct pktbuf *p)
+{
+	struct pktbuf *q;
+
+	if (p->cap <= NET_PKT_SMALL_CAP ||
+	    NET_HEADROOM + p->len > NET_PKT_SMALL_CAP)
+		return p;	/* already small, or a frame no small one holds */
+	q = pktbuf_alloc(ns, NET_HEADROOM, p->len);
+	if (q) {
+		memcpy(q->data, p->data, p->len);
+		q->ifindex = p->ifindex;
+	} else {
+		nif->stats.tx_dropped++;
+	}
+	pktbuf_free(p);
+	return q;
 }
 
 /* RFC 826 / RFC 1122 2.3.2.2: send if resolved, else queue and ask. */
@@ -292,6 +339,9 @@ int arp_output(struct netif *nif, struct pktbuf *p, uint32_t nexthop)
 		pktbuf_free(p);
 		return -ENOBUFS;
 	}
+	p = arp_queue_copy(ns, nif, p);
+	if (!p)
+		return -ENOBUFS;
 	pktq_push(&e->q, p);
 	ns->arp.queued++;
 	return 0;

@@ -11,7 +11,11 @@
  * REBINDING the wait is half the time left, at least 60 s (4.4.5). On ACK
  * the address (yiaddr), netmask (option 1) and router (option 3) are applied
  * to the interface and routing table; DNS servers (option 6) are kept for
- * apps. Malformed or foreign (xid/chaddr) replies are dropped and counted.
+ * apps. The default route is installed only where none exists, and the
+ * client removes only the route it installed. An infinite lease
+ * (0xffffffff, RFC 2131 3.3) is never renewed. Malformed or foreign
+ * (xid/chaddr) replies, and OFFERs or ACKs whose address or server id
+ * cannot name a host (RFC 1122 3.2.1.3), are dropped and counted.
  * Deviations: no INIT-REBOOT, no DHCPDECLINE after ARP probing, no
  * DHCPRELEASE on stop, option overload (52) ignored; the first OFFER wins.
  */
@@ -24,12 +28,13 @@
 #include "netconf.h"
 
 #define SEC			1000000000ull
-#define DHCP_FIXED_LEN		236
-#define DHCP_MAGIC		0x63825363u
+#define DHCP_MAGIC		0x63825363u	/* RFC 2131 3 */
+#define DHCP_MAGIC_OFF		236	/* after the fixed fields */
 #define DHCP_MIN_LEN		300	/* BOOTP minimum; some servers insist */
 #define DHCP_MAX_LEN		576
 #define DHCP_REQUEST_TRIES	4
 #define DHCP_BACKOFF_MAX_S	64
+#define DHCP_LEASE_INFINITE	0xffffffffu	/* RFC 2131 3.3 */
 
 enum {
 	DHCPDISCOVER = 1, DHCPOFFER, DHCPREQUEST, DHCPDECLINE, DHCPACK,
@@ -55,7 +60,7 @@ struct dhcp_client {
 	struct dhcp_info info;	/* the lease (or offer) */
 	uint32_t applied_addr;	/* what we put on the interface */
 	uint8_t applied_prefix;
-	bool applied_route;
+	uint32_t applied_gw;	/* default route we installed, 0: none */
 };
 
 /* The parsed options we act on. */
@@ -98,6 +103,48 @@ static uint8_t *opt_put(uint8_t *o, uint8_t code, uint8_t len, const void *v)
 	return o + 2 + len;
 }
 
+/* RFC 2131 2, figure 1 (RFC 951 for the BOOTP fields). */
+int dhcp_hdr_parse(const uint8_t *buf, size_t len, struct dhcp_hdr *h,
+		   enum net_stat *why)
+{
+	*why = NET_STAT_DROP_DHCP_BAD;
+	if (len < DHCP_HDR_LEN)
+		return -EINVAL;
+	if ((buf[0] != DHCP_BOOTREQUEST && buf[0] != DHCP_BOOTREPLY) ||
+	    buf[1] != 1 || buf[2] != ETH_ALEN ||
+	    get_be32(buf + DHCP_MAGIC_OFF) != DHCP_MAGIC)
+		return -EINVAL;
+	h->op = buf[0];
+	h->hops = buf[3];
+	h->xid = get_be32(buf + 4);
+	h->secs = get_be16(buf + 8);
+	h->flags = get_be16(buf + 10);
+	h->ciaddr = get_be32(buf + 12);
+	h->yiaddr = get_be32(buf + 16);
+	h->siaddr = get_be32(buf + 20);
+	h->giaddr = get_be32(buf + 24);
+	memcpy(h->chaddr, buf + 28, ETH_ALEN);
+	return 0;
+}
+
+void dhcp_hdr_emit(const struct dhcp_hdr *h, uint8_t *buf)
+{
+	memset(buf, 0, DHCP_HDR_LEN);
+	buf[0] = h->op;
+	buf[1] = 1;			/* htype: Ethernet */
+	buf[2] = ETH_ALEN;		/* hlen */
+	buf[3] = h->hops;
+	put_be32(buf + 4, h->xid);
+	put_be16(buf + 8, h->secs);
+	put_be16(buf + 10, h->flags);
+	put_be32(buf + 12, h->ciaddr);
+	put_be32(buf + 16, h->yiaddr);
+	put_be32(buf + 20, h->siaddr);
+	put_be32(buf + 24, h->giaddr);
+	memcpy(buf + 28, h->chaddr, ETH_ALEN);	/* rest of the 16 stays 0 */
+	put_be32(buf + DHCP_MAGIC_OFF, DHCP_MAGIC);
+}
+
 /* RFC 2131 4.4.1 table 5: fields and options per message and state. */
 static int dhcp_send(struct dhcp_client *c, uint8_t type)
 {
@@ -105,23 +152,24 @@ static int dhcp_send(struct dhcp_client *c, uint8_t type)
 					 OPT_LEASE, OPT_SERVER, OPT_T1, OPT_T2};
 	struct netif *nif = netif_lookup(c->ns, c->ifindex);
 	uint8_t m[DHCP_MAX_LEN], v[7], *o;
+	struct dhcp_hdr h;
 	uint64_t secs = (c->ns->now - c->started) / SEC;
 	bool unicast = c->state == DHCP_RENEWING;
 	size_t len;
 
 	memset(m, 0, sizeof(m));
-	m[0] = 1;			/* op: BOOTREQUEST */
-	m[1] = 1;			/* htype: Ethernet */
-	m[2] = ETH_ALEN;		/* hlen */
-	put_be32(m + 4, c->xid);
-	put_be16(m + 8, (uint16_t)(secs > 0xffff ? 0xffff : secs));
+	memset(&h, 0, sizeof(h));
+	h.op = DHCP_BOOTREQUEST;
+	h.xid = c->xid;
+	h.secs = (uint16_t)(secs > 0xffff ? 0xffff : secs);
 	/* RFC 2131 4.1: ask for broadcast replies until we have an address. */
-	put_be16(m + 10, unicast || c->state == DHCP_REBINDING ? 0 : 0x8000);
+	if (!unicast && c->state != DHCP_REBINDING)
+		h.flags = DHCP_FLAG_BROADCAST;
 	if (c->state == DHCP_RENEWING || c->state == DHCP_REBINDING)
-		put_be32(m + 12, c->info.addr);		/* ciaddr */
-	memcpy(m + 28, nif->mac, ETH_ALEN);		/* chaddr */
-	put_be32(m + DHCP_FIXED_LEN, DHCP_MAGIC);
-	o = m + DHCP_FIXED_LEN + 4;
+		h.ciaddr = c->info.addr;
+	memcpy(h.chaddr, nif->mac, ETH_ALEN);
+	dhcp_hdr_emit(&h, m);
+	o = m + DHCP_HDR_LEN;
 	o = opt_put(o, OPT_MSG_TYPE, 1, &type);
 	v[0] = 1;
 	memcpy(v + 1, nif->mac, ETH_ALEN);
@@ -143,12 +191,14 @@ static int dhcp_send(struct dhcp_client *c, uint8_t type)
 
 static void dhcp_unapply(struct dhcp_client *c)
 {
-	if (c->applied_route)
-		route_del_exact(c->ns, 0, 0, c->ifindex);
+	/* Only the route we installed: the default route may since have been
+	 * replaced by a static one, which is not ours to remove. */
+	if (c->applied_gw)
+		route_del_via(c->ns, 0, 0, c->applied_gw, c->ifindex);
 	if (c->applied_addr)
 		netif_addr_del(c->ns, c->ifindex, c->applied_addr,
 			       c->applied_prefix);
-	c->applied_route = false;
+	c->applied_gw = 0;
 	c->applied_addr = 0;
 }
 
@@ -220,6 +270,57 @@ static void dhcp_log_bound(struct netstack *ns, const struct dhcp_client *c)
 	net_log(ns, NET_LOG_INFO, msg);
 }
 
+/*
+ * RFC 2131 4.4.1 / RFC 2132 3.5: the router option becomes the default
+ * route, unless one exists already (static, or another interface's
+ * lease): the first default route wins and is never taken away. A router
+ * that changes at renewal replaces only the route this client installed;
+ * an ACK without the option leaves the route as it is.
+ */
+static void dhcp_apply_router(struct dhcp_client *c, uint32_t router)
+{
+	if (!router || c->applied_gw == router)
+		return;
+	if (c->applied_gw)
+		route_del_via(c->ns, 0, 0, c->applied_gw, c->ifindex);
+	c->applied_gw = 0;
+	if (route_add(c->ns, 0, 0, router, c->ifindex, 0) == 0)
+		c->applied_gw = router;
+}
+
+/* now + s seconds, saturating: UINT64_MAX means never. */
+static uint64_t dhcp_after(uint64_t now, uint64_t s)
+{
+	uint64_t d = s * SEC;	/* s < 2^32, so no overflow here */
+
+	return d > UINT64_MAX - now ? UINT64_MAX : now + d;
+}
+
+/*
+ * RFC 2131 4.4.5: T1 defaults to 0.5 and T2 to 0.875 of the lease; keep
+ * T1 <= T2 <= expiry whatever the server sent. RFC 2131 3.3: a lease of
+ * 0xffffffff is infinite, so the timers never fire and we never renew.
+ */
+static void dhcp_set_timers(struct dhcp_client *c, const struct dhcp_msg *msg,
+			    uint32_t lease)
+{
+	uint64_t now = c->ns->now, t1_s, t2_s;
+
+	if (lease == DHCP_LEASE_INFINITE) {
+		c->info.t1_ns = c->info.t2_ns = c->info.expiry_ns = UINT64_MAX;
+		return;
+	}
+	t2_s = msg->t2_s ? msg->t2_s : (uint64_t)lease * 7 / 8;
+	if (t2_s > lease)
+		t2_s = lease;
+	t1_s = msg->t1_s ? msg->t1_s : (uint64_t)lease / 2;
+	if (t1_s > t2_s)
+		t1_s = t2_s;
+	c->info.t1_ns = dhcp_after(now, t1_s);
+	c->info.t2_ns = dhcp_after(now, t2_s);
+	c->info.expiry_ns = dhcp_after(now, lease);
+}
+
 static void dhcp_bind(struct dhcp_client *c, const struct dhcp_msg *msg)
 {
 	struct netstack *ns = c->ns;
@@ -233,11 +334,7 @@ static void dhcp_bind(struct dhcp_client *c, const struct dhcp_msg *msg)
 			c->applied_prefix = prefix;
 		}
 	}
-	if (msg->router && !c->applied_route) {
-		route_del_exact(ns, 0, 0, 0);
-		c->applied_route = route_add(ns, 0, 0, msg->router,
-					     c->ifindex, 0) == 0;
-	}
+	dhcp_apply_router(c, msg->router);
 	c->info.addr = msg->yiaddr;
 	c->info.prefix = prefix;
 	c->info.router = msg->router;
@@ -246,11 +343,7 @@ static void dhcp_bind(struct dhcp_client *c, const struct dhcp_msg *msg)
 	c->info.dns[0] = msg->dns[0];
 	c->info.dns[1] = msg->dns[1];
 	c->info.lease_s = lease;
-	/* RFC 2131 4.4.5: T1 defaults to 0.5, T2 to 0.875 of the lease. */
-	c->info.t1_ns = ns->now + (msg->t1_s ? msg->t1_s : lease / 2) * SEC;
-	c->info.t2_ns = ns->now + (msg->t2_s ? (uint64_t)msg->t2_s * SEC
-					     : (uint64_t)lease * 7 * SEC / 8);
-	c->info.expiry_ns = ns->now + (uint64_t)lease * SEC;
+	dhcp_set_timers(c, msg, lease);
 	c->state = DHCP_BOUND;
 	c->info.state = DHCP_BOUND;
 	c->tries = 0;
@@ -325,6 +418,36 @@ static bool dhcp_parse_opts(const uint8_t *o, size_t len, struct dhcp_msg *m)
 	return m->type != 0;
 }
 
+/* RFC 1122 3.2.1.3: a unicast address some host may have: not 0, 127/8,
+ * multicast, or class E (which holds the limited broadcast). */
+static bool dhcp_unicast_ok(uint32_t a)
+{
+	return a && !ip4_is_loopback(a) && !ip4_is_multicast(a) &&
+	       (a >> 28) != 0xf;
+}
+
+/*
+ * RFC 2131 4.4.1 / RFC 1122 3.2.1.3: the offered address must be able to
+ * name this host, so not the subnet's broadcast or network address (host
+ * part all ones or all zeros) either; the server id must be a unicast
+ * address, as we may send to it (RENEWING). An ACK may omit the server id.
+ */
+static bool dhcp_msg_addrs_ok(const struct dhcp_msg *m)
+{
+	uint8_t prefix = mask_prefix(m->has_mask ? m->mask : 0, m->yiaddr);
+	uint32_t host = m->yiaddr & ~ip4_mask(prefix);
+
+	if (m->type == DHCPOFFER || m->type == DHCPACK) {
+		if (!dhcp_unicast_ok(m->yiaddr))
+			return false;
+		if (prefix < 31 && (host == 0 || host == ~ip4_mask(prefix)))
+			return false;
+	}
+	if (m->server || m->type == DHCPOFFER)
+		return dhcp_unicast_ok(m->server);
+	return true;
+}
+
 /* RFC 2131 4.4 figure 5: the client's reaction to a server message. */
 static void dhcp_input(void *arg, const struct udp_meta *um,
 		       const uint8_t *d, size_t len)
@@ -333,28 +456,35 @@ static void dhcp_input(void *arg, const struct udp_meta *um,
 	struct netstack *ns = c->ns;
 	struct netif *nif = netif_lookup(ns, c->ifindex);
 	struct dhcp_msg msg;
+	struct dhcp_hdr h;
+	enum net_stat why;
 
-	if (um->sport != DHCP_SERVER_PORT || len < DHCP_FIXED_LEN + 4 ||
-	    d[0] != 2 || d[1] != 1 || d[2] != ETH_ALEN ||
-	    get_be32(d + DHCP_FIXED_LEN) != DHCP_MAGIC) {
+	if (dhcp_hdr_parse(d, len, &h, &why)) {
+		net_drop(ns, nif, why);
+		return;
+	}
+	if (um->sport != DHCP_SERVER_PORT || h.op != DHCP_BOOTREPLY) {
 		net_drop(ns, nif, NET_STAT_DROP_DHCP_BAD);
 		return;
 	}
-	if (get_be32(d + 4) != c->xid || memcmp(d + 28, nif->mac, ETH_ALEN)) {
+	if (h.xid != c->xid || memcmp(h.chaddr, nif->mac, ETH_ALEN)) {
 		net_drop(ns, nif, NET_STAT_DROP_DHCP_NOT_OURS);
 		return;
 	}
 	memset(&msg, 0, sizeof(msg));
-	msg.yiaddr = get_be32(d + 16);
-	if (!dhcp_parse_opts(d + DHCP_FIXED_LEN + 4, len - DHCP_FIXED_LEN - 4,
-			     &msg)) {
+	msg.yiaddr = h.yiaddr;
+	if (!dhcp_parse_opts(d + DHCP_HDR_LEN, len - DHCP_HDR_LEN, &msg)) {
 		net_drop(ns, nif, NET_STAT_DROP_DHCP_BAD);
+		return;
+	}
+	if (!dhcp_msg_addrs_ok(&msg)) {
+		net_drop(ns, nif, NET_STAT_DROP_DHCP_BAD_ADDR);
 		return;
 	}
 	switch (c->state) {
 	case DHCP_SELECTING:
 		/* RFC 2131 4.4.1: collect an OFFER, then REQUEST it. */
-		if (msg.type != DHCPOFFER || !msg.yiaddr || !msg.server)
+		if (msg.type != DHCPOFFER)
 			break;
 		c->info.addr = msg.yiaddr;
 		c->info.server = msg.server;
@@ -366,7 +496,7 @@ static void dhcp_input(void *arg, const struct udp_meta *um,
 	case DHCP_REQUESTING:
 	case DHCP_RENEWING:
 	case DHCP_REBINDING:
-		if (msg.type == DHCPACK && msg.yiaddr) {
+		if (msg.type == DHCPACK) {
 			dhcp_bind(c, &msg);
 		} else if (msg.type == DHCPNAK) {
 			/* RFC 2131 3.1.5 / 4.4.4: NAK restarts from INIT. */
@@ -377,6 +507,7 @@ static void dhcp_input(void *arg, const struct udp_meta *um,
 	default:
 		break;
 	}
+	c->info.state = c->state;	/* dhcp_info_get() sees it at once */
 }
 
 static uint64_t dhcp_half_left(uint64_t now, uint64_t until)
@@ -530,4 +661,43 @@ int dhcp_info_get(struct netstack *ns, int ifindex, struct dhcp_info *out)
 		*out = c->info;
 	net_unlock(ns);
 	return c ? 0 : -ENOENT;
+}
+
+/* RFC 2131 4.4.5: the next retransmission, T1, T2 or expiry of any client. */
+static uint64_t dhcp_client_deadline(const struct dhcp_client *c)
+{
+	switch (c->state) {
+	case DHCP_INIT:
+		return 0;
+	case DHCP_SELECTING:
+	case DHCP_REQUESTING:
+		return c->timer;
+	case DHCP_BOUND:
+		return c->info.t1_ns;
+	case DHCP_RENEWING:
+		return c->timer < c->info.t2_ns ? c->timer : c->info.t2_ns;
+	case DHCP_REBINDING:
+		return c->timer < c->info.expiry_ns ? c->timer
+						    : c->info.expiry_ns;
+	default:
+		return UINT64_MAX;
+	}
+}
+
+uint64_t dhcp_next_deadline(struct netstack *ns)
+{
+	uint64_t next = UINT64_MAX;
+	int i;
+
+	for (i = 0; i < NETIF_MAX; i++) {
+		struct netif *nif = ns->ifs[i];
+		uint64_t d;
+
+		if (!nif || !nif->dhcp)
+			continue;
+		d = dhcp_client_deadline(nif->dhcp);
+		if (d < next)
+			next = d;
+	}
+	return next;
 }

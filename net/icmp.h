@@ -30,6 +30,32 @@
 #define ICMP_HDR_LEN		8
 #define ICMP_ECHO_MAX_DATA	65507u	/* 65535 - 20 (IP) - 8 (ICMP) */
 
+/*
+ * RFC 792: type, code, checksum, then four bytes whose meaning depends on
+ * the type; the two 16-bit halves get the echo names.
+ */
+struct icmp_hdr {
+	uint8_t type;		/* ICMP_* */
+	uint8_t code;
+	uint16_t csum;		/* parse: as received; emit computes it */
+	uint16_t id;		/* echo: identifier; errors: unused, 0 */
+	uint16_t seq;		/* echo: sequence number; errors: unused, 0,
+				 * except needfrag: next-hop MTU (RFC 1191) */
+};
+
+/*
+ * Check msg[0..len) is a whole ICMP message: long enough for a header and
+ * with a correct checksum (RFC 792: over the whole message). 0 and *h, or
+ * -EINVAL with *why set to the reason.
+ */
+int icmp_hdr_parse(const uint8_t *msg, size_t len, struct icmp_hdr *h,
+		   enum net_stat *why);
+/*
+ * Write h (h->csum ignored) at msg, whose len >= ICMP_HDR_LEN bytes hold
+ * the whole message, then its checksum: write the data first.
+ */
+void icmp_hdr_emit(const struct icmp_hdr *h, uint8_t *msg, size_t len);
+
 struct icmp_echo_reply {
 	uint32_t from;		/* replying host */
 	uint16_t id;

@@ -30,6 +30,13 @@ struct pktbuf;
 #define IP_PROTO_TCP	6
 #define IP_PROTO_UDP	17
 
+/* RFC 791 3.1: the version/IHL byte and the flags/fragment offset word. */
+#define IP_VERSION	4
+#define IP_IHL_MASK	0x0f	/* header length in 32-bit words */
+#define IP_FLAG_DF	0x4000	/* don't fragment */
+#define IP_FLAG_MF	0x2000	/* more fragments */
+#define IP_OFF_MASK	0x1fff	/* fragment offset in 8-byte units */
+
 struct ip_hdr {
 	uint8_t hdr_len;	/* bytes, 20..60 */
 	uint8_t tos;

@@ -62,9 +62,9 @@ uint32_t ip_reass_in_use(struct netstack *ns)
 	return n;
 }
 
+/* The slot reassembling h's datagram, or NULL. */
 static struct reass_slot *reass_find(struct netstack *ns, const struct ip_hdr *h)
 {
-	struct reass_slot *oldest = NULL;
 	uint32_t i;
 
 	for (i = 0; i < ns->par.reass_slots; i++) {
@@ -74,41 +74,48 @@ static struct reass_slot *reass_find(struct netstack *ns, const struct ip_hdr *h
 		    s->id == h->id && s->proto == h->proto)
 			return s;
 	}
+	return NULL;
+}
+
+/* A fresh slot for h's datagram, evicting the oldest if all are busy. */
+static struct reass_slot *reass_new(struct netstack *ns, const struct ip_hdr *h)
+{
+	struct reass_slot *s = NULL;
+	uint32_t i;
+
 	for (i = 0; i < ns->par.reass_slots; i++) {
-		struct reass_slot *s = &ns->reass[i];
+		struct reass_slot *c = &ns->reass[i];
 
-		if (!s->used)
-			goto out_init;
-		if (!oldest || s->started < oldest->started)
-			oldest = s;
+		if (!c->used) {
+			s = c;
+			break;
+		}
+		if (!s || c->started < s->started)
+			s = c;
 	}
-	/* Full: the oldest datagram is the least likely to complete. */
-	net_count(ns, NET_STAT_DROP_REASS_EVICTED);
-	reass_slot_free(oldest);
-	i = (uint32_t)(oldest - ns->reass);
-out_init:
-	{
-		struct reass_slot *s = &ns->reass[i];
-
-		/* Asking for the largest datagram picks a large buffer. */
-		s->buf = pktbuf_alloc(ns, REASS_DATA_OFF, IP_MAX_DGRAM);
-		if (!s->buf)
-			return NULL;
-		s->buf->len = 0;
-		memset(s->bitmap, 0, sizeof(s->bitmap));
-		s->used = true;
-		s->src = h->src;
-		s->dst = h->dst;
-		s->id = h->id;
-		s->proto = h->proto;
-		s->hdr_len = 0;
-		s->total = 0;
-		s->blocks = 0;
-		s->nfrags = 0;
-		s->started = ns->now;
-		s->deadline = ns->now + ns->par.reass_timeout_ns;
-		return s;
+	if (s->used) {
+		/* Full: the oldest datagram is the least likely to complete. */
+		net_count(ns, NET_STAT_DROP_REASS_EVICTED);
+		reass_slot_free(s);
 	}
+	/* Asking for the largest datagram picks a large buffer. */
+	s->buf = pktbuf_alloc(ns, REASS_DATA_OFF, IP_MAX_DGRAM);
+	if (!s->buf)
+		return NULL;
+	s->buf->len = 0;
+	memset(s->bitmap, 0, sizeof(s->bitmap));
+	s->used = true;
+	s->src = h->src;
+	s->dst = h->dst;
+	s->id = h->id;
+	s->proto = h->proto;
+	s->hdr_len = 0;
+	s->total = 0;
+	s->blocks = 0;
+	s->nfrags = 0;
+	s->started = ns->now;
+	s->deadline = ns->now + ns->par.reass_timeout_ns;
+	return s;
 }
 
 /* Set the bits of blocks [first, last); returns how many were new. */
@@ -179,14 +186,19 @@ struct pktbuf *ip_reass(struct netstack *ns, struct netif *nif,
 		goto out_free;
 	}
 	s = reass_find(ns, h);
+	/* RFC 791 3.1: total length is 16 bits; header included. Checked
+	 * before a new datagram may evict a slot that is still good. */
+	if (end + (s && s->hdr_len ? s->hdr_len : h->hdr_len) > IP_MAX_DGRAM) {
+		net_drop(ns, nif, NET_STAT_DROP_REASS_OVERSIZE);
+		if (s)
+			goto out_kill;
+		goto out_free;
+	}
+	if (!s)
+		s = reass_new(ns, h);
 	if (!s) {
 		net_drop(ns, nif, NET_STAT_DROP_NOBUFS);
 		goto out_free;
-	}
-	/* RFC 791 3.1: total length is 16 bits; header included. */
-	if (end + (s->hdr_len ? s->hdr_len : h->hdr_len) > IP_MAX_DGRAM) {
-		net_drop(ns, nif, NET_STAT_DROP_REASS_OVERSIZE);
-		goto out_kill;
 	}
 	if (!reass_consistent(s, h, end)) {
 		net_drop(ns, nif, NET_STAT_DROP_REASS_BAD_FRAG);
@@ -204,6 +216,9 @@ struct pktbuf *ip_reass(struct netstack *ns, struct netif *nif,
 	}
 	s->blocks += fresh;
 	s->nfrags++;
+	/* RFC 1122 3.3.6 applies to the whole datagram: remember any
+	 * fragment that came as a link-layer broadcast. */
+	s->buf->l2_bcast |= p->l2_bcast;
 	memcpy(s->buf->head + REASS_DATA_OFF + off, p->data + h->hdr_len, plen);
 	if (off == 0) {
 		memcpy(s->hdr, p->data, h->hdr_len);
@@ -251,4 +266,16 @@ void ip_reass_poll(struct netstack *ns)
 		}
 		reass_slot_free(s);
 	}
+}
+
+/* The earliest reassembly timeout, UINT64_MAX when no slot is in use. */
+uint64_t ip_reass_next_deadline(struct netstack *ns)
+{
+	uint64_t next = UINT64_MAX;
+	uint32_t i;
+
+	for (i = 0; i < ns->par.reass_slots; i++)
+		if (ns->reass[i].used && ns->reass[i].deadline < next)
+			next = ns->reass[i].deadline;
+	return next;
 }

@@ -6,7 +6,8 @@
  * down interface are dropped and counted; every frame in or out is counted
  * per interface. Output chooses the link address: broadcast for limited and
  * subnet-directed broadcast, RFC 1112 6.4 mapping for multicast, ARP
- * otherwise; loopback has no link header at all.
+ * otherwise; loopback has no link header at all. A subnet's connected
+ * route lives while any of our addresses is in it (RFC 1122 3.3.1.2).
  */
 #include <errno.h>
 #include <string.h>
@@ -94,9 +95,23 @@ int netif_add(struct netstack *ns, const struct netif_ops *ops, void *drv,
 	return ret;
 }
 
+static void netif_connected_del(struct netstack *ns, int ifindex,
+				uint32_t addr, uint8_t prefix);
+
 static void netif_free(struct netstack *ns, struct netif *nif)
 {
+	int i;
+
 	dhcp_detach(ns, nif);
+	/* Connected routes another interface still needs move to it. */
+	for (i = 0; i < NETIF_MAX_ADDRS; i++) {
+		uint32_t addr = nif->addrs[i].addr;
+
+		nif->addrs[i].addr = 0;
+		if (addr)
+			netif_connected_del(ns, nif->index, addr,
+					    nif->addrs[i].prefix);
+	}
 	arp_flush_if(ns, nif->index);
 	route_flush_if(ns, nif->index);
 	ns->ifs[nif->index - 1] = NULL;
@@ -167,6 +182,7 @@ void netif_input(struct netif *nif, struct pktbuf *p)
 	struct netstack *ns = nif->ns;
 
 	net_lock(ns);
+	net_clock(ns);
 	p->ifindex = (uint16_t)nif->index;
 	nif->stats.rx_packets++;
 	nif->stats.rx_bytes += p->len;
@@ -349,6 +365,41 @@ out_unlock:
 	return ret;
 }
 
+/* The first interface (from index 1) holding an address in net/prefix. */
+static int netif_subnet_user(struct netstack *ns, uint32_t net, uint8_t prefix)
+{
+	int i, j;
+
+	for (i = 0; i < NETIF_MAX; i++) {
+		const struct netif *nif = ns->ifs[i];
+
+		for (j = 0; nif && j < NETIF_MAX_ADDRS; j++)
+			if (nif->addrs[j].addr && nif->addrs[j].prefix == prefix &&
+			    (nif->addrs[j].addr & ip4_mask(prefix)) == net)
+				return nif->index;
+	}
+	return 0;
+}
+
+/*
+ * RFC 1122 3.3.1.2: the connected route of a subnet stays while any of our
+ * addresses is in it. netif_addr_add() makes one route per subnet (the
+ * first interface to get an address there owns it), so when addr goes,
+ * remove its interface's route and give it to another address's interface
+ * if one remains.
+ */
+static void netif_connected_del(struct netstack *ns, int ifindex,
+				uint32_t addr, uint8_t prefix)
+{
+	uint32_t net = addr & ip4_mask(prefix);
+	int other = netif_subnet_user(ns, net, prefix);
+
+	if (other == ifindex)
+		return;		/* another address here keeps it */
+	if (route_del_exact(ns, net, prefix, ifindex) == 0 && other)
+		route_add(ns, net, prefix, 0, other, 0);
+}
+
 int netif_addr_del(struct netstack *ns, int ifindex, uint32_t addr,
 		   uint8_t prefix)
 {
@@ -364,8 +415,7 @@ int netif_addr_del(struct netstack *ns, int ifindex, uint32_t addr,
 	for (i = 0; i < NETIF_MAX_ADDRS; i++) {
 		if (nif->addrs[i].addr == addr && nif->addrs[i].prefix == prefix) {
 			nif->addrs[i].addr = 0;
-			route_del_exact(ns, addr & ip4_mask(prefix), prefix,
-					ifindex);
+			netif_connected_del(ns, ifindex, addr, prefix);
 			ret = 0;
 			break;
 		}
@@ -396,6 +446,18 @@ int netif_stats_get(struct netstack *ns, int ifindex, struct netif_stats *out)
 	nif = netif_lookup(ns, ifindex);
 	if (nif)
 		*out = nif->stats;
+	net_unlock(ns);
+	return nif ? 0 : -ENODEV;
+}
+
+int netif_set_rcv_window_max(struct netstack *ns, int ifindex, uint32_t bytes)
+{
+	struct netif *nif;
+
+	net_lock(ns);
+	nif = netif_lookup(ns, ifindex);
+	if (nif)
+		nif->rcv_wnd_max = bytes;
 	net_unlock(ns);
 	return nif ? 0 : -ENODEV;
 }

@@ -95,4 +95,13 @@ uint32_t netif_addr_primary(struct netstack *ns, int ifindex);
 
 int netif_stats_get(struct netstack *ns, int ifindex, struct netif_stats *out);
 
+/*
+ * Cap the TCP receive window of connections set up over this interface
+ * (0: no cap beyond the receive ring), for a NIC whose receive ring holds
+ * fewer frames than a window would put in flight (ne2k: ~18 full frames,
+ * drivers/ne2000/NOTES.md). Applies to connections created afterwards.
+ */
+int netif_set_rcv_window_max(struct netstack *ns, int ifindex,
+			     uint32_t bytes);
+
 #endif /* NET_NETIF_H */

@@ -12,6 +12,7 @@
 #include "netstack_priv.h"
 #include "arp.h"
 #include "dhcp.h"
+#include "tcp_priv.h"
 
 #define SEC 1000000000ull
 
@@ -48,6 +49,7 @@ static void params_defaults(struct netstack_params *p)
 		p->icmp_rate_per_s = 10;
 	if (!p->icmp_burst)
 		p->icmp_burst = 10;
+	tcp_params_defaults(p);
 }
 
 struct netstack *netstack_create(const struct net_env *env,
@@ -78,6 +80,8 @@ struct netstack *netstack_create(const struct net_env *env,
 	icmp_init(ns);
 	if (loopback_init(ns) < 0)
 		goto out_fini_reass;
+	if (tcp_init(ns) < 0)
+		goto out_fini_reass;
 	return ns;
 
 out_fini_reass:
@@ -99,8 +103,10 @@ void netstack_destroy(struct netstack *ns)
 	if (!ns)
 		return;
 	env = ns->env;
+	tcp_fini(ns);
 	pktq_purge(&ns->loopq);
 	netif_destroy_all(ns);
+	net_timers_fini(ns);
 	ip_reass_fini(ns);
 	arp_fini(ns);
 	pktpool_fini(ns, &ns->pool);
@@ -113,16 +119,58 @@ void net_poll(struct netstack *ns, uint64_t now_ns)
 	/* The clock never goes backwards, whatever the caller passes. */
 	if (now_ns > ns->now)
 		ns->now = now_ns;
+	net_clock(ns);
 	loopback_poll(ns);
 	arp_poll(ns);
 	ip_reass_poll(ns);
 	dhcp_poll(ns);
+	net_timers_run(ns, ns->now);
 	net_unlock(ns);
 }
 
-uint64_t net_now(const struct netstack *ns)
+uint64_t net_clock(struct netstack *ns)
 {
+	if (ns->env.now) {
+		uint64_t t = ns->env.now(ns->env.ctx);
+
+		if (t > ns->now)
+			ns->now = t;
+	}
 	return ns->now;
+}
+
+uint64_t net_now(struct netstack *ns)
+{
+	uint64_t t;
+
+	net_lock(ns);
+	t = net_clock(ns);
+	net_unlock(ns);
+	return t;
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+uint64_t net_next_deadline(struct netstack *ns)
+{
+	uint64_t next;
+
+	net_lock(ns);
+	/* Loopback frames wait for the poller: that is work due now. */
+	if (ns->loopq.len) {
+		next = net_clock(ns);
+		goto out_unlock;
+	}
+	next = net_timers_next(ns);
+	next = min_u64(next, ns->arp.next_timer);
+	next = min_u64(next, ip_reass_next_deadline(ns));
+	next = min_u64(next, dhcp_next_deadline(ns));
+out_unlock:
+	net_unlock(ns);
+	return next;
 }
 
 uint64_t net_stat_get(const struct netstack *ns, enum net_stat s)

@@ -21,12 +21,8 @@
 #include "ip.h"
 #include "udp.h"
 #include "icmp.h"
-
-#define ETH_HDR_LEN	14
-#define ETH_TYPE_IP	0x0800
-#define ETH_TYPE_ARP	0x0806
-#define ETH_MIN_FRAME	60	/* without FCS */
-#define ETH_DEFAULT_MTU	1500
+#include "timer.h"
+#include "eth.h"
 
 struct pktchunk;
 
@@ -53,6 +49,7 @@ struct netif_addr {
 };
 
 struct dhcp_client;
+struct tcp_stack;
 
 struct netif {
 	struct netstack *ns;		/* owning stack */
@@ -67,6 +64,7 @@ struct netif {
 	struct netif_addr addrs[NETIF_MAX_ADDRS];
 	struct netif_stats stats;
 	struct dhcp_client *dhcp;	/* NULL unless DHCP runs here */
+	uint32_t rcv_wnd_max;		/* TCP receive window cap, 0: none */
 };
 
 enum arp_state {
@@ -155,10 +153,16 @@ struct udp_pcb {
 
 #define LOOP_QUEUE_MAX 256
 
+struct net_timer_heap {
+	struct net_timer **v;		/* min-heap on ->when */
+	uint32_t n;			/* armed timers */
+	uint32_t cap;			/* slots in v */
+};
+
 struct netstack {
 	struct net_env env;
 	struct netstack_params par;	/* with defaults filled in */
-	uint64_t now;			/* time of the last net_poll() */
+	uint64_t now;			/* the clock, see net_clock() */
 	uint32_t rng;			/* fallback when env.random is NULL */
 	uint64_t stats[NET_STAT_COUNT];
 	struct pktpool pool;
@@ -172,6 +176,8 @@ struct netstack {
 	struct udp_pcb udp[UDP_MAX_PCBS];
 	struct pktq loopq;		/* frames sent on lo, delivered at poll */
 	int lo_index;
+	struct net_timer_heap timers;	/* every armed net_timer */
+	struct tcp_stack *tcp;		/* tcp_priv.h */
 };
 
 /* netstack.c */
@@ -183,6 +189,13 @@ uint32_t net_random(struct netstack *ns);
 void net_log(struct netstack *ns, enum net_log_level lvl, const char *msg);
 void net_count(struct netstack *ns, enum net_stat s);
 void net_drop(struct netstack *ns, struct netif *nif, enum net_stat s);
+/* Refresh ns->now from env.now (if set) and return it; call on entry. */
+uint64_t net_clock(struct netstack *ns);
+
+/* timer.c */
+void net_timers_run(struct netstack *ns, uint64_t now);
+uint64_t net_timers_next(const struct netstack *ns);
+void net_timers_fini(struct netstack *ns);
 
 /* pktbuf.c */
 int pktpool_init(struct netstack *ns, struct pktpool *pool);
@@ -215,6 +228,7 @@ int arp_announce(struct netif *nif, uint32_t ip);
 /* ip.c */
 void ip_input(struct netif *nif, struct pktbuf *p);
 uint16_t ip_next_id(struct netstack *ns);
+bool ip_addr_is_bcast(struct netstack *ns, uint32_t a);
 
 /* ip_reass.c */
 int ip_reass_init(struct netstack *ns);
@@ -222,6 +236,7 @@ void ip_reass_fini(struct netstack *ns);
 struct pktbuf *ip_reass(struct netstack *ns, struct netif *nif,
 			struct pktbuf *p, const struct ip_hdr *h);
 void ip_reass_poll(struct netstack *ns);
+uint64_t ip_reass_next_deadline(struct netstack *ns);
 uint32_t ip_reass_in_use(struct netstack *ns);
 
 /* ip_frag.c */
@@ -250,6 +265,7 @@ void udp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 
 /* dhcp.c */
 void dhcp_poll(struct netstack *ns);
+uint64_t dhcp_next_deadline(struct netstack *ns);
 void dhcp_detach(struct netstack *ns, struct netif *nif);
 
 #endif /* NET_NETSTACK_PRIV_H */

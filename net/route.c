@@ -119,6 +119,29 @@ int route_del(struct netstack *ns, uint32_t dst, uint8_t prefix)
 	return ret;
 }
 
+int route_del_via(struct netstack *ns, uint32_t dst, uint8_t prefix,
+		  uint32_t gw, int ifindex)
+{
+	int i, ret = -ESRCH;
+
+	if (prefix > 32)
+		return -EINVAL;
+	dst &= ip4_mask(prefix);
+	net_lock(ns);
+	for (i = 0; i < ROUTE_MAX; i++) {
+		struct route_entry *r = &ns->routes[i];
+
+		if (r->used && r->dst == dst && r->prefix == prefix &&
+		    r->gw == gw && r->ifindex == ifindex) {
+			r->used = false;
+			ret = 0;
+			break;
+		}
+	}
+	net_unlock(ns);
+	return ret;
+}
+
 void route_flush_if(struct netstack *ns, int ifindex)
 {
 	int i;

@@ -29,6 +29,12 @@ struct route_result {
 int route_add(struct netstack *ns, uint32_t dst, uint8_t prefix, uint32_t gw,
 	      int ifindex, uint32_t metric);
 int route_del(struct netstack *ns, uint32_t dst, uint8_t prefix);
+/*
+ * Delete dst/prefix only if it goes via gw on ifindex (what an owner such
+ * as the DHCP client installed); -ESRCH if the route is not that one.
+ */
+int route_del_via(struct netstack *ns, uint32_t dst, uint8_t prefix,
+		  uint32_t gw, int ifindex);
 /* 0 and *out, or -ENETUNREACH. */
 int route_lookup(struct netstack *ns, uint32_t dst, struct route_result *out);
 

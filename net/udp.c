@@ -36,46 +36,69 @@ static struct udp_pcb *udp_lookup(struct netstack *ns, uint16_t port,
 	return any;
 }
 
+/* RFC 768 "Format" / "Fields": the length field covers header and data. */
+int udp_hdr_parse(const uint8_t *buf, size_t len, struct udp_hdr *h,
+		  enum net_stat *why)
+{
+	if (len < UDP_HDR_LEN) {
+		*why = NET_STAT_DROP_UDP_SHORT;
+		return -EINVAL;
+	}
+	h->sport = get_be16(buf);
+	h->dport = get_be16(buf + 2);
+	h->len = get_be16(buf + 4);
+	h->csum = get_be16(buf + 6);
+	if (h->len < UDP_HDR_LEN || h->len > len) {
+		*why = NET_STAT_DROP_UDP_BAD_LEN;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void udp_hdr_emit(const struct udp_hdr *h, uint8_t *buf)
+{
+	put_be16(buf, h->sport);
+	put_be16(buf + 2, h->dport);
+	put_be16(buf + 4, h->len);
+	put_be16(buf + 6, h->csum);
+}
+
 /* RFC 768 "Fields" / RFC 1122 4.1.3: check, then deliver or refuse. */
 void udp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 	       const struct ip_hdr *h)
 {
 	struct udp_pcb *pcb;
 	struct udp_meta m;
-	uint16_t ulen;
+	struct udp_hdr uh;
+	enum net_stat why;
 
-	if (p->len < UDP_HDR_LEN) {
-		net_drop(ns, nif, NET_STAT_DROP_UDP_SHORT);
+	if (udp_hdr_parse(p->data, p->len, &uh, &why)) {
+		net_drop(ns, nif, why);
 		goto out_free;
 	}
-	ulen = get_be16(p->data + 4);
-	if (ulen < UDP_HDR_LEN || ulen > p->len) {
-		net_drop(ns, nif, NET_STAT_DROP_UDP_BAD_LEN);
-		goto out_free;
-	}
-	pktbuf_trim(p, ulen);
-	if (get_be16(p->data + 6) != 0 &&
-	    csum_fold(csum_partial(p->data, ulen,
+	/* The IP datagram may carry bytes past the UDP length: not data. */
+	pktbuf_trim(p, uh.len);
+	if (uh.csum != 0 &&
+	    csum_fold(csum_partial(p->data, uh.len,
 				   csum_pseudo(h->src, h->dst, IP_PROTO_UDP,
-					       ulen))) != 0) {
+					       uh.len))) != 0) {
 		net_drop(ns, nif, NET_STAT_DROP_UDP_CHECKSUM);
 		goto out_free;
 	}
 	m.src = h->src;
 	m.dst = h->dst;
-	m.sport = get_be16(p->data);
-	m.dport = get_be16(p->data + 2);
+	m.sport = uh.sport;
+	m.dport = uh.dport;
 	m.ifindex = nif->index;
 	m.ttl = h->ttl;
 	pcb = udp_lookup(ns, m.dport, nif->index);
 	if (!pcb) {
-		if (!netif_is_bcast(nif, h->dst) && !ip4_is_multicast(h->dst))
-			icmp_send_error(ns, p, h, ICMP_DEST_UNREACH,
-					ICMP_UNREACH_PORT);
+		/* icmp_send_error() refuses broadcasts and multicasts. */
+		icmp_send_error(ns, p, h, ICMP_DEST_UNREACH, ICMP_UNREACH_PORT);
 		net_drop(ns, nif, NET_STAT_DROP_UDP_NO_PORT);
 		goto out_free;
 	}
-	pcb->recv(pcb->arg, &m, p->data + UDP_HDR_LEN, ulen - UDP_HDR_LEN);
+	pcb->recv(pcb->arg, &m, p->data + UDP_HDR_LEN, uh.len - UDP_HDR_LEN);
 out_free:
 	pktbuf_free(p);
 }
@@ -151,6 +174,7 @@ int udp_sendto(struct netstack *ns, struct udp_pcb *pcb, uint32_t dst,
 	       uint16_t dport, const void *data, size_t len)
 {
 	struct route_result rr;
+	struct udp_hdr uh;
 	struct pktbuf *p;
 	struct ip_out o;
 	uint32_t src;
@@ -175,16 +199,19 @@ int udp_sendto(struct netstack *ns, struct udp_pcb *pcb, uint32_t dst,
 		ret = -ENOBUFS;
 		goto out_unlock;
 	}
-	put_be16(p->data, pcb->port);
-	put_be16(p->data + 2, dport);
-	put_be16(p->data + 4, (uint16_t)p->len);
-	put_be16(p->data + 6, 0);
+	uh.sport = pcb->port;
+	uh.dport = dport;
+	uh.len = (uint16_t)p->len;
+	uh.csum = 0;
+	udp_hdr_emit(&uh, p->data);
 	if (len)
 		memcpy(p->data + UDP_HDR_LEN, data, len);
 	sum = csum_fold(csum_partial(p->data, p->len,
 				     csum_pseudo(src, dst, IP_PROTO_UDP,
-						 (uint16_t)p->len)));
-	put_be16(p->data + 6, sum ? sum : 0xffff);
+						 uh.len)));
+	/* RFC 768: a computed zero is sent as all ones. */
+	uh.csum = sum ? sum : 0xffff;
+	udp_hdr_emit(&uh, p->data);
 	memset(&o, 0, sizeof(o));
 	o.src = src;
 	o.dst = dst;

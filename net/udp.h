@@ -6,7 +6,8 @@
  * callback; the payload passed to it is valid only during the call.
  * udp_sendto() copies the payload into a packet buffer, computes the
  * checksum and sends it. Checksums are verified on input unless zero
- * (RFC 768: zero means none was computed).
+ * (RFC 768: zero means none was computed). udp_hdr_parse()/udp_hdr_emit()
+ * read and write the header with named fields.
  */
 #ifndef NET_UDP_H
 #define NET_UDP_H
@@ -18,6 +19,24 @@
 
 #define UDP_HDR_LEN	8
 #define UDP_MAX_PCBS	16
+
+/* RFC 768 "Format": the header as a checked view. */
+struct udp_hdr {
+	uint16_t sport;		/* 0: none (RFC 768 "Source Port") */
+	uint16_t dport;
+	uint16_t len;		/* header + data, >= UDP_HDR_LEN */
+	uint16_t csum;		/* 0: the sender computed none */
+};
+
+/*
+ * Check buf[0..len) (a whole datagram) starts with a header whose length
+ * field fits in it: 0 and *h, or -EINVAL with *why set to the reason. The
+ * checksum needs the pseudo-header; udp_input() checks it.
+ */
+int udp_hdr_parse(const uint8_t *buf, size_t len, struct udp_hdr *h,
+		  enum net_stat *why);
+/* Write the UDP_HDR_LEN bytes of h at buf, checksum as given. */
+void udp_hdr_emit(const struct udp_hdr *h, uint8_t *buf);
 
 struct udp_pcb;
 

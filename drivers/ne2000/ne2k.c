@@ -668,6 +668,13 @@ static int ne2k_attach(struct pci_dev *d)
 		return idx;
 	}
 	nk->nif = netif_get(netdev_stack(), idx);
+	/*
+	 * NOTES.md "For the stack": the ring holds rx pages / 6 full frames and
+	 * QEMU drops whatever else arrives, without a trace. A TCP window one
+	 * full frame below that leaves room for the ACKs sharing the ring.
+	 */
+	uint32_t frames = (uint32_t)(nk->rx_stop - nk->rx_start) / 6;
+	netif_set_rcv_window_max(netdev_stack(), idx, (frames > 2 ? frames - 1 : 1) * 1460u);
 
 	int vector = -1;
 	err = ne2k_route_irq(nk, d, &vector);

@@ -88,6 +88,76 @@ static void test_malformed_arp_table_dropped_by_reason(void **state)
 	assert_int_equal(arp_count(fx->ns), 0);
 }
 
+/* RFC 826 "Packet format": emit then parse gives back every field, at
+ * the offsets the RFC gives them. */
+static void test_arp_hdr_emit_parse_round_trip(void **state)
+{
+	struct arp_hdr in = {.op = ARP_OP_REPLY, .spa = IP4(10, 1, 2, 3),
+			     .tpa = IP4(10, 4, 5, 6)}, out;
+	enum net_stat why;
+	uint8_t b[ARP_HDR_LEN];
+
+	(void)state;
+	memcpy(in.sha, MAC_PEER, 6);
+	memcpy(in.tha, MAC_US, 6);
+	memset(&out, 0, sizeof(out));
+	arp_hdr_emit(&in, b);
+	assert_int_equal(get_be16(b), 1);
+	assert_int_equal(get_be16(b + 2), 0x0800);
+	assert_int_equal(b[4], 6);
+	assert_int_equal(b[5], 4);
+	assert_int_equal(get_be16(b + 6), 2);
+	assert_memory_equal(b + 8, MAC_PEER, 6);
+	assert_int_equal(get_be32(b + 14), IP4(10, 1, 2, 3));
+	assert_memory_equal(b + 18, MAC_US, 6);
+	assert_int_equal(get_be32(b + 24), IP4(10, 4, 5, 6));
+	assert_int_equal(arp_hdr_parse(b, sizeof(b), &out, &why), 0);
+	assert_int_equal(out.op, ARP_OP_REPLY);
+	assert_memory_equal(out.sha, MAC_PEER, 6);
+	assert_int_equal(out.spa, IP4(10, 1, 2, 3));
+	assert_memory_equal(out.tha, MAC_US, 6);
+	assert_int_equal(out.tpa, IP4(10, 4, 5, 6));
+}
+
+/* RFC 826 "Packet Reception": the view rejects each malformed field with
+ * its reason. */
+static void test_arp_hdr_parse_malformed_table_einval(void **state)
+{
+	static const struct {
+		const char *what;
+		size_t off;		/* byte to set */
+		uint8_t val;
+		size_t len;		/* bytes handed to parse */
+		enum net_stat why;
+	} cases[] = {
+		{"empty", 0, 0, 0, NET_STAT_DROP_ARP_SHORT},
+		{"27 bytes", 0, 0, 27, NET_STAT_DROP_ARP_SHORT},
+		{"hrd 6", 1, 6, 28, NET_STAT_DROP_ARP_BAD_HDR},
+		{"hrd high byte", 0, 1, 28, NET_STAT_DROP_ARP_BAD_HDR},
+		{"pro IPv6", 2, 0x86, 28, NET_STAT_DROP_ARP_BAD_HDR},
+		{"hln 8", 4, 8, 28, NET_STAT_DROP_ARP_BAD_HDR},
+		{"pln 16", 5, 16, 28, NET_STAT_DROP_ARP_BAD_HDR},
+		{"op 0", 7, 0, 28, NET_STAT_DROP_ARP_BAD_OP},
+		{"op 3 (RARP)", 7, 3, 28, NET_STAT_DROP_ARP_BAD_OP},
+		{"op high byte", 6, 1, 28, NET_STAT_DROP_ARP_BAD_OP},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t b[ARP_HDR_LEN];
+		struct arp_hdr h;
+		enum net_stat why = NET_STAT_COUNT;
+
+		tb_arp(b, 1, MAC_PEER, IP_PEER, zero_mac, IP_US);
+		b[cases[i].off] = cases[i].val;
+		if (arp_hdr_parse(b, cases[i].len, &h, &why) != -EINVAL ||
+		    why != cases[i].why)
+			fail_msg("case '%s': not rejected as expected",
+				 cases[i].what);
+	}
+}
+
 /* RFC 826: a request for our address is answered and its sender cached. */
 static void test_request_for_us_replied_and_sender_cached(void **state)
 {
@@ -290,6 +360,8 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_arp_hdr_emit_parse_round_trip),
+		cmocka_unit_test(test_arp_hdr_parse_malformed_table_einval),
 		T(test_malformed_eth_frames_dropped_by_reason),
 		T(test_malformed_arp_table_dropped_by_reason),
 		T(test_request_for_us_replied_and_sender_cached),

@@ -203,6 +203,88 @@ static void test_slots_full_oldest_evicted(void **state)
 	expect_echo_reply_frags(fx, 3000);
 }
 
+/* RFC 791 3.1: an oversized fragment of a new datagram is dropped before
+ * it can evict a slot still reassembling a good datagram. */
+static void test_slots_full_oversize_fragment_evicts_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t f[128];
+	size_t n;
+
+	fixture_learn_peer(fx);
+	make_echo(2992);
+	frag(fx, 20, 0, 1480, true);
+	frag(fx, 21, 0, 1480, true);
+	n = tb_frame_ip(f, IP_PEER, IP_US, IP_PROTO_ICMP, 22,
+			(uint16_t)(65512 / 8), big, 40);
+	inject(fx, f, n);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_OVERSIZE), 1);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_EVICTED), 0);
+	frag(fx, 20, 1480, 1480, true);
+	frag(fx, 20, 2960, 40, false);
+	frag(fx, 21, 1480, 1480, true);
+	frag(fx, 21, 2960, 40, false);
+	assert_int_equal(stat(fx, NET_STAT_IP_REASS_OK), 2);
+	capture_purge(&fx->cap);
+}
+
+/* Inject bytes [off, off+len) of icmp_msg from src as a fragment with id. */
+static void frag_from(struct fixture *fx, uint32_t src, uint16_t id,
+		      size_t off, size_t len, bool mf)
+{
+	uint8_t f[2048];
+	uint16_t field = (uint16_t)((off / 8) | (mf ? 0x2000 : 0));
+	size_t n = tb_frame_ip(f, src, IP_US, IP_PROTO_ICMP, id, field,
+			       icmp_msg + off, len);
+
+	inject(fx, f, n);
+}
+
+/* RFC 1122 2.3.2.2: a reply waiting for ARP is queued, but it must not
+ * keep the large buffer it was built in: on-link hosts with unknown MACs
+ * would otherwise pin every large buffer for the ARP retry time (3 s) and
+ * all other reassembly would fail for lack of buffers. */
+static void test_reply_awaiting_arp_holds_no_large_buffer(void **state)
+{
+	struct fixture *fx = *state;
+	struct pktbuf *r;
+	uint32_t host;
+	int replies = 0;
+
+	make_echo(992);		/* 1000 bytes of ICMP: one reply frame */
+	/* test_params: 3 large buffers; 4 pings from 4 unresolved hosts. */
+	for (host = 3; host < 7; host++) {
+		frag_from(fx, IP4(10, 0, 0, host), (uint16_t)host, 0, 504, true);
+		frag_from(fx, IP4(10, 0, 0, host), (uint16_t)host, 504, 496,
+			  false);
+	}
+	assert_int_equal(stat(fx, NET_STAT_IP_REASS_OK), 4);
+	assert_int_equal(stat(fx, NET_STAT_DROP_NOBUFS), 0);
+	/* Only ARP requests went out; the replies wait. */
+	while ((r = capture_pop(&fx->cap))) {
+		assert_int_equal(get_be16(r->data + 12), 0x0806);
+		pktbuf_free(r);
+	}
+	/* Each answer releases its reply, whole and unchanged. */
+	for (host = 3; host < 7; host++) {
+		uint8_t f[64] = {0};
+		size_t n = tb_eth(f, MAC_US, MAC_PEER, 0x0806);
+
+		tb_arp(f + n, 2, MAC_PEER, IP4(10, 0, 0, host), MAC_US, IP_US);
+		inject(fx, f, 60);
+		r = expect_tx(fx, 0x0800);
+		assert_int_equal(get_be16(r->data + 14 + 2), 1020);
+		assert_int_equal(get_be32(r->data + 14 + 16), IP4(10, 0, 0, host));
+		assert_int_equal(r->data[14 + 20], ICMP_ECHO_REPLY);
+		assert_int_equal(csum_fold(csum_partial(r->data + 34, 1000, 0)), 0);
+		assert_memory_equal(r->data + 34 + 8, big, 992);
+		pktbuf_free(r);
+		replies++;
+	}
+	assert_int_equal(replies, 4);
+	assert_int_equal(net_pkt_in_use(fx->ns), 0);
+}
+
 /* RFC 791 3.2: sending more than the MTU fragments in multiples of 8. */
 static void test_send_over_mtu_fragmented(void **state)
 {
@@ -259,6 +341,8 @@ int main(void)
 		T(test_too_many_fragments_dropped),
 		T(test_inconsistent_fragments_dropped),
 		T(test_slots_full_oldest_evicted),
+		T(test_slots_full_oversize_fragment_evicts_nothing),
+		T(test_reply_awaiting_arp_holds_no_large_buffer),
 		T(test_send_over_mtu_fragmented),
 		T(test_send_df_over_mtu_refused),
 	};

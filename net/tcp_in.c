@@ -1,0 +1,712 @@
+/*
+ * tcp_in.c: SEGMENT ARRIVES, RFC 9293 3.10.7, one function per state
+ * group: tcp_in_closed(), tcp_in_listen(), tcp_in_syn_sent(), and
+ * tcp_in_sync() for SYN-RECEIVED and everything after, in the RFC's order
+ * (sequence check, RST, SYN, ACK, text, FIN).
+ *
+ * Promises: every segment is checked (header view, checksum) and either
+ * processed or dropped and counted by reason. Hardening: RFC 5961 (an
+ * in-window RST or any SYN on a synchronized connection gets a challenge
+ * ACK instead of acting; ACKs outside [SND.UNA - MAX.SND.WND, SND.NXT] are
+ * dropped with a challenge ACK; challenge ACKs are rate-limited per stack),
+ * PAWS (RFC 7323 5). A SYN to a port nobody listens on is answered with RST
+ * (RFC 9293 3.10.7.1). A SYN with a newer timestamp (or a higher sequence
+ * without timestamps) may reopen a TIME-WAIT 4-tuple (RFC 6191, RFC 1122
+ * 4.2.2.13). Data lands in the receive ring at its sequence offset, in
+ * order or not; the FIN is taken when everything before it has arrived.
+ * Deviations: the URG pointer is ignored (RFC 6093: data is delivered
+ * inline); data in a SYN is dropped (the peer sends it again after the
+ * handshake); a non-RST segment without a timestamp on a connection that
+ * negotiated them is accepted (as Linux does), not dropped (RFC 7323 3.2).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "netstack_priv.h"
+#include "tcp_priv.h"
+#include "byteorder.h"
+#include "checksum.h"
+
+#define PAWS_IDLE_NS (24ull * 24 * 3600 * 1000 * MS)	/* RFC 7323 5.5 */
+
+struct tcp_seg {
+	struct tcp_hdr th;
+	const uint8_t *data;
+	uint32_t len;		/* data bytes */
+	uint32_t src, dst;	/* host order, from the IP header */
+	struct netif *nif;
+};
+
+static uint32_t seg_space(const struct tcp_seg *s)
+{
+	return s->len + ((s->th.flags & TCP_SYN) ? 1 : 0) +
+	       ((s->th.flags & TCP_FIN) ? 1 : 0);
+}
+
+static void drop(struct netstack *ns, struct tcp_seg *s, enum net_stat why)
+{
+	net_drop(ns, s->nif, why);
+}
+
+/* RFC 9293 3.10.7.1 CLOSED: everything but a RST is answered by RST. */
+static void tcp_in_closed(struct netstack *ns, struct tcp_seg *s)
+{
+	drop(ns, s, NET_STAT_DROP_TCP_NO_PCB);
+	tcp_send_reset(ns, s->dst, s->src, &s->th, seg_space(s));
+}
+
+/* RFC 9293 3.7.1, RFC 7323 1.3, RFC 2018 2: what the peer's SYN offers. */
+static void syn_options(struct tcp_pcb *pcb, const struct tcp_hdr *th)
+{
+	uint32_t mss = th->has_mss ? th->mss : TCP_DEFAULT_MSS;
+
+	if (mss > pcb->path_mss)
+		mss = pcb->path_mss;
+	if (pcb->maxseg && mss > pcb->maxseg)
+		mss = pcb->maxseg;
+	if (mss < 64)
+		mss = 64;	/* a tiny MSS is an attack, not a path */
+	pcb->mss = (uint16_t)mss;
+	pcb->ws_ok = th->has_ws;
+	pcb->snd_ws = th->ws > TCP_MAX_WSCALE ? TCP_MAX_WSCALE : th->ws;
+	if (!pcb->ws_ok) {
+		pcb->snd_ws = 0;
+		pcb->rcv_ws = 0;
+	}
+	pcb->sack_ok = th->sack_perm;
+	pcb->ts_ok = th->has_ts;
+	if (pcb->ts_ok) {
+		pcb->ts_recent = th->tsval;
+		pcb->ts_recent_at = pcb->ns->now;
+	}
+}
+
+static void notify_listener(struct tcp_pcb *lis)
+{
+	tcp_notify(lis, TCP_EV_ACCEPT);
+}
+
+/* RFC 9293 3.10.7.2 LISTEN. */
+static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
+			  struct tcp_seg *s)
+{
+	struct route_result rr;
+	struct tcp_pcb *c;
+
+	if (s->th.flags & TCP_RST)
+		return;		/* "An incoming RST should be ignored" */
+	if (s->th.flags & TCP_ACK) {
+		drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);
+		tcp_send_reset(ns, s->dst, s->src, &s->th, seg_space(s));
+		return;
+	}
+	if (!(s->th.flags & TCP_SYN)) {
+		drop(ns, s, NET_STAT_DROP_TCP_BAD_FLAGS);
+		return;
+	}
+	if (lis->syn_len >= ns->par.tcp_syn_backlog ||
+	    lis->aq_len >= lis->backlog) {
+		drop(ns, s, NET_STAT_DROP_TCP_LISTEN_OVERFLOW);
+		return;
+	}
+	c = tcp_pcb_new(ns);
+	if (!c) {
+		drop(ns, s, NET_STAT_DROP_TCP_NOMEM);
+		return;
+	}
+	c->nodelay = lis->nodelay;
+	c->keepalive = lis->keepalive;
+	c->keepidle_s = lis->keepidle_s;
+	c->keepintvl_s = lis->keepintvl_s;
+	c->keepcnt = lis->keepcnt;
+	c->sndbuf = lis->sndbuf;
+	c->rcvbuf = lis->rcvbuf;
+	c->maxseg = lis->maxseg;
+	c->user_timeout_ms = lis->user_timeout_ms;
+	c->laddr = s->dst;
+	c->lport = s->th.dport;
+	c->raddr = s->src;
+	c->rport = s->th.sport;
+	c->parent = lis;
+	lis->syn_len++;
+	tcp_route_setup(c, route_lookup(ns, s->src, &rr) == 0 ?
+			   netif_lookup(ns, rr.ifindex) : s->nif);
+	syn_options(c, &s->th);
+	c->irs = s->th.seq;
+	c->rcv_nxt = s->th.seq + 1;
+	c->iss = tcp_isn(ns, c->laddr, c->lport, c->raddr, c->rport);
+	c->ts_off = (uint32_t)siphash24(&ns->tcp->isn_key, &c->iss, 4);
+	c->snd_una = c->iss;
+	c->snd_nxt = c->iss;
+	c->snd_max = c->iss;
+	c->snd_base = c->iss + 1;
+	/* RFC 7323 2.2: a SYN's window is never scaled. */
+	c->snd_wnd = s->th.wnd;
+	c->max_snd_wnd = c->snd_wnd;
+	c->snd_wl1 = s->th.seq;
+	c->snd_wl2 = c->iss;
+	tcp_cc_init(c);
+	tcp_hash_conn(c);
+	tcp_set_state(c, TCP_SYN_RECEIVED);
+	c->last_rx = ns->now;
+	tcp_send_syn(c);
+}
+
+/* Rings and the accept queue: the handshake is complete. */
+static bool established(struct tcp_pcb *pcb)
+{
+	struct netstack *ns = pcb->ns;
+	struct tcp_pcb *lis = pcb->parent;
+
+	if (tcp_rings_alloc(pcb) < 0) {
+		net_count(ns, NET_STAT_DROP_TCP_NOMEM);
+		tcp_send_rst_pcb(pcb);
+		tcp_finish(pcb, -ENOMEM);
+		return false;
+	}
+	tcp_timer_clear(pcb, TCP_T_RTO);
+	pcb->backoff = 0;
+	if (lis) {
+		lis->syn_len--;
+		pcb->aq_next = NULL;
+		if (lis->aq_tail)
+			lis->aq_tail->aq_next = pcb;
+		else
+			lis->aq_head = pcb;
+		lis->aq_tail = pcb;
+		lis->aq_len++;
+		net_count(ns, NET_STAT_TCP_PASSIVE_OPEN);
+	}
+	tcp_set_state(pcb, TCP_ESTABLISHED);
+	tcp_keep_reset(pcb);
+	if (pcb->fin_queued)
+		tcp_set_state(pcb, TCP_FIN_WAIT_1);
+	if (lis)
+		notify_listener(lis);
+	else
+		tcp_notify(pcb, TCP_EV_CONNECTED | TCP_EV_WRITABLE);
+	return true;
+}
+
+/* RFC 9293 3.10.7.3 SYN-SENT. */
+static void tcp_in_syn_sent(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	struct netstack *ns = pcb->ns;
+	const struct tcp_hdr *th = &s->th;
+	bool ack = th->flags & TCP_ACK;
+
+	if (ack && (seq_leq(th->ack, pcb->iss) ||
+		    seq_gt(th->ack, pcb->snd_max))) {
+		drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);
+		tcp_send_reset(ns, s->dst, s->src, th, seg_space(s));
+		return;
+	}
+	if (th->flags & TCP_RST) {
+		/* RFC 5961 3.2: only a RST acknowledging our SYN counts. */
+		if (!ack) {
+			drop(ns, s, NET_STAT_DROP_TCP_SYN_SENT);
+			return;
+		}
+		net_count(ns, NET_STAT_TCP_RST_IN);
+		tcp_finish(pcb, -ECONNREFUSED);
+		return;
+	}
+	if (!(th->flags & TCP_SYN)) {
+		drop(ns, s, NET_STAT_DROP_TCP_SYN_SENT);
+		return;
+	}
+	syn_options(pcb, th);
+	pcb->irs = th->seq;
+	pcb->rcv_nxt = th->seq + 1;
+	pcb->rcv_adv = pcb->rcv_nxt;
+	pcb->snd_wnd = th->wnd;
+	pcb->max_snd_wnd = th->wnd;
+	pcb->snd_wl1 = th->seq;
+	pcb->snd_wl2 = th->ack;
+	pcb->last_rx = ns->now;
+	tcp_cc_init(pcb);
+	if (!ack) {
+		/* RFC 9293 3.10.7.3 fifth: simultaneous open. */
+		tcp_set_state(pcb, TCP_SYN_RECEIVED);
+		tcp_timer_clear(pcb, TCP_T_RTO);
+		pcb->backoff = 0;
+		tcp_send_syn(pcb);
+		return;
+	}
+	pcb->snd_una = th->ack;
+	if (pcb->backoff == 0)	/* Karn: the SYN went once */
+		tcp_rtt_sample(pcb, ns->now - pcb->rtt_at);
+	pcb->rtt_on = false;
+	if (!established(pcb))
+		return;
+	pcb->ack_now = true;
+	tcp_output(pcb);
+}
+
+/* RFC 9293 3.10.7.4 first: is any of the segment in the window? */
+static bool seq_acceptable(struct tcp_pcb *pcb, const struct tcp_seg *s)
+{
+	uint32_t wnd = tcp_rcv_window(pcb), len = seg_space(s);
+	uint32_t seq = s->th.seq;
+
+	if (!len)
+		return wnd ? seq_in(seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd) :
+			     seq == pcb->rcv_nxt;
+	if (!wnd)
+		return false;
+	return seq_in(seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd) ||
+	       seq_in(seq + len - 1, pcb->rcv_nxt, pcb->rcv_nxt + wnd);
+}
+
+/* RFC 7323 5.3 R1: a timestamp older than TS.Recent is an old duplicate. */
+static bool paws_reject(struct tcp_pcb *pcb, const struct tcp_seg *s)
+{
+	if (!pcb->ts_ok || !s->th.has_ts || (s->th.flags & TCP_RST))
+		return false;
+	if (!seq_lt(s->th.tsval, pcb->ts_recent))
+		return false;
+	/* RFC 7323 5.5: after 24 days idle TS.Recent is stale. */
+	if (pcb->ns->now - pcb->ts_recent_at > PAWS_IDLE_NS) {
+		pcb->ts_recent = s->th.tsval;
+		pcb->ts_recent_at = pcb->ns->now;
+		return false;
+	}
+	return true;
+}
+
+/* Cut the segment to the window (RFC 9293 3.10.7.4 "trimmed"). */
+static void trim(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	uint32_t wnd = tcp_rcv_window(pcb), edge = pcb->rcv_nxt + wnd;
+
+	if (seq_lt(s->th.seq, pcb->rcv_nxt)) {
+		uint32_t skip = pcb->rcv_nxt - s->th.seq;
+
+		if (s->th.flags & TCP_SYN) {
+			s->th.flags &= (uint8_t)~TCP_SYN;
+			s->th.seq++;
+			skip--;
+		}
+		if (skip > s->len) {
+			/* Only a FIN we already have is left. */
+			skip = s->len;
+			s->th.flags &= (uint8_t)~TCP_FIN;
+		}
+		s->data += skip;
+		s->len -= skip;
+		s->th.seq += skip;
+	}
+	if (seq_gt(s->th.seq + s->len, edge)) {
+		s->len = seq_gt(edge, s->th.seq) ? edge - s->th.seq : 0;
+		s->th.flags &= (uint8_t)~TCP_FIN;
+	}
+}
+
+/* RFC 5961 3.2: RST in the window. */
+static bool in_rst(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	struct netstack *ns = pcb->ns;
+
+	if (s->th.seq != pcb->rcv_nxt) {
+		tcp_send_challenge_ack(pcb);
+		return true;
+	}
+	net_count(ns, NET_STAT_TCP_RST_IN);
+	switch (pcb->state) {
+	case TCP_SYN_RECEIVED:
+		/* RFC 9293 3.10.7.4: from a passive open, back to LISTEN
+		 * (the listener never saw this child); else refused. */
+		if (pcb->parent) {
+			tcp_pcb_destroy(pcb);
+			return true;
+		}
+		pcb->rcv.len = 0;
+		tcp_finish(pcb, -ECONNREFUSED);
+		return true;
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSE_WAIT:
+		net_count(ns, NET_STAT_TCP_ESTAB_RESET);
+		/* "All segment queues should be flushed." */
+		pcb->rcv.len = 0;
+		tcp_finish(pcb, -ECONNRESET);
+		return true;
+	default:
+		/* CLOSING, LAST-ACK, TIME-WAIT: the end anyway. */
+		tcp_finish(pcb, 0);
+		return true;
+	}
+}
+
+/* ACK of new data: ring, RTT, congestion control, timers. */
+static void ack_new(struct tcp_pcb *pcb, uint32_t ack)
+{
+	struct netstack *ns = pcb->ns;
+	uint32_t acked = ack - pcb->snd_una;
+
+	if (seq_gt(ack, pcb->snd_base)) {
+		uint32_t n = ack - pcb->snd_base;
+
+		if (n > pcb->snd.len)
+			n = pcb->snd.len;
+		ring_consume(&pcb->snd, n);
+		pcb->snd_base += n;
+		pcb->bytes_acked += n;
+	}
+	pcb->snd_una = ack;
+	if (seq_lt(pcb->snd_nxt, ack))
+		pcb->snd_nxt = ack;
+	/* RFC 6298 3 / Karn: time only what was sent once. */
+	if (pcb->rtt_on && seq_gt(ack, pcb->rtt_seq)) {
+		tcp_rtt_sample(pcb, ns->now - pcb->rtt_at);
+		pcb->rtt_on = false;
+	}
+	pcb->backoff = 0;
+	pcb->rexmit_since = ns->now;
+	tcp_cc_ack(pcb, acked);
+	/* RFC 6298 5.2 / 5.3: stop or restart the retransmission timer. */
+	if (tcp_flight(pcb) == 0)
+		tcp_timer_clear(pcb, TCP_T_RTO);
+	else
+		tcp_rto_restart(pcb);
+	tcp_notify(pcb, TCP_EV_WRITABLE);
+}
+
+/* RFC 9293 3.10.7.4 fifth, "check the ACK field"; false: drop. */
+static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	struct netstack *ns = pcb->ns;
+	const struct tcp_hdr *th = &s->th;
+	uint32_t wnd;
+
+	/* RFC 5961 5.2: acceptable is SND.UNA - MAX.SND.WND <= SEG.ACK <=
+	 * SND.NXT; anything else draws a (challenge) ACK and is dropped. */
+	if (seq_gt(th->ack, pcb->snd_max) ||
+	    seq_lt(th->ack, pcb->snd_una - pcb->max_snd_wnd)) {
+		drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);
+		tcp_send_challenge_ack(pcb);
+		return false;
+	}
+	if (pcb->state == TCP_SYN_RECEIVED) {
+		if (!seq_gt(th->ack, pcb->snd_una)) {
+			drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);
+			tcp_send_reset(ns, s->dst, s->src, th, seg_space(s));
+			return false;
+		}
+		if (pcb->parent && pcb->parent->aq_len >= pcb->parent->backlog) {
+			/* Accept queue full: as Linux, ignore the ACK; the
+			 * SYN-ACK is retransmitted and the peer retries. */
+			drop(ns, s, NET_STAT_DROP_TCP_LISTEN_OVERFLOW);
+			return false;
+		}
+		if (pcb->backoff == 0)
+			tcp_rtt_sample(pcb, ns->now - pcb->rtt_at);
+		pcb->snd_una = th->ack;
+		pcb->snd_wnd = (uint32_t)th->wnd << pcb->snd_ws;
+		pcb->max_snd_wnd = seq_max(pcb->max_snd_wnd, pcb->snd_wnd);
+		pcb->snd_wl1 = th->seq;
+		pcb->snd_wl2 = th->ack;
+		if (!established(pcb))
+			return false;
+	} else if (seq_gt(th->ack, pcb->snd_una)) {
+		ack_new(pcb, th->ack);
+	} else if (th->ack == pcb->snd_una && !s->len &&
+		   !(th->flags & (TCP_SYN | TCP_FIN)) && tcp_flight(pcb) &&
+		   ((uint32_t)th->wnd << pcb->snd_ws) == pcb->snd_wnd) {
+		/* RFC 5681 2 "DUPLICATE ACKNOWLEDGMENT". */
+		net_count(ns, NET_STAT_TCP_DUP_ACK_IN);
+		tcp_cc_dupack(pcb);
+	}
+	if (pcb->sack_ok && th->nsack)
+		tcp_sack_update(pcb, th);
+	/* RFC 9293 3.10.7.4: update the send window from newer segments. */
+	if (seq_lt(pcb->snd_wl1, th->seq) ||
+	    (pcb->snd_wl1 == th->seq && seq_leq(pcb->snd_wl2, th->ack))) {
+		wnd = (uint32_t)th->wnd << (pcb->ws_ok ? pcb->snd_ws : 0);
+		pcb->snd_wnd = wnd;
+		if (wnd > pcb->max_snd_wnd)
+			pcb->max_snd_wnd = wnd;
+		pcb->snd_wl1 = th->seq;
+		pcb->snd_wl2 = th->ack;
+		if (wnd && pcb->t_at[TCP_T_PERSIST]) {
+			tcp_timer_clear(pcb, TCP_T_PERSIST);
+			pcb->backoff = 0;
+			/* Probe bytes beyond the window go again normally. */
+			pcb->snd_nxt = pcb->snd_una;
+		}
+	}
+	return true;
+}
+
+/* After the ACK: the states a FIN of ours being acknowledged moves. */
+static bool fin_ack_states(struct tcp_pcb *pcb)
+{
+	struct netstack *ns = pcb->ns;
+
+	if (!tcp_fin_acked(pcb))
+		return true;
+	switch (pcb->state) {
+	case TCP_FIN_WAIT_1:
+		tcp_set_state(pcb, TCP_FIN_WAIT_2);
+		if (!pcb->app)
+			tcp_timer_set(pcb, TCP_T_2MSL, ns->now +
+				      (uint64_t)ns->par.tcp_fin_wait2_ms * MS);
+		return true;
+	case TCP_CLOSING:
+		tcp_enter_time_wait(pcb);
+		return true;
+	case TCP_LAST_ACK:
+		tcp_finish(pcb, 0);
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* RFC 9293 3.10.7.4 seventh, "process the segment text". */
+static void in_data(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	struct netstack *ns = pcb->ns;
+	uint32_t seq = s->th.seq, off;
+
+	if (seq == pcb->rcv_nxt) {
+		uint32_t more;
+
+		ring_write_at(&pcb->rcv, pcb->rcv.len, s->data, s->len);
+		pcb->rcv.len += s->len;
+		pcb->rcv_nxt += s->len;
+		more = ooo_take(pcb);
+		pcb->rcv.len += more;
+		pcb->rcv_nxt += more;
+		pcb->bytes_received += s->len + more;
+		/* RFC 5681 4.2: ACK at once when a hole is filled. */
+		if (more || pcb->nooo)
+			pcb->ack_now = true;
+		if (pcb->shut_rd)
+			ring_consume(&pcb->rcv, pcb->rcv.len);
+		tcp_notify(pcb, TCP_EV_READABLE);
+		return;
+	}
+	/* Out of order: into the ring at its offset, remembered as a range.
+	 * trim() kept it inside the window, which the ring can hold. */
+	off = pcb->rcv.len + (seq - pcb->rcv_nxt);
+	if (!ooo_add(pcb, seq, seq + s->len)) {
+		drop(ns, s, NET_STAT_DROP_TCP_OOO_FULL);
+		pcb->ack_now = true;
+		return;
+	}
+	ring_write_at(&pcb->rcv, off, s->data, s->len);
+	pcb->ack_now = true;	/* RFC 5681 4.2: a duplicate ACK at once */
+}
+
+/* RFC 9293 3.10.7.4 eighth, "check the FIN bit" (in order only). */
+static void in_fin(struct tcp_pcb *pcb)
+{
+	pcb->rcv_nxt++;
+	pcb->fin_rcvd = true;
+	pcb->ooo_fin = false;
+	pcb->ack_now = true;
+	switch (pcb->state) {
+	case TCP_ESTABLISHED:
+		tcp_set_state(pcb, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT_1:
+		if (tcp_fin_acked(pcb))
+			tcp_enter_time_wait(pcb);
+		else
+			tcp_set_state(pcb, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_enter_time_wait(pcb);
+		break;
+	default:
+		break;
+	}
+	tcp_keep_reset(pcb);
+	tcp_notify(pcb, TCP_EV_READABLE);
+}
+
+/* RFC 6191 / RFC 1122 4.2.2.13: may this SYN reopen a TIME-WAIT pair? */
+static bool tw_reusable(const struct tcp_pcb *pcb, const struct tcp_seg *s)
+{
+	if ((s->th.flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return false;
+	if (pcb->ts_ok && s->th.has_ts)
+		return seq_gt(s->th.tsval, pcb->ts_recent);
+	return seq_gt(s->th.seq, pcb->rcv_nxt);
+}
+
+static void delack(struct tcp_pcb *pcb)
+{
+	struct netstack *ns = pcb->ns;
+
+	uint32_t full = pcb->rcv_mss < pcb->mss ? pcb->rcv_mss : pcb->mss;
+
+	/* RFC 5681 4.2: an ACK at least every second full-sized segment
+	 * (counted in bytes: a full segment is the MSS less timestamps),
+	 * otherwise within the delayed-ACK time. */
+	if (pcb->ts_ok)
+		full -= 12;
+	if (pcb->rcv_nxt - pcb->last_ack_sent >= 2 * full)
+		pcb->ack_now = true;
+	if (!pcb->ack_now && pcb->rcv_nxt != pcb->last_ack_sent &&
+	    !pcb->t_at[TCP_T_DELACK])
+		tcp_timer_set(pcb, TCP_T_DELACK, ns->now +
+			      (uint64_t)ns->par.tcp_delack_ms * MS);
+}
+
+/* RFC 9293 3.10.7.4: SYN-RECEIVED and all synchronized states. */
+static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
+{
+	struct netstack *ns = pcb->ns;
+	const struct tcp_hdr *th = &s->th;
+
+	if (paws_reject(pcb, s)) {
+		drop(ns, s, NET_STAT_DROP_TCP_PAWS);
+		tcp_send_ack_now(pcb);
+		return;
+	}
+	if (!seq_acceptable(pcb, s)) {
+		drop(ns, s, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
+		if (!(th->flags & TCP_RST)) {
+			if (pcb->state == TCP_TIME_WAIT && (th->flags & TCP_FIN))
+				tcp_enter_time_wait(pcb);
+			tcp_send_ack_now(pcb);
+		}
+		return;
+	}
+	if (th->flags & TCP_RST) {
+		in_rst(pcb, s);
+		return;
+	}
+	/* RFC 5961 4.2: any SYN here gets a challenge ACK. */
+	if (th->flags & TCP_SYN) {
+		drop(ns, s, NET_STAT_DROP_TCP_BAD_FLAGS);
+		tcp_send_challenge_ack(pcb);
+		return;
+	}
+	if (!(th->flags & TCP_ACK)) {
+		drop(ns, s, NET_STAT_DROP_TCP_NO_ACK);
+		return;
+	}
+	/* RFC 7323 4.3: remember the timestamp of the segment that holds
+	 * the next byte we expect. */
+	if (pcb->ts_ok && th->has_ts &&
+	    seq_leq(th->seq, pcb->last_ack_sent) &&
+	    seq_geq(th->tsval, pcb->ts_recent)) {
+		pcb->ts_recent = th->tsval;
+		pcb->ts_recent_at = ns->now;
+	}
+	trim(pcb, s);
+	pcb->last_rx = ns->now;
+	pcb->keep_probes = 0;
+	if (!in_ack(pcb, s))
+		return;
+	if (!fin_ack_states(pcb))
+		return;
+	if (s->len) {
+		switch (pcb->state) {
+		case TCP_ESTABLISHED:
+		case TCP_FIN_WAIT_1:
+		case TCP_FIN_WAIT_2:
+			if (!pcb->app && !pcb->parent) {
+				/* Orphaned: nobody will read it (Linux's
+				 * "abort on data"). */
+				tcp_send_rst_pcb(pcb);
+				tcp_finish(pcb, -ECONNRESET);
+				return;
+			}
+			in_data(pcb, s);
+			break;
+		default:
+			break;	/* after the peer's FIN: nothing valid */
+		}
+	}
+	if ((th->flags & TCP_FIN) && !pcb->fin_rcvd) {
+		uint32_t fseq = th->seq + s->len;
+
+		if (fseq == pcb->rcv_nxt) {
+			in_fin(pcb);
+		} else {
+			pcb->ooo_fin = true;
+			pcb->ooo_fin_seq = fseq;
+			pcb->ack_now = true;
+		}
+	}
+	if (pcb->ooo_fin && pcb->ooo_fin_seq == pcb->rcv_nxt && !pcb->fin_rcvd)
+		in_fin(pcb);
+	if (pcb->state == TCP_CLOSED)
+		return;
+	tcp_keep_reset(pcb);
+	delack(pcb);
+	tcp_output(pcb);
+	tcp_timer_rearm(pcb);
+}
+
+static bool seg_parse(struct netstack *ns, struct netif *nif,
+		      struct pktbuf *p, const struct ip_hdr *h,
+		      struct tcp_seg *s)
+{
+	enum net_stat why;
+
+	if (tcp_hdr_parse(p->data, p->len, &s->th, &why)) {
+		net_drop(ns, nif, why);
+		return false;
+	}
+	if (csum_fold(csum_partial(p->data, p->len,
+				   csum_pseudo(h->src, h->dst, IP_PROTO_TCP,
+					       (uint16_t)p->len))) != 0) {
+		net_drop(ns, nif, NET_STAT_DROP_TCP_CHECKSUM);
+		return false;
+	}
+	if (s->th.opt_err)
+		net_count(ns, NET_STAT_TCP_BAD_OPTION);
+	s->data = p->data + s->th.hdr_len;
+	s->len = (uint32_t)(p->len - s->th.hdr_len);
+	s->src = h->src;
+	s->dst = h->dst;
+	s->nif = nif;
+	return true;
+}
+
+void tcp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,
+	       const struct ip_hdr *h)
+{
+	struct tcp_pcb *pcb, *lis;
+	struct tcp_seg s;
+
+	tcp_enter(ns);
+	if (!seg_parse(ns, nif, p, h, &s))
+		goto out;
+	net_count(ns, NET_STAT_TCP_SEG_IN);
+	/* RFC 9293 3.9.1 / RFC 1122 4.2.3.10: TCP is unicast only. */
+	if (netif_is_bcast(nif, h->dst) || ip4_is_multicast(h->dst) ||
+	    h->dst == IP4_BROADCAST) {
+		drop(ns, &s, NET_STAT_DROP_TCP_BCAST);
+		goto out;
+	}
+	pcb = tcp_lookup_conn(ns, h->dst, s.th.dport, h->src, s.th.sport);
+	if (pcb && pcb->state == TCP_TIME_WAIT && tw_reusable(pcb, &s) &&
+	    tcp_lookup_listener(ns, h->dst, s.th.dport)) {
+		net_count(ns, NET_STAT_TCP_TW_REUSE);
+		tcp_finish(pcb, 0);	/* may free it */
+		pcb = NULL;
+	}
+	if (pcb) {
+		pcb->segs_in++;
+		if (pcb->state == TCP_SYN_SENT)
+			tcp_in_syn_sent(pcb, &s);
+		else
+			tcp_in_sync(pcb, &s);
+		goto out;
+	}
+	lis = tcp_lookup_listener(ns, h->dst, s.th.dport);
+	if (lis)
+		tcp_in_listen(ns, lis, &s);
+	else
+		tcp_in_closed(ns, &s);
+out:
+	pktbuf_free(p);
+	tcp_leave(ns);
+}

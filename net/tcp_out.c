@@ -1,0 +1,499 @@
+/*
+ * tcp_out.c: building and sending segments, RFC 9293 3.7 and 3.8.6.
+ *
+ * Promises: tcp_output() sends what the send ring, the peer's window and
+ * the congestion window allow, in segments of at most the send MSS less
+ * the options carried (RFC 6691), every one with DF set (RFC 1191) and,
+ * once negotiated, a timestamp (RFC 7323 3) and SACK blocks (RFC 2018).
+ * Data is read from the send ring each time a segment is built, so a
+ * retransmission needs no copy kept. Nagle (RFC 1122 4.2.3.4) in Minshall's
+ * form holds a partial segment only while an earlier partial segment is
+ * unacknowledged, so a reply of several full segments plus a tail is never
+ * held against the peer's delayed ACK; TCP_OPT_NODELAY turns it off and
+ * TCP_SEND_MORE holds a partial segment until the app's next send without
+ * it. The advertised window follows receiver SWS avoidance (RFC 9293
+ * 3.8.6.2.2), never shrinks and never promises more than the receive ring
+ * holds. When the link refuses a frame (-ENOBUFS: its ring is full) the
+ * data stays queued, snd_nxt does not move and a short timer retries.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "netstack_priv.h"
+#include "tcp_priv.h"
+#include "byteorder.h"
+#include "checksum.h"
+
+#define TXRETRY_NS (2 * MS)
+
+uint32_t tcp_ts_now(struct tcp_pcb *pcb)
+{
+	return (uint32_t)(pcb->ns->now / MS) + pcb->ts_off;
+}
+
+/* Data bytes in a full-sized segment: the MSS less the timestamp option. */
+uint32_t tcp_smss(const struct tcp_pcb *pcb)
+{
+	return pcb->mss - (pcb->ts_ok ? 12u : 0u);
+}
+
+uint32_t tcp_fin_seq(const struct tcp_pcb *pcb)
+{
+	return pcb->snd_base + pcb->snd.len;
+}
+
+bool tcp_fin_sent(const struct tcp_pcb *pcb)
+{
+	return pcb->fin_queued && seq_gt(pcb->snd_max, tcp_fin_seq(pcb));
+}
+
+bool tcp_fin_acked(const struct tcp_pcb *pcb)
+{
+	return pcb->fin_queued && seq_gt(pcb->snd_una, tcp_fin_seq(pcb));
+}
+
+/* Bytes the ring could still take at rcv_nxt's end. */
+static uint32_t rcv_room(const struct tcp_pcb *pcb)
+{
+	uint32_t used = pcb->rcv.len;
+
+	return used < pcb->rcv_wnd_max ? pcb->rcv_wnd_max - used : 0;
+}
+
+static uint32_t adv_now(const struct tcp_pcb *pcb)
+{
+	return seq_gt(pcb->rcv_adv, pcb->rcv_nxt) ?
+	       pcb->rcv_adv - pcb->rcv_nxt : 0;
+}
+
+static uint32_t sws_step(const struct tcp_pcb *pcb)
+{
+	uint32_t half = pcb->rcv_wnd_max / 2;
+
+	return half < pcb->rcv_mss ? half : pcb->rcv_mss;
+}
+
+/*
+ * RFC 9293 3.8.6.2.2: move the right edge only by at least
+ * min(RCV.BUFF / 2, Eff.snd.MSS); never move it left. Returns the window
+ * field (scaled down) and records the edge advertised.
+ */
+static uint16_t rcv_wnd_field(struct tcp_pcb *pcb)
+{
+	uint32_t room = rcv_room(pcb), cur = adv_now(pcb), f;
+	uint8_t ws = pcb->ws_ok ? pcb->rcv_ws : 0;
+
+	if (room > cur && room - cur >= sws_step(pcb))
+		cur = room;
+	f = cur >> ws;
+	if (f > 0xffff)
+		f = 0xffff;
+	if (seq_gt(pcb->rcv_nxt + (f << ws), pcb->rcv_adv))
+		pcb->rcv_adv = pcb->rcv_nxt + (f << ws);
+	return (uint16_t)f;
+}
+
+uint32_t tcp_rcv_window(struct tcp_pcb *pcb)
+{
+	return adv_now(pcb);
+}
+
+/* After the app read: is the window worth announcing? */
+void tcp_window_update_check(struct tcp_pcb *pcb)
+{
+	uint32_t room = rcv_room(pcb), cur = adv_now(pcb);
+
+	if (pcb->state < TCP_ESTABLISHED || pcb->state == TCP_TIME_WAIT)
+		return;
+	if (room > cur && room - cur >= sws_step(pcb) &&
+	    (cur < pcb->rcv_mss || room - cur >= pcb->rcv_wnd_max / 2)) {
+		pcb->ack_now = true;
+		tcp_output(pcb);
+	}
+}
+
+/* The link (or the pool) is full: keep the data, try again shortly. */
+static void backpressure(struct tcp_pcb *pcb)
+{
+	net_count(pcb->ns, NET_STAT_TCP_TX_BACKPRESSURE);
+	tcp_timer_set(pcb, TCP_T_TXRETRY, pcb->ns->now + TXRETRY_NS);
+}
+
+static void fill_ts(struct tcp_pcb *pcb, struct tcp_hdr *th)
+{
+	if (!pcb->ts_ok)
+		return;
+	th->has_ts = true;
+	th->tsval = tcp_ts_now(pcb);
+	th->tsecr = pcb->ts_recent;
+}
+
+/* Checksum, IP header with DF, out. Consumes nothing of the caller's. */
+static int emit(struct netstack *ns, uint32_t src, uint32_t dst,
+		struct tcp_hdr *th, const struct tcp_ring *ring, uint32_t off,
+		uint32_t len)
+{
+	size_t hl = TCP_HDR_LEN + tcp_hdr_opt_len(th);
+	struct pktbuf *p = pktbuf_alloc(ns, NET_HEADROOM, hl + len);
+	struct ip_out o;
+	uint16_t sum;
+
+	if (!p)
+		return -ENOBUFS;
+	th->csum = 0;
+	tcp_hdr_emit(th, p->data);
+	if (len)
+		ring_read_at(ring, off, p->data + hl, len);
+	sum = csum_fold(csum_partial(p->data, p->len,
+				     csum_pseudo(src, dst, IP_PROTO_TCP,
+						 (uint16_t)p->len)));
+	put_be16(p->data + 16, sum);
+	memset(&o, 0, sizeof(o));
+	o.src = src;
+	o.dst = dst;
+	o.proto = IP_PROTO_TCP;
+	o.df = true;		/* RFC 1191: path MTU discovery */
+	net_count(ns, NET_STAT_TCP_SEG_OUT);
+	return ip_output(ns, p, &o);
+}
+
+static void base_hdr(struct tcp_pcb *pcb, struct tcp_hdr *th, uint32_t seq,
+		     uint8_t flags)
+{
+	memset(th, 0, sizeof(*th));
+	th->sport = pcb->lport;
+	th->dport = pcb->rport;
+	th->seq = seq;
+	th->flags = flags;
+	if (pcb->state != TCP_SYN_SENT || (flags & TCP_ACK)) {
+		th->flags |= TCP_ACK;
+		th->ack = pcb->rcv_nxt;
+	}
+}
+
+static void sent_ack(struct tcp_pcb *pcb, struct tcp_hdr *th)
+{
+	if (th->flags & TCP_ACK) {
+		pcb->last_ack_sent = th->ack;
+		pcb->ack_now = false;
+		if (pcb->t_at[TCP_T_DELACK])
+			tcp_timer_clear(pcb, TCP_T_DELACK);
+	}
+	pcb->segs_out++;
+}
+
+/*
+ * One segment of up to len ring bytes from seq (plus FIN if asked and all
+ * of len fits). Returns the data bytes sent, or a negative errno when the
+ * segment could not leave.
+ */
+int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
+		  uint8_t flags)
+{
+	struct tcp_hdr th;
+	uint32_t room;
+	int ret;
+
+	base_hdr(pcb, &th, seq, flags);
+	fill_ts(pcb, &th);
+	if (pcb->sack_ok && pcb->nooo)
+		th.nsack = (uint8_t)ooo_sack_blocks(pcb, th.sack,
+						    TCP_MAX_SACK);
+	/* RFC 6691: the MSS counts data only; options come out of it. */
+	room = pcb->mss - (uint32_t)tcp_hdr_opt_len(&th);
+	if (len > room) {
+		len = room;
+		th.flags &= (uint8_t)~TCP_FIN;
+	}
+	if (len && len == pcb->snd_base + pcb->snd.len - seq)
+		th.flags |= TCP_PSH;
+	th.wnd = rcv_wnd_field(pcb);
+	ret = emit(pcb->ns, pcb->laddr, pcb->raddr, &th, &pcb->snd,
+		   seq - pcb->snd_base, len);
+	if (ret == -ENOBUFS) {
+		backpressure(pcb);
+		return ret;
+	}
+	/* Gone to ARP or beyond: as good as sent, the RTO covers loss. */
+	sent_ack(pcb, &th);
+	return (int)len;
+}
+
+int tcp_send_ctl(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags)
+{
+	return tcp_send_data(pcb, seq, 0, flags);
+}
+
+/*
+ * A pure ACK carries SND.MAX, not SND.NXT: after an RTO pulls snd_nxt back
+ * to snd_una, an ACK numbered snd_nxt lies below the peer's RCV.NXT and
+ * fails its acceptability test (RFC 9293 3.10.7.4), so it is dropped
+ * before its ACK field is read and both ends retransmit until they time
+ * out. No byte at or past SND.MAX was ever sent, so the peer's RCV.NXT is
+ * never beyond it (as 4.4BSD's tcp_output does).
+ */
+void tcp_send_ack_now(struct tcp_pcb *pcb)
+{
+	tcp_send_ctl(pcb, pcb->snd_max, 0);
+}
+
+/* RFC 5961 3.2, 4.2, 5.2 challenge ACK, at most N a second (RFC 5961 7). */
+void tcp_send_challenge_ack(struct tcp_pcb *pcb)
+{
+	struct netstack *ns = pcb->ns;
+	struct tcp_stack *ts = ns->tcp;
+
+	if (ns->now - ts->chal_at >= 1000 * MS) {
+		ts->chal_at = ns->now;
+		ts->chal_n = 0;
+	}
+	if (ts->chal_n >= ns->par.tcp_challenge_acks_per_s) {
+		net_count(ns, NET_STAT_TCP_CHALLENGE_ACK_LIMITED);
+		return;
+	}
+	ts->chal_n++;
+	net_count(ns, NET_STAT_TCP_CHALLENGE_ACK);
+	tcp_send_ack_now(pcb);
+}
+
+/* RFC 9293 3.10.7.1: the reset for a segment no connection wants. */
+void tcp_send_reset(struct netstack *ns, uint32_t src, uint32_t dst,
+		    const struct tcp_hdr *in, uint32_t seg_len)
+{
+	struct tcp_hdr th;
+
+	if (in->flags & TCP_RST)
+		return;
+	memset(&th, 0, sizeof(th));
+	th.sport = in->dport;
+	th.dport = in->sport;
+	if (in->flags & TCP_ACK) {
+		th.seq = in->ack;
+		th.flags = TCP_RST;
+	} else {
+		th.seq = 0;
+		th.ack = in->seq + seg_len;
+		th.flags = TCP_RST | TCP_ACK;
+	}
+	net_count(ns, NET_STAT_TCP_RST_OUT);
+	emit(ns, src, dst, &th, NULL, 0, 0);
+}
+
+int tcp_send_rst_pcb(struct tcp_pcb *pcb)
+{
+	struct tcp_hdr th;
+
+	base_hdr(pcb, &th, pcb->snd_max, TCP_RST);
+	fill_ts(pcb, &th);
+	th.wnd = 0;
+	net_count(pcb->ns, NET_STAT_TCP_RST_OUT);
+	pcb->segs_out++;
+	return emit(pcb->ns, pcb->laddr, pcb->raddr, &th, NULL, 0, 0);
+}
+
+/* RFC 9293 3.10.7.2/3: SYN or SYN-ACK with our options (RFC 7323 1.3:
+ * in a SYN-ACK only those the peer offered). */
+void tcp_send_syn(struct tcp_pcb *pcb)
+{
+	bool active = pcb->state == TCP_SYN_SENT;
+	struct tcp_hdr th;
+	uint32_t w = pcb->rcv_wnd_max;
+
+	base_hdr(pcb, &th, pcb->iss, TCP_SYN);
+	th.has_mss = true;
+	th.mss = pcb->rcv_mss;
+	if (active || pcb->ws_ok) {
+		th.has_ws = true;
+		th.ws = pcb->rcv_ws;
+	}
+	th.sack_perm = active || pcb->sack_ok;
+	if (active || pcb->ts_ok) {
+		th.has_ts = true;
+		th.tsval = tcp_ts_now(pcb);
+		th.tsecr = active ? 0 : pcb->ts_recent;
+	}
+	/* RFC 7323 2.2: the window of a SYN is never scaled. */
+	th.wnd = (uint16_t)(w > 0xffff ? 0xffff : w);
+	if (!active)
+		pcb->rcv_adv = pcb->rcv_nxt + th.wnd;
+	if (seq_leq(pcb->snd_max, pcb->iss))
+		pcb->snd_max = pcb->iss + 1;
+	pcb->snd_nxt = pcb->iss + 1;
+	if (pcb->backoff == 0)
+		pcb->rtt_at = pcb->ns->now;
+	if (!pcb->t_at[TCP_T_RTO])
+		tcp_rto_restart(pcb);
+	if (emit(pcb->ns, pcb->laddr, pcb->raddr, &th, NULL, 0, 0) >= 0 &&
+	    !active)
+		sent_ack(pcb, &th);
+	pcb->segs_out++;
+}
+
+/* Time this segment if none is being timed and it is new (Karn). */
+static void rtt_start(struct tcp_pcb *pcb, uint32_t seq)
+{
+	if (pcb->rtt_on || seq_lt(seq, pcb->snd_max))
+		return;
+	pcb->rtt_on = true;
+	pcb->rtt_seq = seq;
+	pcb->rtt_at = pcb->ns->now;
+}
+
+
+/*
+ * RFC 9293 3.8.6.2.1 and RFC 1122 4.2.3.4: may a segment of len bytes
+ * (avail in the ring from here) leave now?
+ */
+static bool may_send(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail,
+		     bool fin)
+{
+	if (len >= tcp_smss(pcb) || fin)
+		return true;
+	/* Retransmissions go as they went the first time. */
+	if (seq_lt(pcb->snd_nxt, pcb->snd_max))
+		return true;
+	if (len < avail)
+		/* Window-limited: a half-window worth (SWS, rule c), or
+		 * anything when no ACK is coming to open more (rule d). */
+		return tcp_flight(pcb) == 0 ||
+		       (pcb->max_snd_wnd && len >= pcb->max_snd_wnd / 2);
+	if (pcb->more)
+		return false;
+	if (pcb->nodelay)
+		return true;
+	/* Minshall: hold only behind an unacknowledged partial segment. */
+	return !seq_gt(pcb->snd_sml, pcb->snd_una);
+}
+
+/* Send what may be sent; then a bare ACK if one is owed. */
+void tcp_output(struct tcp_pcb *pcb)
+{
+	uint32_t smss = tcp_smss(pcb);
+
+	if (pcb->state < TCP_ESTABLISHED) {
+		if (pcb->ack_now && pcb->state == TCP_SYN_RECEIVED)
+			tcp_send_ack_now(pcb);
+		return;
+	}
+	if (pcb->state == TCP_TIME_WAIT || !pcb->snd.buf) {
+		if (pcb->ack_now)
+			tcp_send_ack_now(pcb);
+		return;
+	}
+	if (pcb->t_at[TCP_T_TXRETRY])
+		return;		/* the link is full; the timer retries */
+	for (;;) {
+		uint32_t wnd = pcb->snd_wnd, cw = tcp_cc_window(pcb);
+		uint32_t off = pcb->snd_nxt - pcb->snd_base;
+		uint32_t avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
+		uint32_t usable = 0, len;
+		bool fin;
+		uint8_t fl = 0;
+		int sent;
+
+		if (cw < wnd)
+			wnd = cw;
+		if (seq_lt(pcb->snd_nxt, pcb->snd_una + wnd))
+			usable = pcb->snd_una + wnd - pcb->snd_nxt;
+		len = avail < usable ? avail : usable;
+		if (len > smss)
+			len = smss;
+		fin = pcb->fin_queued && len == avail &&
+		      seq_leq(pcb->snd_nxt + len, tcp_fin_seq(pcb)) &&
+		      !(off > pcb->snd.len);
+		if (!len && !fin)
+			break;
+		if (!may_send(pcb, len, avail, fin))
+			break;
+		if (fin)
+			fl |= TCP_FIN;
+		if (!tcp_flight(pcb))
+			pcb->rexmit_since = pcb->ns->now;
+		rtt_start(pcb, pcb->snd_nxt);
+		sent = tcp_send_data(pcb, pcb->snd_nxt, len, fl);
+		if (sent < 0) {
+			if (pcb->rtt_on && pcb->rtt_seq == pcb->snd_nxt)
+				pcb->rtt_on = false;
+			break;
+		}
+		if (seq_lt(pcb->snd_nxt, pcb->snd_max)) {
+			pcb->retransmits++;
+			net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
+		}
+		if ((uint32_t)sent < smss && sent)
+			pcb->snd_sml = pcb->snd_nxt + (uint32_t)sent;
+		pcb->snd_nxt += (uint32_t)sent;
+		if (fin && (uint32_t)sent == len)
+			pcb->snd_nxt++;
+		if (seq_gt(pcb->snd_nxt, pcb->snd_max))
+			pcb->snd_max = pcb->snd_nxt;
+		if (!pcb->t_at[TCP_T_RTO])
+			tcp_rto_restart(pcb);
+		if (pcb->t_at[TCP_T_PERSIST])
+			tcp_timer_clear(pcb, TCP_T_PERSIST);
+	}
+	if (pcb->ack_now)
+		tcp_send_ack_now(pcb);
+	/* RFC 9293 3.8.6.1: data waits on a zero window: probe it. */
+	if (!pcb->snd_wnd && pcb->snd_nxt == pcb->snd_max &&
+	    (pcb->snd.len > pcb->snd_nxt - pcb->snd_base ||
+	     (pcb->fin_queued && !tcp_fin_sent(pcb))) &&
+	    !pcb->t_at[TCP_T_PERSIST] && tcp_flight(pcb) == 0) {
+		uint64_t d = (uint64_t)pcb->rto_ms * MS;
+
+		tcp_timer_set(pcb, TCP_T_PERSIST, pcb->ns->now + d);
+	}
+}
+
+/* RFC 9293 3.8.6.1: one byte past the window (new data if any). */
+void tcp_persist_probe(struct tcp_pcb *pcb)
+{
+	uint32_t off;
+	int sent;
+
+	if (tcp_flight(pcb)) {
+		sent = tcp_send_data(pcb, pcb->snd_una, 1, 0);
+		if (sent >= 0)
+			pcb->retransmits++;
+		return;
+	}
+	off = pcb->snd_nxt - pcb->snd_base;
+	if (off >= pcb->snd.len)
+		return;
+	sent = tcp_send_data(pcb, pcb->snd_nxt, 1, 0);
+	if (sent > 0) {
+		pcb->snd_nxt += 1;
+		pcb->snd_max = seq_max(pcb->snd_max, pcb->snd_nxt);
+	}
+}
+
+/* Retransmit the first unacknowledged segment (fast retransmit, RFC
+ * 5681 3.2 step 4; RFC 6582 partial ACK). */
+void tcp_retransmit_una(struct tcp_pcb *pcb)
+{
+	uint32_t off = pcb->snd_una - pcb->snd_base;
+	uint32_t sent = pcb->snd_max - pcb->snd_una;
+	uint32_t len = 0;
+	uint8_t fl = 0;
+
+	if (off < pcb->snd.len)
+		len = pcb->snd.len - off;
+	if (len > tcp_smss(pcb))
+		len = tcp_smss(pcb);
+	/* A retransmission resends what was sent, never beyond SND.MAX:
+	 * bytes past it would be acknowledged beyond what we think we sent,
+	 * and that ACK is refused (RFC 9293 3.10.7.4, RFC 5961 5.2). */
+	if (tcp_fin_sent(pcb) && sent)
+		sent--;
+	if (len > sent)
+		len = sent;
+	if (tcp_fin_sent(pcb) && pcb->snd_una + len == tcp_fin_seq(pcb))
+		fl = TCP_FIN;
+	if (!len && !fl)
+		return;
+	pcb->rtt_on = false;	/* Karn */
+	if (tcp_send_data(pcb, pcb->snd_una, len, fl) >= 0) {
+		pcb->retransmits++;
+		net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
+	}
+}

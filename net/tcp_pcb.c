@@ -1,0 +1,1012 @@
+/*
+ * tcp_pcb.c: TCP control blocks, their tables, and the setup half of the
+ * engine API (open, bind, listen, accept, connect, options, info).
+ *
+ * Promises: a segment finds its connection with one hash lookup on the
+ * 4-tuple (or its listener with one on the port), never a scan; the tables
+ * are sized from params.tcp_max_pcbs at stack creation. Initial sequence
+ * numbers follow RFC 6528 (a SipHash-2-4 of the 4-tuple keyed with a secret
+ * drawn from env.random at creation, plus a 4 us clock); ephemeral ports
+ * follow RFC 6056 3.3.3 (algorithm 3, hash-based offset plus a counter) in
+ * the RFC 6335 range 49152-65535. Callbacks never run in the middle of a
+ * state change: tcp_notify() queues them and the outermost tcp_leave() runs
+ * them, so a callback may close, abort or send on any pcb.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "netstack_priv.h"
+#include "tcp_priv.h"
+
+#define EPH_MIN 49152u
+#define EPH_NUM 16384u
+#define TCP_BUF_MIN 2048u
+#define TCP_BUF_MAX (16u << 20)
+
+void tcp_params_defaults(struct netstack_params *p)
+{
+	if (!p->tcp_max_pcbs)
+		p->tcp_max_pcbs = 16384;
+	/* 1 Gbit/s x 1 ms = 125 kB in flight. */
+	if (!p->tcp_sndbuf)
+		p->tcp_sndbuf = 128 * 1024;
+	if (!p->tcp_rcvbuf)
+		p->tcp_rcvbuf = 128 * 1024;
+	if (!p->tcp_msl_ms)
+		p->tcp_msl_ms = 30000;
+	if (!p->tcp_rto_initial_ms)
+		p->tcp_rto_initial_ms = 1000;
+	if (!p->tcp_rto_min_ms)
+		p->tcp_rto_min_ms = 200;
+	if (!p->tcp_rto_max_ms)
+		p->tcp_rto_max_ms = 60000;
+	if (!p->tcp_syn_retries)
+		p->tcp_syn_retries = 6;
+	if (!p->tcp_max_retries)
+		p->tcp_max_retries = 15;
+	if (!p->tcp_syn_backlog)
+		p->tcp_syn_backlog = 128;
+	if (!p->tcp_delack_ms)
+		p->tcp_delack_ms = 40;
+	if (!p->tcp_challenge_acks_per_s)
+		p->tcp_challenge_acks_per_s = 100;
+	if (!p->tcp_fin_wait2_ms)
+		p->tcp_fin_wait2_ms = 60000;
+	if (!p->tcp_keepidle_s)
+		p->tcp_keepidle_s = 7200;
+	if (!p->tcp_keepintvl_s)
+		p->tcp_keepintvl_s = 75;
+	if (!p->tcp_keepcnt)
+		p->tcp_keepcnt = 9;
+}
+
+static uint32_t mix32(uint32_t h)
+{
+	/* MurmurHash3's finalizer: every input bit reaches every output bit. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
+static uint32_t hash4(const struct tcp_stack *ts, uint32_t laddr,
+		      uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	uint32_t h = mix32(ts->hash_seed ^ raddr);
+
+	h = mix32(h ^ (((uint32_t)lport << 16) | rport));
+	h = mix32(h ^ laddr);
+	return h & ts->mask;
+}
+
+static uint32_t hash_port(const struct tcp_stack *ts, uint16_t port)
+{
+	return mix32(ts->hash_seed ^ port) & ts->mask;
+}
+
+static uint64_t rand64(struct netstack *ns)
+{
+	return ((uint64_t)net_random(ns) << 32) | net_random(ns);
+}
+
+int tcp_init(struct netstack *ns)
+{
+	struct tcp_stack *ts = net_alloc(ns, sizeof(*ts));
+	uint32_t n = 64;
+	size_t sz;
+
+	if (!ts)
+		return -ENOMEM;
+	while (n < ns->par.tcp_max_pcbs && n < 65536)
+		n *= 2;
+	sz = sizeof(struct tcp_pcb *) * n;
+	ts->conn_hash = net_alloc(ns, sz);
+	ts->lis_hash = net_alloc(ns, sz);
+	ts->bind_hash = net_alloc(ns, sz);
+	if (!ts->conn_hash || !ts->lis_hash || !ts->bind_hash) {
+		net_free(ns, ts->conn_hash, sz);
+		net_free(ns, ts->lis_hash, sz);
+		net_free(ns, ts->bind_hash, sz);
+		net_free(ns, ts, sizeof(*ts));
+		return -ENOMEM;
+	}
+	ts->mask = n - 1;
+	ts->hash_seed = net_random(ns);
+	/* RFC 6528 3: the secret key; RFC 6056 3.3.3: a second one. */
+	ts->isn_key.k0 = rand64(ns);
+	ts->isn_key.k1 = rand64(ns);
+	ts->port_key.k0 = rand64(ns);
+	ts->port_key.k1 = rand64(ns);
+	ts->port_next = net_random(ns);
+	ns->tcp = ts;
+	return 0;
+}
+
+static void pcb_free_mem(struct tcp_pcb *pcb)
+{
+	struct netstack *ns = pcb->ns;
+
+	net_free(ns, pcb->snd.buf, pcb->snd.size);
+	net_free(ns, pcb->rcv.buf, pcb->rcv.size);
+	net_free(ns, pcb, sizeof(*pcb));
+}
+
+void tcp_fini(struct netstack *ns)
+{
+	struct tcp_stack *ts = ns->tcp;
+	size_t sz;
+
+	if (!ts)
+		return;
+	while (ts->all) {
+		struct tcp_pcb *pcb = ts->all;
+
+		pcb->notify_queued = false;	/* free it now */
+		tcp_pcb_destroy(pcb);
+	}
+	while (ts->nhead) {
+		struct tcp_pcb *pcb = ts->nhead;
+
+		ts->nhead = pcb->nnext;
+		if (pcb->zombie)
+			pcb_free_mem(pcb);
+	}
+	sz = sizeof(struct tcp_pcb *) * (ts->mask + 1);
+	net_free(ns, ts->conn_hash, sz);
+	net_free(ns, ts->lis_hash, sz);
+	net_free(ns, ts->bind_hash, sz);
+	net_free(ns, ts, sizeof(*ts));
+	ns->tcp = NULL;
+}
+
+/* Run queued callbacks once the state is consistent (see file header). */
+static void notify_flush(struct netstack *ns)
+{
+	struct tcp_stack *ts = ns->tcp;
+
+	ts->flushing = true;
+	while (ts->nhead) {
+		struct tcp_pcb *pcb = ts->nhead;
+		unsigned bits = pcb->notify;
+
+		ts->nhead = pcb->nnext;
+		if (!ts->nhead)
+			ts->ntail = NULL;
+		pcb->nnext = NULL;
+		pcb->notify_queued = false;
+		pcb->notify = 0;
+		if (pcb->zombie) {
+			pcb_free_mem(pcb);
+			continue;
+		}
+		if (pcb->app && pcb->fn && bits)
+			pcb->fn(pcb->arg, pcb, bits);
+	}
+	ts->flushing = false;
+}
+
+void tcp_enter(struct netstack *ns)
+{
+	net_lock(ns);
+	net_clock(ns);
+	ns->tcp->depth++;
+}
+
+void tcp_leave(struct netstack *ns)
+{
+	struct tcp_stack *ts = ns->tcp;
+
+	if (ts->depth == 1 && !ts->flushing && ts->nhead)
+		notify_flush(ns);
+	ts->depth--;
+	net_unlock(ns);
+}
+
+static unsigned events_of(const struct tcp_pcb *pcb)
+{
+	unsigned ev = 0;
+
+	if (pcb->state == TCP_LISTEN)
+		return pcb->aq_len ? TCP_EV_ACCEPT : 0;
+	if (pcb->rcv.len || pcb->fin_rcvd || pcb->error ||
+	    (pcb->state == TCP_CLOSED && pcb->connected_once))
+		ev |= TCP_EV_READABLE;
+	if (pcb->error || (pcb->connected_once && !pcb->fin_queued &&
+			   (pcb->state == TCP_ESTABLISHED ||
+			    pcb->state == TCP_CLOSE_WAIT) &&
+			   ring_room(&pcb->snd) > 0))
+		ev |= TCP_EV_WRITABLE;
+	if (pcb->connected_once)
+		ev |= TCP_EV_CONNECTED;
+	if (pcb->error)
+		ev |= TCP_EV_ERROR;
+	if ((pcb->state == TCP_CLOSED &&
+	     (pcb->connected_once || pcb->error)) ||
+	    pcb->state == TCP_TIME_WAIT)
+		ev |= TCP_EV_CLOSED;
+	return ev;
+}
+
+void tcp_notify(struct tcp_pcb *pcb, unsigned bits)
+{
+	struct tcp_stack *ts = pcb->ns->tcp;
+	unsigned ev = events_of(pcb);
+
+	/* Release: a waiter that sees the bit also sees the data behind it. */
+	__atomic_store_n(&pcb->events, ev, __ATOMIC_RELEASE);
+	/* Only what is true now: a stale CLOSED on a live connection (say,
+	 * from tcp_accept's catch-up) would make an app close it. */
+	bits &= ev;
+	if (!bits || !pcb->app || !pcb->fn)
+		return;
+	pcb->notify |= bits;
+	if (pcb->notify_queued)
+		return;
+	pcb->notify_queued = true;
+	pcb->nnext = NULL;
+	if (ts->ntail)
+		ts->ntail->nnext = pcb;
+	else
+		ts->nhead = pcb;
+	ts->ntail = pcb;
+}
+
+struct tcp_pcb *tcp_pcb_new(struct netstack *ns)
+{
+	struct tcp_stack *ts = ns->tcp;
+	struct tcp_pcb *pcb;
+
+	if (ts->count >= ns->par.tcp_max_pcbs)
+		return NULL;
+	pcb = net_alloc(ns, sizeof(*pcb));
+	if (!pcb)
+		return NULL;
+	pcb->ns = ns;
+	pcb->state = TCP_CLOSED;
+	pcb->sndbuf = ns->par.tcp_sndbuf;
+	pcb->rcvbuf = ns->par.tcp_rcvbuf;
+	pcb->keepidle_s = ns->par.tcp_keepidle_s;
+	pcb->keepintvl_s = ns->par.tcp_keepintvl_s;
+	pcb->keepcnt = ns->par.tcp_keepcnt;
+	pcb->rto_ms = ns->par.tcp_rto_initial_ms;
+	pcb->mss = TCP_DEFAULT_MSS;
+	net_timer_init(&pcb->timer, tcp_timer_fire);
+	pcb->anext = ts->all;
+	if (ts->all)
+		ts->all->aprev = pcb;
+	ts->all = pcb;
+	ts->count++;
+	return pcb;
+}
+
+static void unbind(struct tcp_pcb *pcb)
+{
+	struct tcp_stack *ts = pcb->ns->tcp;
+	struct tcp_pcb **pp;
+
+	if (!pcb->bound)
+		return;
+	for (pp = &ts->bind_hash[hash_port(ts, pcb->lport)]; *pp;
+	     pp = &(*pp)->bnext)
+		if (*pp == pcb) {
+			*pp = pcb->bnext;
+			break;
+		}
+	pcb->bound = false;
+}
+
+static void do_bind(struct tcp_pcb *pcb)
+{
+	struct tcp_stack *ts = pcb->ns->tcp;
+	uint32_t b = hash_port(ts, pcb->lport);
+
+	pcb->bnext = ts->bind_hash[b];
+	ts->bind_hash[b] = pcb;
+	pcb->bound = true;
+}
+
+void tcp_unhash(struct tcp_pcb *pcb)
+{
+	struct tcp_stack *ts = pcb->ns->tcp;
+	struct tcp_pcb **pp;
+
+	if (pcb->hashed == TCP_H_CONN)
+		pp = &ts->conn_hash[hash4(ts, pcb->laddr, pcb->lport,
+					  pcb->raddr, pcb->rport)];
+	else if (pcb->hashed == TCP_H_LISTEN)
+		pp = &ts->lis_hash[hash_port(ts, pcb->lport)];
+	else
+		return;
+	for (; *pp; pp = &(*pp)->hnext)
+		if (*pp == pcb) {
+			*pp = pcb->hnext;
+			break;
+		}
+	pcb->hashed = 0;
+}
+
+void tcp_hash_conn(struct tcp_pcb *pcb)
+{
+	struct tcp_stack *ts = pcb->ns->tcp;
+	uint32_t b = hash4(ts, pcb->laddr, pcb->lport, pcb->raddr,
+			   pcb->rport);
+
+	tcp_unhash(pcb);
+	pcb->hnext = ts->conn_hash[b];
+	ts->conn_hash[b] = pcb;
+	pcb->hashed = TCP_H_CONN;
+}
+
+static void aq_remove(struct tcp_pcb *lis, struct tcp_pcb *child)
+{
+	struct tcp_pcb **pp, *prev = NULL;
+
+	for (pp = &lis->aq_head; *pp; prev = *pp, pp = &(*pp)->aq_next)
+		if (*pp == child) {
+			*pp = child->aq_next;
+			if (lis->aq_tail == child)
+				lis->aq_tail = prev;
+			lis->aq_len--;
+			return;
+		}
+}
+
+/* The child leaves its listener's books (SYN queue or accept queue). */
+static void detach_child(struct tcp_pcb *pcb)
+{
+	struct tcp_pcb *lis = pcb->parent;
+
+	if (!lis)
+		return;
+	if (pcb->state == TCP_SYN_RECEIVED) {
+		lis->syn_len--;
+	} else {
+		aq_remove(lis, pcb);
+		__atomic_store_n(&lis->events, events_of(lis),
+				 __ATOMIC_RELEASE);
+	}
+	pcb->parent = NULL;
+}
+
+/* A listener going away takes its unaccepted children with it. */
+static void destroy_children(struct tcp_pcb *lis)
+{
+	struct tcp_pcb *c, *next;
+
+	for (c = lis->ns->tcp->all; c; c = next) {
+		next = c->anext;
+		if (c->parent != lis)
+			continue;
+		/* RFC 9293 3.10.4: queued connections are reset. */
+		if (c->state != TCP_SYN_RECEIVED)
+			tcp_send_rst_pcb(c);
+		tcp_pcb_destroy(c);
+		/* next may have been freed only if it was c's child: never. */
+	}
+}
+
+void tcp_pcb_destroy(struct tcp_pcb *pcb)
+{
+	struct netstack *ns = pcb->ns;
+	struct tcp_stack *ts = ns->tcp;
+
+	if (pcb->state == TCP_LISTEN)
+		destroy_children(pcb);
+	detach_child(pcb);
+	tcp_unhash(pcb);
+	unbind(pcb);
+	net_timer_cancel(ns, &pcb->timer);
+	if (pcb->aprev)
+		pcb->aprev->anext = pcb->anext;
+	else
+		ts->all = pcb->anext;
+	if (pcb->anext)
+		pcb->anext->aprev = pcb->aprev;
+	ts->count--;
+	pcb->state = TCP_CLOSED;
+	pcb->app = false;
+	if (pcb->notify_queued) {
+		pcb->zombie = true;	/* the flush frees it */
+		return;
+	}
+	pcb_free_mem(pcb);
+}
+
+struct tcp_pcb *tcp_lookup_conn(struct netstack *ns, uint32_t laddr,
+				uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+	struct tcp_stack *ts = ns->tcp;
+	struct tcp_pcb *pcb = ts->conn_hash[hash4(ts, laddr, lport, raddr,
+						  rport)];
+
+	for (; pcb; pcb = pcb->hnext)
+		if (pcb->lport == lport && pcb->rport == rport &&
+		    pcb->raddr == raddr && pcb->laddr == laddr)
+			return pcb;
+	return NULL;
+}
+
+struct tcp_pcb *tcp_lookup_listener(struct netstack *ns, uint32_t laddr,
+				    uint16_t lport)
+{
+	struct tcp_stack *ts = ns->tcp;
+	struct tcp_pcb *pcb = ts->lis_hash[hash_port(ts, lport)];
+	struct tcp_pcb *any = NULL;
+
+	for (; pcb; pcb = pcb->hnext) {
+		if (pcb->lport != lport)
+			continue;
+		if (pcb->laddr == laddr)
+			return pcb;
+		if (!pcb->laddr)
+			any = pcb;
+	}
+	return any;
+}
+
+/* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport,
+ * secretkey), M a 4-microsecond timer. */
+uint32_t tcp_isn(struct netstack *ns, uint32_t laddr, uint16_t lport,
+		 uint32_t raddr, uint16_t rport)
+{
+	uint8_t m[12];
+	uint32_t f;
+
+	memcpy(m, &laddr, 4);
+	memcpy(m + 4, &raddr, 4);
+	memcpy(m + 8, &lport, 2);
+	memcpy(m + 10, &rport, 2);
+	f = (uint32_t)siphash24(&ns->tcp->isn_key, m, sizeof(m));
+	return f + (uint32_t)(ns->now / 4000);
+}
+
+int tcp_rings_alloc(struct tcp_pcb *pcb)
+{
+	struct netstack *ns = pcb->ns;
+
+	if (!pcb->snd.buf) {
+		pcb->snd.buf = net_alloc(ns, pcb->sndbuf);
+		if (!pcb->snd.buf)
+			return -ENOMEM;
+		pcb->snd.size = pcb->sndbuf;
+	}
+	if (!pcb->rcv.buf) {
+		pcb->rcv.buf = net_alloc(ns, pcb->rcvbuf);
+		if (!pcb->rcv.buf)
+			return -ENOMEM;
+		pcb->rcv.size = pcb->rcvbuf;
+	}
+	return 0;
+}
+
+void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
+{
+	pcb->state = (uint8_t)s;
+	if (s == TCP_ESTABLISHED)
+		pcb->connected_once = true;
+}
+
+void tcp_finish(struct tcp_pcb *pcb, int err)
+{
+	int k;
+
+	for (k = 0; k < TCP_T_COUNT; k++)
+		pcb->t_at[k] = 0;
+	net_timer_cancel(pcb->ns, &pcb->timer);
+	if (err)
+		pcb->error = err;
+	tcp_set_state(pcb, TCP_CLOSED);
+	if (!pcb->app) {
+		tcp_pcb_destroy(pcb);
+		return;
+	}
+	tcp_unhash(pcb);
+	tcp_notify(pcb, TCP_EV_CLOSED | TCP_EV_READABLE | TCP_EV_WRITABLE |
+			(err ? TCP_EV_ERROR : 0));
+}
+
+/*
+ * RFC 9293 3.7.1 / RFC 6691: the MSS we can take on this interface is its
+ * MTU less the fixed IP and TCP headers. Segments are built in one small
+ * pktbuf, so the MSS never exceeds what one holds with full options:
+ * loopback's 65535 MTU would otherwise need the few large buffers.
+ * An interface may also cap the receive window (netif_set_rcv_window_max).
+ */
+void tcp_route_setup(struct tcp_pcb *pcb, struct netif *nif)
+{
+	uint32_t mss = NET_PKT_SMALL_CAP - NET_HEADROOM - TCP_HDR_MAX;
+	uint32_t wmax = pcb->rcvbuf;
+	uint8_t ws = 0;
+
+	if (nif && nif->mtu > 40 && (uint32_t)nif->mtu - 40 < mss)
+		mss = (uint32_t)nif->mtu - 40;
+	if (nif && nif->rcv_wnd_max && nif->rcv_wnd_max < wmax)
+		wmax = nif->rcv_wnd_max;
+	pcb->path_mss = (uint16_t)mss;
+	pcb->rcv_mss = (uint16_t)mss;
+	if (pcb->maxseg && pcb->maxseg < pcb->rcv_mss)
+		pcb->rcv_mss = (uint16_t)pcb->maxseg;
+	pcb->rcv_wnd_max = wmax;
+	/* RFC 7323 2.3: the smallest shift that lets the window cover it. */
+	while (ws < TCP_MAX_WSCALE && (65535u << ws) < wmax)
+		ws++;
+	pcb->rcv_ws = ws;
+}
+
+/* ---- the API: setup ---- */
+
+int tcp_open(struct netstack *ns, tcp_event_fn fn, void *arg,
+	     struct tcp_pcb **out)
+{
+	struct tcp_pcb *pcb;
+
+	if (!out)
+		return -EINVAL;
+	tcp_enter(ns);
+	pcb = tcp_pcb_new(ns);
+	if (pcb) {
+		pcb->fn = fn;
+		pcb->arg = arg;
+		pcb->app = true;
+	}
+	tcp_leave(ns);
+	*out = pcb;
+	return pcb ? 0 : -ENOMEM;
+}
+
+/* May pcb take (addr, port)? Bound pcbs and listeners on it say no,
+ * unless both sides asked for REUSEADDR and the other is not listening. */
+static bool port_usable(struct netstack *ns, const struct tcp_pcb *pcb,
+			uint32_t addr, uint16_t port)
+{
+	struct tcp_stack *ts = ns->tcp;
+	struct tcp_pcb *o = ts->bind_hash[hash_port(ts, port)];
+
+	for (; o; o = o->bnext) {
+		if (o == pcb || o->lport != port)
+			continue;
+		if (o->laddr && addr && o->laddr != addr)
+			continue;
+		if (pcb->reuseaddr && o->state != TCP_LISTEN &&
+		    (o->reuseaddr || o->state == TCP_TIME_WAIT || !o->app))
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/* RFC 6056 3.3.3, algorithm 3: offset = F(local, remote, secret), then
+ * step a shared counter; a port is suitable if nothing bound holds it and
+ * (when the peer is known) the 4-tuple is unused. */
+static uint16_t eph_port(struct netstack *ns, struct tcp_pcb *pcb,
+			 uint32_t raddr, uint16_t rport)
+{
+	struct tcp_stack *ts = ns->tcp;
+	uint8_t m[10];
+	uint32_t offset, count;
+
+	memcpy(m, &pcb->laddr, 4);
+	memcpy(m + 4, &raddr, 4);
+	memcpy(m + 8, &rport, 2);
+	offset = (uint32_t)siphash24(&ts->port_key, m, sizeof(m));
+	for (count = 0; count < EPH_NUM; count++) {
+		uint16_t port = (uint16_t)(EPH_MIN +
+					   (offset + ts->port_next) % EPH_NUM);
+
+		ts->port_next++;
+		if (!port_usable(ns, pcb, pcb->laddr, port))
+			continue;
+		if (raddr && tcp_lookup_conn(ns, pcb->laddr, port, raddr,
+					     rport))
+			continue;
+		return port;
+	}
+	return 0;
+}
+
+int tcp_bind(struct netstack *ns, struct tcp_pcb *pcb, uint32_t addr,
+	     uint16_t port)
+{
+	int ret = 0;
+
+	tcp_enter(ns);
+	if (pcb->bound || pcb->state != TCP_CLOSED) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (addr && !net_local_addr_if(ns, addr)) {
+		ret = -EADDRNOTAVAIL;
+		goto out;
+	}
+	pcb->laddr = addr;
+	if (!port)
+		port = eph_port(ns, pcb, 0, 0);
+	if (!port || !port_usable(ns, pcb, addr, port)) {
+		pcb->laddr = 0;
+		ret = -EADDRINUSE;
+		goto out;
+	}
+	pcb->lport = port;
+	do_bind(pcb);
+out:
+	tcp_leave(ns);
+	return ret;
+}
+
+int tcp_listen(struct netstack *ns, struct tcp_pcb *pcb, int backlog)
+{
+	struct tcp_stack *ts = ns->tcp;
+	int ret = 0;
+	uint32_t b;
+
+	tcp_enter(ns);
+	if (pcb->state == TCP_LISTEN) {
+		pcb->backlog = backlog > 0 ? (uint32_t)backlog : 1;
+		goto out;
+	}
+	if (pcb->state != TCP_CLOSED || pcb->connected_once) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!pcb->bound) {
+		tcp_leave(ns);
+		ret = tcp_bind(ns, pcb, 0, 0);
+		if (ret)
+			return ret;
+		tcp_enter(ns);
+	}
+	if (tcp_lookup_listener(ns, pcb->laddr, pcb->lport) &&
+	    tcp_lookup_listener(ns, pcb->laddr, pcb->lport)->laddr ==
+	    pcb->laddr) {
+		ret = -EADDRINUSE;
+		goto out;
+	}
+	pcb->backlog = backlog > 0 ? (uint32_t)backlog : 1;
+	tcp_set_state(pcb, TCP_LISTEN);
+	b = hash_port(ts, pcb->lport);
+	pcb->hnext = ts->lis_hash[b];
+	ts->lis_hash[b] = pcb;
+	pcb->hashed = TCP_H_LISTEN;
+out:
+	tcp_leave(ns);
+	return ret;
+}
+
+int tcp_accept(struct netstack *ns, struct tcp_pcb *lis, tcp_event_fn fn,
+	       void *arg, struct tcp_pcb **out)
+{
+	struct tcp_pcb *c;
+	int ret = 0;
+
+	tcp_enter(ns);
+	if (lis->state != TCP_LISTEN) {
+		ret = -EINVAL;
+		goto out;
+	}
+	c = lis->aq_head;
+	if (!c) {
+		ret = -EAGAIN;
+		goto out;
+	}
+	aq_remove(lis, c);
+	c->parent = NULL;
+	c->app = true;
+	c->fn = fn;
+	c->arg = arg;
+	tcp_notify(lis, 0);
+	/* Whatever arrived before accept is announced to the new owner. */
+	tcp_notify(c, TCP_EV_CONNECTED | TCP_EV_WRITABLE |
+		       TCP_EV_READABLE | TCP_EV_CLOSED);
+	*out = c;
+out:
+	tcp_leave(ns);
+	return ret;
+}
+
+int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
+		uint16_t dport)
+{
+	struct route_result rr;
+	int ret;
+
+	tcp_enter(ns);
+	if (pcb->state == TCP_LISTEN || pcb->connected_once) {
+		ret = -EISCONN;
+		goto out;
+	}
+	if (pcb->state != TCP_CLOSED) {
+		ret = -EALREADY;
+		goto out;
+	}
+	if (!dst || !dport || dst == IP4_BROADCAST || ip4_is_multicast(dst)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = route_lookup(ns, dst, &rr);
+	if (ret < 0) {
+		ret = -ENETUNREACH;
+		goto out;
+	}
+	if (!pcb->laddr)
+		pcb->laddr = rr.src ? rr.src : netif_addr_primary(ns,
+								 rr.ifindex);
+	if (!pcb->laddr) {
+		ret = -EADDRNOTAVAIL;
+		goto out;
+	}
+	if (!pcb->bound) {
+		pcb->lport = eph_port(ns, pcb, dst, dport);
+		if (!pcb->lport) {
+			ret = -EADDRNOTAVAIL;
+			goto out;
+		}
+		do_bind(pcb);
+	} else if (tcp_lookup_conn(ns, pcb->laddr, pcb->lport, dst, dport)) {
+		ret = -EADDRINUSE;
+		goto out;
+	}
+	ret = tcp_rings_alloc(pcb);
+	if (ret)
+		goto out;
+	pcb->raddr = dst;
+	pcb->rport = dport;
+	tcp_route_setup(pcb, netif_lookup(ns, rr.ifindex));
+	pcb->iss = tcp_isn(ns, pcb->laddr, pcb->lport, dst, dport);
+	pcb->ts_off = (uint32_t)siphash24(&ns->tcp->isn_key, &pcb->iss, 4);
+	pcb->snd_una = pcb->iss;
+	pcb->snd_nxt = pcb->iss;
+	pcb->snd_max = pcb->iss;
+	pcb->snd_base = pcb->iss + 1;
+	tcp_cc_init(pcb);
+	tcp_hash_conn(pcb);
+	tcp_set_state(pcb, TCP_SYN_SENT);
+	net_count(ns, NET_STAT_TCP_ACTIVE_OPEN);
+	tcp_send_syn(pcb);
+	ret = 0;
+out:
+	tcp_leave(ns);
+	return ret;
+}
+
+static int buf_size(int val, uint32_t *out)
+{
+	if (val < (int)TCP_BUF_MIN || (uint32_t)val > TCP_BUF_MAX)
+		return -EINVAL;
+	*out = (uint32_t)val;
+	return 0;
+}
+
+int tcp_setopt(struct netstack *ns, struct tcp_pcb *pcb, enum tcp_opt opt,
+	       int val)
+{
+	int ret = 0;
+
+	tcp_enter(ns);
+	switch (opt) {
+	case TCP_OPT_NODELAY:
+		pcb->nodelay = val != 0;
+		if (pcb->nodelay && pcb->state >= TCP_ESTABLISHED)
+			tcp_output(pcb);
+		break;
+	case TCP_OPT_KEEPALIVE:
+		pcb->keepalive = val != 0;
+		tcp_keep_reset(pcb);
+		break;
+	case TCP_OPT_KEEPIDLE:
+	case TCP_OPT_KEEPINTVL:
+	case TCP_OPT_KEEPCNT:
+		if (val <= 0) {
+			ret = -EINVAL;
+			break;
+		}
+		if (opt == TCP_OPT_KEEPIDLE)
+			pcb->keepidle_s = (uint32_t)val;
+		else if (opt == TCP_OPT_KEEPINTVL)
+			pcb->keepintvl_s = (uint32_t)val;
+		else
+			pcb->keepcnt = (uint32_t)val;
+		tcp_keep_reset(pcb);
+		break;
+	case TCP_OPT_SNDBUF:
+		ret = pcb->snd.buf ? -EISCONN : buf_size(val, &pcb->sndbuf);
+		break;
+	case TCP_OPT_RCVBUF:
+		ret = pcb->rcv.buf ? -EISCONN : buf_size(val, &pcb->rcvbuf);
+		break;
+	case TCP_OPT_REUSEADDR:
+		pcb->reuseaddr = val != 0;
+		break;
+	case TCP_OPT_MAXSEG:
+		if (val < 0 || (val && val < 88) || val > 65495)
+			ret = -EINVAL;
+		else
+			pcb->maxseg = (uint32_t)val;
+		break;
+	case TCP_OPT_USER_TIMEOUT:
+		if (val < 0)
+			ret = -EINVAL;
+		else
+			pcb->user_timeout_ms = (uint32_t)val;
+		break;
+	default:
+		ret = -ENOPROTOOPT;
+	}
+	tcp_leave(ns);
+	return ret;
+}
+
+int tcp_getopt(struct netstack *ns, struct tcp_pcb *pcb, enum tcp_opt opt,
+	       int *val)
+{
+	int ret = 0;
+
+	tcp_enter(ns);
+	switch (opt) {
+	case TCP_OPT_NODELAY:
+		*val = pcb->nodelay;
+		break;
+	case TCP_OPT_KEEPALIVE:
+		*val = pcb->keepalive;
+		break;
+	case TCP_OPT_KEEPIDLE:
+		*val = (int)pcb->keepidle_s;
+		break;
+	case TCP_OPT_KEEPINTVL:
+		*val = (int)pcb->keepintvl_s;
+		break;
+	case TCP_OPT_KEEPCNT:
+		*val = (int)pcb->keepcnt;
+		break;
+	case TCP_OPT_SNDBUF:
+		*val = (int)pcb->sndbuf;
+		break;
+	case TCP_OPT_RCVBUF:
+		*val = (int)pcb->rcvbuf;
+		break;
+	case TCP_OPT_REUSEADDR:
+		*val = pcb->reuseaddr;
+		break;
+	case TCP_OPT_MAXSEG:
+		*val = pcb->state >= TCP_ESTABLISHED ? (int)pcb->mss :
+						      (int)pcb->maxseg;
+		break;
+	case TCP_OPT_USER_TIMEOUT:
+		*val = (int)pcb->user_timeout_ms;
+		break;
+	default:
+		ret = -ENOPROTOOPT;
+	}
+	tcp_leave(ns);
+	return ret;
+}
+
+int tcp_local(struct netstack *ns, const struct tcp_pcb *pcb,
+	      uint32_t *addr, uint16_t *port)
+{
+	tcp_enter(ns);
+	if (addr)
+		*addr = pcb->laddr;
+	if (port)
+		*port = pcb->lport;
+	tcp_leave(ns);
+	return 0;
+}
+
+int tcp_remote(struct netstack *ns, const struct tcp_pcb *pcb,
+	       uint32_t *addr, uint16_t *port)
+{
+	int ret = 0;
+
+	tcp_enter(ns);
+	if (!pcb->rport) {
+		ret = -ENOTCONN;
+	} else {
+		if (addr)
+			*addr = pcb->raddr;
+		if (port)
+			*port = pcb->rport;
+	}
+	tcp_leave(ns);
+	return ret;
+}
+
+static void fill_info(const struct tcp_pcb *pcb, struct tcp_conn_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->state = (enum tcp_state)pcb->state;
+	ci->local_addr = pcb->laddr;
+	ci->remote_addr = pcb->raddr;
+	ci->local_port = pcb->lport;
+	ci->remote_port = pcb->rport;
+	ci->mss = pcb->mss;
+	ci->srtt_us = pcb->srtt_us;
+	ci->rttvar_us = pcb->rttvar_us;
+	ci->rto_ms = pcb->rto_ms;
+	ci->cwnd = pcb->cwnd;
+	ci->ssthresh = pcb->ssthresh;
+	ci->snd_wnd = pcb->snd_wnd;
+	ci->rcv_wnd = pcb->rcv_adv - pcb->rcv_nxt;
+	ci->snd_wscale = pcb->ws_ok ? pcb->snd_ws : 0;
+	ci->rcv_wscale = pcb->ws_ok ? pcb->rcv_ws : 0;
+	ci->ts_ok = pcb->ts_ok;
+	ci->sack_ok = pcb->sack_ok;
+	ci->retransmits = pcb->retransmits;
+	ci->bytes_sent = pcb->bytes_acked;
+	ci->bytes_received = pcb->bytes_received;
+	ci->segs_in = pcb->segs_in;
+	ci->segs_out = pcb->segs_out;
+	ci->unacked = pcb->state > TCP_LISTEN ? tcp_flight(pcb) : 0;
+	ci->sndq = pcb->snd.len;
+	ci->rcvq = pcb->rcv.len;
+}
+
+int tcp_info(struct netstack *ns, const struct tcp_pcb *pcb,
+	     struct tcp_conn_info *out)
+{
+	tcp_enter(ns);
+	fill_info(pcb, out);
+	tcp_leave(ns);
+	return 0;
+}
+
+void tcp_foreach(struct netstack *ns,
+		 void (*fn)(void *arg, const struct tcp_conn_info *ci),
+		 void *arg)
+{
+	struct tcp_pcb *pcb;
+	struct tcp_conn_info ci;
+
+	tcp_enter(ns);
+	for (pcb = ns->tcp->all; pcb; pcb = pcb->anext) {
+		fill_info(pcb, &ci);
+		fn(arg, &ci);
+	}
+	tcp_leave(ns);
+}
+
+uint32_t tcp_pcb_count(struct netstack *ns)
+{
+	uint32_t n;
+
+	net_lock(ns);
+	n = ns->tcp->count;
+	net_unlock(ns);
+	return n;
+}
+
+unsigned tcp_events(const struct tcp_pcb *pcb)
+{
+	return __atomic_load_n(&pcb->events, __ATOMIC_ACQUIRE);
+}
+
+int tcp_error(struct netstack *ns, struct tcp_pcb *pcb)
+{
+	int err;
+
+	tcp_enter(ns);
+	err = pcb->error;
+	pcb->error = 0;
+	tcp_notify(pcb, 0);
+	tcp_leave(ns);
+	return err;
+}
+
+enum tcp_state tcp_state(const struct tcp_pcb *pcb)
+{
+	return (enum tcp_state)pcb->state;
+}
+
+const char *tcp_state_name(enum tcp_state s)
+{
+	static const char *const names[] = {
+		"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED",
+		"CLOSE-WAIT", "FIN-WAIT-1", "CLOSING", "LAST-ACK",
+		"FIN-WAIT-2", "TIME-WAIT",
+	};
+
+	if ((unsigned)s >= sizeof(names) / sizeof(names[0]))
+		return "?";
+	return names[s];
+}

@@ -1,0 +1,146 @@
+/*
+ * tcp_ring.c: the per-connection byte rings and the receiver's list of
+ * out-of-order ranges.
+ *
+ * Promises: a ring never holds more than its size; writes at an offset
+ * (out-of-order data lands at its sequence offset beyond the in-order
+ * bytes) wrap around the end. The range list keeps at most TCP_OOO_MAX
+ * disjoint, non-adjacent ranges sorted by sequence; a segment that would
+ * need one more is refused (the sender retransmits it), which bounds the
+ * bookkeeping without a per-segment allocation. The same list yields the
+ * SACK blocks of RFC 2018 4, the most recently changed range first.
+ */
+#include <string.h>
+
+#include "tcp_priv.h"
+
+uint32_t ring_room(const struct tcp_ring *r)
+{
+	return r->size - r->len;
+}
+
+void ring_write_at(struct tcp_ring *r, uint32_t off, const void *src,
+		   uint32_t n)
+{
+	uint32_t pos = (r->head + off) % r->size;
+	uint32_t first = r->size - pos;
+
+	if (first > n)
+		first = n;
+	memcpy(r->buf + pos, src, first);
+	if (n > first)
+		memcpy(r->buf, (const uint8_t *)src + first, n - first);
+}
+
+void ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst,
+		  uint32_t n)
+{
+	uint32_t pos = (r->head + off) % r->size;
+	uint32_t first = r->size - pos;
+
+	if (first > n)
+		first = n;
+	memcpy(dst, r->buf + pos, first);
+	if (n > first)
+		memcpy((uint8_t *)dst + first, r->buf, n - first);
+}
+
+void ring_consume(struct tcp_ring *r, uint32_t n)
+{
+	if (n > r->len)
+		n = r->len;
+	r->head = (r->head + n) % (r->size ? r->size : 1);
+	r->len -= n;
+}
+
+uint32_t ring_spans(const struct tcp_ring *r, struct tcp_span span[2])
+{
+	uint32_t first;
+
+	span[0].p = r->buf + r->head;
+	span[1].p = r->buf;
+	first = r->size - r->head;
+	if (first > r->len)
+		first = r->len;
+	span[0].len = first;
+	span[1].len = r->len - first;
+	return r->len;
+}
+
+static void ooo_remove(struct tcp_pcb *pcb, unsigned i)
+{
+	memmove(&pcb->ooo[i], &pcb->ooo[i + 1],
+		(pcb->nooo - i - 1) * sizeof(pcb->ooo[0]));
+	pcb->nooo--;
+}
+
+/* Record [start, end) as received; 0 if the list is full. */
+uint32_t ooo_add(struct tcp_pcb *pcb, uint32_t start, uint32_t end)
+{
+	unsigned i, j;
+
+	for (i = 0; i < pcb->nooo; i++) {
+		struct tcp_range *r = &pcb->ooo[i];
+
+		if (seq_lt(end, r->start))
+			break;		/* goes before r, disjoint */
+		if (seq_gt(start, r->end))
+			continue;	/* after r */
+		/* Overlaps or touches r: merge, then swallow followers. */
+		r->start = seq_min(r->start, start);
+		r->end = seq_max(r->end, end);
+		r->stamp = ++pcb->ooo_stamp;
+		for (j = i + 1; j < pcb->nooo &&
+				seq_leq(pcb->ooo[j].start, r->end);) {
+			r->end = seq_max(r->end, pcb->ooo[j].end);
+			ooo_remove(pcb, j);
+		}
+		return 1;
+	}
+	if (pcb->nooo == TCP_OOO_MAX)
+		return 0;
+	memmove(&pcb->ooo[i + 1], &pcb->ooo[i],
+		(pcb->nooo - i) * sizeof(pcb->ooo[0]));
+	pcb->ooo[i].start = start;
+	pcb->ooo[i].end = end;
+	pcb->ooo[i].stamp = ++pcb->ooo_stamp;
+	pcb->nooo++;
+	return 1;
+}
+
+/* rcv_nxt moved: drop ranges it passed; return bytes of a range that now
+ * continues the in-order data (the caller advances rcv_nxt by them). */
+uint32_t ooo_take(struct tcp_pcb *pcb)
+{
+	uint32_t more = 0;
+
+	while (pcb->nooo && seq_leq(pcb->ooo[0].start, pcb->rcv_nxt)) {
+		if (seq_gt(pcb->ooo[0].end, pcb->rcv_nxt + more))
+			more = pcb->ooo[0].end - pcb->rcv_nxt;
+		ooo_remove(pcb, 0);
+	}
+	return more;
+}
+
+/* RFC 2018 4: the first block holds the most recent segment, then the
+ * others, most recent first. */
+unsigned ooo_sack_blocks(const struct tcp_pcb *pcb,
+			 struct tcp_sack_block *out, unsigned max)
+{
+	bool used[TCP_OOO_MAX] = {false};
+	unsigned n = 0, i;
+
+	while (n < max && n < pcb->nooo) {
+		int best = -1;
+
+		for (i = 0; i < pcb->nooo; i++)
+			if (!used[i] && (best < 0 ||
+					 pcb->ooo[i].stamp > pcb->ooo[best].stamp))
+				best = (int)i;
+		used[best] = true;
+		out[n].start = pcb->ooo[best].start;
+		out[n].end = pcb->ooo[best].end;
+		n++;
+	}
+	return n;
+}

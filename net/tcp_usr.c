@@ -1,0 +1,248 @@
+/*
+ * tcp_usr.c: the data half of the engine API: send, receive, shutdown,
+ * close and abort (RFC 9293 3.10.2 to 3.10.5, the "user calls").
+ *
+ * Promises: tcp_send() copies into the send ring and never blocks; it
+ * returns -EAGAIN with nothing taken when the ring is full. Data queued in
+ * SYN-SENT or SYN-RECEIVED leaves after the handshake (RFC 9293 3.10.2).
+ * tcp_recv() and tcp_recv_ack() open the window and send a window update
+ * when it grew by enough (RFC 9293 3.8.6.2.2). tcp_close() hands the pcb
+ * to the stack: FIN after the queued data, or RST when unread data would
+ * be lost (RFC 9293 3.10.4, RFC 2525 2.17); tcp_abort() resets at once.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "netstack_priv.h"
+#include "tcp_priv.h"
+
+static int take_error(struct tcp_pcb *pcb)
+{
+	int err = pcb->error;
+
+	pcb->error = 0;
+	tcp_notify(pcb, 0);
+	return err;
+}
+
+long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
+	      size_t len, unsigned flags)
+{
+	long ret;
+	uint32_t n;
+
+	tcp_enter(ns);
+	if (pcb->error) {
+		ret = take_error(pcb);
+		goto out;
+	}
+	switch (pcb->state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		break;
+	case TCP_CLOSED:
+	case TCP_LISTEN:
+		ret = pcb->connected_once ? -EPIPE : -ENOTCONN;
+		goto out;
+	default:
+		ret = -EPIPE;
+		goto out;
+	}
+	if (pcb->fin_queued) {
+		ret = -EPIPE;
+		goto out;
+	}
+	n = ring_room(&pcb->snd);
+	if (len < n)
+		n = (uint32_t)len;
+	if (!n) {
+		ret = len ? -EAGAIN : 0;
+		goto out;
+	}
+	ring_write_at(&pcb->snd, pcb->snd.len, buf, n);
+	pcb->snd.len += n;
+	/* TCP_SEND_MORE holds a partial segment until a call without it. */
+	pcb->more = (flags & TCP_SEND_MORE) != 0;
+	if (pcb->state >= TCP_ESTABLISHED)
+		tcp_output(pcb);
+	tcp_notify(pcb, 0);
+	ret = (long)n;
+out:
+	tcp_leave(ns);
+	return ret;
+}
+
+/* No more input wanted: whatever is queued is dropped. */
+static void discard_input(struct tcp_pcb *pcb)
+{
+	ring_consume(&pcb->rcv, pcb->rcv.len);
+}
+
+static long recv_empty(struct tcp_pcb *pcb)
+{
+	if (pcb->fin_rcvd || pcb->shut_rd)
+		return 0;
+	if (pcb->error)
+		return take_error(pcb);
+	if (pcb->state == TCP_CLOSED)
+		return pcb->connected_once ? 0 : -ENOTCONN;
+	if (pcb->state == TCP_LISTEN)
+		return -ENOTCONN;
+	return -EAGAIN;
+}
+
+long tcp_recv(struct netstack *ns, struct tcp_pcb *pcb, void *buf,
+	      size_t len, unsigned flags)
+{
+	long ret;
+	uint32_t n;
+
+	tcp_enter(ns);
+	n = pcb->rcv.len;
+	if (!n) {
+		ret = len ? recv_empty(pcb) : 0;
+		goto out;
+	}
+	if (len < n)
+		n = (uint32_t)len;
+	ring_read_at(&pcb->rcv, 0, buf, n);
+	if (!(flags & TCP_RECV_PEEK)) {
+		ring_consume(&pcb->rcv, n);
+		tcp_window_update_check(pcb);
+		tcp_notify(pcb, 0);
+	}
+	ret = (long)n;
+out:
+	tcp_leave(ns);
+	return ret;
+}
+
+size_t tcp_recv_peek(struct netstack *ns, struct tcp_pcb *pcb,
+		     struct tcp_span span[2])
+{
+	size_t n;
+
+	tcp_enter(ns);
+	n = ring_spans(&pcb->rcv, span);
+	tcp_leave(ns);
+	return n;
+}
+
+int tcp_recv_ack(struct netstack *ns, struct tcp_pcb *pcb, size_t n)
+{
+	int ret = 0;
+
+	tcp_enter(ns);
+	if (n > pcb->rcv.len) {
+		ret = -EINVAL;
+	} else if (n) {
+		ring_consume(&pcb->rcv, (uint32_t)n);
+		tcp_window_update_check(pcb);
+		tcp_notify(pcb, 0);
+	}
+	tcp_leave(ns);
+	return ret;
+}
+
+/* RFC 9293 3.10.4: queue a FIN behind the data; the state moves now. */
+static void shut_wr(struct tcp_pcb *pcb)
+{
+	if (pcb->fin_queued)
+		return;
+	switch (pcb->state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECEIVED:
+		/* Sent once established (RFC 9293 3.10.4 SYN-RECEIVED). */
+		pcb->fin_queued = true;
+		return;
+	case TCP_ESTABLISHED:
+		pcb->fin_queued = true;
+		tcp_set_state(pcb, TCP_FIN_WAIT_1);
+		break;
+	case TCP_CLOSE_WAIT:
+		pcb->fin_queued = true;
+		tcp_set_state(pcb, TCP_LAST_ACK);
+		break;
+	default:
+		return;
+	}
+	pcb->more = false;
+	tcp_keep_reset(pcb);
+	tcp_output(pcb);
+}
+
+int tcp_shutdown(struct netstack *ns, struct tcp_pcb *pcb, unsigned how)
+{
+	int ret = 0;
+
+	tcp_enter(ns);
+	if (pcb->state == TCP_CLOSED || pcb->state == TCP_LISTEN) {
+		ret = -ENOTCONN;
+		goto out;
+	}
+	if (how & TCP_SHUT_RD) {
+		pcb->shut_rd = true;
+		discard_input(pcb);
+		tcp_window_update_check(pcb);
+	}
+	if (how & TCP_SHUT_WR)
+		shut_wr(pcb);
+	tcp_notify(pcb, 0);
+out:
+	tcp_leave(ns);
+	return ret;
+}
+
+/* RFC 9293 3.10.4 CLOSE, per state; the app no longer holds the pcb. */
+int tcp_close(struct netstack *ns, struct tcp_pcb *pcb)
+{
+	tcp_enter(ns);
+	pcb->app = false;
+	pcb->more = false;
+	switch (pcb->state) {
+	case TCP_CLOSED:
+	case TCP_LISTEN:
+	case TCP_SYN_SENT:
+		tcp_pcb_destroy(pcb);
+		break;
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		/* RFC 2525 2.17: unread data means the peer's last words
+		 * were lost; say so with RST instead of a clean FIN. */
+		if (pcb->rcv.len) {
+			net_count(ns, NET_STAT_TCP_ESTAB_RESET);
+			tcp_send_rst_pcb(pcb);
+			tcp_pcb_destroy(pcb);
+			break;
+		}
+		shut_wr(pcb);
+		break;
+	case TCP_FIN_WAIT_2:
+		/* Orphaned: do not wait for the peer's FIN forever. */
+		tcp_timer_set(pcb, TCP_T_2MSL, ns->now +
+			      (uint64_t)ns->par.tcp_fin_wait2_ms * MS);
+		break;
+	case TCP_TIME_WAIT:
+		net_free(ns, pcb->rcv.buf, pcb->rcv.size);
+		memset(&pcb->rcv, 0, sizeof(pcb->rcv));
+		break;
+	default:
+		break;
+	}
+	tcp_leave(ns);
+	return 0;
+}
+
+void tcp_abort(struct netstack *ns, struct tcp_pcb *pcb)
+{
+	tcp_enter(ns);
+	pcb->app = false;
+	/* RFC 9293 3.10.5 ABORT: RST in the synchronized states. */
+	if (pcb->state >= TCP_SYN_RECEIVED && pcb->state != TCP_TIME_WAIT)
+		tcp_send_rst_pcb(pcb);
+	tcp_pcb_destroy(pcb);
+	tcp_leave(ns);
+}

@@ -1,0 +1,519 @@
+/*
+ * tcp_data_test.c: data transfer on one connection (net/tcp_out.c,
+ * tcp_in.c, tcp_timer.c, tcp_cc.c): segmentation, windows and scaling,
+ * delayed ACK, Nagle, out-of-order and SACK blocks, zero-window probing,
+ * retransmission and congestion control, link back-pressure.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tcp_test_util.h"
+
+static void done(struct tfx *t)
+{
+	if (t->pcb)
+		tcp_abort(t->fx.ns, t->pcb);
+	if (t->lis)
+		tcp_close(t->fx.ns, t->lis);
+	capture_purge(&t->fx.cap);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 0);
+	assert_int_equal(net_pkt_in_use(t->fx.ns), 0);
+}
+
+/* ---- receiving ---- */
+
+/* RFC 1122 4.2.3.2 / RFC 5681 4.2: one segment's ACK waits for the
+ * delayed-ACK timer (40 ms here), no longer. */
+static void test_established_one_segment_ack_delayed(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+	char b[16];
+
+	tfx_passive_open(t, NULL, 8000);
+	seg_in(t, TCP_ACK | TCP_PSH, t->snd, t->rcv, 8000, "hello", 5);
+	expect_nothing(t);
+	assert_true(t->ev_bits & TCP_EV_READABLE);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, sizeof(b), 0), 5);
+	assert_memory_equal(b, "hello", 5);
+	tick(t, 39);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 5);
+	assert_int_equal(tstat(t, NET_STAT_TCP_DELAYED_ACK), 1);
+	done(t);
+}
+
+/* RFC 5681 4.2: "an ACK SHOULD be generated for at least every second
+ * full-sized segment". */
+static void test_established_second_full_segment_acked_at_once(void **state)
+{
+	struct tfx *t = *state;
+	uint8_t d[1460];
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 8000);
+	fill_pattern(d, sizeof(d), 0);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 1460);
+	expect_nothing(t);
+	seg_in(t, TCP_ACK, t->snd + 1460, t->rcv, 8000, d, 1460);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 2920);
+	done(t);
+}
+
+/* RFC 5681 4.2 / RFC 2018 4: an out-of-order segment draws an immediate
+ * duplicate ACK carrying a SACK block; filling the hole is ACKed at once
+ * and delivers everything in order. */
+static void test_established_out_of_order_sack_then_filled(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[3000], b[3000];
+	struct tseg s;
+
+	tfx_passive_open(t, &o, 8000);
+	fill_pattern(d, sizeof(d), 0);
+	seg_in(t, TCP_ACK, t->snd + 1000, t->rcv, 8000, d + 1000, 1000);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd);
+	assert_int_equal(s.th.nsack, 1);
+	assert_int_equal(s.th.sack[0].start, t->snd + 1000);
+	assert_int_equal(s.th.sack[0].end, t->snd + 2000);
+	seg_in(t, TCP_ACK, t->snd + 2500, t->rcv, 8000, d + 2500, 500);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.nsack, 2);
+	/* RFC 2018 4: the most recent block first. */
+	assert_int_equal(s.th.sack[0].start, t->snd + 2500);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, sizeof(b), 0), -EAGAIN);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 1000);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 2000);
+	assert_int_equal(s.th.nsack, 1);
+	seg_in(t, TCP_ACK, t->snd + 2000, t->rcv, 8000, d + 2000, 500);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 3000);
+	assert_int_equal(s.th.nsack, 0);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, sizeof(b), 0), 3000);
+	assert_memory_equal(b, d, 3000);
+	done(t);
+}
+
+/* RFC 9293 3.8.6.2.2 and 3.10.7.4: the window never promises more than
+ * the ring; data beyond it is cut; reading reopens it with an update. */
+static void test_established_window_closes_and_reopens(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	uint8_t d[1460], b[16384];
+	struct tseg s;
+	uint32_t got = 0, seq = t->snd;
+	int i;
+
+	tfx_passive_open(t, NULL, 8000);
+	seq = t->snd;
+	fill_pattern(d, sizeof(d), 0);
+	for (i = 0; i < 12; i++) {
+		seg_in(t, TCP_ACK, seq, t->rcv, 8000, d, 1460);
+		seq += 1460;
+	}
+	/* 16384 taken: 11 full segments and 324 bytes of the 12th. */
+	capture_purge(&t->fx.cap);
+	tick(t, 100);
+	capture_purge(&t->fx.cap);
+	seg_in(t, TCP_ACK, seq, t->rcv, 8000, d, 10);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 16384);
+	assert_int_equal(s.th.wnd, 0);
+	/* Read a little: less than an MSS, no update (SWS avoidance). */
+	assert_int_equal(tcp_recv(ns, t->pcb, b, 100, 0), 100);
+	expect_nothing(t);
+	while (got < 16284) {
+		long n = tcp_recv(ns, t->pcb, b, sizeof(b), 0);
+
+		assert_true(n > 0);
+		got += (uint32_t)n;
+	}
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.wnd, 16384);
+	done(t);
+}
+
+/* RFC 7323 2.2 / 2.3: with window scaling, windows are shifted both
+ * ways: ours by the shift we offered, the peer's by its shift. */
+static void big_rcvbuf(struct netstack_params *p)
+{
+	p->tcp_rcvbuf = 256 * 1024;
+}
+
+static int setup_big(void **state)
+{
+	return tfx_setup_with(state, big_rcvbuf);
+}
+
+static void test_established_window_scaling_both_ways(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ws = true,
+			    .ws = 3};
+	struct tcp_conn_info ci;
+	struct tseg s;
+
+	tfx_listen(t);
+	memset(&s, 0, sizeof(s));
+	tfx_passive_open(t, &o, 1000);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	/* The ACK completing the handshake carried wnd 1000 << 3. */
+	assert_int_equal(ci.snd_wnd, 8000);
+	assert_int_equal(ci.rcv_wscale, 3);	/* 256 KiB needs 3 */
+	assert_int_equal(ci.snd_wscale, 3);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 1000, "x", 1);
+	tick(t, 40);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.wnd, (256 * 1024 - 1) >> 3);
+	done(t);
+}
+
+/* ---- sending ---- */
+
+/* RFC 9293 3.7.1 / RFC 6691: segments carry at most the peer's MSS less
+ * the options; the initial window (RFC 6928) limits the first flight. */
+static void test_established_send_segmented_to_mss(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1000, .has_ts = true,
+			    .tsval = 7};
+	uint8_t d[12000];
+	struct tseg s;
+	uint32_t seq, i;
+
+	tfx_passive_open(t, &o, 60000);
+	fill_pattern(d, sizeof(d), 0);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0), 12000);
+	seq = t->rcv;
+	/* IW = min(10 * 988, max(2 * 988, 14600)) = 9880: ten segments. */
+	for (i = 0; i < 10; i++) {
+		expect_seg(t, &s);
+		assert_int_equal(s.len, 988);
+		assert_int_equal(s.th.seq, seq);
+		assert_true(s.th.has_ts);
+		assert_memory_equal(s.data, d + (seq - t->rcv), 988);
+		seq += 988;
+	}
+	expect_nothing(t);
+	/* An ACK for two segments: slow start adds one SMSS per ACK. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 1976, 60000, NULL, 0);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 988);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 988);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 12000 - 12 * 988);
+	assert_true(s.th.flags & TCP_PSH);
+	expect_nothing(t);
+	done(t);
+}
+
+/* RFC 1122 4.2.3.4 (Nagle, Minshall's variant): a second small segment
+ * waits while a small one is unacknowledged; the ACK releases it. */
+static void test_established_nagle_holds_small_behind_small(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 8000);
+	assert_int_equal(tcp_send(ns, t->pcb, "a", 1, 0), 1);
+	expect_seg(t, &s);
+	assert_int_equal(tcp_send(ns, t->pcb, "b", 1, 0), 1);
+	assert_int_equal(tcp_send(ns, t->pcb, "c", 1, 0), 1);
+	expect_nothing(t);
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 1, 8000, NULL, 0);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 2);
+	assert_memory_equal(s.data, "bc", 2);
+	done(t);
+}
+
+/* TCP_OPT_NODELAY: no Nagle hold. */
+static void test_established_nodelay_sends_at_once(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 8000);
+	assert_int_equal(tcp_setopt(ns, t->pcb, TCP_OPT_NODELAY, 1), 0);
+	assert_int_equal(tcp_send(ns, t->pcb, "a", 1, 0), 1);
+	assert_int_equal(tcp_send(ns, t->pcb, "b", 1, 0), 1);
+	expect_seg(t, &s);
+	expect_seg(t, &s);
+	assert_memory_equal(s.data, "b", 1);
+	done(t);
+}
+
+/* Full segments followed by a tail are all sent: Nagle (Minshall) never
+ * holds the tail of a reply against the peer's delayed ACK. */
+static void test_established_reply_tail_not_held(void **state)
+{
+	struct tfx *t = *state;
+	uint8_t d[3 * 1460 + 100];
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, NULL, 60000);
+	fill_pattern(d, sizeof(d), 3);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 3; i++) {
+		expect_seg(t, &s);
+		assert_int_equal(s.len, 1460);
+	}
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 100);
+	done(t);
+}
+
+/* TCP_SEND_MORE holds a partial segment until a send without it. */
+static void test_established_send_more_holds_partial(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 8000);
+	assert_int_equal(tcp_setopt(ns, t->pcb, TCP_OPT_NODELAY, 1), 0);
+	assert_int_equal(tcp_send(ns, t->pcb, "head", 4, TCP_SEND_MORE), 4);
+	expect_nothing(t);
+	assert_int_equal(tcp_send(ns, t->pcb, "body", 4, 0), 4);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 8);
+	assert_memory_equal(s.data, "headbody", 8);
+	done(t);
+}
+
+/* RFC 6298 5.5, 5.6: unacknowledged data is resent after the RTO, then
+ * after twice that, and so on (here the handshake's sample put the RTO at
+ * its 200 ms floor); Karn: the ACK of a retransmitted segment gives no RTT
+ * sample. */
+static void test_established_rto_backoff_and_karn(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_conn_info ci;
+	struct tseg s;
+	uint32_t srtt;
+
+	tfx_passive_open(t, NULL, 8000);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.rto_ms, 200);
+	srtt = ci.srtt_us;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, "data", 4, 0), 4);
+	expect_seg(t, &s);
+	tick(t, 199);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, t->rcv);
+	assert_int_equal(s.len, 4);
+	tick(t, 399);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_seg(t, &s);
+	tick(t, 799);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_seg(t, &s);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RTO), 3);
+	tick(t, 300);
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 4, 8000, NULL, 0);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.srtt_us, srtt);	/* Karn: no sample */
+	assert_int_equal(ci.retransmits, 3);
+	assert_int_equal(ci.cwnd, 1460 + 4);	/* RFC 5681 (4): LW + acked */
+	assert_int_equal(ci.ssthresh, 2 * 1460);
+	tick(t, 10000);
+	expect_nothing(t);			/* nothing left to send */
+	done(t);
+}
+
+/* RFC 6298 2.2 / 2.3: the first sample (the handshake, 100 ms) sets SRTT
+ * = R, RTTVAR = R / 2; the next one smooths; RTO = SRTT + 4 RTTVAR. */
+static void test_established_rtt_samples_set_rto(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_conn_info ci;
+	struct tseg s;
+
+	tfx_listen(t);
+	seg_in(t, TCP_SYN, t->snd, 0, 8000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	t->snd++;
+	t->rcv = s.th.seq + 1;
+	tick(t, 100);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, NULL, 0);
+	assert_int_equal(tcp_accept(t->fx.ns, t->lis, NULL, NULL, &t->pcb), 0);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.srtt_us, 100000);
+	assert_int_equal(ci.rttvar_us, 50000);
+	assert_int_equal(ci.rto_ms, 300);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, "data", 4, 0), 4);
+	expect_seg(t, &s);
+	tick(t, 100);
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 4, 8000, NULL, 0);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.srtt_us, 100000);
+	assert_int_equal(ci.rttvar_us, 37500);
+	assert_int_equal(ci.rto_ms, 250);
+	done(t);
+}
+
+/* RFC 5681 3.2 / RFC 6582: three duplicate ACKs retransmit the lost
+ * segment at once and enter recovery with ssthresh = flight / 2; a
+ * partial ACK retransmits the next hole; the full ACK ends recovery. */
+static void test_established_three_dupacks_fast_retransmit_newreno(void **state)
+{
+	struct tfx *t = *state;
+	uint8_t d[8 * 1460];
+	struct tcp_conn_info ci;
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, NULL, 60000);
+	fill_pattern(d, sizeof(d), 0);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 8; i++)
+		expect_seg(t, &s);
+	/* Segments 0 and 2 lost; 1 and 3.. arrive: dupacks for 0. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 60000, NULL, 0);
+	/* RFC 3042: the first two duplicates may send new data: none left. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 60000, NULL, 0);
+	expect_nothing(t);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 60000, NULL, 0);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, t->rcv);
+	assert_int_equal(s.len, 1460);
+	assert_int_equal(tstat(t, NET_STAT_TCP_FAST_RETRANSMIT), 1);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.ssthresh, 4 * 1460);
+	assert_int_equal(ci.cwnd, 7 * 1460);
+	/* Partial ACK up to the second hole: retransmit it at once. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 2 * 1460, 60000, NULL, 0);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, t->rcv + 2 * 1460);
+	assert_int_equal(tstat(t, NET_STAT_TCP_PARTIAL_ACK), 1);
+	/* Full ACK: recovery over, cwnd = min(ssthresh, flight + SMSS). */
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 8 * 1460, 60000, NULL, 0);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.cwnd, 1460);
+	assert_int_equal(ci.unacked, 0);
+	expect_nothing(t);
+	done(t);
+}
+
+/* RFC 9293 3.8.6.1: a zero window is probed, with backoff; when the
+ * window opens the data flows. */
+static void test_established_zero_window_probed(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 8000);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 0, NULL, 0);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, "abcdef", 6, 0), 6);
+	expect_nothing(t);
+	tick(t, 199);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 1);
+	assert_int_equal(s.th.seq, t->rcv);
+	/* Still closed: the probe byte is not taken. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 0, NULL, 0);
+	tick(t, 399);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 1);
+	assert_int_equal(s.th.seq, t->rcv);
+	assert_int_equal(tstat(t, NET_STAT_TCP_PERSIST_PROBE), 2);
+	/* Opened: the rest goes. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, NULL, 0);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, t->rcv);
+	assert_int_equal(s.len, 6);
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	done(t);
+}
+
+/* A full link (xmit says -ENOBUFS) is back-pressure: the data stays
+ * queued and goes out once the link takes frames again. */
+static void test_established_link_full_data_retried(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 8000);
+	t->fx.cap.xmit_ret = -ENOBUFS;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, "keep", 4, 0), 4);
+	assert_true(tstat(t, NET_STAT_TCP_TX_BACKPRESSURE) >= 1);
+	t->fx.cap.xmit_ret = 0;
+	tick(t, 5);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 4);
+	assert_memory_equal(s.data, "keep", 4);
+	assert_int_equal(s.th.seq, t->rcv);
+	done(t);
+}
+
+/* The send ring bounds what tcp_send takes: -EAGAIN when full, WRITABLE
+ * again when ACKs free room. */
+static void test_established_send_ring_full_eagain(void **state)
+{
+	struct tfx *t = *state;
+	static uint8_t d[20000];
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 0);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0), 16384);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, 10, 0), -EAGAIN);
+	assert_false(tcp_events(t->pcb) & TCP_EV_WRITABLE);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 60000, NULL, 0);
+	expect_seg(t, &s);
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 1460, 60000, NULL, 0);
+	assert_true(tcp_events(t->pcb) & TCP_EV_WRITABLE);
+	assert_true(t->ev_bits & TCP_EV_WRITABLE);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0), 1460);
+	done(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_established_one_segment_ack_delayed, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_second_full_segment_acked_at_once, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_out_of_order_sack_then_filled, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_window_closes_and_reopens, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_window_scaling_both_ways, setup_big, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_send_segmented_to_mss, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_nagle_holds_small_behind_small, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_nodelay_sends_at_once, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_reply_tail_not_held, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_send_more_holds_partial, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_rto_backoff_and_karn, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_rtt_samples_set_rto, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_three_dupacks_fast_retransmit_newreno, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_send_ring_full_eagain, tfx_setup, tfx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
