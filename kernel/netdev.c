@@ -6,10 +6,13 @@
  * otherwise, log lines tagged "net".
  *
  * The thread sleeps on an event, set by NIC interrupts, rearm checks that
- * found new frames and loopback kicks; after every pass it yields, so other
- * threads on CPU 0 run even when that event never stays clear. It wakes at
- * the latest every NET_TICK_NS for the stack's own timers (ARP, reassembly,
- * DHCP), which have second-scale deadlines.
+ * found new frames and loopback kicks, with a timeout that ends exactly at
+ * the next deadline: the stack's (net_next_deadline()) or a device's
+ * (netdev_ops.next_deadline); with none due it sleeps without a timeout.
+ * An API call from another thread can arm an earlier timer (an ARP retry,
+ * a TCP retransmission); the outermost netdev_unlock() of such a call
+ * notices and wakes the thread. After every pass the thread yields, so
+ * other threads on CPU 0 run even when its event never stays clear.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -29,7 +32,6 @@
 #include "net/pktbuf.h"
 #include "sched/sched.h"
 
-#define NET_TICK_NS (100 * NSEC_PER_MSEC)
 #define NET_POLL_BUDGET 64
 #define NETDEV_MAX 8
 /* Buffers added per receive ring beyond its size: frames in flight while the ring is refilled. */
@@ -54,6 +56,11 @@ static struct netdev devs[NETDEV_MAX];
 static unsigned ndevs;
 static struct event net_event;
 static uint64_t net_passes;   /* times the network thread woke and polled; read by netdev_passes() */
+static struct thread *net_thr;   /* the network thread, once it runs */
+/* The deadline the network thread sleeps until; 0 while it runs. Under the stack lock. */
+static uint64_t net_sleep_until;
+
+static uint64_t next_deadline(void);
 
 /* The stack lock: a spinlock that its holder may take again (callbacks re-enter the stack). */
 static struct spinlock lock_word = SPINLOCK_INIT("net");
@@ -76,6 +83,15 @@ void netdev_lock(void)
 
 void netdev_unlock(void)
 {
+	/*
+	 * The outermost release by a thread other than the network thread,
+	 * while that one sleeps: a timer armed in between may be due before
+	 * it wakes. The check re-enters the lock (depth 2), so it runs once.
+	 */
+	if (lock_depth == 1 && net_sleep_until && thread_self() != net_thr && next_deadline() < net_sleep_until) {
+		net_sleep_until = 0;
+		event_signal(&net_event);
+	}
 	if (--lock_depth)
 		return;
 	uint64_t f = lock_flags;
@@ -142,7 +158,14 @@ static void env_kick(void *ctx)
 	netdev_kick();
 }
 
+static uint64_t env_now(void *ctx)
+{
+	(void)ctx;
+	return time_ns();
+}
+
 static const struct net_env kernel_env = {
+	.now = env_now,
 	.kick = env_kick,
 	.alloc = env_alloc,
 	.free = env_free,
@@ -194,14 +217,37 @@ int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops,
 	return idx;
 }
 
+/* The earliest of the stack's next timer and every device's; UINT64_MAX when none. Stack lock held. */
+static uint64_t next_deadline(void)
+{
+	uint64_t next = net_next_deadline(ns);
+	for (unsigned i = 0; i < ndevs; i++) {
+		if (!devs[i].ops->next_deadline)
+			continue;
+		uint64_t d = devs[i].ops->next_deadline(devs[i].drv);
+		if (d < next)
+			next = d;
+	}
+	return next;
+}
+
 static int net_thread(void *arg)
 {
 	(void)arg;
+	net_thr = thread_self();
 	for (;;) {
-		event_wait(&net_event, NET_TICK_NS);
+		netdev_lock();
+		uint64_t next = next_deadline();
+		uint64_t now = time_ns();
+		net_sleep_until = next > now ? next : 0;
+		netdev_unlock();
+		/* Until the deadline, or for ever when nothing is due; interrupts and kicks end it early. */
+		if (next > now)
+			event_wait(&net_event, next == UINT64_MAX ? WAITQ_FOREVER : next - now);
 		__atomic_store_n(&net_passes, net_passes + 1, __ATOMIC_RELAXED);
 		netdev_lock();
-		/* First, so received frames are stamped with the time they were taken, not the last tick's. */
+		net_sleep_until = 0;
+		/* First, so received frames are stamped with the time they were taken, not the last wake-up's. */
 		net_poll(ns, time_ns());
 		for (unsigned i = 0; i < ndevs; i++) {
 			/* Bounded: a device that keeps receiving yields to the others each budget. */

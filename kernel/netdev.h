@@ -3,7 +3,9 @@
  * (net/) per kernel, driven by one network thread on CPU 0: drivers' IRQ
  * handlers only acknowledge their device and call netdev_kick(); the
  * thread then polls each device (receive ring into netif_input, transmit
- * completions reclaimed) and runs net_poll() with the current time.
+ * completions reclaimed) and runs net_poll() with the current time. It
+ * sleeps until the next deadline of the stack or a device, and not at all
+ * when none is due: there is no periodic tick.
  *
  * Drivers register themselves with NETDRV(...): at boot net_init() walks
  * the PCI devices in bus order and offers each to every driver's match(),
@@ -28,6 +30,12 @@ struct netdev_ops {
 	int (*poll)(void *drv, int budget);
 	/* Re-arms the device's receive interrupt after a poll that drained it; may be NULL. */
 	void (*irq_rearm)(void *drv);
+	/*
+	 * When the device next needs a poll that no interrupt will announce
+	 * (a transmit to time out, no interrupt line at all), in time_ns();
+	 * UINT64_MAX for never. May be NULL (never). Stack lock held.
+	 */
+	uint64_t (*next_deadline)(void *drv);
 };
 
 struct netdrv {
