@@ -65,8 +65,8 @@ struct pktbuf *pktbuf_alloc_rx(struct netstack *ns, size_t headroom, size_t len)
 
 /*
  * Adds up to n small buffers to the pool, in chunks of at most
- * PKTPOOL_CHUNK buffers (one allocation per chunk for the storage, so the
- * environment never sees a request above 1 MiB). Returns the number added,
+ * PKTPOOL_CHUNK buffers (a chunk's storage is one allocation of at most
+ * 1 MiB, well within a kernel heap's 4 MiB limit). Returns the number added,
  * which is less than n when the cap (pkt_small_max) or memory ran out;
  * -ENOSPC when the pool is already at its cap and -ENOMEM when no chunk
  * could be had, both with nothing added. Not for per-packet paths: it
