@@ -76,8 +76,9 @@ int tcp_listen(struct netstack *ns, struct tcp_pcb *pcb, int backlog);
 int tcp_accept(struct netstack *ns, struct tcp_pcb *lis, tcp_event_fn fn,
 	       void *arg, struct tcp_pcb **out);
 /* Active open: sends the SYN and returns 0; TCP_EV_CONNECTED or
- * TCP_EV_ERROR (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH) follows.
- * -ENETUNREACH at once when there is no route. */
+ * TCP_EV_ERROR (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH)
+ * follows. -ENETUNREACH at once when there is no route. A pcb connects
+ * once: after a failed attempt, -EINVAL (open a new one). */
 int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 		uint16_t dport);
 

@@ -766,6 +766,12 @@ int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 		ret = -EALREADY;
 		goto out;
 	}
+	/* A failed attempt leaves its error and queued data behind: a new
+	 * attempt takes a new pcb. */
+	if (pcb->rport) {
+		ret = -EINVAL;
+		goto out;
+	}
 	if (!dst || !dport || dst == IP4_BROADCAST || ip4_is_multicast(dst)) {
 		ret = -EINVAL;
 		goto out;

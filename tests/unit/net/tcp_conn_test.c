@@ -378,6 +378,8 @@ static void test_syn_sent_rst_bad_ack_dropped(void **state)
 	assert_int_equal(tcp_state(t->pcb), TCP_CLOSED);
 	assert_true(t->ev_bits & TCP_EV_ERROR);
 	assert_int_equal(tcp_error(ns, t->pcb), -ECONNREFUSED);
+	/* One attempt per pcb. */
+	assert_int_equal(tcp_connect(ns, t->pcb, IP_PEER, PEER_PORT), -EINVAL);
 	tcp_close(ns, t->pcb);
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
