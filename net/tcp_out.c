@@ -409,6 +409,8 @@ static bool sack_send(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 	if (sent <= 0)
 		return false;
 	if (rexmit) {
+		/* Karn: an ACK after a retransmission times nothing. */
+		pcb->rtt_on = false;
 		pcb->hi_rxt = seq + (uint32_t)sent;
 		if (pcb->undo_on) {
 			pcb->undo_retrans++;
