@@ -676,6 +676,15 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 	struct netstack *ns = pcb->ns;
 	const struct tcp_hdr *th = &s->th;
 
+	/* The peer did not get our SYN-ACK and sent its SYN again: answer
+	 * with the SYN-ACK at once rather than an ACK it cannot use (it
+	 * would wait for our retransmission timer). */
+	if (pcb->state == TCP_SYN_RECEIVED &&
+	    (th->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+	    th->seq == pcb->irs) {
+		tcp_send_syn(pcb);
+		return;
+	}
 	if (paws_reject(pcb, s)) {
 		drop(ns, s, NET_STAT_DROP_TCP_PAWS);
 		tcp_send_ack_now(pcb);

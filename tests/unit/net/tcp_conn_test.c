@@ -302,6 +302,26 @@ static void test_syn_received_bad_ack_reset(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* RFC 9293 3.10.7.4: the peer's retransmitted SYN (our SYN-ACK was
+ * lost) draws the SYN-ACK again at once, same ISN. */
+static void test_syn_received_dup_syn_synack_again(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+	uint32_t iss;
+
+	tfx_listen(t);
+	seg_in(t, TCP_SYN, 100, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	iss = s.th.seq;
+	seg_in(t, TCP_SYN, 100, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	assert_int_equal(s.th.seq, iss);
+	assert_int_equal(s.th.ack, 101);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 2);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* RFC 9293 3.8.1 / RFC 6298 5.5: the SYN-ACK is retransmitted with
  * backoff; after the retries the half-open child is dropped. */
 static void test_syn_received_synack_retransmitted_then_dropped(void **state)
@@ -885,6 +905,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_rst_back_to_listen, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_bad_ack_reset, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_received_dup_syn_synack_again, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_synack_retransmitted_then_dropped, setup_retries, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_synack_established, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_rst_bad_ack_dropped, tfx_setup, tfx_teardown),
