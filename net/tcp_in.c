@@ -518,7 +518,8 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 			tcp_rtt_sample(pcb, ns->now - pcb->rtt_at);
 		pcb->snd_una = th->ack;
 		pcb->snd_wnd = (uint32_t)th->wnd << pcb->snd_ws;
-		pcb->max_snd_wnd = seq_max(pcb->max_snd_wnd, pcb->snd_wnd);
+		if (pcb->snd_wnd > pcb->max_snd_wnd)
+			pcb->max_snd_wnd = pcb->snd_wnd;
 		pcb->snd_wl1 = th->seq;
 		pcb->snd_wl2 = th->ack;
 		if (!established(pcb))
