@@ -131,8 +131,10 @@ uint32_t tcp_sack_pipe(const struct tcp_pcb *pcb)
 	uint32_t l = lost_edge(pcb);
 	uint32_t pipe = unsacked(pcb, l, pcb->snd_max);
 
+	/* (b): bytes resent and not yet SACKed count (again, if above
+	 * the lost edge: the original may be in flight too). */
 	if (seq_gt(pcb->hi_rxt, pcb->snd_una))
-		pipe += unsacked(pcb, pcb->snd_una, seq_min(pcb->hi_rxt, l));
+		pipe += unsacked(pcb, pcb->snd_una, pcb->hi_rxt);
 	return pipe;
 }
 
