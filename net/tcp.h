@@ -91,7 +91,7 @@ int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
 	      size_t len, unsigned flags);
 
-#define TCP_RECV_PEEK	0x1u	/* copy without consuming */
+#define TCP_RECV_PEEK	0x1u	/* copy without consuming (the error too) */
 
 /* Copy out up to len bytes and open the window; 0 at the peer's FIN with
  * nothing left, -EAGAIN when nothing is there yet, or the pending error. */

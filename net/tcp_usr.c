@@ -84,12 +84,12 @@ static void discard_input(struct tcp_pcb *pcb)
 	ring_consume(&pcb->rcv, pcb->rcv.len);
 }
 
-static long recv_empty(struct tcp_pcb *pcb)
+static long recv_empty(struct tcp_pcb *pcb, bool peek)
 {
 	if (pcb->fin_rcvd || pcb->shut_rd)
 		return 0;
 	if (pcb->error)
-		return take_error(pcb);
+		return peek ? pcb->error : take_error(pcb);
 	if (pcb->state == TCP_CLOSED)
 		return pcb->connected_once ? 0 : -ENOTCONN;
 	if (pcb->state == TCP_LISTEN)
@@ -106,7 +106,7 @@ long tcp_recv(struct netstack *ns, struct tcp_pcb *pcb, void *buf,
 	tcp_enter(ns);
 	n = pcb->rcv.len;
 	if (!n) {
-		ret = len ? recv_empty(pcb) : 0;
+		ret = len ? recv_empty(pcb, flags & TCP_RECV_PEEK) : 0;
 		goto out;
 	}
 	if (len < n)

@@ -488,6 +488,9 @@ static void test_established_rst_exact_seq_resets(void **state)
 	expect_nothing(t);
 	assert_int_equal(tcp_state(t->pcb), TCP_CLOSED);
 	assert_true(t->ev_bits & TCP_EV_CLOSED);
+	/* A peek reports the error without taking it. */
+	assert_int_equal(tcp_recv(ns, t->pcb, b, 4, TCP_RECV_PEEK),
+			 -ECONNRESET);
 	assert_int_equal(tcp_recv(ns, t->pcb, b, 4, 0), -ECONNRESET);
 	assert_int_equal(tcp_recv(ns, t->pcb, b, 4, 0), 0);
 	assert_int_equal(tcp_send(ns, t->pcb, b, 4, 0), -EPIPE);
