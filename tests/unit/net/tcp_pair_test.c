@@ -1,5 +1,5 @@
 /*
- * tcp_link_test.c: whole connections between two stacks over the
+ * tcp_pair_test.c: whole connections between two stacks over the
  * simulated link (clean and lossy), and within one stack over loopback.
  * The big lossy transfers and interop live elsewhere (a-tcptests); these
  * check the engine end to end: handshake, byte-exact transfer both ways,
