@@ -142,19 +142,19 @@ void tcp_fini(struct netstack *ns)
 
 	if (!ts)
 		return;
-	while (ts->all) {
-		struct tcp_pcb *pcb = ts->all;
-
-		pcb->notify_queued = false;	/* free it now */
-		tcp_pcb_destroy(pcb);
-	}
+	/* Callbacks still queued die with the stack: unlink them first
+	 * (zombies are only on this list), then free every pcb. */
 	while (ts->nhead) {
 		struct tcp_pcb *pcb = ts->nhead;
 
 		ts->nhead = pcb->nnext;
+		pcb->notify_queued = false;
 		if (pcb->zombie)
 			pcb_free_mem(pcb);
 	}
+	ts->ntail = NULL;
+	while (ts->all)
+		tcp_pcb_destroy(ts->all);
 	sz = sizeof(struct tcp_pcb *) * (ts->mask + 1);
 	net_free(ns, ts->conn_hash, sz);
 	net_free(ns, ts->lis_hash, sz);
