@@ -161,6 +161,7 @@ bool tcp_cc_dupack(struct tcp_pcb *pcb)
 	pcb->recover = pcb->snd_max;
 	pcb->in_recovery = true;
 	pcb->rtt_on = false;
+	tcp_timer_clear(pcb, TCP_T_TLP);
 	if (pcb->sack_ok && pcb->nscore) {
 		/* RFC 6675 5 (4): cwnd = ssthresh; the output loop then
 		 * resends NextSeg while cwnd - pipe >= 1 SMSS. */

@@ -479,6 +479,9 @@ static void ack_new(struct tcp_pcb *pcb, uint32_t ack)
 		tcp_timer_clear(pcb, TCP_T_RTO);
 	else
 		tcp_rto_restart(pcb);
+	/* RFC 8985 7.2: an ACK of new data re-arms the probe. */
+	pcb->tlp_out = false;
+	tcp_tlp_arm(pcb);
 	tcp_notify(pcb, TCP_EV_WRITABLE);
 }
 

@@ -471,6 +471,7 @@ static void sack_output(struct tcp_pcb *pcb)
 void tcp_output(struct tcp_pcb *pcb)
 {
 	uint32_t smss = tcp_smss(pcb);
+	bool sent_any = false;
 
 	if (pcb->state < TCP_ESTABLISHED) {
 		if (pcb->ack_now && pcb->state == TCP_SYN_RECEIVED)
@@ -548,7 +549,10 @@ void tcp_output(struct tcp_pcb *pcb)
 			tcp_rto_restart(pcb);
 		if (pcb->t_at[TCP_T_PERSIST])
 			tcp_timer_clear(pcb, TCP_T_PERSIST);
+		sent_any = true;
 	}
+	if (sent_any)
+		tcp_tlp_arm(pcb);
 	if (pcb->ack_now)
 		tcp_send_ack_now(pcb);
 	/* RFC 9293 3.8.6.1: data waits on a zero window: probe it. */

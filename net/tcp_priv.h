@@ -54,6 +54,7 @@ enum tcp_timer_kind {
 	TCP_T_KEEP,			/* keep-alive idle / probe */
 	TCP_T_2MSL,			/* TIME-WAIT, orphaned FIN-WAIT-2 */
 	TCP_T_TXRETRY,			/* link said -ENOBUFS: try again */
+	TCP_T_TLP,			/* RFC 8985 tail loss probe */
 	TCP_T_COUNT
 };
 
@@ -148,6 +149,7 @@ struct tcp_pcb {
 	uint64_t t_at[TCP_T_COUNT];
 	uint8_t backoff;		/* RTO doublings in a row */
 	uint8_t keep_probes;		/* unanswered keep-alives */
+	bool tlp_out;			/* a tail loss probe awaits its ACK */
 	uint64_t rexmit_since;		/* first RTO of the current run */
 	uint64_t last_rx;		/* for keep-alive idleness */
 	uint64_t last_tx;		/* last data sent (RFC 5681 4.1) */
@@ -280,6 +282,7 @@ void tcp_rto_restart(struct tcp_pcb *pcb);
 void tcp_rtt_sample(struct tcp_pcb *pcb, uint64_t rtt_ns);
 void tcp_keep_reset(struct tcp_pcb *pcb);
 void tcp_enter_time_wait(struct tcp_pcb *pcb);
+void tcp_tlp_arm(struct tcp_pcb *pcb);
 
 /* tcp_icmp.c */
 void tcp_icmp_error(struct netstack *ns, const struct ip_hdr *qh,

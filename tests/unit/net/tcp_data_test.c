@@ -759,6 +759,46 @@ static void test_established_sack_tail_hole_resent_without_rto(void **state)
 	done(t);
 }
 
+/* RFC 8985 7: with SACK, when nothing comes back for the probe timeout
+ * (2 SRTT, at least 10 ms) the last segment goes again once, long before
+ * the RTO; its SACKed answer then starts recovery for the real hole. */
+static void test_established_tail_loss_probe_before_rto(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[3 * 1460];
+	uint32_t b[2], S[4];
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 3; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 3; i++)
+		expect_seg(t, &s);
+	tick(t, 9);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_seg(t, &s);			/* the probe: the last segment */
+	assert_int_equal(s.th.seq, S[2]);
+	assert_int_equal(tstat(t, NET_STAT_TCP_TLP_PROBE), 1);
+	tick(t, 50);
+	expect_nothing(t);			/* one probe only */
+	/* The probe's answer: S1, S2 SACKed: S0 is the hole. */
+	b[0] = S[1];
+	b[1] = S[3];
+	sack_ack(t, S[0], 1, b);
+	sack_ack(t, S[0], 1, b);
+	sack_ack(t, S[0], 1, b);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[0]);
+	sack_ack(t, S[3], 0, NULL);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RTO), 0);
+	done(t);
+}
+
 /* RFC 2018 / RFC 5961 spirit: SACK blocks for data never sent are
  * ignored, so they cannot make the sender skip anything. */
 static void test_established_sack_blocks_beyond_snd_nxt_ignored(void **state)
@@ -889,6 +929,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_reordering_dsack_undoes_recovery, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rto_go_back_skips_sacked, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_sack_tail_hole_resent_without_rto, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_tail_loss_probe_before_rto, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_loss_without_dsack_not_undone, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
