@@ -867,6 +867,39 @@ static void test_isn_differs_per_tuple_unpredictable(void **state)
 	tcp_abort(ns, p);
 }
 
+/* RFC 6056 3.3.3 / RFC 6335 6: ephemeral ports come from 49152-65535,
+ * never repeat among live connections to one peer, and start at a
+ * keyed-hash offset that differs from one peer to another. */
+static void test_ephemeral_ports_in_range_distinct(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_pcb *p[64], *q;
+	uint16_t port[64], first_other;
+	int i, j;
+
+	for (i = 0; i < 64; i++) {
+		assert_int_equal(tcp_open(ns, NULL, NULL, &p[i]), 0);
+		assert_int_equal(tcp_connect(ns, p[i], IP_PEER, 80), 0);
+		assert_int_equal(tcp_local(ns, p[i], NULL, &port[i]), 0);
+		assert_true(port[i] >= 49152);
+		for (j = 0; j < i; j++)
+			assert_true(port[i] != port[j]);
+		capture_purge(&t->fx.cap);
+	}
+	/* Another peer: its own offset, not just the next counter value. */
+	assert_int_equal(tcp_open(ns, NULL, NULL, &q), 0);
+	assert_int_equal(tcp_connect(ns, q, IP4(10, 0, 0, 3), 80), 0);
+	assert_int_equal(tcp_local(ns, q, NULL, &first_other), 0);
+	assert_true(first_other != (uint16_t)(port[63] + 1) &&
+		    first_other != (uint16_t)(port[63] + 2));
+	tcp_abort(ns, q);
+	for (i = 0; i < 64; i++)
+		tcp_abort(ns, p[i]);
+	capture_purge(&t->fx.cap);
+	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
 /* Binding: a taken port is refused; REUSEADDR on both passes unless the
  * other is listening. */
 static void test_bind_conflicts(void **state)
@@ -931,6 +964,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_wait_syn_higher_seq_reopens, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_recycled_when_pcbs_run_out, setup_two_pcbs, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_isn_differs_per_tuple_unpredictable, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_ports_in_range_distinct, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_conflicts, tfx_setup, tfx_teardown),
 	};
 
