@@ -249,17 +249,26 @@ void tcp_send_ack_now(struct tcp_pcb *pcb)
 	tcp_send_ctl(pcb, pcb->snd_max, 0);
 }
 
-/* RFC 5961 3.2, 4.2, 5.2 challenge ACK, at most N a second (RFC 5961 7). */
+/* RFC 5961 3.2, 4.2, 5.2 challenge ACK, about N a second (RFC 5961 7). */
 void tcp_send_challenge_ack(struct tcp_pcb *pcb)
 {
 	struct netstack *ns = pcb->ns;
 	struct tcp_stack *ts = ns->tcp;
 
-	if (ns->now - ts->chal_at >= 1000 * MS) {
+	if (ns->now - ts->chal_at >= 1000 * MS || !ts->chal_limit) {
+		uint32_t n = ns->par.tcp_challenge_acks_per_s;
+
 		ts->chal_at = ns->now;
 		ts->chal_n = 0;
+		/* An exact, shared limit is a side channel: an off-path
+		 * sender counts our challenge ACKs to learn whether its
+		 * guess hit a connection (CVE-2016-5696). Vary it per
+		 * second, between N/2 and 3N/2. */
+		ts->chal_limit = n / 2 + net_random(ns) % (n + 1);
+		if (!ts->chal_limit)
+			ts->chal_limit = 1;
 	}
-	if (ts->chal_n >= ns->par.tcp_challenge_acks_per_s) {
+	if (ts->chal_n >= ts->chal_limit) {
 		net_count(ns, NET_STAT_TCP_CHALLENGE_ACK_LIMITED);
 		return;
 	}

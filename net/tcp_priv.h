@@ -204,6 +204,7 @@ struct tcp_stack {
 	bool flushing;
 	uint64_t chal_at;		/* RFC 5961 7: this second's start */
 	uint32_t chal_n;		/* challenge ACKs sent in it */
+	uint32_t chal_limit;		/* this second's (randomized) limit */
 };
 
 /* tcp_pcb.c */
