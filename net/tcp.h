@@ -22,6 +22,8 @@
  * Memory: send and receive data live in per-connection byte rings sized by
  * TCP_OPT_SNDBUF / TCP_OPT_RCVBUF (defaults from struct netstack_params),
  * never in the packet pools, so TCP queues cannot starve reception. The
+ * receive ring comes with the connection, the send ring with the first
+ * tcp_send() (-ENOMEM there if memory is short). The
  * receive ring also holds out-of-order data at its sequence offset, so the
  * advertised window never promises more than the ring can hold.
  *
@@ -132,7 +134,7 @@ enum tcp_opt {
 	TCP_OPT_KEEPIDLE,	/* seconds idle before the first probe */
 	TCP_OPT_KEEPINTVL,	/* seconds between probes */
 	TCP_OPT_KEEPCNT,	/* unanswered probes before ETIMEDOUT */
-	TCP_OPT_SNDBUF,		/* bytes of send ring (before the connection) */
+	TCP_OPT_SNDBUF,		/* bytes of send ring (before the first send) */
 	TCP_OPT_RCVBUF,		/* bytes of receive ring (before listen/connect) */
 	TCP_OPT_REUSEADDR,	/* 1: bind over TIME-WAIT */
 	TCP_OPT_MAXSEG,		/* MSS clamp in bytes, 0: the path's */

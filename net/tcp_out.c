@@ -487,7 +487,7 @@ void tcp_output(struct tcp_pcb *pcb)
 			tcp_send_ack_now(pcb);
 		return;
 	}
-	if (pcb->state == TCP_TIME_WAIT || !pcb->snd.buf) {
+	if (pcb->state == TCP_TIME_WAIT) {
 		if (pcb->ack_now)
 			tcp_send_ack_now(pcb);
 		return;

@@ -218,7 +218,7 @@ static unsigned events_of(const struct tcp_pcb *pcb)
 	if (pcb->error || (pcb->connected_once && !pcb->fin_queued &&
 			   (pcb->state == TCP_ESTABLISHED ||
 			    pcb->state == TCP_CLOSE_WAIT) &&
-			   ring_room(&pcb->snd) > 0))
+			   (!pcb->snd.buf || ring_room(&pcb->snd) > 0)))
 		ev |= TCP_EV_WRITABLE;
 	if (pcb->connected_once)
 		ev |= TCP_EV_CONNECTED;
@@ -508,16 +508,13 @@ uint32_t tcp_isn(struct netstack *ns, uint32_t laddr, uint16_t lport,
 	return f + (uint32_t)(ns->now / 4000);
 }
 
+/* The receive ring, needed as soon as the window is open; the send ring
+ * waits for the first tcp_send() (tcp_snd_ring), so a connection that
+ * only receives never holds one. */
 int tcp_rings_alloc(struct tcp_pcb *pcb)
 {
 	struct netstack *ns = pcb->ns;
 
-	if (!pcb->snd.buf) {
-		pcb->snd.buf = net_alloc(ns, pcb->sndbuf);
-		if (!pcb->snd.buf)
-			return -ENOMEM;
-		pcb->snd.size = pcb->sndbuf;
-	}
 	if (!pcb->rcv.buf) {
 		pcb->rcv.buf = net_alloc(ns, pcb->rcvbuf);
 		if (!pcb->rcv.buf)

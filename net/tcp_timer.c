@@ -304,7 +304,7 @@ static bool tlp_fire(struct tcp_pcb *pcb)
 	int sent;
 
 	if (!tcp_flight(pcb) || pcb->in_recovery || pcb->tlp_out ||
-	    !tlp_state(pcb) || !pcb->snd.buf)
+	    !tlp_state(pcb))
 		return true;
 	net_count(pcb->ns, NET_STAT_TCP_TLP_PROBE);
 	pcb->tlp_out = true;

@@ -58,6 +58,15 @@ long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
 		ret = -EPIPE;
 		goto out;
 	}
+	/* The send ring comes with the first data (tcp_rings_alloc). */
+	if (!pcb->snd.buf && len) {
+		pcb->snd.buf = net_alloc(ns, pcb->sndbuf);
+		if (!pcb->snd.buf) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		pcb->snd.size = pcb->sndbuf;
+	}
 	n = ring_room(&pcb->snd);
 	if (len < n)
 		n = (uint32_t)len;
@@ -294,6 +303,7 @@ int tcp_setopt(struct netstack *ns, struct tcp_pcb *pcb, enum tcp_opt opt,
 		tcp_keep_reset(pcb);
 		break;
 	case TCP_OPT_SNDBUF:
+		/* Until the first send, which sizes the ring. */
 		ret = pcb->snd.buf ? -EISCONN : buf_size(val, &pcb->sndbuf);
 		break;
 	case TCP_OPT_RCVBUF:

@@ -884,6 +884,27 @@ static void test_established_link_full_data_retried(void **state)
 	done(t);
 }
 
+/* A connection holds no send ring until it sends: a receive-only one
+ * (discard) costs one ring, and TCP_OPT_SNDBUF may still size it. */
+static void test_established_send_ring_allocated_on_first_send(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	static uint8_t d[8192];
+	size_t before;
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 60000);
+	before = t->fx.fe.live_bytes;
+	assert_true(tcp_events(t->pcb) & TCP_EV_WRITABLE);
+	assert_int_equal(tcp_setopt(ns, t->pcb, TCP_OPT_SNDBUF, 4096), 0);
+	assert_int_equal(tcp_send(ns, t->pcb, d, sizeof(d), 0), 4096);
+	assert_int_equal(t->fx.fe.live_bytes, before + 4096);
+	assert_int_equal(tcp_setopt(ns, t->pcb, TCP_OPT_SNDBUF, 8192), -EISCONN);
+	expect_seg(t, &s);
+	done(t);
+}
+
 /* The send ring bounds what tcp_send takes: -EAGAIN when full, WRITABLE
  * again when ACKs free room. */
 static void test_established_send_ring_full_eagain(void **state)
@@ -934,6 +955,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_full_eagain, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_send_ring_allocated_on_first_send, tfx_setup, tfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
