@@ -8,9 +8,14 @@
  * stack lock held (from input, timers or an API call); it may call back
  * into this API (the lock is recursive) but must not block or yield. A
  * socket layer typically records the events and wakes its waiters after
- * the lock is dropped. tcp_events() reads the current readiness without
- * the lock (a word published with release semantics), so a waiter's
- * condition check never needs the stack lock.
+ * the lock is dropped. Callbacks are queued while the engine works and
+ * run when the outermost engine call (input, timer, API) finishes, never
+ * in the middle of a state change, so a callback may send, receive, close
+ * or abort any pcb; a call made from a callback queues further callbacks
+ * for the same run. The bits passed are what happened (only bits true at
+ * that moment; READABLE and WRITABLE may repeat); tcp_events() reads the
+ * current readiness without the lock (a word published with release
+ * semantics), so a waiter's condition check never needs the stack lock.
  *
  * Lifetime: tcp_open() or tcp_accept() gives the app a pcb; the app owns it
  * until tcp_close() or tcp_abort(), after which the stack finishes the
