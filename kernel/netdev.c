@@ -5,9 +5,14 @@
  * while holding it), randomness from RDRAND when the CPU has it and the TSC
  * otherwise, log lines tagged "net".
  *
- * The thread sleeps on an event; interrupts and timers are the only things
- * that wake it. It wakes at the latest every NET_TICK_NS for the stack's
- * own timers (ARP, reassembly, DHCP), which have second-scale deadlines.
+ * The thread sleeps on an event, set by NIC interrupts, rearm checks that
+ * found new frames and loopback kicks, with a timeout that ends exactly at
+ * the next deadline: the stack's (net_next_deadline()) or a device's
+ * (netdev_ops.next_deadline); with none due it sleeps without a timeout.
+ * An API call from another thread can arm an earlier timer (an ARP retry,
+ * a TCP retransmission); the outermost netdev_unlock() of such a call
+ * notices and wakes the thread. After every pass the thread yields, so
+ * other threads on CPU 0 run even when its event never stays clear.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -24,11 +29,18 @@
 #include "net/netconf.h"
 #include "net/netif.h"
 #include "net/netstack.h"
+#include "net/pktbuf.h"
 #include "sched/sched.h"
 
-#define NET_TICK_NS (100 * NSEC_PER_MSEC)
 #define NET_POLL_BUDGET 64
 #define NETDEV_MAX 8
+/* Buffers added per receive ring beyond its size: frames in flight while the ring is refilled. */
+#define NETDEV_RX_MARGIN 32
+/* The small-buffer pool may take at most 1/NETDEV_POOL_MEM_SHARE of RAM... */
+#define NETDEV_POOL_MEM_SHARE 32
+/* ...and stays between these (2 KiB each: 512 KiB and 32 MiB). */
+#define NETDEV_POOL_MIN 256
+#define NETDEV_POOL_MAX 16384
 
 struct netdev {
 	const struct netdev_ops *ops;
@@ -43,6 +55,12 @@ static struct netstack *ns;
 static struct netdev devs[NETDEV_MAX];
 static unsigned ndevs;
 static struct event net_event;
+static uint64_t net_passes;   /* times the network thread woke and polled; read by netdev_passes() */
+static struct thread *net_thr;   /* the network thread, once it runs */
+/* The deadline the network thread sleeps until; 0 while it runs. Under the stack lock. */
+static uint64_t net_sleep_until;
+
+static uint64_t next_deadline(void);
 
 /* The stack lock: a spinlock that its holder may take again (callbacks re-enter the stack). */
 static struct spinlock lock_word = SPINLOCK_INIT("net");
@@ -65,6 +83,15 @@ void netdev_lock(void)
 
 void netdev_unlock(void)
 {
+	/*
+	 * The outermost release by a thread other than the network thread,
+	 * while that one sleeps: a timer armed in between may be due before
+	 * it wakes. The check re-enters the lock (depth 2), so it runs once.
+	 */
+	if (lock_depth == 1 && net_sleep_until && thread_self() != net_thr && next_deadline() < net_sleep_until) {
+		net_sleep_until = 0;
+		event_signal(&net_event);
+	}
 	if (--lock_depth)
 		return;
 	uint64_t f = lock_flags;
@@ -131,7 +158,14 @@ static void env_kick(void *ctx)
 	netdev_kick();
 }
 
+static uint64_t env_now(void *ctx)
+{
+	(void)ctx;
+	return time_ns();
+}
+
 static const struct net_env kernel_env = {
+	.now = env_now,
 	.kick = env_kick,
 	.alloc = env_alloc,
 	.free = env_free,
@@ -141,6 +175,11 @@ static const struct net_env kernel_env = {
 	.log = env_log,
 };
 
+uint64_t netdev_passes(void)
+{
+	return __atomic_load_n(&net_passes, __ATOMIC_RELAXED);
+}
+
 struct netstack *netdev_stack(void)
 {
 	return ns;
@@ -149,6 +188,20 @@ struct netstack *netdev_stack(void)
 void netdev_kick(void)
 {
 	event_signal(&net_event);
+}
+
+int netdev_rx_ring_grow(unsigned entries)
+{
+	if (!ns)
+		return -ENODEV;
+	int got = pktpool_grow(ns, entries + NETDEV_RX_MARGIN);
+	if (got < (int)(entries + NETDEV_RX_MARGIN)) {
+		struct pktpool_stats st;
+		pktpool_get_stats(ns, &st);
+		kwarn("net", "packet pool: %d of %u buffers added for a %u-entry ring (%u of at most %u)", got < 0 ? 0 : got,
+		      entries + NETDEV_RX_MARGIN, entries, st.small_total, st.small_max);
+	}
+	return got;
 }
 
 int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops, void *drv, const char *driver)
@@ -164,13 +217,37 @@ int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops,
 	return idx;
 }
 
+/* The earliest of the stack's next timer and every device's; UINT64_MAX when none. Stack lock held. */
+static uint64_t next_deadline(void)
+{
+	uint64_t next = net_next_deadline(ns);
+	for (unsigned i = 0; i < ndevs; i++) {
+		if (!devs[i].ops->next_deadline)
+			continue;
+		uint64_t d = devs[i].ops->next_deadline(devs[i].drv);
+		if (d < next)
+			next = d;
+	}
+	return next;
+}
+
 static int net_thread(void *arg)
 {
 	(void)arg;
+	net_thr = thread_self();
 	for (;;) {
-		event_wait(&net_event, NET_TICK_NS);
 		netdev_lock();
-		/* First, so received frames are stamped with the time they were taken, not the last tick's. */
+		uint64_t next = next_deadline();
+		uint64_t now = time_ns();
+		net_sleep_until = next > now ? next : 0;
+		netdev_unlock();
+		/* Until the deadline, or for ever when nothing is due; interrupts and kicks end it early. */
+		if (next > now)
+			event_wait(&net_event, next == UINT64_MAX ? WAITQ_FOREVER : next - now);
+		__atomic_store_n(&net_passes, net_passes + 1, __ATOMIC_RELAXED);
+		netdev_lock();
+		net_sleep_until = 0;
+		/* First, so received frames are stamped with the time they were taken, not the last wake-up's. */
 		net_poll(ns, time_ns());
 		for (unsigned i = 0; i < ndevs; i++) {
 			/* Bounded: a device that keeps receiving yields to the others each budget. */
@@ -182,6 +259,13 @@ static int net_thread(void *arg)
 			if (devs[i].ops->irq_rearm)
 				devs[i].ops->irq_rearm(devs[i].drv);
 		netdev_unlock();
+		/*
+		 * event_wait returns without switching when the event is already
+		 * set, and under sustained input (a rearm that found new frames,
+		 * loopback traffic) it always is: let every other ready thread on
+		 * this CPU run once per pass. Without one, this returns at once.
+		 */
+		thread_yield();
 	}
 	return 0;
 }
@@ -193,6 +277,10 @@ SKIFF_OPTION(net_if_gw, "eth*.gw", "an interface's default gateway");
 
 static void log_interfaces(void)
 {
+	struct pktpool_stats st;
+	pktpool_get_stats(ns, &st);
+	klog("net", "packet buffers: %u small (at most %u, %u kept from receive rings), %u large", st.small_total,
+	     st.small_max, st.reserve, st.large_total);
 	for (unsigned i = 0; i < ndevs; i++) {
 		struct netif *nif = netif_get(ns, devs[i].ifindex);
 		uint8_t mac[ETH_ALEN];
@@ -246,6 +334,9 @@ void net_init(void)
 	event_init(&net_event);
 	struct netstack_params params;
 	memset(&params, 0, sizeof(params));
+	/* Room for the rings of however many NICs there are, within a share of RAM. */
+	uint64_t cap = skiff_mem_total() / NETDEV_POOL_MEM_SHARE / NET_PKT_SMALL_CAP;
+	params.pkt_small_max = cap < NETDEV_POOL_MIN ? NETDEV_POOL_MIN : cap > NETDEV_POOL_MAX ? NETDEV_POOL_MAX : (uint32_t)cap;
 	ns = netstack_create(&kernel_env, &params);
 	if (!ns) {
 		kwarn("net", "no memory for the network stack; networking is off");

@@ -3,7 +3,9 @@
  * (net/) per kernel, driven by one network thread on CPU 0: drivers' IRQ
  * handlers only acknowledge their device and call netdev_kick(); the
  * thread then polls each device (receive ring into netif_input, transmit
- * completions reclaimed) and runs net_poll() with the current time.
+ * completions reclaimed) and runs net_poll() with the current time. It
+ * sleeps until the next deadline of the stack or a device, and not at all
+ * when none is due: there is no periodic tick.
  *
  * Drivers register themselves with NETDRV(...): at boot net_init() walks
  * the PCI devices in bus order and offers each to every driver's match(),
@@ -28,6 +30,12 @@ struct netdev_ops {
 	int (*poll)(void *drv, int budget);
 	/* Re-arms the device's receive interrupt after a poll that drained it; may be NULL. */
 	void (*irq_rearm)(void *drv);
+	/*
+	 * When the device next needs a poll that no interrupt will announce
+	 * (a transmit to time out, no interrupt line at all), in time_ns();
+	 * UINT64_MAX for never. May be NULL (never). Stack lock held.
+	 */
+	uint64_t (*next_deadline)(void *drv);
 };
 
 struct netdrv {
@@ -40,10 +48,21 @@ struct netdrv {
 #define NETDRV(id) \
 	static const struct netdrv *const netdrv_ptr_##id __attribute__((used, section(".netdrv"), aligned(8))) = &id
 
+/*
+ * A driver about to post a receive ring of entries buffers: grows the
+ * stack's small-buffer pool by entries plus a margin, within the cap set
+ * from RAM at boot, so every NIC can keep its ring full and the stack still
+ * has buffers of its own. Returns what pktpool_grow() returns (buffers
+ * added, or -ENOSPC / -ENOMEM); short growth is logged, not fatal: rings
+ * then fill only down to the pool's reserve (pktbuf_alloc_rx()).
+ */
+int netdev_rx_ring_grow(unsigned entries);
 /* Registers an attached device as the next ethN; returns its ifindex or a negative errno. */
 int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops, void *drv, const char *driver);
 /* From interrupt handlers (or anywhere): wake the network thread. Cheap, never blocks. */
 void netdev_kick(void);
+/* Passes of the network thread since boot (each wake-up that polled): for tests and tuning. */
+uint64_t netdev_passes(void);
 /* The kernel's stack, and the lock that serialises calls into it (recursive). */
 struct netstack *netdev_stack(void);
 void netdev_lock(void);

@@ -26,6 +26,12 @@ static void params_defaults(struct netstack_params *p)
 {
 	if (!p->pkt_small)
 		p->pkt_small = 256;
+	/* Growth is opt-in by size: the environment knows the memory. */
+	if (p->pkt_small_max < p->pkt_small)
+		p->pkt_small_max = p->pkt_small;
+	/* A quarter, at most 64: room for replies, ARP and DHCP. */
+	if (!p->pkt_reserve)
+		p->pkt_reserve = p->pkt_small / 4 < 64 ? p->pkt_small / 4 : 64;
 	if (!p->pkt_large)
 		p->pkt_large = 4;
 	if (!p->arp_entries)

@@ -55,9 +55,15 @@ struct net_env {
 	void *ctx;				/* passed to every hook */
 };
 
-/* Sizes fixed at creation; zero fields take the defaults in netstack.c. */
+/*
+ * Sizes fixed at creation; zero fields take the defaults in netstack.c.
+ * The small-buffer pool alone can grow later, up to pkt_small_max, through
+ * pktpool_grow() (pktbuf.h).
+ */
 struct netstack_params {
 	uint32_t pkt_small;		/* buffers of NET_PKT_SMALL_CAP bytes */
+	uint32_t pkt_small_max;		/* cap on pktpool_grow(), >= pkt_small */
+	uint32_t pkt_reserve;		/* small buffers receive rings never get */
 	uint32_t pkt_large;		/* buffers for 64 KiB datagrams */
 	uint32_t arp_entries;		/* ARP cache size (bounded) */
 	uint32_t arp_queue_max;		/* packets held awaiting resolution */
@@ -131,7 +137,7 @@ struct netstack_params {
 	X(ICMP_ERROR_IN) X(DROP_ICMP_BAD_QUOTE) X(DROP_ICMP_TCP_NO_CONN) \
 	X(DROP_ICMP_TCP_SEQ) X(TCP_PMTU_REDUCED) X(TCP_ICMP_SOFT) \
 	X(TCP_ICMP_ABORT) \
-	X(TCP_TW_RECYCLED)
+	X(TCP_TW_RECYCLED) X(TCP_SPURIOUS_UNDO) X(TCP_TLP_PROBE)
 
 #define NET_STAT_ENUM(name) NET_STAT_##name,
 enum net_stat {

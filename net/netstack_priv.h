@@ -24,15 +24,22 @@
 #include "timer.h"
 #include "eth.h"
 
+struct pktchunk;
+
+/* Small buffers live in chunks added by pktpool_grow(); large ones in one array. */
 struct pktpool {
 	struct netstack *ns;		/* owner, for locking and stats */
-	struct pktbuf *descs;		/* all descriptors */
-	uint8_t *mem_small;		/* n_small * NET_PKT_SMALL_CAP */
+	struct pktchunk *chunks;	/* every chunk of small buffers */
+	struct pktbuf *descs_large;	/* n_large descriptors */
 	uint8_t *mem_large;		/* n_large * NET_PKT_LARGE_CAP */
 	struct pktbuf *free_small;	/* free list through next */
 	struct pktbuf *free_large;
-	uint32_t n_small;
+	uint32_t n_small;		/* small buffers owned, all chunks */
+	uint32_t n_small_max;		/* pktpool_grow() stops here */
+	uint32_t n_small_pending;	/* granted to a grow still allocating */
+	uint32_t n_free_small;		/* length of free_small */
 	uint32_t n_large;
+	uint32_t reserve;		/* small buffers pktbuf_alloc_rx() leaves */
 	uint32_t in_use;		/* allocated and not yet freed */
 };
 

@@ -1,71 +1,203 @@
 /*
- * pktbuf.c: packet buffers and the stack's fixed pools of them.
+ * pktbuf.c: packet buffers and the stack's pools of them.
  *
- * Promises: all storage is taken at netstack_create() (two arrays of equal
- * sized buffers and one of descriptors); alloc and free are O(1) free-list
- * operations; exhaustion returns NULL and counts DROP_NOBUFS; push, pull,
- * put and trim never step outside head .. head+cap.
+ * Promises: the large pool and the first pkt_small small buffers are taken
+ * at netstack_create(); later small buffers come only from pktpool_grow(),
+ * a chunk (one descriptor block, one storage block) at a time, up to
+ * pkt_small_max, and stay until the stack is destroyed. alloc and free are
+ * O(1) free-list operations under the stack lock; exhaustion returns NULL
+ * and counts DROP_NOBUFS; pktbuf_alloc_rx() never takes the last
+ * pkt_reserve small buffers. push, pull, put and trim never step outside
+ * head .. head+cap.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "netstack_priv.h"
 
+/* n small buffers: descriptors here, storage in mem. */
+struct pktchunk {
+	struct pktchunk *next;		/* pool's chunk list */
+	uint8_t *mem;			/* n * NET_PKT_SMALL_CAP */
+	uint32_t n;
+	struct pktbuf descs[];		/* n of them */
+};
+
+static size_t chunk_hdr_size(uint32_t n)
+{
+	return sizeof(struct pktchunk) + (size_t)n * sizeof(struct pktbuf);
+}
+
+static void chunk_free(struct netstack *ns, struct pktchunk *c)
+{
+	net_free(ns, c->mem, (size_t)c->n * NET_PKT_SMALL_CAP);
+	net_free(ns, c, chunk_hdr_size(c->n));
+}
+
+/* A chunk of n small buffers, not yet on any list; called without the lock. */
+static struct pktchunk *chunk_alloc(struct pktpool *pool, uint32_t n)
+{
+	struct netstack *ns = pool->ns;
+	struct pktchunk *c = net_alloc(ns, chunk_hdr_size(n));
+	uint32_t i;
+
+	if (!c)
+		return NULL;
+	c->n = n;
+	c->mem = net_alloc(ns, (size_t)n * NET_PKT_SMALL_CAP);
+	if (!c->mem) {
+		net_free(ns, c, chunk_hdr_size(n));
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		c->descs[i].pool = pool;
+		c->descs[i].cap = NET_PKT_SMALL_CAP;
+		c->descs[i].head = c->mem + (size_t)i * NET_PKT_SMALL_CAP;
+	}
+	return c;
+}
+
+/* Puts a new chunk's buffers on the free list; called with the lock held. */
+static void chunk_link(struct pktpool *pool, struct pktchunk *c)
+{
+	uint32_t i;
+
+	c->next = pool->chunks;
+	pool->chunks = c;
+	for (i = c->n; i-- > 0;) {
+		c->descs[i].next = pool->free_small;
+		pool->free_small = &c->descs[i];
+	}
+	pool->n_small += c->n;
+	pool->n_free_small += c->n;
+}
+
+/* Allocates and links up to n small buffers, PKTPOOL_CHUNK at a time; returns how many. */
+static uint32_t pool_add(struct pktpool *pool, uint32_t n)
+{
+	uint32_t added = 0;
+
+	while (added < n) {
+		uint32_t k = n - added < PKTPOOL_CHUNK ? n - added : PKTPOOL_CHUNK;
+		struct pktchunk *c = chunk_alloc(pool, k);
+
+		if (!c)
+			break;
+		net_lock(pool->ns);
+		chunk_link(pool, c);
+		net_unlock(pool->ns);
+		added += k;
+	}
+	return added;
+}
+
 int pktpool_init(struct netstack *ns, struct pktpool *pool)
 {
-	uint32_t n = ns->par.pkt_small + ns->par.pkt_large;
 	uint32_t i;
 
 	memset(pool, 0, sizeof(*pool));
 	pool->ns = ns;
-	pool->n_small = ns->par.pkt_small;
+	pool->n_small_max = ns->par.pkt_small_max;
+	pool->reserve = ns->par.pkt_reserve;
 	pool->n_large = ns->par.pkt_large;
-	pool->descs = net_alloc(ns, sizeof(struct pktbuf) * n);
-	pool->mem_small = net_alloc(ns, (size_t)pool->n_small * NET_PKT_SMALL_CAP);
+	pool->descs_large = net_alloc(ns, sizeof(struct pktbuf) * pool->n_large);
 	pool->mem_large = net_alloc(ns, (size_t)pool->n_large * NET_PKT_LARGE_CAP);
-	if (!pool->descs || !pool->mem_small || !pool->mem_large) {
+	if (!pool->descs_large || !pool->mem_large ||
+	    pool_add(pool, ns->par.pkt_small) < ns->par.pkt_small) {
 		pktpool_fini(ns, pool);
 		return -ENOMEM;
 	}
-	for (i = 0; i < n; i++) {
-		struct pktbuf *p = &pool->descs[i];
-		bool small = i < pool->n_small;
+	for (i = 0; i < pool->n_large; i++) {
+		struct pktbuf *p = &pool->descs_large[i];
 
 		p->pool = pool;
-		p->cap = small ? NET_PKT_SMALL_CAP : NET_PKT_LARGE_CAP;
-		p->head = small ? pool->mem_small + (size_t)i * NET_PKT_SMALL_CAP
-				: pool->mem_large +
-				  (size_t)(i - pool->n_small) * NET_PKT_LARGE_CAP;
-		if (small) {
-			p->next = pool->free_small;
-			pool->free_small = p;
-		} else {
-			p->next = pool->free_large;
-			pool->free_large = p;
-		}
+		p->cap = NET_PKT_LARGE_CAP;
+		p->head = pool->mem_large + (size_t)i * NET_PKT_LARGE_CAP;
+		p->next = pool->free_large;
+		pool->free_large = p;
 	}
 	return 0;
 }
 
 void pktpool_fini(struct netstack *ns, struct pktpool *pool)
 {
-	uint32_t n = pool->n_small + pool->n_large;
+	struct pktchunk *c;
 
 	/* Every buffer must be home by now; a leak is a bug worth shouting. */
-	if (pool->descs && pool->in_use)
+	if (pool->in_use)
 		net_log(ns, NET_LOG_ERR, "pktbuf: buffers leaked at destroy");
-	net_free(ns, pool->descs, sizeof(struct pktbuf) * n);
-	net_free(ns, pool->mem_small, (size_t)pool->n_small * NET_PKT_SMALL_CAP);
+	while ((c = pool->chunks)) {
+		pool->chunks = c->next;
+		chunk_free(ns, c);
+	}
+	net_free(ns, pool->descs_large, sizeof(struct pktbuf) * pool->n_large);
 	net_free(ns, pool->mem_large, (size_t)pool->n_large * NET_PKT_LARGE_CAP);
-	pool->descs = NULL;
-	pool->mem_small = NULL;
+	pool->descs_large = NULL;
 	pool->mem_large = NULL;
+	pool->free_small = NULL;
+	pool->free_large = NULL;
+	pool->n_small = 0;
+	pool->n_free_small = 0;
+}
+
+int pktpool_grow(struct netstack *ns, uint32_t n)
+{
+	struct pktpool *pool = &ns->pool;
+	uint32_t room, grant, added;
+
+	if (!n)
+		return 0;
+	/* Claim the room first so two growers cannot both pass the cap. */
+	net_lock(ns);
+	room = pool->n_small_max - pool->n_small - pool->n_small_pending;
+	grant = n < room ? n : room;
+	pool->n_small_pending += grant;
+	net_unlock(ns);
+	if (!grant)
+		return -ENOSPC;
+	added = pool_add(pool, grant);
+	net_lock(ns);
+	pool->n_small_pending -= grant;
+	net_unlock(ns);
+	return added ? (int)added : -ENOMEM;
+}
+
+void pktpool_get_stats(struct netstack *ns, struct pktpool_stats *st)
+{
+	struct pktpool *pool = &ns->pool;
+
+	net_lock(ns);
+	st->small_total = pool->n_small;
+	st->small_free = pool->n_free_small;
+	st->small_max = pool->n_small_max;
+	st->reserve = pool->reserve;
+	st->large_total = pool->n_large;
+	st->in_use = pool->in_use;
+	net_unlock(ns);
+}
+
+/* Takes a buffer off a free list and readies it; NULL if the list is empty. */
+static struct pktbuf *pool_take(struct pktpool *pool, bool small, size_t headroom, size_t len)
+{
+	struct pktbuf **list = small ? &pool->free_small : &pool->free_large;
+	struct pktbuf *p = *list;
+
+	if (!p)
+		return NULL;
+	*list = p->next;
+	if (small)
+		pool->n_free_small--;
+	pool->in_use++;
+	p->next = NULL;
+	p->data = p->head + headroom;
+	p->len = len;
+	p->ifindex = 0;
+	p->l2_bcast = 0;
+	return p;
 }
 
 struct pktbuf *pktbuf_alloc(struct netstack *ns, size_t headroom, size_t len)
 {
-	struct pktpool *pool = &ns->pool;
-	struct pktbuf **list;
 	struct pktbuf *p;
 	size_t need = headroom + len;
 
@@ -74,21 +206,24 @@ struct pktbuf *pktbuf_alloc(struct netstack *ns, size_t headroom, size_t len)
 		return NULL;
 	}
 	net_lock(ns);
-	list = need <= NET_PKT_SMALL_CAP ? &pool->free_small : &pool->free_large;
-	p = *list;
-	if (!p) {
+	p = pool_take(&ns->pool, need <= NET_PKT_SMALL_CAP, headroom, len);
+	if (!p)
 		ns->stats[NET_STAT_DROP_NOBUFS]++;
-		net_unlock(ns);
-		return NULL;
-	}
-	*list = p->next;
-	pool->in_use++;
 	net_unlock(ns);
-	p->next = NULL;
-	p->data = p->head + headroom;
-	p->len = len;
-	p->ifindex = 0;
-	p->l2_bcast = 0;
+	return p;
+}
+
+struct pktbuf *pktbuf_alloc_rx(struct netstack *ns, size_t headroom, size_t len)
+{
+	struct pktpool *pool = &ns->pool;
+	struct pktbuf *p = NULL;
+
+	if (headroom + len > NET_PKT_SMALL_CAP)
+		return NULL;
+	net_lock(ns);
+	if (pool->n_free_small > pool->reserve)
+		p = pool_take(pool, true, headroom, len);
+	net_unlock(ns);
 	return p;
 }
 
@@ -103,6 +238,7 @@ void pktbuf_free(struct pktbuf *p)
 	if (p->cap == NET_PKT_SMALL_CAP) {
 		p->next = pool->free_small;
 		pool->free_small = p;
+		pool->n_free_small++;
 	} else {
 		p->next = pool->free_large;
 		pool->free_large = p;

@@ -9,9 +9,22 @@
  * Ownership: whoever receives a pktbuf owns it. Every *_input() and every
  * netif xmit consumes the buffer it is given and frees it on drop.
  *
- * Buffers come from pools owned by the stack and sized at netstack_create():
- * small buffers for frames, large ones for 64 KiB datagrams (reassembly and
- * big echo requests). Exhaustion returns NULL and counts DROP_NOBUFS.
+ * Buffers come from pools owned by the stack: small buffers for frames,
+ * large ones for 64 KiB datagrams (reassembly and big echo requests).
+ * Exhaustion returns NULL and counts DROP_NOBUFS. The large pool is fixed at
+ * netstack_create(); the small pool starts at netstack_params.pkt_small and
+ * grows in chunks through pktpool_grow(), never past pkt_small_max, never
+ * shrinking (a NIC that posts a receive ring asks for its ring's worth).
+ *
+ * pktbufs are for frames in flight only: a frame being received, routed,
+ * answered or waiting briefly for ARP or a free transmit slot. Anything that
+ * holds data for long (TCP's send and receive queues, application buffers)
+ * keeps it in its own byte storage, never in pktbufs, so that it cannot eat
+ * the receive budget.
+ *
+ * Receive rings are filled with pktbuf_alloc_rx(), which always leaves
+ * pkt_reserve small buffers free: however many NICs post rings, the stack
+ * can still send ARP, ICMP and DHCP, so RX posting cannot make it deaf.
  */
 #ifndef NET_PKTBUF_H
 #define NET_PKTBUF_H
@@ -43,6 +56,35 @@ struct pktbuf {
  */
 struct pktbuf *pktbuf_alloc(struct netstack *ns, size_t headroom, size_t len);
 void pktbuf_free(struct pktbuf *p);
+
+/*
+ * A small buffer to park in a receive ring, as pktbuf_alloc() but NULL
+ * (without counting a drop: nothing was lost) once only the reserve is left.
+ */
+struct pktbuf *pktbuf_alloc_rx(struct netstack *ns, size_t headroom, size_t len);
+
+/*
+ * Adds up to n small buffers to the pool, in chunks of at most
+ * PKTPOOL_CHUNK buffers (a chunk's storage is one allocation of at most
+ * 1 MiB, well within a kernel heap's 4 MiB limit). Returns the number added,
+ * which is less than n when the cap (pkt_small_max) or memory ran out;
+ * -ENOSPC when the pool is already at its cap and -ENOMEM when no chunk
+ * could be had, both with nothing added. Not for per-packet paths: it
+ * calls env.alloc (without the stack lock held across it).
+ */
+#define PKTPOOL_CHUNK 512u
+int pktpool_grow(struct netstack *ns, uint32_t n);
+
+struct pktpool_stats {
+	uint32_t small_total;	/* small buffers owned */
+	uint32_t small_free;	/* of those, free now */
+	uint32_t small_max;	/* growth cap */
+	uint32_t reserve;	/* free small buffers pktbuf_alloc_rx() leaves */
+	uint32_t large_total;
+	uint32_t in_use;	/* small and large allocated now */
+};
+
+void pktpool_get_stats(struct netstack *ns, struct pktpool_stats *st);
 
 /* Prepend n bytes; returns the new data pointer or NULL without headroom. */
 uint8_t *pktbuf_push(struct pktbuf *p, size_t n);

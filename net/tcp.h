@@ -8,9 +8,14 @@
  * stack lock held (from input, timers or an API call); it may call back
  * into this API (the lock is recursive) but must not block or yield. A
  * socket layer typically records the events and wakes its waiters after
- * the lock is dropped. tcp_events() reads the current readiness without
- * the lock (a word published with release semantics), so a waiter's
- * condition check never needs the stack lock.
+ * the lock is dropped. Callbacks are queued while the engine works and
+ * run when the outermost engine call (input, timer, API) finishes, never
+ * in the middle of a state change, so a callback may send, receive, close
+ * or abort any pcb; a call made from a callback queues further callbacks
+ * for the same run. The bits passed are what happened (only bits true at
+ * that moment; READABLE and WRITABLE may repeat); tcp_events() reads the
+ * current readiness without the lock (a word published with release
+ * semantics), so a waiter's condition check never needs the stack lock.
  *
  * Lifetime: tcp_open() or tcp_accept() gives the app a pcb; the app owns it
  * until tcp_close() or tcp_abort(), after which the stack finishes the
@@ -22,6 +27,8 @@
  * Memory: send and receive data live in per-connection byte rings sized by
  * TCP_OPT_SNDBUF / TCP_OPT_RCVBUF (defaults from struct netstack_params),
  * never in the packet pools, so TCP queues cannot starve reception. The
+ * receive ring comes with the connection, the send ring with the first
+ * tcp_send() (-ENOMEM there if memory is short). The
  * receive ring also holds out-of-order data at its sequence offset, so the
  * advertised window never promises more than the ring can hold.
  *
@@ -76,8 +83,9 @@ int tcp_listen(struct netstack *ns, struct tcp_pcb *pcb, int backlog);
 int tcp_accept(struct netstack *ns, struct tcp_pcb *lis, tcp_event_fn fn,
 	       void *arg, struct tcp_pcb **out);
 /* Active open: sends the SYN and returns 0; TCP_EV_CONNECTED or
- * TCP_EV_ERROR (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH) follows.
- * -ENETUNREACH at once when there is no route. */
+ * TCP_EV_ERROR (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH)
+ * follows. -ENETUNREACH at once when there is no route. A pcb connects
+ * once: after a failed attempt, -EINVAL (open a new one). */
 int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 		uint16_t dport);
 
@@ -90,7 +98,7 @@ int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
 	      size_t len, unsigned flags);
 
-#define TCP_RECV_PEEK	0x1u	/* copy without consuming */
+#define TCP_RECV_PEEK	0x1u	/* copy without consuming (the error too) */
 
 /* Copy out up to len bytes and open the window; 0 at the peer's FIN with
  * nothing left, -EAGAIN when nothing is there yet, or the pending error. */
@@ -131,7 +139,7 @@ enum tcp_opt {
 	TCP_OPT_KEEPIDLE,	/* seconds idle before the first probe */
 	TCP_OPT_KEEPINTVL,	/* seconds between probes */
 	TCP_OPT_KEEPCNT,	/* unanswered probes before ETIMEDOUT */
-	TCP_OPT_SNDBUF,		/* bytes of send ring (before the connection) */
+	TCP_OPT_SNDBUF,		/* bytes of send ring (before the first send) */
 	TCP_OPT_RCVBUF,		/* bytes of receive ring (before listen/connect) */
 	TCP_OPT_REUSEADDR,	/* 1: bind over TIME-WAIT */
 	TCP_OPT_MAXSEG,		/* MSS clamp in bytes, 0: the path's */

@@ -14,6 +14,12 @@
  * new segment out (RFC 3042). A retransmission timeout sets cwnd to one
  * segment (RFC 5681 (4)) and recover = the highest sequence sent (RFC 6582
  * 3.2 step 1), so its duplicates do not start a second recovery.
+ * Growth needs a window in use (an idle or app-limited sender does not
+ * grow cwnd), and after an idle RTO cwnd restarts from at most the
+ * initial window (RFC 5681 4.1).
+ * A fast-recovery episode whose retransmissions all come back D-SACKed
+ * (RFC 2883) was reordering, not loss: cwnd and ssthresh are restored
+ * (RFC 3708's response).
  * With SACK (RFC 6675) recovery starts on the third duplicate or when the
  * scoreboard says the first segment is lost; cwnd is set to ssthresh and
  * the output follows the pipe (tcp_sack.c) instead of inflating.
@@ -46,6 +52,24 @@ void tcp_cc_init(struct tcp_pcb *pcb)
 	pcb->recover = pcb->snd_una;
 	pcb->snd_sml = pcb->snd_una;
 	pcb->nscore = 0;
+}
+
+/* RFC 5681 4.1: after an idle period longer than the RTO, start again
+ * from at most the initial window ("restart window"). */
+void tcp_cc_idle_check(struct tcp_pcb *pcb)
+{
+	uint32_t smss = tcp_smss(pcb), iw = 2 * smss;
+	uint64_t rto = (uint64_t)pcb->rto_ms * 1000000ull;
+
+	if (tcp_flight(pcb) || !pcb->last_tx ||
+	    pcb->ns->now - pcb->last_tx <= rto)
+		return;
+	if (iw < 14600)
+		iw = 14600;
+	if (iw > 10 * smss)
+		iw = 10 * smss;
+	if (pcb->cwnd > iw)
+		pcb->cwnd = iw;
 }
 
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb)
@@ -85,6 +109,11 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
 		return;
 	}
 	pcb->dupacks = 0;
+	/* RFC 7661's premise: grow only a window that is in use. An
+	 * application- or receiver-limited sender that did not fill cwnd
+	 * learns nothing about the path from this ACK. */
+	if (tcp_flight(pcb) + acked + smss < pcb->cwnd)
+		return;
 	if (pcb->cwnd < pcb->ssthresh) {
 		/* RFC 5681 3.1 (2): slow start. */
 		pcb->cwnd += acked < smss ? acked : smss;
@@ -120,10 +149,19 @@ bool tcp_cc_dupack(struct tcp_pcb *pcb)
 	if (seq_lt(pcb->snd_una, pcb->recover))
 		return false;
 	net_count(pcb->ns, NET_STAT_TCP_FAST_RETRANSMIT);
+	/* RFC 3708: remember what to restore should every retransmission
+	 * of this episode come back D-SACKed (it was reordering). */
+	pcb->undo_on = true;
+	pcb->undo_retrans = 0;
+	pcb->undo_marker = pcb->snd_una;
+	pcb->undo_hi = pcb->snd_una;
+	pcb->prior_cwnd = pcb->cwnd;
+	pcb->prior_ssthresh = pcb->ssthresh;
 	pcb->ssthresh = half_flight(pcb);
 	pcb->recover = pcb->snd_max;
 	pcb->in_recovery = true;
 	pcb->rtt_on = false;
+	tcp_timer_clear(pcb, TCP_T_TLP);
 	if (pcb->sack_ok && pcb->nscore) {
 		/* RFC 6675 5 (4): cwnd = ssthresh; the output loop then
 		 * resends NextSeg while cwnd - pipe >= 1 SMSS. */
@@ -154,12 +192,50 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
 		pcb->ssthresh = half_flight(pcb);
 	pcb->cwnd = tcp_smss(pcb);
 	pcb->ca_acked = 0;
+	pcb->undo_on = false;	/* go-back-N: too much resent to tell */
 	pcb->dupacks = 0;
 	pcb->in_recovery = false;
 	pcb->sack_recovery = false;
 	pcb->recover = pcb->snd_max;
-	/* RFC 6675 5.1: after a timeout the receiver may have reneged;
-	 * start the scoreboard afresh. */
-	pcb->nscore = 0;
+	/* RFC 6675 5.1: keep using what the peer SACKed (the go-back
+	 * skips it); a second timeout in a row may mean it reneged (RFC
+	 * 2018 8), so then start the scoreboard afresh. */
+	if (pcb->backoff)
+		pcb->nscore = 0;
 	pcb->hi_rxt = pcb->snd_una;
+}
+
+/*
+ * RFC 2883 / RFC 3708: a D-SACK block (the first block, below the ACK or
+ * inside the second block) names data that arrived twice. When every
+ * retransmission of the last fast-recovery episode has been D-SACKed the
+ * loss was reordering: restore cwnd and ssthresh as they were before.
+ */
+void tcp_cc_dsack(struct tcp_pcb *pcb, const struct tcp_hdr *th)
+{
+	const struct tcp_sack_block *b = &th->sack[0];
+	bool dsack;
+
+	if (!th->nsack || !seq_lt(b->start, b->end))
+		return;
+	dsack = seq_leq(b->end, th->ack) ||
+		(th->nsack > 1 && seq_geq(b->start, th->sack[1].start) &&
+		 seq_leq(b->end, th->sack[1].end));
+	/* Only a duplicate of what this episode retransmitted counts: a
+	 * copy the network made of some other segment proves nothing. */
+	if (!dsack || !pcb->undo_on || !pcb->undo_retrans ||
+	    seq_lt(b->start, pcb->undo_marker) ||
+	    seq_gt(b->end, pcb->undo_hi))
+		return;
+	if (--pcb->undo_retrans)
+		return;
+	net_count(pcb->ns, NET_STAT_TCP_SPURIOUS_UNDO);
+	if (pcb->cwnd < pcb->prior_cwnd)
+		pcb->cwnd = pcb->prior_cwnd;
+	if (pcb->ssthresh < pcb->prior_ssthresh)
+		pcb->ssthresh = pcb->prior_ssthresh;
+	pcb->in_recovery = false;
+	pcb->sack_recovery = false;
+	pcb->dupacks = 0;
+	pcb->undo_on = false;
 }

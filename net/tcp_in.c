@@ -14,6 +14,9 @@
  * without timestamps) may reopen a TIME-WAIT 4-tuple (RFC 6191, RFC 1122
  * 4.2.2.13). Data lands in the receive ring at its sequence offset, in
  * order or not; the FIN is taken when everything before it has arrived.
+ * Data that arrives twice is reported with a D-SACK block (RFC 2883). With
+ * the SYN queue full a listener answers with SYN cookies (RFC 4987 3.6,
+ * tcp_cookie.c) and rebuilds the connection from the cookie's ACK.
  * Deviations: the URG pointer is ignored (RFC 6093: data is delivered
  * inline); data in a SYN is dropped (the peer sends it again after the
  * handshake); a non-RST segment without a timestamp on a connection that
@@ -358,6 +361,26 @@ static bool paws_reject(struct tcp_pcb *pcb, const struct tcp_seg *s)
 	return true;
 }
 
+/* RFC 2883 4: data we already had (all or its head below RCV.NXT) is
+ * reported in a D-SACK block, so the sender can tell a spurious
+ * retransmission from a loss. */
+static void note_dsack(struct tcp_pcb *pcb, const struct tcp_seg *s)
+{
+	uint32_t end;
+
+	if (!pcb->sack_ok || !s->len || (s->th.flags & (TCP_SYN | TCP_RST)) ||
+	    !seq_lt(s->th.seq, pcb->rcv_nxt))
+		return;
+	end = seq_min(s->th.seq + s->len, pcb->rcv_nxt);
+	/* Only what falls in a window's reach of RCV.NXT: older is noise. */
+	if (pcb->rcv_nxt - s->th.seq > pcb->rcv_wnd_max)
+		return;
+	pcb->dsack = true;
+	pcb->dsack_blk.start = s->th.seq;
+	pcb->dsack_blk.end = end;
+	pcb->ack_now = true;
+}
+
 /* Cut the segment to the window (RFC 9293 3.10.7.4 "trimmed"). */
 static void trim(struct tcp_pcb *pcb, struct tcp_seg *s)
 {
@@ -456,6 +479,9 @@ static void ack_new(struct tcp_pcb *pcb, uint32_t ack)
 		tcp_timer_clear(pcb, TCP_T_RTO);
 	else
 		tcp_rto_restart(pcb);
+	/* RFC 8985 7.2: an ACK of new data re-arms the probe. */
+	pcb->tlp_out = false;
+	tcp_tlp_arm(pcb);
 	tcp_notify(pcb, TCP_EV_WRITABLE);
 }
 
@@ -475,8 +501,10 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		return false;
 	}
 	/* RFC 6675 5: the scoreboard first, so this ACK's blocks count. */
-	if (pcb->sack_ok && th->nsack && pcb->state != TCP_SYN_RECEIVED)
+	if (pcb->sack_ok && th->nsack && pcb->state != TCP_SYN_RECEIVED) {
+		tcp_cc_dsack(pcb, th);
 		tcp_sack_update(pcb, th);
+	}
 	if (pcb->state == TCP_SYN_RECEIVED) {
 		if (!seq_gt(th->ack, pcb->snd_una)) {
 			drop(ns, s, NET_STAT_DROP_TCP_BAD_ACK);
@@ -493,7 +521,8 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 			tcp_rtt_sample(pcb, ns->now - pcb->rtt_at);
 		pcb->snd_una = th->ack;
 		pcb->snd_wnd = (uint32_t)th->wnd << pcb->snd_ws;
-		pcb->max_snd_wnd = seq_max(pcb->max_snd_wnd, pcb->snd_wnd);
+		if (pcb->snd_wnd > pcb->max_snd_wnd)
+			pcb->max_snd_wnd = pcb->snd_wnd;
 		pcb->snd_wl1 = th->seq;
 		pcb->snd_wl2 = th->ack;
 		if (!established(pcb))
@@ -651,11 +680,21 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 	struct netstack *ns = pcb->ns;
 	const struct tcp_hdr *th = &s->th;
 
+	/* The peer did not get our SYN-ACK and sent its SYN again: answer
+	 * with the SYN-ACK at once rather than an ACK it cannot use (it
+	 * would wait for our retransmission timer). */
+	if (pcb->state == TCP_SYN_RECEIVED &&
+	    (th->flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+	    th->seq == pcb->irs) {
+		tcp_send_syn(pcb);
+		return;
+	}
 	if (paws_reject(pcb, s)) {
 		drop(ns, s, NET_STAT_DROP_TCP_PAWS);
 		tcp_send_ack_now(pcb);
 		return;
 	}
+	note_dsack(pcb, s);
 	if (!seq_acceptable(pcb, s)) {
 		drop(ns, s, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
 		if (!(th->flags & TCP_RST)) {

@@ -15,6 +15,9 @@
  * 3.8.6.2.2), never shrinks and never promises more than the receive ring
  * holds. When the link refuses a frame (-ENOBUFS: its ring is full) the
  * data stays queued, snd_nxt does not move and a short timer retries.
+ * In SACK recovery sack_output() follows RFC 6675 5 (C) instead: holes
+ * first, then new data, while cwnd - pipe >= 1 SMSS; after an RTO the
+ * go-back skips what the peer SACKed (RFC 6675 5.1).
  */
 #include <errno.h>
 #include <string.h>
@@ -173,6 +176,7 @@ static void base_hdr(struct tcp_pcb *pcb, struct tcp_hdr *th, uint32_t seq,
 
 static void sent_ack(struct tcp_pcb *pcb, struct tcp_hdr *th)
 {
+	pcb->dsack = false;	/* told once (RFC 2883 4) */
 	if (th->flags & TCP_ACK) {
 		pcb->last_ack_sent = th->ack;
 		pcb->ack_now = false;
@@ -196,9 +200,15 @@ int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 
 	base_hdr(pcb, &th, seq, flags);
 	fill_ts(pcb, &th);
-	if (pcb->sack_ok && pcb->nooo)
+	if (pcb->sack_ok && pcb->dsack) {
+		/* RFC 2883 4: the duplicate goes first, then the usual. */
+		th.sack[0] = pcb->dsack_blk;
+		th.nsack = (uint8_t)(1 + ooo_sack_blocks(pcb, th.sack + 1,
+							 TCP_MAX_SACK - 1));
+	} else if (pcb->sack_ok && pcb->nooo) {
 		th.nsack = (uint8_t)ooo_sack_blocks(pcb, th.sack,
 						    TCP_MAX_SACK);
+	}
 	/* RFC 6691: the MSS counts data only; options come out of it. */
 	room = pcb->mss - (uint32_t)tcp_hdr_opt_len(&th);
 	if (len > room) {
@@ -216,6 +226,8 @@ int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 	}
 	/* Gone to ARP or beyond: as good as sent, the RTO covers loss. */
 	sent_ack(pcb, &th);
+	if (len)
+		pcb->last_tx = pcb->ns->now;
 	return (int)len;
 }
 
@@ -237,17 +249,26 @@ void tcp_send_ack_now(struct tcp_pcb *pcb)
 	tcp_send_ctl(pcb, pcb->snd_max, 0);
 }
 
-/* RFC 5961 3.2, 4.2, 5.2 challenge ACK, at most N a second (RFC 5961 7). */
+/* RFC 5961 3.2, 4.2, 5.2 challenge ACK, about N a second (RFC 5961 7). */
 void tcp_send_challenge_ack(struct tcp_pcb *pcb)
 {
 	struct netstack *ns = pcb->ns;
 	struct tcp_stack *ts = ns->tcp;
 
-	if (ns->now - ts->chal_at >= 1000 * MS) {
+	if (ns->now - ts->chal_at >= 1000 * MS || !ts->chal_limit) {
+		uint32_t n = ns->par.tcp_challenge_acks_per_s;
+
 		ts->chal_at = ns->now;
 		ts->chal_n = 0;
+		/* An exact, shared limit is a side channel: an off-path
+		 * sender counts our challenge ACKs to learn whether its
+		 * guess hit a connection (CVE-2016-5696). Vary it per
+		 * second, between N/2 and 3N/2. */
+		ts->chal_limit = n / 2 + net_random(ns) % (n + 1);
+		if (!ts->chal_limit)
+			ts->chal_limit = 1;
 	}
-	if (ts->chal_n >= ns->par.tcp_challenge_acks_per_s) {
+	if (ts->chal_n >= ts->chal_limit) {
 		net_count(ns, NET_STAT_TCP_CHALLENGE_ACK_LIMITED);
 		return;
 	}
@@ -397,7 +418,13 @@ static bool sack_send(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 	if (sent <= 0)
 		return false;
 	if (rexmit) {
+		/* Karn: an ACK after a retransmission times nothing. */
+		pcb->rtt_on = false;
 		pcb->hi_rxt = seq + (uint32_t)sent;
+		if (pcb->undo_on) {
+			pcb->undo_retrans++;
+			pcb->undo_hi = seq_max(pcb->undo_hi, pcb->hi_rxt);
+		}
 		pcb->retransmits++;
 		net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
 		return true;
@@ -432,7 +459,15 @@ static void sack_output(struct tcp_pcb *pcb)
 		len = avail < usable ? avail : usable;
 		if (len > smss)
 			len = smss;
-		if (!len || !sack_send(pcb, pcb->snd_max, len, false))
+		if (len) {
+			if (!sack_send(pcb, pcb->snd_max, len, false))
+				break;
+			continue;
+		}
+		/* NextSeg (3): nothing new may go: resend the next unSACKed
+		 * bytes even if not yet deemed lost. */
+		if (!tcp_sack_next_unsacked(pcb, &seq, &len) ||
+		    !sack_send(pcb, seq, len, true))
 			break;
 	}
 	if (!pcb->t_at[TCP_T_RTO])
@@ -445,13 +480,14 @@ static void sack_output(struct tcp_pcb *pcb)
 void tcp_output(struct tcp_pcb *pcb)
 {
 	uint32_t smss = tcp_smss(pcb);
+	bool sent_any = false;
 
 	if (pcb->state < TCP_ESTABLISHED) {
 		if (pcb->ack_now && pcb->state == TCP_SYN_RECEIVED)
 			tcp_send_ack_now(pcb);
 		return;
 	}
-	if (pcb->state == TCP_TIME_WAIT || !pcb->snd.buf) {
+	if (pcb->state == TCP_TIME_WAIT) {
 		if (pcb->ack_now)
 			tcp_send_ack_now(pcb);
 		return;
@@ -462,25 +498,36 @@ void tcp_output(struct tcp_pcb *pcb)
 		sack_output(pcb);
 		return;
 	}
+	tcp_cc_idle_check(pcb);
 	for (;;) {
-		uint32_t wnd = pcb->snd_wnd, cw = tcp_cc_window(pcb);
-		uint32_t off = pcb->snd_nxt - pcb->snd_base;
-		uint32_t avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
-		uint32_t usable = 0, len;
+		uint32_t cw = tcp_cc_window(pcb), infl;
+		uint32_t off, avail, usable = 0, len, lim = 0;
 		bool fin;
 		uint8_t fl = 0;
 		int sent;
 
-		if (cw < wnd)
-			wnd = cw;
-		if (seq_lt(pcb->snd_nxt, pcb->snd_una + wnd))
-			usable = pcb->snd_una + wnd - pcb->snd_nxt;
+		/* Going back after an RTO: skip what the peer SACKed. */
+		if (pcb->nscore && seq_lt(pcb->snd_nxt, pcb->snd_max))
+			pcb->snd_nxt = tcp_sack_skip(pcb, pcb->snd_nxt, &lim);
+		off = pcb->snd_nxt - pcb->snd_base;
+		avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
+		if (lim && seq_lt(pcb->snd_nxt, lim) && avail > lim - pcb->snd_nxt)
+			avail = lim - pcb->snd_nxt;
+		/* The peer's window counts sequence space; cwnd counts what
+		 * is in flight, which SACKed data is not. */
+		if (seq_lt(pcb->snd_nxt, pcb->snd_una + pcb->snd_wnd))
+			usable = pcb->snd_una + pcb->snd_wnd - pcb->snd_nxt;
+		infl = pcb->snd_nxt - pcb->snd_una;
+		if (pcb->nscore)
+			infl -= tcp_sack_bytes_below(pcb, pcb->snd_nxt);
+		if (usable > (cw > infl ? cw - infl : 0))
+			usable = cw > infl ? cw - infl : 0;
 		len = avail < usable ? avail : usable;
 		if (len > smss)
 			len = smss;
-		fin = pcb->fin_queued && len == avail &&
-		      seq_leq(pcb->snd_nxt + len, tcp_fin_seq(pcb)) &&
-		      !(off > pcb->snd.len);
+		/* The FIN rides on the segment that ends the data. */
+		fin = pcb->fin_queued &&
+		      pcb->snd_nxt + len == tcp_fin_seq(pcb);
 		if (!len && !fin)
 			break;
 		if (!may_send(pcb, len, avail, fin))
@@ -511,7 +558,10 @@ void tcp_output(struct tcp_pcb *pcb)
 			tcp_rto_restart(pcb);
 		if (pcb->t_at[TCP_T_PERSIST])
 			tcp_timer_clear(pcb, TCP_T_PERSIST);
+		sent_any = true;
 	}
+	if (sent_any)
+		tcp_tlp_arm(pcb);
 	if (pcb->ack_now)
 		tcp_send_ack_now(pcb);
 	/* RFC 9293 3.8.6.1: data waits on a zero window: probe it. */
@@ -575,6 +625,11 @@ int tcp_retransmit_una(struct tcp_pcb *pcb)
 	pcb->rtt_on = false;	/* Karn */
 	sent = tcp_send_data(pcb, pcb->snd_una, len, fl);
 	if (sent >= 0) {
+		if (pcb->undo_on) {
+			pcb->undo_retrans++;
+			pcb->undo_hi = seq_max(pcb->undo_hi,
+					       pcb->snd_una + (uint32_t)sent);
+		}
 		pcb->retransmits++;
 		net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
 	}

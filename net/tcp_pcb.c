@@ -142,19 +142,19 @@ void tcp_fini(struct netstack *ns)
 
 	if (!ts)
 		return;
-	while (ts->all) {
-		struct tcp_pcb *pcb = ts->all;
-
-		pcb->notify_queued = false;	/* free it now */
-		tcp_pcb_destroy(pcb);
-	}
+	/* Callbacks still queued die with the stack: unlink them first
+	 * (zombies are only on this list), then free every pcb. */
 	while (ts->nhead) {
 		struct tcp_pcb *pcb = ts->nhead;
 
 		ts->nhead = pcb->nnext;
+		pcb->notify_queued = false;
 		if (pcb->zombie)
 			pcb_free_mem(pcb);
 	}
+	ts->ntail = NULL;
+	while (ts->all)
+		tcp_pcb_destroy(ts->all);
 	sz = sizeof(struct tcp_pcb *) * (ts->mask + 1);
 	net_free(ns, ts->conn_hash, sz);
 	net_free(ns, ts->lis_hash, sz);
@@ -218,7 +218,7 @@ static unsigned events_of(const struct tcp_pcb *pcb)
 	if (pcb->error || (pcb->connected_once && !pcb->fin_queued &&
 			   (pcb->state == TCP_ESTABLISHED ||
 			    pcb->state == TCP_CLOSE_WAIT) &&
-			   ring_room(&pcb->snd) > 0))
+			   (!pcb->snd.buf || ring_room(&pcb->snd) > 0)))
 		ev |= TCP_EV_WRITABLE;
 	if (pcb->connected_once)
 		ev |= TCP_EV_CONNECTED;
@@ -508,16 +508,13 @@ uint32_t tcp_isn(struct netstack *ns, uint32_t laddr, uint16_t lport,
 	return f + (uint32_t)(ns->now / 4000);
 }
 
+/* The receive ring, needed as soon as the window is open; the send ring
+ * waits for the first tcp_send() (tcp_snd_ring), so a connection that
+ * only receives never holds one. */
 int tcp_rings_alloc(struct tcp_pcb *pcb)
 {
 	struct netstack *ns = pcb->ns;
 
-	if (!pcb->snd.buf) {
-		pcb->snd.buf = net_alloc(ns, pcb->sndbuf);
-		if (!pcb->snd.buf)
-			return -ENOMEM;
-		pcb->snd.size = pcb->sndbuf;
-	}
 	if (!pcb->rcv.buf) {
 		pcb->rcv.buf = net_alloc(ns, pcb->rcvbuf);
 		if (!pcb->rcv.buf)
@@ -764,6 +761,12 @@ int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 	}
 	if (pcb->state != TCP_CLOSED) {
 		ret = -EALREADY;
+		goto out;
+	}
+	/* A failed attempt leaves its error and queued data behind: a new
+	 * attempt takes a new pcb. */
+	if (pcb->rport) {
+		ret = -EINVAL;
 		goto out;
 	}
 	if (!dst || !dport || dst == IP4_BROADCAST || ip4_is_multicast(dst)) {

@@ -54,6 +54,7 @@ enum tcp_timer_kind {
 	TCP_T_KEEP,			/* keep-alive idle / probe */
 	TCP_T_2MSL,			/* TIME-WAIT, orphaned FIN-WAIT-2 */
 	TCP_T_TXRETRY,			/* link said -ENOBUFS: try again */
+	TCP_T_TLP,			/* RFC 8985 tail loss probe */
 	TCP_T_COUNT
 };
 
@@ -127,6 +128,8 @@ struct tcp_pcb {
 	uint32_t ooo_fin_seq;
 	bool shut_rd;
 	bool ack_now;			/* send an ACK at the next output */
+	bool dsack;			/* RFC 2883: report dsack_blk next */
+	struct tcp_sack_block dsack_blk;	/* a duplicate we received */
 	struct tcp_range ooo[TCP_OOO_MAX];	/* received beyond rcv_nxt */
 	uint8_t nooo;
 	uint32_t ooo_stamp;
@@ -146,8 +149,10 @@ struct tcp_pcb {
 	uint64_t t_at[TCP_T_COUNT];
 	uint8_t backoff;		/* RTO doublings in a row */
 	uint8_t keep_probes;		/* unanswered keep-alives */
+	bool tlp_out;			/* a tail loss probe awaits its ACK */
 	uint64_t rexmit_since;		/* first RTO of the current run */
 	uint64_t last_rx;		/* for keep-alive idleness */
+	uint64_t last_tx;		/* last data sent (RFC 5681 4.1) */
 
 	/* RFC 6298 round-trip estimation. */
 	uint32_t srtt_us, rttvar_us;	/* 0 srtt: no sample yet */
@@ -163,6 +168,11 @@ struct tcp_pcb {
 	uint32_t recover;		/* RFC 6582 "recover" */
 	bool in_recovery;
 	bool sack_recovery;		/* this recovery runs on RFC 6675 */
+	bool undo_on;			/* RFC 3708: episode may be undone */
+	uint32_t undo_retrans;		/* its retransmissions not D-SACKed */
+	uint32_t undo_marker;		/* SND.UNA when it began */
+	uint32_t undo_hi;		/* end of its highest retransmission */
+	uint32_t prior_cwnd, prior_ssthresh;	/* to restore */
 	uint32_t hi_rxt;		/* RFC 6675 HighRxt */
 	struct tcp_range score[TCP_SCORE_MAX];	/* SACKed by the peer */
 	uint8_t nscore;
@@ -194,6 +204,7 @@ struct tcp_stack {
 	bool flushing;
 	uint64_t chal_at;		/* RFC 5961 7: this second's start */
 	uint32_t chal_n;		/* challenge ACKs sent in it */
+	uint32_t chal_limit;		/* this second's (randomized) limit */
 };
 
 /* tcp_pcb.c */
@@ -272,6 +283,7 @@ void tcp_rto_restart(struct tcp_pcb *pcb);
 void tcp_rtt_sample(struct tcp_pcb *pcb, uint64_t rtt_ns);
 void tcp_keep_reset(struct tcp_pcb *pcb);
 void tcp_enter_time_wait(struct tcp_pcb *pcb);
+void tcp_tlp_arm(struct tcp_pcb *pcb);
 
 /* tcp_icmp.c */
 void tcp_icmp_error(struct netstack *ns, const struct ip_hdr *qh,
@@ -284,6 +296,8 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked);
 bool tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_rto(struct tcp_pcb *pcb);
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb);
+void tcp_cc_idle_check(struct tcp_pcb *pcb);
+void tcp_cc_dsack(struct tcp_pcb *pcb, const struct tcp_hdr *th);
 
 /* tcp_cookie.c */
 uint32_t tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport,
@@ -299,6 +313,11 @@ void tcp_sack_prune(struct tcp_pcb *pcb);
 bool tcp_sack_is_lost(const struct tcp_pcb *pcb, uint32_t seq);
 uint32_t tcp_sack_pipe(const struct tcp_pcb *pcb);
 bool tcp_sack_next_hole(struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len);
+bool tcp_sack_next_unsacked(struct tcp_pcb *pcb, uint32_t *seq,
+			    uint32_t *len);
+uint32_t tcp_sack_skip(const struct tcp_pcb *pcb, uint32_t seq,
+		       uint32_t *lim);
+uint32_t tcp_sack_bytes_below(const struct tcp_pcb *pcb, uint32_t seq);
 
 static inline uint32_t tcp_flight(const struct tcp_pcb *pcb)
 {

@@ -10,8 +10,7 @@
  * IsLost(seq) holds when more than (DupThresh - 1) * SMSS bytes or
  * DupThresh ranges are SACKed above seq (RFC 6675 4); all of these walk
  * the scoreboard only (a few entries), never the data.
- * Deviations: NextSeg rules (3) and (4) (rescue retransmissions of
- * not-yet-lost data) are not used; the RTO covers that case.
+ * Deviations: NextSeg rule (4) (the rescue retransmission) is not used.
  */
 #include <string.h>
 
@@ -132,24 +131,27 @@ uint32_t tcp_sack_pipe(const struct tcp_pcb *pcb)
 	uint32_t l = lost_edge(pcb);
 	uint32_t pipe = unsacked(pcb, l, pcb->snd_max);
 
+	/* (b): bytes resent and not yet SACKed count (again, if above
+	 * the lost edge: the original may be in flight too). */
 	if (seq_gt(pcb->hi_rxt, pcb->snd_una))
-		pipe += unsacked(pcb, pcb->snd_una, seq_min(pcb->hi_rxt, l));
+		pipe += unsacked(pcb, pcb->snd_una, pcb->hi_rxt);
 	return pipe;
 }
 
-/* RFC 6675 4 NextSeg (1): the first lost, unSACKed, not yet resent
- * bytes, up to one SMSS and the end of the hole (data only). */
-bool tcp_sack_next_hole(struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len)
+/* The first unSACKed bytes at or above max(HighRxt, SND.UNA) and below
+ * edge, up to one SMSS and the end of the hole (data only). */
+static bool hole_below(struct tcp_pcb *pcb, uint32_t edge, uint32_t *seq,
+		       uint32_t *len)
 {
-	uint32_t l = lost_edge(pcb), s = seq_max(pcb->hi_rxt, pcb->snd_una);
-	uint32_t e = l, data_end = pcb->snd_base + pcb->snd.len;
+	uint32_t s = seq_max(pcb->hi_rxt, pcb->snd_una);
+	uint32_t e = edge, data_end = pcb->snd_base + pcb->snd.len;
 	unsigned i;
 
 	for (i = 0; i < pcb->nscore; i++)
 		if (seq_leq(pcb->score[i].start, s) &&
 		    seq_lt(s, pcb->score[i].end))
 			s = pcb->score[i].end;
-	if (!seq_lt(s, l))
+	if (!seq_lt(s, edge))
 		return false;
 	for (i = 0; i < pcb->nscore; i++)
 		if (seq_gt(pcb->score[i].start, s)) {
@@ -162,4 +164,60 @@ bool tcp_sack_next_hole(struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len)
 	*seq = s;
 	*len = e - s < tcp_smss(pcb) ? e - s : tcp_smss(pcb);
 	return true;
+}
+
+/* RFC 6675 4 NextSeg (1): the first lost, unSACKed, not yet resent
+ * bytes. */
+bool tcp_sack_next_hole(struct tcp_pcb *pcb, uint32_t *seq, uint32_t *len)
+{
+	return hole_below(pcb, lost_edge(pcb), seq, len);
+}
+
+/* RFC 6675 4 NextSeg (3): with no lost hole and no new data to send, the
+ * first unSACKed bytes above HighRxt and below the highest SACKed octet
+ * (1.a, 1.b without 1.c): without this a hole near the end of the data,
+ * with too little SACKed above it to count as lost, waits for the RTO. */
+bool tcp_sack_next_unsacked(struct tcp_pcb *pcb, uint32_t *seq,
+			    uint32_t *len)
+{
+	if (!pcb->nscore)
+		return false;
+	return hole_below(pcb, pcb->score[pcb->nscore - 1].end, seq, len);
+}
+
+/*
+ * RFC 6675 5.1: after a timeout the scoreboard still says what the peer
+ * holds: a go-back retransmission from seq skips SACKed ranges. Returns
+ * the first unSACKed sequence at or after seq and sets *lim to the start
+ * of the next SACKed range above it (0: none).
+ */
+uint32_t tcp_sack_skip(const struct tcp_pcb *pcb, uint32_t seq, uint32_t *lim)
+{
+	unsigned i;
+
+	*lim = 0;
+	for (i = 0; i < pcb->nscore; i++) {
+		const struct tcp_range *r = &pcb->score[i];
+
+		if (seq_leq(r->start, seq) && seq_lt(seq, r->end)) {
+			seq = r->end;
+			continue;
+		}
+		if (seq_gt(r->start, seq)) {
+			*lim = r->start;
+			break;
+		}
+	}
+	return seq;
+}
+
+/* SACKed bytes below seq: sent but not in flight (for the cwnd test). */
+uint32_t tcp_sack_bytes_below(const struct tcp_pcb *pcb, uint32_t seq)
+{
+	uint32_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < pcb->nscore && seq_lt(pcb->score[i].start, seq); i++)
+		n += seq_min(pcb->score[i].end, seq) - pcb->score[i].start;
+	return n;
 }

@@ -13,6 +13,9 @@
  * backoff; it times out only for an orphan (closed by the app) after
  * tcp_max_retries probes, or after TCP_OPT_USER_TIMEOUT. Keep-alives follow RFC 1122 4.2.3.6 (off
  * by default, 2 hours idle). TIME-WAIT lasts 2 * MSL (RFC 9293 3.4.2).
+ * With SACK, a tail loss probe (RFC 8985 7) goes out 2 SRTT after the
+ * last send when nothing came back, so a lost tail is found by SACK
+ * recovery instead of waiting for the RTO.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -255,6 +258,84 @@ void tcp_enter_time_wait(struct tcp_pcb *pcb)
 	tcp_notify(pcb, TCP_EV_CLOSED);
 }
 
+static bool tlp_state(const struct tcp_pcb *pcb)
+{
+	return pcb->state == TCP_ESTABLISHED || pcb->state == TCP_CLOSE_WAIT ||
+	       pcb->state == TCP_FIN_WAIT_1 || pcb->state == TCP_CLOSING ||
+	       pcb->state == TCP_LAST_ACK;
+}
+
+/*
+ * RFC 8985 7.2: after sending (or an ACK of new data) with data still in
+ * flight, a probe timeout PTO = 2 SRTT, plus the peer's delayed-ACK time
+ * when a single segment is out, at least 10 ms; not armed when the RTO
+ * would fire first, in recovery, or while a probe is out.
+ */
+void tcp_tlp_arm(struct tcp_pcb *pcb)
+{
+	struct netstack *ns = pcb->ns;
+	uint64_t pto;
+
+	if (!pcb->sack_ok || !pcb->srtt_us || pcb->in_recovery ||
+	    pcb->tlp_out || !tcp_flight(pcb) || !tlp_state(pcb) ||
+	    pcb->t_at[TCP_T_PERSIST]) {
+		tcp_timer_clear(pcb, TCP_T_TLP);
+		return;
+	}
+	pto = 2ull * pcb->srtt_us * 1000;
+	if (tcp_flight(pcb) <= tcp_smss(pcb))
+		pto += (uint64_t)ns->par.tcp_delack_ms * MS;
+	if (pto < 10 * MS)
+		pto = 10 * MS;
+	if (pcb->t_at[TCP_T_RTO] && ns->now + pto >= pcb->t_at[TCP_T_RTO]) {
+		tcp_timer_clear(pcb, TCP_T_TLP);
+		return;
+	}
+	tcp_timer_set(pcb, TCP_T_TLP, ns->now + pto);
+}
+
+/* RFC 8985 7.3: one probe: a new segment if the windows allow, else the
+ * last segment sent again, so the ACK (with SACK) shows what is lost
+ * before the RTO would. */
+static bool tlp_fire(struct tcp_pcb *pcb)
+{
+	uint32_t smss = tcp_smss(pcb), end, len, off, avail, usable = 0;
+	uint8_t fl = 0;
+	int sent;
+
+	if (!tcp_flight(pcb) || pcb->in_recovery || pcb->tlp_out ||
+	    !tlp_state(pcb))
+		return true;
+	net_count(pcb->ns, NET_STAT_TCP_TLP_PROBE);
+	pcb->tlp_out = true;
+	off = pcb->snd_max - pcb->snd_base;
+	avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
+	if (seq_lt(pcb->snd_max, pcb->snd_una + pcb->snd_wnd))
+		usable = pcb->snd_una + pcb->snd_wnd - pcb->snd_max;
+	len = avail < usable ? avail : usable;
+	if (len > smss)
+		len = smss;
+	if (len && seq_geq(pcb->snd_nxt, pcb->snd_max)) {
+		sent = tcp_send_data(pcb, pcb->snd_max, len, 0);
+		if (sent > 0) {
+			pcb->snd_max += (uint32_t)sent;
+			pcb->snd_nxt = pcb->snd_max;
+		}
+	} else {
+		end = tcp_fin_sent(pcb) ? tcp_fin_seq(pcb) : pcb->snd_max;
+		len = end - pcb->snd_una < smss ? end - pcb->snd_una : smss;
+		if (tcp_fin_sent(pcb))
+			fl = TCP_FIN;
+		pcb->rtt_on = false;	/* Karn */
+		if (tcp_send_data(pcb, end - len, len, fl) >= 0) {
+			pcb->retransmits++;
+			net_count(pcb->ns, NET_STAT_TCP_RETRANSMIT);
+		}
+	}
+	tcp_rto_restart(pcb);
+	return true;
+}
+
 static bool fire_one(struct tcp_pcb *pcb, enum tcp_timer_kind k)
 {
 	switch (k) {
@@ -274,6 +355,8 @@ static bool fire_one(struct tcp_pcb *pcb, enum tcp_timer_kind k)
 	case TCP_T_TXRETRY:
 		tcp_output(pcb);
 		return true;
+	case TCP_T_TLP:
+		return tlp_fire(pcb);
 	default:
 		return true;
 	}

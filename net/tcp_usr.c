@@ -58,6 +58,15 @@ long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
 		ret = -EPIPE;
 		goto out;
 	}
+	/* The send ring comes with the first data (tcp_rings_alloc). */
+	if (!pcb->snd.buf && len) {
+		pcb->snd.buf = net_alloc(ns, pcb->sndbuf);
+		if (!pcb->snd.buf) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		pcb->snd.size = pcb->sndbuf;
+	}
 	n = ring_room(&pcb->snd);
 	if (len < n)
 		n = (uint32_t)len;
@@ -84,12 +93,12 @@ static void discard_input(struct tcp_pcb *pcb)
 	ring_consume(&pcb->rcv, pcb->rcv.len);
 }
 
-static long recv_empty(struct tcp_pcb *pcb)
+static long recv_empty(struct tcp_pcb *pcb, bool peek)
 {
 	if (pcb->fin_rcvd || pcb->shut_rd)
 		return 0;
 	if (pcb->error)
-		return take_error(pcb);
+		return peek ? pcb->error : take_error(pcb);
 	if (pcb->state == TCP_CLOSED)
 		return pcb->connected_once ? 0 : -ENOTCONN;
 	if (pcb->state == TCP_LISTEN)
@@ -106,7 +115,7 @@ long tcp_recv(struct netstack *ns, struct tcp_pcb *pcb, void *buf,
 	tcp_enter(ns);
 	n = pcb->rcv.len;
 	if (!n) {
-		ret = len ? recv_empty(pcb) : 0;
+		ret = len ? recv_empty(pcb, flags & TCP_RECV_PEEK) : 0;
 		goto out;
 	}
 	if (len < n)
@@ -294,6 +303,7 @@ int tcp_setopt(struct netstack *ns, struct tcp_pcb *pcb, enum tcp_opt opt,
 		tcp_keep_reset(pcb);
 		break;
 	case TCP_OPT_SNDBUF:
+		/* Until the first send, which sizes the ring. */
 		ret = pcb->snd.buf ? -EISCONN : buf_size(val, &pcb->sndbuf);
 		break;
 	case TCP_OPT_RCVBUF:

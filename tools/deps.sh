@@ -13,14 +13,16 @@ set -euo pipefail
 
 # Build: gcc binutils make; images: grub-* xorriso mtools; boot: qemu ovmf;
 # host tests: libcmocka-dev; network tests: iproute2 iputils-ping curl
-# netcat-openbsd; procps for ps (tests/lib/netns.sh); python3 for the TCP
-# checks (tests/net/tcp_client.py) and the QEMU monitor in virtio_ping.sh.
+# netcat-openbsd; procps for ps (tests/lib/netns.sh); dnsmasq-base for the
+# DHCP server of tests/net/multi_nic.sh (the binary only: no service that
+# would start and bind port 53 on the host); python3 for the TCP checks
+# (tests/net/tcp_client.py) and the QEMU monitor in virtio_ping.sh.
 PACKAGES=(
 	gcc binutils make
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
 	qemu-system-x86 ovmf
 	libcmocka-dev
-	iproute2 iputils-ping curl netcat-openbsd procps
+	iproute2 iputils-ping curl netcat-openbsd procps dnsmasq-base
 	python3
 )
 

@@ -29,8 +29,8 @@
  * 1518 bytes between CURR and BNRY) is silently dropped: no OVW, no missed
  * packet tally, no interrupt. So a driver that leaves frames in the ring
  * after acknowledging PRX waits for an interrupt that never comes: deaf.
- * Hence poll() always drains to CURR, and the network thread's periodic
- * tick polls too. The model also treats CURR == BNRY as an empty ring, so
+ * Hence poll() always drains to CURR, and rearming the interrupt mask with
+ * PRX still set raises the line again at once. The model also treats CURR == BNRY as an empty ring, so
  * BNRY is kept at "last page read" (next - 1) as the datasheet says, and a
  * ring the model lapped shows up as a bad header and is resynchronised.
  */
@@ -74,6 +74,7 @@
 #define NE2K_RESET_US		20000	/* reset and RST bit: bounded wait */
 #define NE2K_RDC_SPINS		100000	/* remote DMA completion: bounded poll */
 #define NE2K_TX_TIMEOUT_NS	(100 * NSEC_PER_MSEC)	/* 10 Mb/s sends 1514 bytes in 1.2 ms */
+#define NE2K_NOIRQ_POLL_NS	(100 * NSEC_PER_MSEC)	/* without an interrupt line, poll this often */
 #define NE2K_OVW_WAIT_US	1600	/* 7.0: "wait for at least 1.6 ms" after STOP */
 
 struct ne2k {
@@ -523,9 +524,25 @@ static const struct netif_ops ne2k_netif_ops = {
 	.set_up = ne2k_set_up,
 };
 
+/*
+ * The network thread has no periodic tick: ask for a poll when a transmit
+ * could time out (a hung send raises no interrupt), and all the time when
+ * there is no interrupt line. Reads under the stack lock, as xmit writes.
+ */
+static uint64_t ne2k_next_deadline(void *drv)
+{
+	struct ne2k *nk = drv;
+	if (nk->gsi < 0)
+		return time_ns() + NE2K_NOIRQ_POLL_NS;
+	if (nk->tx_active)
+		return nk->tx_started_ns + NE2K_TX_TIMEOUT_NS + 1;
+	return UINT64_MAX;
+}
+
 static const struct netdev_ops ne2k_netdev_ops = {
 	.poll = ne2k_poll,
 	.irq_rearm = ne2k_irq_rearm,
+	.next_deadline = ne2k_next_deadline,
 };
 
 /* ---- bring-up (11.0) ----------------------------------------------------- */
@@ -679,7 +696,7 @@ static int ne2k_attach(struct pci_dev *d)
 	int vector = -1;
 	err = ne2k_route_irq(nk, d, &vector);
 	if (err)
-		kwarn("ne2k", "no interrupt (line %u, %d): polled every network tick only", d->irq_line, err);
+		kwarn("ne2k", "no interrupt (line %u, %d): polled every 100 ms only", d->irq_line, err);
 	else
 		ne2k_irq_rearm(nk);
 	klog("ne2k", "%02x:%02x.%x io %#x irq %u (gsi %d, vector %#x), %u KiB buffer: rx ring %u pages, tx %ux%u pages",

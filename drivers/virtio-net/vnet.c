@@ -54,7 +54,7 @@
 
 #define VNET_RXQ 0                 /* 5.1.2: receiveq1 */
 #define VNET_TXQ 1                 /* 5.1.2: transmitq1 */
-#define VNET_RING 128u             /* entries per queue (the pktbuf pool holds 256) */
+#define VNET_RING 128u             /* entries per queue; the stack's pool grows by this per NIC */
 #define VNET_MTU 1500
 #define VNET_MAX_FRAME (14 + VNET_MTU)
 /*
@@ -199,11 +199,14 @@ static const struct netif_ops vnet_netif_ops = {
 
 /* ---- receive ---- */
 
-/* 5.1.6.3: keeps the receive queue full of empty pktbufs; stops quietly when the pool is dry. */
+/*
+ * 5.1.6.3: keeps the receive queue full of empty pktbufs; stops quietly when
+ * only the pool's reserve is left, which stays for the stack's own sends.
+ */
 static void vnet_rx_refill(struct vnet *v)
 {
 	while (virtq_num_free(&v->rxq) > 0) {
-		struct pktbuf *p = pktbuf_alloc(v->ns, VNET_RX_HEADROOM, VNET_RX_LEN);
+		struct pktbuf *p = pktbuf_alloc_rx(v->ns, VNET_RX_HEADROOM, VNET_RX_LEN);
 		if (!p) {
 			v->stats.rx_nobuf++;
 			break;
@@ -500,6 +503,7 @@ static int vnet_attach(struct pci_dev *d)
 		goto out_failed;
 	vnet_read_mac(v);
 	v->link_was_up = vnet_link_up(v);
+	netdev_rx_ring_grow(v->rxq.size);   /* short growth is logged; the ring then fills to the reserve */
 	vnet_rx_refill(v);
 	if (virtq_num_free(&v->rxq) == v->rxq.size) {
 		kwarn("virtio-net", "no packet buffers for the receive queue");

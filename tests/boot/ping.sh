@@ -3,6 +3,7 @@
 # any other: a 20000-byte echo to 127.0.0.1 goes out and comes back whole.
 # With QEMU user networking, ping gets its address by DHCP and pings the
 # gateway 10.0.2.2 on both NICs. Bad options are refused with status 2.
+# net.stats prints the stack's counters when the app exits.
 set -uo pipefail
 # shellcheck source=tests/lib/boot.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/boot.sh"
@@ -22,6 +23,10 @@ for nic in virtio ne2k; do
 		"~^ping: 64 bytes from 10\.0\.2\.2: seq=[0-9]+ ttl=[0-9]+ time=[0-9]+\.[0-9]{3} ms$" \
 		"~^ping: 3 packets transmitted, [1-3] received"
 done
+# net.stats=N: the stack's counters are printed at exit (kernel/netstat.c).
+boot_case netstat-at-exit 0 ping --direct --nic none --append \
+	'ping.target=127.0.0.1 ping.count=3 ping.interval=0.2 net.stats=600' --expect \
+	"~netstat: counters:.* ICMP_ECHO_REPLIED=3( |$)"
 boot_case bad-target 2 ping --direct --nic none --append 'ping.target=10.0.2' --expect \
 	"ping: bad ping.target '10.0.2' (A.B.C.D)"
 boot_finish

@@ -1,5 +1,6 @@
 /*
- * pktbuf_test.c: packet buffers and pools.
+ * pktbuf_test.c: packet buffers and pools: bounds, exhaustion, growth in
+ * chunks up to the cap, and the reserve that receive rings never take.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +146,211 @@ static void test_create_out_of_memory_returns_null_and_frees(void **state)
 	}
 }
 
+/* A stack of its own with the pool sizes under test; other params as the fixture. */
+static struct netstack *pool_stack(struct fake_env *fe, uint32_t small, uint32_t max, uint32_t reserve)
+{
+	struct netstack_params par;
+	struct netstack *ns;
+
+	fake_env_init(fe, 7);
+	test_params(&par);
+	par.pkt_small = small;
+	par.pkt_small_max = max;
+	par.pkt_reserve = reserve;
+	ns = netstack_create(&fe->env, &par);
+	assert_non_null(ns);
+	return ns;
+}
+
+static void pool_stack_destroy(struct fake_env *fe, struct netstack *ns)
+{
+	assert_int_equal(net_pkt_in_use(ns), 0);
+	netstack_destroy(ns);
+	assert_int_equal(fe->live_allocs, 0);
+	assert_int_equal(fe->live_bytes, 0);
+	assert_int_equal(fe->err_logs, 0);
+}
+
+/* Takes small buffers with alloc (rx: pktbuf_alloc_rx) until NULL; returns how many. */
+static uint32_t drain(struct netstack *ns, bool rx, struct pktbuf **held, uint32_t max)
+{
+	uint32_t n = 0;
+
+	while (n < max) {
+		struct pktbuf *p = rx ? pktbuf_alloc_rx(ns, 114, 1934) : pktbuf_alloc(ns, 0, 100);
+
+		if (!p)
+			break;
+		held[n++] = p;
+	}
+	return n;
+}
+
+static void release(struct pktbuf **held, uint32_t n)
+{
+	while (n)
+		pktbuf_free(held[--n]);
+}
+
+/* Without a cap above pkt_small the pool is fixed: growth is opt-in. */
+static void test_default_cap_grow_refused(void **state)
+{
+	struct fake_env fe;
+	struct netstack *ns = pool_stack(&fe, 64, 0, 0);
+	struct pktpool_stats st;
+
+	(void)state;
+	assert_int_equal(pktpool_grow(ns, 1), -ENOSPC);
+	pktpool_get_stats(ns, &st);
+	assert_int_equal(st.small_total, 64);
+	assert_int_equal(st.small_max, 64);
+	assert_int_equal(st.reserve, 16);	/* a quarter of 64 */
+	pool_stack_destroy(&fe, ns);
+}
+
+/* Growth comes in chunks of at most PKTPOOL_CHUNK (two allocations each). */
+static void test_grow_adds_buffers_in_chunks(void **state)
+{
+	struct fake_env fe;
+	struct netstack *ns = pool_stack(&fe, 64, 64 + PKTPOOL_CHUNK + 100, 8);
+	static struct pktbuf *held[64 + PKTPOOL_CHUNK + 100];
+	struct pktpool_stats st;
+	size_t allocs = fe.live_allocs;
+	size_t bytes = fe.live_bytes;
+	uint32_t i;
+
+	(void)state;
+	assert_int_equal(pktpool_grow(ns, PKTPOOL_CHUNK + 100), PKTPOOL_CHUNK + 100);
+	assert_int_equal(fe.live_allocs, allocs + 4);
+	assert_true(fe.live_bytes - bytes < (size_t)(PKTPOOL_CHUNK + 100) * (NET_PKT_SMALL_CAP + 128));
+	pktpool_get_stats(ns, &st);
+	assert_int_equal(st.small_total, 64 + PKTPOOL_CHUNK + 100);
+	assert_int_equal(st.small_free, st.small_total);
+	/* Every buffer, old and new, is whole and distinct: ASan checks the writes. */
+	assert_int_equal(drain(ns, false, held, 64 + PKTPOOL_CHUNK + 100), 64 + PKTPOOL_CHUNK + 100);
+	for (i = 0; i < 64 + PKTPOOL_CHUNK + 100; i++) {
+		assert_int_equal(held[i]->cap, NET_PKT_SMALL_CAP);
+		memset(held[i]->head, (int)i, NET_PKT_SMALL_CAP);
+	}
+	for (i = 0; i < 64 + PKTPOOL_CHUNK + 100; i++)
+		assert_int_equal(held[i]->head[NET_PKT_SMALL_CAP - 1], (uint8_t)i);
+	assert_null(pktbuf_alloc(ns, 0, 100));
+	release(held, 64 + PKTPOOL_CHUNK + 100);
+	pool_stack_destroy(&fe, ns);
+}
+
+/* The cap bounds growth: a request past it is cut short, then refused. */
+static void test_grow_past_cap_partial_then_enospc(void **state)
+{
+	struct fake_env fe;
+	struct netstack *ns = pool_stack(&fe, 64, 100, 8);
+	struct pktpool_stats st;
+
+	(void)state;
+	assert_int_equal(pktpool_grow(ns, 20), 20);
+	assert_int_equal(pktpool_grow(ns, 50), 16);
+	assert_int_equal(pktpool_grow(ns, 1), -ENOSPC);
+	pktpool_get_stats(ns, &st);
+	assert_int_equal(st.small_total, 100);
+	assert_int_equal(pktpool_grow(ns, 0), 0);
+	pool_stack_destroy(&fe, ns);
+}
+
+/* Out of memory: nothing added, nothing leaked; the cap room is given back. */
+static void test_grow_out_of_memory_adds_nothing(void **state)
+{
+	struct fake_env fe;
+	struct netstack *ns = pool_stack(&fe, 64, 64 + 2 * PKTPOOL_CHUNK, 8);
+	struct pktpool_stats st;
+	size_t allocs = fe.live_allocs;
+
+	(void)state;
+	fe.fail_after = 1;			/* the first chunk's descriptors */
+	assert_int_equal(pktpool_grow(ns, 10), -ENOMEM);
+	assert_int_equal(fe.live_allocs, allocs);
+	fe.fail_after = 2;			/* the first chunk's storage */
+	assert_int_equal(pktpool_grow(ns, 10), -ENOMEM);
+	assert_int_equal(fe.live_allocs, allocs);
+	fe.fail_after = 3;			/* the second chunk: keep the first */
+	assert_int_equal(pktpool_grow(ns, 2 * PKTPOOL_CHUNK), PKTPOOL_CHUNK);
+	fe.fail_after = 0;
+	pktpool_get_stats(ns, &st);
+	assert_int_equal(st.small_total, 64 + PKTPOOL_CHUNK);
+	/* The failed half of the grant is not lost to the cap. */
+	assert_int_equal(pktpool_grow(ns, PKTPOOL_CHUNK), PKTPOOL_CHUNK);
+	pool_stack_destroy(&fe, ns);
+}
+
+/* Receive rings stop at the reserve; the stack's own sends still get buffers. */
+static void test_rx_alloc_leaves_reserve_for_tx(void **state)
+{
+	struct fake_env fe;
+	struct netstack *ns = pool_stack(&fe, 64, 0, 10);
+	struct pktbuf *rx[64], *tx[64];
+	uint32_t nrx, ntx;
+
+	(void)state;
+	nrx = drain(ns, true, rx, 64);
+	assert_int_equal(nrx, 54);
+	/* An empty ring slot is not a lost packet. */
+	assert_int_equal(net_stat_get(ns, NET_STAT_DROP_NOBUFS), 0);
+	ntx = drain(ns, false, tx, 64);
+	assert_int_equal(ntx, 10);
+	assert_int_equal(net_stat_get(ns, NET_STAT_DROP_NOBUFS), 1);
+	/* A freed transmit buffer refills the reserve, not the ring. */
+	pktbuf_free(tx[--ntx]);
+	assert_null(pktbuf_alloc_rx(ns, 114, 1934));
+	assert_non_null(tx[ntx++] = pktbuf_alloc(ns, 0, 100));
+	/* With the reserve whole again, a buffer above it goes to the ring. */
+	release(tx, ntx);
+	pktbuf_free(rx[--nrx]);
+	assert_non_null(rx[nrx++] = pktbuf_alloc_rx(ns, 114, 1934));
+	assert_null(pktbuf_alloc_rx(ns, 114, 1934));
+	assert_null(pktbuf_alloc_rx(ns, 0, NET_PKT_SMALL_CAP + 1));	/* small only */
+	release(rx, nrx);
+	pool_stack_destroy(&fe, ns);
+}
+
+/*
+ * Issue 7 item 1: two NICs with 128-entry rings on the default 256 buffers.
+ * Without growth the second ring is cut at the reserve; with each NIC's
+ * ring grown in, both rings fill and the reserve is still whole.
+ */
+static void test_two_rings_grown_both_full_reserve_kept(void **state)
+{
+	struct fake_env fe;
+	struct netstack_params par;
+	struct netstack *ns;
+	static struct pktbuf *ring[2][128], *tx[512];
+	uint32_t n0, n1, ntx;
+
+	(void)state;
+	fake_env_init(&fe, 7);
+	memset(&par, 0, sizeof(par));
+	par.pkt_small_max = 1024;
+	ns = netstack_create(&fe.env, &par);
+	assert_non_null(ns);
+	n0 = drain(ns, true, ring[0], 128);
+	n1 = drain(ns, true, ring[1], 128);
+	assert_int_equal(n0, 128);
+	assert_int_equal(n1, 256 - 128 - 64);
+	release(ring[1], n1);
+	release(ring[0], n0);
+
+	assert_int_equal(pktpool_grow(ns, 128 + 32), 160);
+	assert_int_equal(pktpool_grow(ns, 128 + 32), 160);
+	n0 = drain(ns, true, ring[0], 128);
+	n1 = drain(ns, true, ring[1], 128);
+	assert_int_equal(n0, 128);
+	assert_int_equal(n1, 128);
+	ntx = drain(ns, false, tx, 512);
+	assert_int_equal(ntx, 256 + 320 - 256);
+	release(tx, ntx);
+	release(ring[1], n1);
+	release(ring[0], n0);
+	pool_stack_destroy(&fe, ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +362,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_two_stacks_have_separate_pools, fixture_setup, fixture_teardown),
 		cmocka_unit_test(test_leaked_buffer_reported_at_destroy),
 		cmocka_unit_test(test_create_out_of_memory_returns_null_and_frees),
+		cmocka_unit_test(test_default_cap_grow_refused),
+		cmocka_unit_test(test_grow_adds_buffers_in_chunks),
+		cmocka_unit_test(test_grow_past_cap_partial_then_enospc),
+		cmocka_unit_test(test_grow_out_of_memory_adds_nothing),
+		cmocka_unit_test(test_rx_alloc_leaves_reserve_for_tx),
+		cmocka_unit_test(test_two_rings_grown_both_full_reserve_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

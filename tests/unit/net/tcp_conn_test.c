@@ -302,6 +302,26 @@ static void test_syn_received_bad_ack_reset(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* RFC 9293 3.10.7.4: the peer's retransmitted SYN (our SYN-ACK was
+ * lost) draws the SYN-ACK again at once, same ISN. */
+static void test_syn_received_dup_syn_synack_again(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+	uint32_t iss;
+
+	tfx_listen(t);
+	seg_in(t, TCP_SYN, 100, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	iss = s.th.seq;
+	seg_in(t, TCP_SYN, 100, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	assert_int_equal(s.th.seq, iss);
+	assert_int_equal(s.th.ack, 101);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 2);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* RFC 9293 3.8.1 / RFC 6298 5.5: the SYN-ACK is retransmitted with
  * backoff; after the retries the half-open child is dropped. */
 static void test_syn_received_synack_retransmitted_then_dropped(void **state)
@@ -378,6 +398,8 @@ static void test_syn_sent_rst_bad_ack_dropped(void **state)
 	assert_int_equal(tcp_state(t->pcb), TCP_CLOSED);
 	assert_true(t->ev_bits & TCP_EV_ERROR);
 	assert_int_equal(tcp_error(ns, t->pcb), -ECONNREFUSED);
+	/* One attempt per pcb. */
+	assert_int_equal(tcp_connect(ns, t->pcb, IP_PEER, PEER_PORT), -EINVAL);
 	tcp_close(ns, t->pcb);
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
@@ -466,6 +488,9 @@ static void test_established_rst_exact_seq_resets(void **state)
 	expect_nothing(t);
 	assert_int_equal(tcp_state(t->pcb), TCP_CLOSED);
 	assert_true(t->ev_bits & TCP_EV_CLOSED);
+	/* A peek reports the error without taking it. */
+	assert_int_equal(tcp_recv(ns, t->pcb, b, 4, TCP_RECV_PEEK),
+			 -ECONNRESET);
 	assert_int_equal(tcp_recv(ns, t->pcb, b, 4, 0), -ECONNRESET);
 	assert_int_equal(tcp_recv(ns, t->pcb, b, 4, 0), 0);
 	assert_int_equal(tcp_send(ns, t->pcb, b, 4, 0), -EPIPE);
@@ -543,10 +568,12 @@ static void test_established_ack_beyond_snd_nxt_dropped(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
-/* RFC 5961 7: challenge ACKs are rate-limited per stack. */
+/* RFC 5961 7: challenge ACKs are rate-limited per stack, around N a
+ * second but not exactly N (an exact shared limit lets an off-path
+ * sender count them, CVE-2016-5696). */
 static void chal_limit(struct netstack_params *p)
 {
-	p->tcp_challenge_acks_per_s = 3;
+	p->tcp_challenge_acks_per_s = 4;
 }
 
 static int setup_chal_limit(void **state)
@@ -557,17 +584,30 @@ static int setup_chal_limit(void **state)
 static void test_established_challenge_acks_rate_limited(void **state)
 {
 	struct tfx *t = *state;
-	int i;
+	uint32_t n, first = 0, total = 0;
+	bool varied = false;
+	int i, sec;
 
 	tfx_passive_open(t, NULL, 8000);
-	for (i = 0; i < 10; i++)
-		seg_in(t, TCP_RST, t->snd + 1 + (uint32_t)i, 0, 0, NULL, 0);
-	assert_int_equal(tx_count(t), 3);
-	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK_LIMITED), 7);
-	capture_purge(&t->fx.cap);
-	tick(t, 1000);
-	seg_in(t, TCP_RST, t->snd + 1, 0, 0, NULL, 0);
-	assert_int_equal(tx_count(t), 1);
+	for (sec = 0; sec < 12; sec++) {
+		for (i = 0; i < 10; i++)
+			seg_in(t, TCP_RST, t->snd + 1 + (uint32_t)i, 0, 0,
+			       NULL, 0);
+		n = tx_count(t);
+		assert_true(n >= 2 && n <= 6);
+		if (sec == 0)
+			first = n;
+		else if (n != first)
+			varied = true;
+		total += n;
+		capture_purge(&t->fx.cap);
+		tick(t, 1000);
+	}
+	assert_true(varied);
+	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK), total);
+	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK_LIMITED),
+			 12 * 10 - total);
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
 	tcp_abort(t->fx.ns, t->pcb);
 	tcp_close(t->fx.ns, t->lis);
 }
@@ -842,6 +882,39 @@ static void test_isn_differs_per_tuple_unpredictable(void **state)
 	tcp_abort(ns, p);
 }
 
+/* RFC 6056 3.3.3 / RFC 6335 6: ephemeral ports come from 49152-65535,
+ * never repeat among live connections to one peer, and start at a
+ * keyed-hash offset that differs from one peer to another. */
+static void test_ephemeral_ports_in_range_distinct(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_pcb *p[64], *q;
+	uint16_t port[64], first_other;
+	int i, j;
+
+	for (i = 0; i < 64; i++) {
+		assert_int_equal(tcp_open(ns, NULL, NULL, &p[i]), 0);
+		assert_int_equal(tcp_connect(ns, p[i], IP_PEER, 80), 0);
+		assert_int_equal(tcp_local(ns, p[i], NULL, &port[i]), 0);
+		assert_true(port[i] >= 49152);
+		for (j = 0; j < i; j++)
+			assert_true(port[i] != port[j]);
+		capture_purge(&t->fx.cap);
+	}
+	/* Another peer: its own offset, not just the next counter value. */
+	assert_int_equal(tcp_open(ns, NULL, NULL, &q), 0);
+	assert_int_equal(tcp_connect(ns, q, IP4(10, 0, 0, 3), 80), 0);
+	assert_int_equal(tcp_local(ns, q, NULL, &first_other), 0);
+	assert_true(first_other != (uint16_t)(port[63] + 1) &&
+		    first_other != (uint16_t)(port[63] + 2));
+	tcp_abort(ns, q);
+	for (i = 0; i < 64; i++)
+		tcp_abort(ns, p[i]);
+	capture_purge(&t->fx.cap);
+	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
 /* Binding: a taken port is refused; REUSEADDR on both passes unless the
  * other is listening. */
 static void test_bind_conflicts(void **state)
@@ -883,6 +956,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_rst_back_to_listen, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_bad_ack_reset, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_received_dup_syn_synack_again, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_synack_retransmitted_then_dropped, setup_retries, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_synack_established, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_rst_bad_ack_dropped, tfx_setup, tfx_teardown),
@@ -905,6 +979,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_wait_syn_higher_seq_reopens, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_time_wait_recycled_when_pcbs_run_out, setup_two_pcbs, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_isn_differs_per_tuple_unpredictable, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_ephemeral_ports_in_range_distinct, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_conflicts, tfx_setup, tfx_teardown),
 	};
 

@@ -106,6 +106,39 @@ static void test_established_out_of_order_sack_then_filled(void **state)
 	done(t);
 }
 
+/* RFC 2883 4: a duplicate segment is ACKed at once with a D-SACK block
+ * naming it (first, below the ACK), reported once. */
+static void test_established_duplicate_reported_by_dsack(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[300];
+	struct tseg s;
+
+	tfx_passive_open(t, &o, 8000);
+	fill_pattern(d, sizeof(d), 0);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 100);
+	expect_nothing(t);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 100);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 100);
+	assert_int_equal(s.th.nsack, 1);
+	assert_int_equal(s.th.sack[0].start, t->snd);
+	assert_int_equal(s.th.sack[0].end, t->snd + 100);
+	/* Partly new: the old part is the D-SACK, the rest is taken. */
+	seg_in(t, TCP_ACK, t->snd + 50, t->rcv, 8000, d + 50, 150);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 200);
+	assert_int_equal(s.th.nsack, 1);
+	assert_int_equal(s.th.sack[0].start, t->snd + 50);
+	assert_int_equal(s.th.sack[0].end, t->snd + 100);
+	seg_in(t, TCP_ACK, t->snd + 200, t->rcv, 8000, d + 200, 100);
+	tick(t, 40);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.nsack, 0);
+	done(t);
+}
+
 /* RFC 9293 3.8.6.2.2 and 3.10.7.4: the window never promises more than
  * the ring; data beyond it is cut; reading reopens it with an update. */
 static void test_established_window_closes_and_reopens(void **state)
@@ -218,6 +251,62 @@ static void test_established_send_segmented_to_mss(void **state)
 	assert_int_equal(s.len, 12000 - 12 * 988);
 	assert_true(s.th.flags & TCP_PSH);
 	expect_nothing(t);
+	done(t);
+}
+
+/* RFC 7661's premise: an application-limited sender (a little data per
+ * round trip) does not grow cwnd from ACKs of a window it never used. */
+static void test_established_app_limited_cwnd_not_grown(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_conn_info ci;
+	struct tseg s;
+	uint32_t iw;
+	int i;
+
+	tfx_passive_open(t, NULL, 60000);
+	tcp_setopt(t->fx.ns, t->pcb, TCP_OPT_NODELAY, 1);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	iw = ci.cwnd;
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(tcp_send(t->fx.ns, t->pcb, "ping", 4, 0), 4);
+		expect_seg(t, &s);
+		seg_in(t, TCP_ACK, t->snd, s.th.seq + 4, 60000, NULL, 0);
+	}
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_int_equal(ci.cwnd, iw);
+	done(t);
+}
+
+/* RFC 5681 4.1: after more than an RTO without sending, cwnd restarts
+ * from at most the initial window. */
+static void test_established_idle_restarts_from_initial_window(void **state)
+{
+	struct tfx *t = *state;
+	static uint8_t d[16384];
+	struct tcp_conn_info ci;
+	struct tseg s;
+	uint32_t acked = 0, n = 0;
+
+	tfx_passive_open(t, NULL, 60000);
+	/* Fill and ACK a few flights so cwnd grows past IW. */
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0), 16384);
+	while (acked < 16384) {
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			acked = s.th.seq + s.len - t->rcv;
+		}
+		seg_in(t, TCP_ACK, t->snd, t->rcv + acked, 60000, NULL, 0);
+	}
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_true(ci.cwnd > 14600);
+	tick(t, 1000);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0), 16384);
+	while (tx_count(t)) {
+		expect_seg(t, &s);
+		n++;
+	}
+	assert_int_equal(n, 10);	/* IW = 10 segments of 1460 */
 	done(t);
 }
 
@@ -497,6 +586,219 @@ static void test_established_sack_recovery_resends_only_holes(void **state)
 	done(t);
 }
 
+/* RFC 2883 / RFC 3708: segment 0 was only late (reordered): the third
+ * duplicate retransmits it, then the original arrives and the copy comes
+ * back as a D-SACK: the episode is undone, cwnd and ssthresh restored. */
+static void test_established_reordering_dsack_undoes_recovery(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[8 * 1460];
+	struct tcp_conn_info ci;
+	uint32_t b[4], S[9], cwnd0, ssth0;
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 8; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 8; i++)
+		expect_seg(t, &s);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	cwnd0 = ci.cwnd;
+	ssth0 = ci.ssthresh;
+	for (i = 2; i <= 4; i++) {
+		b[0] = S[1];
+		b[1] = S[i];
+		sack_ack(t, S[0], 1, b);
+	}
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[0]);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_true(ci.cwnd < cwnd0);
+	/* The original 0 arrives: everything is acknowledged... */
+	sack_ack(t, S[8], 0, NULL);
+	/* ...and the retransmitted copy is reported as a duplicate. */
+	b[0] = S[0];
+	b[1] = S[1];
+	sack_ack(t, S[8], 1, b);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SPURIOUS_UNDO), 1);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_true(ci.cwnd >= cwnd0);
+	assert_int_equal(ci.ssthresh, ssth0);
+	done(t);
+}
+
+/* A real loss is not undone: the retransmission is not D-SACKed. */
+static void test_established_loss_without_dsack_not_undone(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[8 * 1460];
+	struct tcp_conn_info ci;
+	uint32_t b[4], S[9];
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 8; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 8; i++)
+		expect_seg(t, &s);
+	for (i = 2; i <= 4; i++) {
+		b[0] = S[1];
+		b[1] = S[i];
+		sack_ack(t, S[0], 1, b);
+	}
+	expect_seg(t, &s);
+	sack_ack(t, S[8], 0, NULL);
+	/* A D-SACK for something else (an old block) changes nothing. */
+	b[0] = S[5];
+	b[1] = S[6];
+	sack_ack(t, S[8], 1, b);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SPURIOUS_UNDO), 0);
+	tcp_info(t->fx.ns, t->pcb, &ci);
+	assert_int_equal(ci.ssthresh, 4 * 1460);
+	done(t);
+}
+
+/* RFC 6675 5.1: after a timeout the go-back retransmission still uses
+ * the scoreboard: what the peer SACKed is not sent again. */
+static void test_established_rto_go_back_skips_sacked(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[6 * 1460];
+	uint32_t b[2], S[7];
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 6; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 6; i++)
+		expect_seg(t, &s);
+	b[0] = S[2];
+	b[1] = S[4];
+	sack_ack(t, S[0], 1, b);	/* one duplicate: no recovery */
+	expect_nothing(t);
+	tick(t, 200);
+	expect_seg(t, &s);		/* RTO: the first segment */
+	assert_int_equal(s.th.seq, S[0]);
+	expect_nothing(t);
+	/* cwnd 2 SMSS now; SACKed bytes are not in flight. */
+	sack_ack(t, S[1], 1, b);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[1]);
+	assert_int_equal(s.len, 1460);
+	expect_seg(t, &s);	/* S2 and S3 are SACKed: skipped */
+	assert_int_equal(s.th.seq, S[4]);
+	expect_nothing(t);
+	sack_ack(t, S[2], 1, b);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[5]);
+	expect_nothing(t);
+	sack_ack(t, S[6], 0, NULL);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RETRANSMIT), 4);	/* not 6 */
+	done(t);
+}
+
+/* RFC 6675 4 NextSeg (3): a hole near the end, with too little SACKed
+ * above it to count as lost, is resent in recovery when nothing else may
+ * go, instead of waiting for the RTO. */
+static void test_established_sack_tail_hole_resent_without_rto(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[10 * 1460];
+	uint32_t b[4], S[11];
+	bool got1 = false, got7 = false;
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 10; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 10; i++)
+		expect_seg(t, &s);
+	/* S1 and S7 lost; the rest arrives in order and is SACKed. */
+	for (i = 3; i <= 10; i++) {
+		if (i == 8)
+			continue;
+		if (i <= 7) {
+			b[0] = S[2];
+			b[1] = S[i];
+			sack_ack(t, S[1], 1, b);
+		} else {
+			/* RFC 2018 4: the newest block first. */
+			b[0] = S[8];
+			b[1] = S[i];
+			b[2] = S[2];
+			b[3] = S[7];
+			sack_ack(t, S[1], 2, b);
+		}
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			got1 |= s.th.seq == S[1];
+			got7 |= s.th.seq == S[7];
+		}
+	}
+	assert_true(got1);
+	assert_true(got7);	/* S7 has one SACKed segment above: not lost */
+	sack_ack(t, S[10], 0, NULL);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RTO), 0);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RETRANSMIT), 2);
+	done(t);
+}
+
+/* RFC 8985 7: with SACK, when nothing comes back for the probe timeout
+ * (2 SRTT, at least 10 ms) the last segment goes again once, long before
+ * the RTO; its SACKed answer then starts recovery for the real hole. */
+static void test_established_tail_loss_probe_before_rto(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	uint8_t d[3 * 1460];
+	uint32_t b[2], S[4];
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	for (i = 0; i <= 3; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 3; i++)
+		expect_seg(t, &s);
+	tick(t, 9);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_seg(t, &s);			/* the probe: the last segment */
+	assert_int_equal(s.th.seq, S[2]);
+	assert_int_equal(tstat(t, NET_STAT_TCP_TLP_PROBE), 1);
+	tick(t, 50);
+	expect_nothing(t);			/* one probe only */
+	/* The probe's answer: S1, S2 SACKed: S0 is the hole. */
+	b[0] = S[1];
+	b[1] = S[3];
+	sack_ack(t, S[0], 1, b);
+	sack_ack(t, S[0], 1, b);
+	sack_ack(t, S[0], 1, b);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[0]);
+	sack_ack(t, S[3], 0, NULL);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RTO), 0);
+	done(t);
+}
+
 /* RFC 2018 / RFC 5961 spirit: SACK blocks for data never sent are
  * ignored, so they cannot make the sender skip anything. */
 static void test_established_sack_blocks_beyond_snd_nxt_ignored(void **state)
@@ -582,6 +884,27 @@ static void test_established_link_full_data_retried(void **state)
 	done(t);
 }
 
+/* A connection holds no send ring until it sends: a receive-only one
+ * (discard) costs one ring, and TCP_OPT_SNDBUF may still size it. */
+static void test_established_send_ring_allocated_on_first_send(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	static uint8_t d[8192];
+	size_t before;
+	struct tseg s;
+
+	tfx_passive_open(t, NULL, 60000);
+	before = t->fx.fe.live_bytes;
+	assert_true(tcp_events(t->pcb) & TCP_EV_WRITABLE);
+	assert_int_equal(tcp_setopt(ns, t->pcb, TCP_OPT_SNDBUF, 4096), 0);
+	assert_int_equal(tcp_send(ns, t->pcb, d, sizeof(d), 0), 4096);
+	assert_int_equal(t->fx.fe.live_bytes, before + 4096);
+	assert_int_equal(tcp_setopt(ns, t->pcb, TCP_OPT_SNDBUF, 8192), -EISCONN);
+	expect_seg(t, &s);
+	done(t);
+}
+
 /* The send ring bounds what tcp_send takes: -EAGAIN when full, WRITABLE
  * again when ACKs free room. */
 static void test_established_send_ring_full_eagain(void **state)
@@ -609,9 +932,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_one_segment_ack_delayed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_second_full_segment_acked_at_once, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_out_of_order_sack_then_filled, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_duplicate_reported_by_dsack, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_closes_and_reopens, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_scaling_both_ways, setup_big, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_segmented_to_mss, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_app_limited_cwnd_not_grown, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_idle_restarts_from_initial_window, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_nagle_holds_small_behind_small, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_nodelay_sends_at_once, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_reply_tail_not_held, tfx_setup, tfx_teardown),
@@ -621,9 +947,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_three_dupacks_fast_retransmit_newreno, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_sack_recovery_resends_only_holes, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_sack_blocks_beyond_snd_nxt_ignored, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_reordering_dsack_undoes_recovery, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_rto_go_back_skips_sacked, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_sack_tail_hole_resent_without_rto, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_tail_loss_probe_before_rto, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_loss_without_dsack_not_undone, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_full_eagain, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_send_ring_allocated_on_first_send, tfx_setup, tfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
