@@ -1,8 +1,9 @@
 /*
  * tcp_link_test.c: two stacks talking TCP over the simulated link
  * (tests/fakes/sim_link): bulk transfers both ways at once over a link that
- * drops, duplicates and reorders frames, and ten thousand connections
- * opened and closed through TIME-WAIT.
+ * drops, duplicates and reorders frames (and through a bottleneck with a
+ * drop-tail queue), and ten thousand connections opened and closed through
+ * TIME-WAIT.
  *
  * What it promises to prove, per RFC 9293 (and RFC 5681/6298/6675 for the
  * timing): every byte arrives once, in order, exactly as sent (each byte is
