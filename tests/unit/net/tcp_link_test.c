@@ -70,6 +70,9 @@ struct end {
 	uint64_t rx_off;		/* bytes received and checked */
 	uint64_t rx_done_at;		/* sim time rx_off reached rx_total */
 	uint64_t rx_total;
+	uint64_t pause_at, pause_ns;	/* stop reading at this offset, so long */
+	uint64_t resume_at;		/* sim time reading resumes; 0: not paused */
+	bool resumed;
 	bool connected, shut, rx_eof, busy;
 	unsigned pending;		/* events that came in while busy */
 	int error;			/* first tcp_error() seen */
@@ -170,6 +173,23 @@ static int pair_teardown(void **state)
  * they send leave at that time, then deliver what is due. Returns false
  * when nothing at all is pending (no frame, no timer).
  */
+static void end_event(void *arg, struct tcp_pcb *pcb, unsigned events);
+
+/* A paused reader's resume time, if it is still ahead. */
+static uint64_t end_wake(const struct end *e)
+{
+	return e->resume_at && !e->resumed ? e->resume_at : UINT64_MAX;
+}
+
+/* Readers whose pause is over read again (no event says so). */
+static void end_resume(struct pair *pr, struct end *e)
+{
+	if (e->resume_at && !e->resumed && pr->now >= e->resume_at && e->pcb) {
+		e->resumed = true;
+		end_event(e, e->pcb, TCP_EV_READABLE);
+	}
+}
+
 static bool step(struct pair *pr, uint64_t limit)
 {
 	uint64_t t = sim_link_next_due(&pr->link);
@@ -179,6 +199,10 @@ static bool step(struct pair *pr, uint64_t limit)
 		t = da;
 	if (db < t)
 		t = db;
+	if (end_wake(&pr->ea) < t)
+		t = end_wake(&pr->ea);
+	if (end_wake(&pr->eb) < t)
+		t = end_wake(&pr->eb);
 	if (t == UINT64_MAX)
 		return false;
 	if (t > limit)
@@ -189,6 +213,8 @@ static bool step(struct pair *pr, uint64_t limit)
 	net_poll(pr->a, pr->now);
 	net_poll(pr->b, pr->now);
 	sim_link_run(&pr->link, pr->now);
+	end_resume(pr, &pr->ea);
+	end_resume(pr, &pr->eb);
 	return true;
 }
 
@@ -257,6 +283,12 @@ static void end_pump_rx(struct end *e, struct tcp_pcb *pcb)
 	uint8_t one;
 
 	for (;;) {
+		/* An application that stops reading for a while: the window
+		 * closes (RFC 9293 3.8.6.1) and must reopen when it reads. */
+		if (e->pause_ns && !e->resume_at && e->rx_off >= e->pause_at)
+			e->resume_at = e->pr->now + e->pause_ns;
+		if (e->resume_at && !e->resumed)
+			return;
 		total = tcp_recv_peek(e->ns, pcb, sp);
 		if (total == 0) {
 			if (tcp_recv(e->ns, pcb, &one, 1, TCP_RECV_PEEK) == 0)
@@ -439,9 +471,19 @@ static double bound_s(const struct sim_link *l, uint64_t bytes, unsigned loss)
 	return 3 * (model > line ? model : line) + 2;
 }
 
-static void bulk_case(struct pair *pr, unsigned loss, uint64_t bytes,
-		      uint64_t queue_max)
+/* A case: loss in %, bytes each way, the bottleneck queue (0: none), and
+ * how long a at / b at stop reading halfway (0: never). */
+struct bulk_opts {
+	unsigned loss;
+	uint64_t queue_max;
+	uint64_t pause_a_ns, pause_b_ns;
+};
+
+static void bulk_case(struct pair *pr, const struct bulk_opts *o,
+		      uint64_t bytes)
 {
+	unsigned loss = o->loss;
+	uint64_t queue_max = o->queue_max;
 	struct sim_link *l = &pr->link;
 	struct timespec w0, w1;
 	uint64_t t0, limit;
@@ -454,13 +496,17 @@ static void bulk_case(struct pair *pr, unsigned loss, uint64_t bytes,
 	l->reorder_pct = 2;
 	l->reorder_ns = MS / 2;		/* up to 4 full frames overtaken */
 	l->queue_max_bytes = queue_max;	/* 0: the queue grows as needed */
-	bound = bound_s(l, bytes, loss);
+	bound = bound_s(l, bytes, loss) +
+		(double)(o->pause_a_ns + o->pause_b_ns) / 1e9;
 	clock_gettime(CLOCK_MONOTONIC, &w0);
 
 	pr->ea = (struct end){.pr = pr, .ns = pr->a, .tx_total = bytes,
 			      .rx_total = bytes};
 	pr->eb = (struct end){.pr = pr, .ns = pr->b, .tx_total = bytes,
 			      .rx_total = bytes};
+	pr->ea.pause_at = pr->eb.pause_at = bytes / 2;
+	pr->ea.pause_ns = o->pause_a_ns;
+	pr->eb.pause_ns = o->pause_b_ns;
 	assert_int_equal(tcp_open(pr->b, lis_event, pr, &pr->lis), 0);
 	assert_int_equal(tcp_bind(pr->b, pr->lis, 0, 5001), 0);
 	assert_int_equal(tcp_listen(pr->b, pr->lis, 4), 0);
@@ -478,11 +524,13 @@ static void bulk_case(struct pair *pr, unsigned loss, uint64_t bytes,
 	assert_int_equal(tcp_info(pr->a, pr->ea.pcb, &pr->ea.info), 0);
 	if (pr->eb.pcb)
 		assert_int_equal(tcp_info(pr->b, pr->eb.pcb, &pr->eb.info), 0);
-	printf("tcp_link: loss %2u%%%s: %llu MB each way; a->b %.2f s (%.1f Mbit/s), "
+	printf("tcp_link: loss %2u%%%s%s: %llu MB each way; a->b %.2f s (%.1f Mbit/s), "
 	       "b->a %.2f s (%.1f Mbit/s), bound %.1f s simulated; retransmits "
 	       "a %llu b %llu; link sent %llu dropped %llu dup %llu reordered %llu "
 	       "queue drops %llu; wall %.2f s\n",
 	       loss, queue_max ? ", 32 KiB queue" : "",
+	       o->pause_a_ns && o->pause_b_ns ? ", both readers pause" :
+	       o->pause_b_ns ? ", b's reader pauses" : "",
 	       (unsigned long long)(bytes >> 20), ta,
 	       ta > 0 ? (double)bytes * 8 / ta / 1e6 : 0, tb,
 	       tb > 0 ? (double)bytes * 8 / tb / 1e6 : 0, bound,
@@ -546,22 +594,22 @@ static uint64_t bulk_bytes(void)
  * without a stall, over a link that reorders and duplicates. */
 static void test_bulk_loss0_reorder_dup_exact_in_time(void **state)
 {
-	bulk_case(*state, 0, bulk_bytes(), 0);
+	bulk_case(*state, &(struct bulk_opts){.loss = 0}, bulk_bytes());
 }
 
 static void test_bulk_loss1_reorder_dup_exact_in_time(void **state)
 {
-	bulk_case(*state, 1, bulk_bytes(), 0);
+	bulk_case(*state, &(struct bulk_opts){.loss = 1}, bulk_bytes());
 }
 
 static void test_bulk_loss5_reorder_dup_exact_in_time(void **state)
 {
-	bulk_case(*state, 5, bulk_bytes(), 0);
+	bulk_case(*state, &(struct bulk_opts){.loss = 5}, bulk_bytes());
 }
 
 static void test_bulk_loss20_reorder_dup_exact_in_time(void **state)
 {
-	bulk_case(*state, 20, bulk_bytes(), 0);
+	bulk_case(*state, &(struct bulk_opts){.loss = 20}, bulk_bytes());
 }
 
 /* RFC 5681 3.1, RFC 6675: a bottleneck with a 32 KiB drop-tail queue and
@@ -571,8 +619,55 @@ static void test_bulk_bottleneck_queue_drops_exact_in_time(void **state)
 {
 	struct pair *pr = *state;
 
-	bulk_case(pr, 0, bulk_bytes(), 32 * 1024);
+	bulk_case(pr, &(struct bulk_opts){.queue_max = 32 * 1024}, bulk_bytes());
 	assert_true(pr->link.overflowed > 0);
+}
+
+/* While a window is closed, a probe or an update the peer cannot accept
+ * draws one ACK, not an endless exchange: a normal 10 MB run drops fewer
+ * than 200 segments out of window in all. */
+static void check_no_ack_war(struct pair *pr)
+{
+	uint64_t oow = net_stat_get(pr->a, NET_STAT_DROP_TCP_OUT_OF_WINDOW) +
+		       net_stat_get(pr->b, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
+
+	if (oow > 1000) {
+		print_stats(pr->a, "a");
+		print_stats(pr->b, "b");
+		fail_msg("%llu segments dropped out of window: an ACK war",
+			 (unsigned long long)oow);
+	}
+}
+
+/* RFC 9293 3.8.6.1, 3.8.6.2.2: b's application stops reading for 3 s
+ * halfway: its window closes, a probes it, and the window reopens when b
+ * reads again; at 1 % loss, so a probe or the update may be lost. */
+static void test_bulk_receiver_pauses_window_reopens(void **state)
+{
+	struct pair *pr = *state;
+
+	bulk_case(pr, &(struct bulk_opts){.loss = 1, .pause_b_ns = 3 * SEC},
+		  bulk_bytes());
+	assert_true(net_stat_get(pr->a, NET_STAT_TCP_PERSIST_PROBE) > 0);
+	check_no_ack_war(pr);
+}
+
+/* The same with both applications pausing at once: both windows close,
+ * both sides probe, and both must reopen, without an ACK war. */
+static void test_bulk_both_receivers_pause_windows_reopen(void **state)
+{
+	struct pair *pr = *state;
+
+	/* notes/tcp-bugs.txt item 6 (t-engine): at a zero window both sides
+	 * drop each other's probes and updates unread and answer each with
+	 * an ACK; TCP_LINK_SEED=2135399957 shows 14,000 drops a side.
+	 * TCP_LINK_ALL=1 runs it; remove the skip once that is fixed. */
+	if (!getenv("TCP_LINK_ALL"))
+		skip();
+	bulk_case(pr, &(struct bulk_opts){.loss = 1, .pause_a_ns = 3 * SEC,
+					  .pause_b_ns = 3 * SEC},
+		  bulk_bytes());
+	check_no_ack_war(pr);
 }
 
 /* ---- ten thousand connections */
@@ -782,6 +877,8 @@ int main(void)
 		P(test_bulk_loss5_reorder_dup_exact_in_time),
 		P(test_bulk_loss20_reorder_dup_exact_in_time),
 		P(test_bulk_bottleneck_queue_drops_exact_in_time),
+		P(test_bulk_receiver_pauses_window_reopens),
+		P(test_bulk_both_receivers_pause_windows_reopen),
 		P(test_many_open_close_time_wait_all_freed),
 	};
 
