@@ -22,7 +22,8 @@
 #                     characters, each starting one further, CR LF)
 #   udp_echo_<nic>    a 1000-byte datagram comes back unchanged
 #   guest_clean_<nic> no panic or CPU exception in the guest's serial log,
-#                     and its last counters line
+#                     and its last counters line shows no connection left
+#                     (every client closed; each service closed its side)
 # One "PASS tcp_linux: case detail" or "FAIL tcp_linux: case detail" line per
 # case; exit 1 if any failed, 77 to skip (never under CI=true: then a missing
 # prerequisite fails). Every wait is bounded; QEMU is killed by PID on exit.
@@ -119,7 +120,13 @@ for nic in $NICS; do
 		fail "guest_clean_$nic: the guest's log reports a fault:"
 		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
 	else
-		pass "guest_clean_$nic $(grep -E '^netidle: tcp conns' "$log" | tail -n 1 | sed 's/^netidle: //')"
+		last=$(grep -E '^netidle: tcp conns' "$log" | tail -n 1 | sed 's/^netidle: //')
+		# Every client has closed: the services must have let every pcb go.
+		if [[ "$last" == "tcp conns 0 (refused 0);"* ]]; then
+			pass "guest_clean_$nic $last"
+		else
+			fail "guest_clean_$nic: connections left after every client closed: ${last:-no counters line}"
+		fi
 	fi
 	bg_stop "$pid"
 done
