@@ -168,6 +168,69 @@ static void test_fin_wait_1_orphan_zero_window_reset(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
 
+/*
+ * RFC 9293 3.8.6.1 / 3.10.4: with only our FIN unacknowledged and a zero
+ * send window, the probe that goes at SND.UNA is the FIN again, never a
+ * byte read past the queued data (which would be stale memory, or a
+ * division by zero when the send ring was never allocated); a peer that
+ * took such a byte would ACK it as if it were our FIN. Once the peer
+ * opens its window and ACKs the FIN we are in FIN-WAIT-2.
+ */
+static void fin_zero_window_probe(struct tfx *t, bool send_data)
+{
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+	uint32_t fin_seq = t->rcv;
+	int i, fins = 0;
+
+	if (send_data) {
+		assert_int_equal(tcp_send(ns, t->pcb, "0123456789", 10, 0), 10);
+		expect_seg(t, &s);
+		assert_int_equal(s.len, 10);
+		seg_in(t, TCP_ACK, t->snd, t->rcv + 10, 8000, NULL, 0);
+		fin_seq += 10;
+	}
+	tick(t, 300);
+	while (tx_count(t))
+		expect_seg(t, &s);
+	assert_int_equal(tcp_close(ns, t->pcb), 0);
+	expect_flags(t, &s, TCP_FIN | TCP_ACK);
+	assert_int_equal(s.th.seq, fin_seq);
+	/* The peer's buffer is full: it drops the FIN, window 0. */
+	seg_in(t, TCP_ACK, t->snd, fin_seq, 0, NULL, 0);
+	for (i = 0; i < 30; i++) {
+		tick(t, 100);
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			assert_int_equal(s.len, 0);
+			assert_int_equal(s.th.seq, fin_seq);
+			assert_true(s.th.flags & TCP_FIN);
+			fins++;
+		}
+	}
+	assert_true(fins >= 2);
+	seg_in(t, TCP_ACK, t->snd, fin_seq + 1, 8000, NULL, 0);
+	assert_int_equal(tcp_state(t->pcb), TCP_FIN_WAIT_2);
+	tcp_abort(ns, t->pcb);
+}
+
+static void test_fin_wait_1_zero_window_probe_is_fin_after_data(void **state)
+{
+	struct tfx *t = *state;
+
+	tfx_active_open(t, NULL, 8000);
+	fin_zero_window_probe(t, true);
+}
+
+/* Same, on a connection that never sent: its send ring does not exist. */
+static void test_fin_wait_1_zero_window_probe_is_fin_no_data(void **state)
+{
+	struct tfx *t = *state;
+
+	tfx_active_open(t, NULL, 8000);
+	fin_zero_window_probe(t, false);
+}
+
 /* RFC 9293 3.10.4 / RFC 6298: a FIN is retransmitted like data; in
  * LAST-ACK its ACK finally frees the pcb. */
 static void test_last_ack_fin_retransmitted(void **state)
@@ -276,6 +339,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_keepalive_probes_then_timeout, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_orphan_times_out, setup_few, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_1_orphan_zero_window_reset, setup_few, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_fin_wait_1_zero_window_probe_is_fin_after_data, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_fin_wait_1_zero_window_probe_is_fin_no_data, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_last_ack_fin_retransmitted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_delayed_ack_bounded_by_param, setup_few, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_interface_window_cap_honoured, tfx_setup, tfx_teardown),
