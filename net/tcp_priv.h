@@ -234,10 +234,10 @@ void tcp_route_setup(struct tcp_pcb *pcb, struct netif *nif);
 
 /* tcp_ring.c */
 uint32_t ring_room(const struct tcp_ring *r);
-void ring_write_at(struct tcp_ring *r, uint32_t off, const void *src,
-		   uint32_t n);
-void ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst,
-		  uint32_t n);
+uint32_t ring_write_at(struct tcp_ring *r, uint32_t off, const void *src,
+		       uint32_t n);
+uint32_t ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst,
+		      uint32_t n);
 void ring_consume(struct tcp_ring *r, uint32_t n);
 uint32_t ring_spans(const struct tcp_ring *r, struct tcp_span span[2]);
 uint32_t ooo_add(struct tcp_pcb *pcb, uint32_t start, uint32_t end);

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "tcp_test_util.h"
+#include "tcp_priv.h"
 
 static void done(struct tfx *t)
 {
@@ -926,9 +927,50 @@ static void test_established_send_ring_full_eagain(void **state)
 	done(t);
 }
 
+/* ---- the byte ring (net/tcp_ring.c) ---- */
+
+/* RFC 9293 3.8.6.1 (a segment carries only data the sender has): a ring
+ * read never goes outside the queued bytes nor divides by an unallocated
+ * ring's zero size; what it cannot fill is zeroed, and a write never runs
+ * past the buffer. A logic slip elsewhere must not crash the kernel. */
+static void test_ring_out_of_range_copies_clipped(void **state)
+{
+	struct tcp_ring none, r;
+	uint8_t buf[8], out[8];
+
+	(void)state;
+	memset(&none, 0, sizeof(none));
+	memset(out, 0xaa, sizeof(out));
+	ring_read_at(&none, 0, out, 4);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[3], 0);
+	assert_int_equal(out[4], 0xaa);
+	ring_write_at(&none, 0, "abcd", 4);
+
+	memset(&r, 0, sizeof(r));
+	memset(buf, 'x', sizeof(buf));
+	r.buf = buf;
+	r.size = sizeof(buf);
+	r.head = 6;
+	ring_write_at(&r, 0, "abc", 3);	/* wraps: 6, 7, 0 */
+	r.len = 3;
+	memset(out, 0xaa, sizeof(out));
+	ring_read_at(&r, 1, out, 4);	/* 2 queued bytes, then nothing */
+	assert_memory_equal(out, "bc\0\0", 4);
+	memset(out, 0xaa, sizeof(out));
+	ring_read_at(&r, 3, out, 1);	/* past the queued data */
+	assert_int_equal(out[0], 0);
+	ring_write_at(&r, 6, "0123456789", 10);	/* only 2 fit */
+	assert_int_equal(buf[4], '0');
+	assert_int_equal(buf[5], '1');
+	assert_int_equal(buf[6], 'a');
+	assert_int_equal(buf[3], 'x');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_out_of_range_copies_clipped),
 		cmocka_unit_test_setup_teardown(test_established_one_segment_ack_delayed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_second_full_segment_acked_at_once, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_out_of_order_sack_then_filled, tfx_setup, tfx_teardown),
