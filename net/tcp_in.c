@@ -117,6 +117,7 @@ static struct tcp_pcb *listen_child(struct netstack *ns, struct tcp_pcb *lis,
 	c->raddr = s->src;
 	c->rport = s->th.sport;
 	c->parent = lis;
+	c->in_synq = true;
 	lis->syn_len++;
 	tcp_route_setup(c, route_lookup(ns, s->src, &rr) == 0 ?
 			   netif_lookup(ns, rr.ifindex) : s->nif);
@@ -255,6 +256,7 @@ static bool established(struct tcp_pcb *pcb)
 	pcb->backoff = 0;
 	if (lis) {
 		lis->syn_len--;
+		pcb->in_synq = false;
 		pcb->aq_next = NULL;
 		if (lis->aq_tail)
 			lis->aq_tail->aq_next = pcb;

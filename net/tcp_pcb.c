@@ -398,15 +398,17 @@ static void aq_remove(struct tcp_pcb *lis, struct tcp_pcb *child)
 		}
 }
 
-/* The child leaves its listener's books (SYN queue or accept queue). */
+/* The child leaves its listener's books (SYN queue or accept queue),
+ * by where it is, not by its state: tcp_finish() sets CLOSED first. */
 static void detach_child(struct tcp_pcb *pcb)
 {
 	struct tcp_pcb *lis = pcb->parent;
 
 	if (!lis)
 		return;
-	if (pcb->state == TCP_SYN_RECEIVED) {
+	if (pcb->in_synq) {
 		lis->syn_len--;
+		pcb->in_synq = false;
 	} else {
 		aq_remove(lis, pcb);
 		__atomic_store_n(&lis->events, events_of(lis),

@@ -75,6 +75,7 @@ struct tcp_pcb {
 
 	/* Listener and its children. */
 	struct tcp_pcb *parent;		/* listener, until accepted */
+	bool in_synq;			/* counted in parent's syn_len */
 	struct tcp_pcb *aq_next;	/* accept queue link */
 	struct tcp_pcb *aq_head, *aq_tail;
 	uint32_t aq_len;		/* established, not yet accepted */

@@ -264,6 +264,57 @@ static void test_listen_syn_queue_full_no_cookies_dropped(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* A SYN from the peer at sport, answered by a SYN-ACK; returns our ISN. */
+static uint32_t syn_from(struct tfx *t, uint16_t sport, uint32_t seq)
+{
+	struct tcp_hdr th;
+	struct tseg s;
+
+	memset(&th, 0, sizeof(th));
+	th.sport = sport;
+	th.flags = TCP_SYN;
+	th.seq = seq;
+	th.wnd = 8000;
+	th.has_mss = true;
+	th.mss = 1460;
+	seg_in_hdr(t, &th, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	return s.th.seq;
+}
+
+/* RFC 9293 3.10.7.4 (a failed passive child returns to LISTEN) / RFC
+ * 4987 3: a child that dies in SYN-RECEIVED (here: no memory for its
+ * rings at the handshake's ACK) gives its SYN-queue slot back, else the
+ * listener, backlog 1 and no cookies, would be deaf for good. */
+static void test_syn_received_nomem_frees_syn_queue_slot(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr th;
+	struct tseg s;
+	uint32_t iss;
+
+	tfx_listen(t);
+	iss = syn_from(t, 40001, 5000);
+	t->fx.fe.fail_after = 1;	/* the next allocation: the rcv ring */
+	memset(&th, 0, sizeof(th));
+	th.sport = 40001;
+	th.flags = TCP_ACK;
+	th.seq = 5001;
+	th.ack = iss + 1;
+	th.wnd = 8000;
+	seg_in_hdr(t, &th, NULL, 0);
+	t->fx.fe.fail_after = 0;
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_NOMEM), 1);
+	expect_flags(t, &s, TCP_RST | TCP_ACK);
+	expect_nothing(t);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 1);	/* the listener */
+	/* The slot is free again: a new SYN makes a child. */
+	syn_from(t, 40002, 9000);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_LISTEN_OVERFLOW), 0);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 2);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* ---- SYN-RECEIVED ---- */
 
 /* RFC 9293 3.10.7.4 / RFC 5961 3.2: a RST at RCV.NXT in SYN-RECEIVED from
@@ -954,6 +1005,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_handshake_accepted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_cookie_completes, setup_small_backlog, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_received_nomem_frees_syn_queue_slot, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_rst_back_to_listen, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_bad_ack_reset, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_dup_syn_synack_again, tfx_setup, tfx_teardown),
