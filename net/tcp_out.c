@@ -596,6 +596,8 @@ void tcp_persist_probe(struct tcp_pcb *pcb)
 	int sent;
 
 	if (tcp_flight(pcb)) {
+		/* RFC 6298 3 (Karn): this resends; its ACK is no sample. */
+		pcb->rtt_on = false;
 		off = pcb->snd_una - pcb->snd_base;
 		if (off < pcb->snd.len)
 			sent = tcp_send_data(pcb, pcb->snd_una, 1, 0);

@@ -830,6 +830,46 @@ static void test_established_sack_blocks_beyond_snd_nxt_ignored(void **state)
 	done(t);
 }
 
+/* RFC 6298 3 (Karn): "RTT samples MUST NOT be made using segments that
+ * were retransmitted". A timed segment whose window closed is resent by
+ * the zero-window probes; the ACK that finally covers it must not time
+ * the whole persist period (20 s here) into SRTT and the RTO. */
+static void test_established_persist_retransmit_not_timed(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	uint8_t buf[100];
+	struct tseg s;
+	int i, probes = 0;
+
+	tfx_active_open(t, NULL, 8000);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.rto_ms, 200);
+	memset(buf, 'a', sizeof(buf));
+	assert_int_equal(tcp_send(ns, t->pcb, buf, sizeof(buf), 0), 100);
+	expect_seg(t, &s);		/* timed */
+	assert_int_equal(s.len, 100);
+	/* The peer's buffer filled before these bytes: window 0, no ACK. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 0, NULL, 0);
+	for (i = 0; i < 200; i++) {	/* 20 s of probes */
+		tick(t, 100);
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			assert_int_equal(s.len, 1);
+			assert_int_equal(s.th.seq, t->rcv);
+			probes++;
+		}
+	}
+	assert_true(probes >= 3);
+	/* The peer reads: everything acknowledged, window open. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 100, 8000, NULL, 0);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_true(ci.srtt_us < 1000000);
+	assert_int_equal(ci.rto_ms, 200);
+	done(t);
+}
+
 /* RFC 9293 3.8.6.1: a zero window is probed, with backoff; when the
  * window opens the data flows. */
 static void test_established_zero_window_probed(void **state)
@@ -995,6 +1035,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_tail_loss_probe_before_rto, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_loss_without_dsack_not_undone, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_persist_retransmit_not_timed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_full_eagain, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_allocated_on_first_send, tfx_setup, tfx_teardown),
