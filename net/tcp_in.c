@@ -253,6 +253,15 @@ static bool established(struct tcp_pcb *pcb)
 		return false;
 	}
 	tcp_timer_clear(pcb, TCP_T_RTO);
+	/* RFC 6298 5.7: our SYN (or SYN-ACK) timed out, so no sample was
+	 * taken (Karn): data starts with an RTO of 3 s, not the initial 1 s.
+	 * retransmits, not backoff: a cookie's child has backoff 1 only to
+	 * skip the sample, and none of its segments timed out. */
+	if (pcb->retransmits && !pcb->srtt_us && pcb->rto_ms < 3000) {
+		pcb->rto_ms = 3000;
+		if (pcb->rto_ms > ns->par.tcp_rto_max_ms)
+			pcb->rto_ms = ns->par.tcp_rto_max_ms;
+	}
 	pcb->backoff = 0;
 	if (lis) {
 		lis->syn_len--;

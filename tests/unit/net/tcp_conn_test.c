@@ -501,6 +501,70 @@ static void test_syn_sent_syn_simultaneous_open(void **state)
 	tcp_abort(ns, t->pcb);
 }
 
+/* RFC 6298 5.7: "If the timer expires awaiting the ACK of a SYN segment
+ * and the TCP implementation is using an RTO less than 3 seconds, the RTO
+ * MUST be re-initialized to 3 seconds when data transmission begins". */
+static void test_syn_sent_syn_lost_rto_3s_after_handshake(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	struct tcp_hdr th;
+	struct tseg s;
+
+	assert_int_equal(tcp_open(ns, ev_record, t, &t->pcb), 0);
+	assert_int_equal(tcp_bind(ns, t->pcb, 0, US_PORT), 0);
+	assert_int_equal(tcp_connect(ns, t->pcb, IP_PEER, PEER_PORT), 0);
+	expect_flags(t, &s, TCP_SYN);
+	tick(t, 1000);
+	expect_flags(t, &s, TCP_SYN);	/* the first was lost */
+	memset(&th, 0, sizeof(th));
+	th.flags = TCP_SYN | TCP_ACK;
+	th.seq = t->peer_iss;
+	th.ack = s.th.seq + 1;
+	th.wnd = 8000;
+	th.has_mss = true;
+	th.mss = 1460;
+	seg_in_hdr(t, &th, NULL, 0);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.rto_ms, 3000);
+	/* The first data segment is retransmitted after 3 s, not 1 s. */
+	assert_int_equal(tcp_send(ns, t->pcb, "x", 1, 0), 1);
+	expect_seg(t, &s);
+	tick(t, 2999);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 1);
+	tcp_abort(ns, t->pcb);
+}
+
+/* RFC 6298 5.7, passive side: our SYN-ACK timed out once. */
+static void test_syn_received_synack_lost_rto_3s_after_handshake(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	struct tcp_pcb *c;
+	struct tseg s;
+	uint32_t iss;
+
+	tfx_listen(t);
+	seg_in(t, TCP_SYN, 100, 0, 8000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	iss = s.th.seq;
+	tick(t, 1000);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	seg_in(t, TCP_ACK, 101, iss + 1, 8000, NULL, 0);
+	assert_int_equal(tcp_accept(ns, t->lis, NULL, NULL, &c), 0);
+	assert_int_equal(tcp_info(ns, c, &ci), 0);
+	assert_int_equal(ci.rto_ms, 3000);
+	tcp_abort(ns, c);
+	tcp_close(ns, t->lis);
+}
+
 /* RFC 6298 5.5 / RFC 9293 3.8.1: SYN retransmitted at 1 s, 2 s...; then
  * ETIMEDOUT. */
 static void test_syn_sent_no_answer_backoff_then_etimedout(void **state)
@@ -1015,6 +1079,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syn_sent_bad_ack_answered_rst, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_syn_simultaneous_open, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_no_answer_backoff_then_etimedout, setup_retries, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_sent_syn_lost_rto_3s_after_handshake, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_received_synack_lost_rto_3s_after_handshake, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rst_exact_seq_resets, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rst_in_window_challenge_ack, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rst_out_of_window_dropped, tfx_setup, tfx_teardown),
