@@ -356,6 +356,13 @@ static bool seq_acceptable(struct tcp_pcb *pcb, const struct tcp_seg *s)
 	       seq_in(seq + len - 1, pcb->rcv_nxt, pcb->rcv_nxt + wnd);
 }
 
+/* Our window is closed and the segment starts at RCV.NXT: a peer's
+ * zero-window probe, or a FIN, whose ACK is still news. */
+static bool zero_window_at_nxt(struct tcp_pcb *pcb, const struct tcp_seg *s)
+{
+	return !tcp_rcv_window(pcb) && s->th.seq == pcb->rcv_nxt;
+}
+
 /* RFC 7323 5.3 R1: a timestamp older than TS.Recent is an old duplicate. */
 static bool paws_reject(struct tcp_pcb *pcb, const struct tcp_seg *s)
 {
@@ -706,7 +713,18 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 		return;
 	}
 	note_dsack(pcb, s);
-	if (!seq_acceptable(pcb, s)) {
+	if (!seq_acceptable(pcb, s) && zero_window_at_nxt(pcb, s)) {
+		/* RFC 9293 3.10.7.4 first: "If the RCV.WND is zero, no
+		 * segments will be acceptable, but special allowance should
+		 * be made to accept valid ACKs, URGs, and RSTs": RST, SYN and
+		 * ACK are processed below; trim() drops the text (and a FIN
+		 * behind it). A bare FIN needs no buffer and is taken, as
+		 * Linux does. The ACK we owe says the window is still 0. */
+		if (s->len) {
+			drop(ns, s, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
+			pcb->ack_now = true;
+		}
+	} else if (!seq_acceptable(pcb, s)) {
 		drop(ns, s, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
 		if (!(th->flags & TCP_RST)) {
 			if (pcb->state == TCP_TIME_WAIT && (th->flags & TCP_FIN))

@@ -830,6 +830,92 @@ static void test_established_sack_blocks_beyond_snd_nxt_ignored(void **state)
 	done(t);
 }
 
+/* Fill our 16 KiB receive ring from the peer (the app does not read)
+ * and check we advertise window 0. */
+static void fill_rcv_ring(struct tfx *t)
+{
+	static uint8_t big[16384];
+	struct tseg s;
+
+	for (uint32_t off = 0; off < sizeof(big); off += 1460) {
+		uint32_t n = sizeof(big) - off < 1460 ? sizeof(big) - off : 1460;
+
+		seg_in(t, TCP_ACK, t->snd + off, t->rcv, 60000, big + off, n);
+	}
+	t->snd += sizeof(big);
+	while (tx_count(t))
+		expect_seg(t, &s);
+	tick(t, 300);
+	while (tx_count(t))
+		expect_seg(t, &s);
+	assert_int_equal(s.th.ack, t->snd);
+	assert_int_equal(s.th.wnd, 0);
+}
+
+/* RFC 9293 3.10.7.4 first: "If the RCV.WND is zero, no segments will be
+ * acceptable, but special allowance should be made to accept valid ACKs,
+ * URGs, and RSTs." The peer's zero-window probe (one byte at RCV.NXT)
+ * acknowledges our data: SND.UNA moves, the byte is dropped, and our ACK
+ * says window 0 again. */
+static void test_established_zero_rcv_window_still_takes_ack(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	uint8_t buf[100];
+	struct tseg s;
+
+	tfx_active_open(t, NULL, 60000);
+	fill_rcv_ring(t);
+	memset(buf, 'b', sizeof(buf));
+	assert_int_equal(tcp_send(ns, t->pcb, buf, sizeof(buf), 0), 100);
+	expect_seg(t, &s);
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 100, 60000, "z", 1);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd);	/* the byte was not taken */
+	assert_int_equal(s.th.wnd, 0);
+	expect_nothing(t);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.unacked, 0);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_OUT_OF_WINDOW), 1);
+	done(t);
+}
+
+/* RFC 9293 3.10.7.4 eighth / 3.10.4: a bare FIN at RCV.NXT needs no
+ * buffer space, so a zero receive window does not refuse it (as Linux);
+ * else two ends that both closed with unread data drop each other's FIN
+ * until their apps read. */
+static void test_established_zero_rcv_window_bare_fin_taken(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_active_open(t, NULL, 60000);
+	fill_rcv_ring(t);
+	seg_in(t, TCP_FIN | TCP_ACK, t->snd, t->rcv, 60000, NULL, 0);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 1);
+	assert_int_equal(tcp_state(t->pcb), TCP_CLOSE_WAIT);
+	done(t);
+}
+
+/* RFC 9293 3.10.7.4 first: with the window closed, a data segment with a
+ * FIN is refused whole (the data does not fit, so the FIN is not next). */
+static void test_established_zero_rcv_window_data_fin_refused(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_active_open(t, NULL, 60000);
+	fill_rcv_ring(t);
+	seg_in(t, TCP_FIN | TCP_ACK, t->snd, t->rcv, 60000, "z", 1);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd);
+	assert_int_equal(s.th.wnd, 0);
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	done(t);
+}
+
 /* RFC 6298 3 (Karn): "RTT samples MUST NOT be made using segments that
  * were retransmitted". A timed segment whose window closed is resent by
  * the zero-window probes; the ACK that finally covers it must not time
@@ -1036,6 +1122,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_loss_without_dsack_not_undone, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_persist_retransmit_not_timed, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_zero_rcv_window_still_takes_ack, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_zero_rcv_window_bare_fin_taken, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_zero_rcv_window_data_fin_refused, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_full_eagain, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_allocated_on_first_send, tfx_setup, tfx_teardown),
