@@ -132,7 +132,7 @@ static void child_seq(struct tcp_pcb *c, uint32_t irs, uint32_t iss)
 	c->irs = irs;
 	c->rcv_nxt = irs + 1;
 	c->iss = iss;
-	c->ts_off = (uint32_t)siphash24(&c->ns->tcp->isn_key, &c->iss, 4);
+	c->ts_off = tcp_ts_offset(c->ns, c->laddr, c->raddr);
 	c->snd_una = iss;
 	c->snd_nxt = iss;
 	c->snd_max = iss;

@@ -143,7 +143,7 @@ struct tcp_pcb {
 	bool ws_ok, ts_ok, sack_ok;
 	uint32_t ts_recent;		/* RFC 7323 4.3 TS.Recent */
 	uint64_t ts_recent_at;		/* when it was set (24-day rule) */
-	uint32_t ts_off;		/* random TSval offset (RFC 7323 7.1) */
+	uint32_t ts_off;		/* TSval offset of the address pair */
 
 	/* Timers (tcp_timer.c). */
 	struct net_timer timer;
@@ -199,6 +199,7 @@ struct tcp_stack {
 	struct siphash_key isn_key;	/* RFC 6528 secret */
 	struct siphash_key port_key;	/* RFC 6056 secret */
 	struct siphash_key cookie_key;	/* RFC 4987 secret */
+	struct siphash_key ts_key;	/* RFC 7323 7.1 TSval offset secret */
 	uint32_t port_next;		/* RFC 6056 3.3.3 next_ephemeral */
 	struct tcp_pcb *nhead, *ntail;	/* pcbs with callbacks to run */
 	int depth;			/* tcp_enter nesting */
@@ -225,6 +226,7 @@ void tcp_unhash(struct tcp_pcb *pcb);
 void tcp_tw_add(struct tcp_pcb *pcb);
 uint32_t tcp_isn(struct netstack *ns, uint32_t laddr, uint16_t lport,
 		 uint32_t raddr, uint16_t rport);
+uint32_t tcp_ts_offset(struct netstack *ns, uint32_t laddr, uint32_t raddr);
 int tcp_rings_alloc(struct tcp_pcb *pcb);
 void tcp_notify(struct tcp_pcb *pcb, unsigned bits);
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s);
