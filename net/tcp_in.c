@@ -707,6 +707,24 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 		tcp_send_syn(pcb);
 		return;
 	}
+	/* RFC 9293 3.5 figure 8 line 6, simultaneous open: the peer's
+	 * SYN,ACK (its SYN again, SEG.SEQ = IRS, now acknowledging our SYN)
+	 * completes SYN-RECEIVED. Its SYN is already counted in RCV.NXT, so
+	 * the segment goes on as if it began at IRS + 1 and its ACK moves us
+	 * to ESTABLISHED (as Linux's tcp_validate_incoming lets it), instead
+	 * of a challenge ACK and a wait for our RTO. Data in it is dropped
+	 * like data in any SYN. */
+	if (pcb->state == TCP_SYN_RECEIVED && !pcb->parent &&
+	    (th->flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
+	    (TCP_SYN | TCP_ACK) && th->seq == pcb->irs &&
+	    th->ack == pcb->iss + 1) {
+		s->th.flags &= (uint8_t)~TCP_SYN;
+		s->th.seq++;
+		if (s->len) {
+			s->len = 0;
+			s->th.flags &= (uint8_t)~TCP_FIN;
+		}
+	}
 	if (paws_reject(pcb, s)) {
 		drop(ns, s, NET_STAT_DROP_TCP_PAWS);
 		tcp_send_ack_now(pcb);
