@@ -370,13 +370,11 @@ static bool paws_reject(struct tcp_pcb *pcb, const struct tcp_seg *s)
 		return false;
 	if (!seq_lt(s->th.tsval, pcb->ts_recent))
 		return false;
-	/* RFC 7323 5.5: after 24 days idle TS.Recent is stale. */
-	if (pcb->ns->now - pcb->ts_recent_at > PAWS_IDLE_NS) {
-		pcb->ts_recent = s->th.tsval;
-		pcb->ts_recent_at = pcb->ns->now;
-		return false;
-	}
-	return true;
+	/* RFC 7323 5.5: after 24 days idle TS.Recent is invalid: do not
+	 * reject by it, but do not take this TSval either before the
+	 * sequence check (4.3): a forged out-of-window segment would set
+	 * TS.Recent far ahead and PAWS would then drop every real one. */
+	return pcb->ns->now - pcb->ts_recent_at <= PAWS_IDLE_NS;
 }
 
 /* RFC 2883 4: data we already had (all or its head below RCV.NXT) is
@@ -769,7 +767,8 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 	 * the next byte we expect. */
 	if (pcb->ts_ok && th->has_ts &&
 	    seq_leq(th->seq, pcb->last_ack_sent) &&
-	    seq_geq(th->tsval, pcb->ts_recent)) {
+	    (seq_geq(th->tsval, pcb->ts_recent) ||
+	     ns->now - pcb->ts_recent_at > PAWS_IDLE_NS)) {
 		pcb->ts_recent = th->tsval;
 		pcb->ts_recent_at = ns->now;
 	}

@@ -764,6 +764,40 @@ static void test_established_old_timestamp_paws_dropped(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* RFC 7323 5.5: after 24 days idle TS.Recent is merely invalid; 4.3: it
+ * is updated only from an acceptable segment. A forged out-of-window
+ * segment with a far-ahead TSval must not become TS.Recent, or PAWS would
+ * then drop every real segment. */
+static void test_established_idle_24_days_forged_tsval_not_recent(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ts = true,
+			    .tsval = 1000};
+	uint32_t legit = 1000u + 25u * 86400u * 1000u;
+	struct tseg s;
+	char b[8];
+
+	tfx_passive_open(t, &o, 8000);
+	tick(t, 25ull * 86400 * 1000);
+	capture_purge(&t->fx.cap);
+	fixture_learn_peer(&t->fx);	/* the ARP entry aged out */
+	capture_purge(&t->fx.cap);
+	t->peer_tsval = legit + 0x01000000u;
+	seg_in(t, TCP_ACK, t->snd + 100000, t->rcv, 8000, "bad", 3);
+	expect_flags(t, &s, TCP_ACK);	/* out of window */
+	t->peer_tsval = legit;
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, "new", 3);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_PAWS), 0);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, 8, 0), 3);
+	assert_memory_equal(b, "new", 3);
+	/* The real clock is TS.Recent now: its next segment goes through. */
+	t->peer_tsval = legit + 1;
+	seg_in(t, TCP_ACK, t->snd + 3, t->rcv, 8000, "more", 4);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, 8, 0), 4);
+	tcp_abort(t->fx.ns, t->pcb);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* RFC 9293 3.10.7.4 first: an unacceptable segment is answered with an
  * ACK and dropped. */
 static void test_established_old_duplicate_acked_dropped(void **state)
@@ -1101,6 +1135,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_ack_beyond_snd_nxt_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_challenge_acks_rate_limited, setup_chal_limit, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_old_timestamp_paws_dropped, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_idle_24_days_forged_tsval_not_recent, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_old_duplicate_acked_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_close_time_wait_then_freed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait_close_last_ack_freed, tfx_setup, tfx_teardown),
