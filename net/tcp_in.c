@@ -554,9 +554,12 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		net_count(ns, NET_STAT_TCP_DUP_ACK_IN);
 		tcp_cc_dupack(pcb);
 	}
-	/* RFC 9293 3.10.7.4: update the send window from newer segments. */
-	if (seq_lt(pcb->snd_wl1, th->seq) ||
-	    (pcb->snd_wl1 == th->seq && seq_leq(pcb->snd_wl2, th->ack))) {
+	/* RFC 9293 3.10.7.4: "If SND.UNA =< SEG.ACK =< SND.NXT, the send
+	 * window should be updated", from newer segments; an older ACK's
+	 * window field is relative to that old ACK. */
+	if (seq_leq(pcb->snd_una, th->ack) &&
+	    (seq_lt(pcb->snd_wl1, th->seq) ||
+	     (pcb->snd_wl1 == th->seq && seq_leq(pcb->snd_wl2, th->ack)))) {
 		wnd = (uint32_t)th->wnd << (pcb->ws_ok ? pcb->snd_ws : 0);
 		pcb->snd_wnd = wnd;
 		if (wnd > pcb->max_snd_wnd)

@@ -916,6 +916,34 @@ static void test_established_zero_rcv_window_data_fin_refused(void **state)
 	done(t);
 }
 
+/* RFC 9293 3.10.7.4 fifth: "If SND.UNA =< SEG.ACK =< SND.NXT, the send
+ * window should be updated" -- only then. A segment with newer data but
+ * an ACK older than SND.UNA (reordered, or injected within RFC 5961's
+ * tolerance) must not set the window: its field is relative to the old
+ * ACK, and a 0 there would put us into persist for nothing. */
+static void test_established_old_ack_window_not_updated(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	uint8_t buf[1000];
+	struct tseg s;
+
+	tfx_active_open(t, NULL, 8000);
+	memset(buf, 'w', sizeof(buf));
+	assert_int_equal(tcp_send(ns, t->pcb, buf, sizeof(buf), 0), 1000);
+	expect_seg(t, &s);
+	seg_in(t, TCP_ACK | TCP_PSH, t->snd, t->rcv + 1000, 8000, "c", 1);
+	/* Newer data (SEG.SEQ > SND.WL1), old ACK, window 0. */
+	seg_in(t, TCP_ACK | TCP_PSH, t->snd + 1, t->rcv + 500, 0, "d", 1);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.snd_wnd, 8000);
+	assert_int_equal(ci.unacked, 0);
+	/* The data itself was taken. */
+	assert_int_equal(tcp_recv(ns, t->pcb, buf, sizeof(buf), 0), 2);
+	done(t);
+}
+
 /* RFC 6298 3 (Karn): "RTT samples MUST NOT be made using segments that
  * were retransmitted". A timed segment whose window closed is resent by
  * the zero-window probes; the ACK that finally covers it must not time
@@ -1122,6 +1150,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_loss_without_dsack_not_undone, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_persist_retransmit_not_timed, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_old_ack_window_not_updated, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_rcv_window_still_takes_ack, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_rcv_window_bare_fin_taken, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_rcv_window_data_fin_refused, tfx_setup, tfx_teardown),
