@@ -43,6 +43,11 @@ void tcp_params_defaults(struct netstack_params *p)
 		p->tcp_syn_retries = 6;
 	if (!p->tcp_max_retries)
 		p->tcp_max_retries = 15;
+	/* The backoff count is a uint8_t: a limit above it never ends. */
+	if (p->tcp_syn_retries > 255)
+		p->tcp_syn_retries = 255;
+	if (p->tcp_max_retries > 255)
+		p->tcp_max_retries = 255;
 	if (!p->tcp_syn_backlog)
 		p->tcp_syn_backlog = 128;
 	if (!p->tcp_delack_ms)

@@ -59,8 +59,12 @@ void tcp_timer_clear(struct tcp_pcb *pcb, enum tcp_timer_kind k)
 
 static uint64_t rto_ns(const struct tcp_pcb *pcb)
 {
-	uint64_t ms = (uint64_t)pcb->rto_ms << pcb->backoff;
 	uint64_t max = pcb->ns->par.tcp_rto_max_ms;
+	/* RFC 6298 5.5 doubles, 2.5 caps: past 2^31 times any RTO is over
+	 * the cap, and a shift by 64 or more (retry limits configured that
+	 * high) would be undefined. */
+	uint64_t ms = (uint64_t)pcb->rto_ms << (pcb->backoff < 31 ?
+						pcb->backoff : 31);
 
 	return (ms > max ? max : ms) * MS;
 }

@@ -56,6 +56,48 @@ static void test_established_retries_exhausted_etimedout(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
 
+/* RFC 6298 5.5 (double the RTO) and 2.5 (a maximum): with a retry limit
+ * configured high (here 70), the doubling stays capped at tcp_rto_max_ms
+ * and never shifts past the width of the number; the connection still
+ * ends with ETIMEDOUT after the limit. */
+static void many_retries(struct netstack_params *p)
+{
+	p->tcp_max_retries = 70;
+	p->tcp_rto_max_ms = 1000;
+}
+
+static int setup_many(void **state)
+{
+	return tfx_setup_with(state, many_retries);
+}
+
+static void test_established_many_retries_rto_capped(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+	int i;
+
+	tfx_active_open(t, NULL, 8000);
+	assert_int_equal(tcp_send(ns, t->pcb, "x", 1, 0), 1);
+	expect_seg(t, &s);
+	for (i = 0; i < 70; i++) {
+		fixture_learn_peer(&t->fx);	/* keep ARP fresh */
+		capture_purge(&t->fx.cap);
+		tick(t, 1000);
+		expect_seg(t, &s);
+		assert_int_equal(s.len, 1);
+	}
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	fixture_learn_peer(&t->fx);
+	capture_purge(&t->fx.cap);
+	tick(t, 1000);
+	expect_nothing(t);
+	assert_int_equal(tcp_state(t->pcb), TCP_CLOSED);
+	assert_int_equal(tcp_send(ns, t->pcb, "x", 1, 0), -ETIMEDOUT);
+	tcp_close(ns, t->pcb);
+}
+
 /* RFC 5482 / RFC 9293 3.10.3: TCP_OPT_USER_TIMEOUT bounds how long data
  * may stay unacknowledged. */
 static void test_established_user_timeout_etimedout(void **state)
@@ -335,6 +377,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_established_retries_exhausted_etimedout, setup_few, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_many_retries_rto_capped, setup_many, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_user_timeout_etimedout, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_keepalive_probes_then_timeout, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_orphan_times_out, setup_few, tfx_teardown),
