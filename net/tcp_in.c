@@ -117,6 +117,7 @@ static struct tcp_pcb *listen_child(struct netstack *ns, struct tcp_pcb *lis,
 	c->raddr = s->src;
 	c->rport = s->th.sport;
 	c->parent = lis;
+	c->in_synq = true;
 	lis->syn_len++;
 	tcp_route_setup(c, route_lookup(ns, s->src, &rr) == 0 ?
 			   netif_lookup(ns, rr.ifindex) : s->nif);
@@ -131,7 +132,7 @@ static void child_seq(struct tcp_pcb *c, uint32_t irs, uint32_t iss)
 	c->irs = irs;
 	c->rcv_nxt = irs + 1;
 	c->iss = iss;
-	c->ts_off = (uint32_t)siphash24(&c->ns->tcp->isn_key, &c->iss, 4);
+	c->ts_off = tcp_ts_offset(c->ns, c->laddr, c->raddr);
 	c->snd_una = iss;
 	c->snd_nxt = iss;
 	c->snd_max = iss;
@@ -252,9 +253,19 @@ static bool established(struct tcp_pcb *pcb)
 		return false;
 	}
 	tcp_timer_clear(pcb, TCP_T_RTO);
+	/* RFC 6298 5.7: our SYN (or SYN-ACK) timed out, so no sample was
+	 * taken (Karn): data starts with an RTO of 3 s, not the initial 1 s.
+	 * retransmits, not backoff: a cookie's child has backoff 1 only to
+	 * skip the sample, and none of its segments timed out. */
+	if (pcb->retransmits && !pcb->srtt_us && pcb->rto_ms < 3000) {
+		pcb->rto_ms = 3000;
+		if (pcb->rto_ms > ns->par.tcp_rto_max_ms)
+			pcb->rto_ms = ns->par.tcp_rto_max_ms;
+	}
 	pcb->backoff = 0;
 	if (lis) {
 		lis->syn_len--;
+		pcb->in_synq = false;
 		pcb->aq_next = NULL;
 		if (lis->aq_tail)
 			lis->aq_tail->aq_next = pcb;
@@ -345,6 +356,13 @@ static bool seq_acceptable(struct tcp_pcb *pcb, const struct tcp_seg *s)
 	       seq_in(seq + len - 1, pcb->rcv_nxt, pcb->rcv_nxt + wnd);
 }
 
+/* Our window is closed and the segment starts at RCV.NXT: a peer's
+ * zero-window probe, or a FIN, whose ACK is still news. */
+static bool zero_window_at_nxt(struct tcp_pcb *pcb, const struct tcp_seg *s)
+{
+	return !tcp_rcv_window(pcb) && s->th.seq == pcb->rcv_nxt;
+}
+
 /* RFC 7323 5.3 R1: a timestamp older than TS.Recent is an old duplicate. */
 static bool paws_reject(struct tcp_pcb *pcb, const struct tcp_seg *s)
 {
@@ -352,13 +370,11 @@ static bool paws_reject(struct tcp_pcb *pcb, const struct tcp_seg *s)
 		return false;
 	if (!seq_lt(s->th.tsval, pcb->ts_recent))
 		return false;
-	/* RFC 7323 5.5: after 24 days idle TS.Recent is stale. */
-	if (pcb->ns->now - pcb->ts_recent_at > PAWS_IDLE_NS) {
-		pcb->ts_recent = s->th.tsval;
-		pcb->ts_recent_at = pcb->ns->now;
-		return false;
-	}
-	return true;
+	/* RFC 7323 5.5: after 24 days idle TS.Recent is invalid: do not
+	 * reject by it, but do not take this TSval either before the
+	 * sequence check (4.3): a forged out-of-window segment would set
+	 * TS.Recent far ahead and PAWS would then drop every real one. */
+	return pcb->ns->now - pcb->ts_recent_at <= PAWS_IDLE_NS;
 }
 
 /* RFC 2883 4: data we already had (all or its head below RCV.NXT) is
@@ -538,9 +554,12 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		net_count(ns, NET_STAT_TCP_DUP_ACK_IN);
 		tcp_cc_dupack(pcb);
 	}
-	/* RFC 9293 3.10.7.4: update the send window from newer segments. */
-	if (seq_lt(pcb->snd_wl1, th->seq) ||
-	    (pcb->snd_wl1 == th->seq && seq_leq(pcb->snd_wl2, th->ack))) {
+	/* RFC 9293 3.10.7.4: "If SND.UNA =< SEG.ACK =< SND.NXT, the send
+	 * window should be updated", from newer segments; an older ACK's
+	 * window field is relative to that old ACK. */
+	if (seq_leq(pcb->snd_una, th->ack) &&
+	    (seq_lt(pcb->snd_wl1, th->seq) ||
+	     (pcb->snd_wl1 == th->seq && seq_leq(pcb->snd_wl2, th->ack)))) {
 		wnd = (uint32_t)th->wnd << (pcb->ws_ok ? pcb->snd_ws : 0);
 		pcb->snd_wnd = wnd;
 		if (wnd > pcb->max_snd_wnd)
@@ -689,13 +708,42 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 		tcp_send_syn(pcb);
 		return;
 	}
+	/* RFC 9293 3.5 figure 8 line 6, simultaneous open: the peer's
+	 * SYN,ACK (its SYN again, SEG.SEQ = IRS, now acknowledging our SYN)
+	 * completes SYN-RECEIVED. Its SYN is already counted in RCV.NXT, so
+	 * the segment goes on as if it began at IRS + 1 and its ACK moves us
+	 * to ESTABLISHED (as Linux's tcp_validate_incoming lets it), instead
+	 * of a challenge ACK and a wait for our RTO. Data in it is dropped
+	 * like data in any SYN. */
+	if (pcb->state == TCP_SYN_RECEIVED && !pcb->parent &&
+	    (th->flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
+	    (TCP_SYN | TCP_ACK) && th->seq == pcb->irs &&
+	    th->ack == pcb->iss + 1) {
+		s->th.flags &= (uint8_t)~TCP_SYN;
+		s->th.seq++;
+		if (s->len) {
+			s->len = 0;
+			s->th.flags &= (uint8_t)~TCP_FIN;
+		}
+	}
 	if (paws_reject(pcb, s)) {
 		drop(ns, s, NET_STAT_DROP_TCP_PAWS);
 		tcp_send_ack_now(pcb);
 		return;
 	}
 	note_dsack(pcb, s);
-	if (!seq_acceptable(pcb, s)) {
+	if (!seq_acceptable(pcb, s) && zero_window_at_nxt(pcb, s)) {
+		/* RFC 9293 3.10.7.4 first: "If the RCV.WND is zero, no
+		 * segments will be acceptable, but special allowance should
+		 * be made to accept valid ACKs, URGs, and RSTs": RST, SYN and
+		 * ACK are processed below; trim() drops the text (and a FIN
+		 * behind it). A bare FIN needs no buffer and is taken, as
+		 * Linux does. The ACK we owe says the window is still 0. */
+		if (s->len) {
+			drop(ns, s, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
+			pcb->ack_now = true;
+		}
+	} else if (!seq_acceptable(pcb, s)) {
 		drop(ns, s, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
 		if (!(th->flags & TCP_RST)) {
 			if (pcb->state == TCP_TIME_WAIT && (th->flags & TCP_FIN))
@@ -722,7 +770,8 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 	 * the next byte we expect. */
 	if (pcb->ts_ok && th->has_ts &&
 	    seq_leq(th->seq, pcb->last_ack_sent) &&
-	    seq_geq(th->tsval, pcb->ts_recent)) {
+	    (seq_geq(th->tsval, pcb->ts_recent) ||
+	     ns->now - pcb->ts_recent_at > PAWS_IDLE_NS)) {
 		pcb->ts_recent = th->tsval;
 		pcb->ts_recent_at = ns->now;
 	}

@@ -195,9 +195,18 @@ int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 		  uint8_t flags)
 {
 	struct tcp_hdr th;
-	uint32_t room;
+	uint32_t room, off = seq - pcb->snd_base, avail;
 	int ret;
 
+	/* Only bytes the send ring holds, and a FIN only in its own place
+	 * (RFC 9293 3.10.4): a slip in a caller must not put stale memory
+	 * or a misplaced FIN on the wire. */
+	avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
+	if (len > avail)
+		len = avail;
+	if ((flags & TCP_FIN) &&
+	    (!pcb->fin_queued || seq + len != tcp_fin_seq(pcb)))
+		flags &= (uint8_t)~TCP_FIN;
 	base_hdr(pcb, &th, seq, flags);
 	fill_ts(pcb, &th);
 	if (pcb->sack_ok && pcb->dsack) {
@@ -575,14 +584,27 @@ void tcp_output(struct tcp_pcb *pcb)
 	}
 }
 
-/* RFC 9293 3.8.6.1: one byte past the window (new data if any). */
+/*
+ * RFC 9293 3.8.6.1: one byte past the window: the oldest unacknowledged
+ * byte again, else a new one. A probe carries only what we have: when all
+ * the data is acknowledged and only our FIN is out, SND.UNA is the FIN's
+ * sequence number (RFC 9293 3.10.4), and the probe is the FIN again.
+ */
 void tcp_persist_probe(struct tcp_pcb *pcb)
 {
 	uint32_t off;
 	int sent;
 
 	if (tcp_flight(pcb)) {
-		sent = tcp_send_data(pcb, pcb->snd_una, 1, 0);
+		/* RFC 6298 3 (Karn): this resends; its ACK is no sample. */
+		pcb->rtt_on = false;
+		off = pcb->snd_una - pcb->snd_base;
+		if (off < pcb->snd.len)
+			sent = tcp_send_data(pcb, pcb->snd_una, 1, 0);
+		else if (tcp_fin_sent(pcb))
+			sent = tcp_send_ctl(pcb, pcb->snd_una, TCP_FIN);
+		else
+			return;
 		if (sent >= 0)
 			pcb->retransmits++;
 		return;

@@ -6,7 +6,8 @@
  * 4-tuple (or its listener with one on the port), never a scan; the tables
  * are sized from params.tcp_max_pcbs at stack creation. Initial sequence
  * numbers follow RFC 6528 (a SipHash-2-4 of the 4-tuple keyed with a secret
- * drawn from env.random at creation, plus a 4 us clock); ephemeral ports
+ * drawn from env.random at creation, plus a 4 us clock); the TSval offset
+ * is a keyed hash of the address pair (RFC 7323 5.4, 7.1); ephemeral ports
  * follow RFC 6056 3.3.3 (algorithm 3, hash-based offset plus a counter) in
  * the RFC 6335 range 49152-65535. Callbacks never run in the middle of a
  * state change: tcp_notify() queues them and the outermost tcp_leave() runs
@@ -42,6 +43,11 @@ void tcp_params_defaults(struct netstack_params *p)
 		p->tcp_syn_retries = 6;
 	if (!p->tcp_max_retries)
 		p->tcp_max_retries = 15;
+	/* The backoff count is a uint8_t: a limit above it never ends. */
+	if (p->tcp_syn_retries > 255)
+		p->tcp_syn_retries = 255;
+	if (p->tcp_max_retries > 255)
+		p->tcp_max_retries = 255;
 	if (!p->tcp_syn_backlog)
 		p->tcp_syn_backlog = 128;
 	if (!p->tcp_delack_ms)
@@ -122,6 +128,8 @@ int tcp_init(struct netstack *ns)
 	ts->cookie_key.k0 = rand64(ns);
 	ts->cookie_key.k1 = rand64(ns);
 	ts->port_next = net_random(ns);
+	ts->ts_key.k0 = rand64(ns);	/* RFC 7323 7.1 */
+	ts->ts_key.k1 = rand64(ns);
 	ns->tcp = ts;
 	return 0;
 }
@@ -398,15 +406,17 @@ static void aq_remove(struct tcp_pcb *lis, struct tcp_pcb *child)
 		}
 }
 
-/* The child leaves its listener's books (SYN queue or accept queue). */
+/* The child leaves its listener's books (SYN queue or accept queue),
+ * by where it is, not by its state: tcp_finish() sets CLOSED first. */
 static void detach_child(struct tcp_pcb *pcb)
 {
 	struct tcp_pcb *lis = pcb->parent;
 
 	if (!lis)
 		return;
-	if (pcb->state == TCP_SYN_RECEIVED) {
+	if (pcb->in_synq) {
 		lis->syn_len--;
+		pcb->in_synq = false;
 	} else {
 		aq_remove(lis, pcb);
 		__atomic_store_n(&lis->events, events_of(lis),
@@ -506,6 +516,27 @@ uint32_t tcp_isn(struct netstack *ns, uint32_t laddr, uint16_t lport,
 	memcpy(m + 10, &rport, 2);
 	f = (uint32_t)siphash24(&ns->tcp->isn_key, m, sizeof(m));
 	return f + (uint32_t)(ns->now / 4000);
+}
+
+/*
+ * RFC 7323 5.4 and 7.1: the TSval offset is a keyed hash of the address
+ * pair, not of the connection. TSval then runs on, monotonic, across
+ * every connection between the two hosts, which is what lets a peer
+ * holding an old incarnation in TIME-WAIT accept a new SYN by its newer
+ * timestamp (RFC 6191 3), and PAWS compare incarnations at all; a random
+ * offset per connection made about every other reconnect look older.
+ * Ports are left out on purpose (as Linux's secure_tcp_ts_off): every
+ * port pair between two hosts shares one clock, so any reuse of a
+ * 4-tuple sees it move forward. The key is separate from the ISN key, so
+ * the offset tells nothing about ISNs. It still hides our uptime.
+ */
+uint32_t tcp_ts_offset(struct netstack *ns, uint32_t laddr, uint32_t raddr)
+{
+	uint8_t m[8];
+
+	memcpy(m, &laddr, 4);
+	memcpy(m + 4, &raddr, 4);
+	return (uint32_t)siphash24(&ns->tcp->ts_key, m, sizeof(m));
 }
 
 /* The receive ring, needed as soon as the window is open; the send ring
@@ -803,7 +834,7 @@ int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 	pcb->rport = dport;
 	tcp_route_setup(pcb, netif_lookup(ns, rr.ifindex));
 	pcb->iss = tcp_isn(ns, pcb->laddr, pcb->lport, dst, dport);
-	pcb->ts_off = (uint32_t)siphash24(&ns->tcp->isn_key, &pcb->iss, 4);
+	pcb->ts_off = tcp_ts_offset(ns, pcb->laddr, dst);
 	pcb->snd_una = pcb->iss;
 	pcb->snd_nxt = pcb->iss;
 	pcb->snd_max = pcb->iss;

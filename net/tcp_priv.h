@@ -75,6 +75,7 @@ struct tcp_pcb {
 
 	/* Listener and its children. */
 	struct tcp_pcb *parent;		/* listener, until accepted */
+	bool in_synq;			/* counted in parent's syn_len */
 	struct tcp_pcb *aq_next;	/* accept queue link */
 	struct tcp_pcb *aq_head, *aq_tail;
 	uint32_t aq_len;		/* established, not yet accepted */
@@ -142,7 +143,7 @@ struct tcp_pcb {
 	bool ws_ok, ts_ok, sack_ok;
 	uint32_t ts_recent;		/* RFC 7323 4.3 TS.Recent */
 	uint64_t ts_recent_at;		/* when it was set (24-day rule) */
-	uint32_t ts_off;		/* random TSval offset (RFC 7323 7.1) */
+	uint32_t ts_off;		/* TSval offset of the address pair */
 
 	/* Timers (tcp_timer.c). */
 	struct net_timer timer;
@@ -198,6 +199,7 @@ struct tcp_stack {
 	struct siphash_key isn_key;	/* RFC 6528 secret */
 	struct siphash_key port_key;	/* RFC 6056 secret */
 	struct siphash_key cookie_key;	/* RFC 4987 secret */
+	struct siphash_key ts_key;	/* RFC 7323 7.1 TSval offset secret */
 	uint32_t port_next;		/* RFC 6056 3.3.3 next_ephemeral */
 	struct tcp_pcb *nhead, *ntail;	/* pcbs with callbacks to run */
 	int depth;			/* tcp_enter nesting */
@@ -224,6 +226,7 @@ void tcp_unhash(struct tcp_pcb *pcb);
 void tcp_tw_add(struct tcp_pcb *pcb);
 uint32_t tcp_isn(struct netstack *ns, uint32_t laddr, uint16_t lport,
 		 uint32_t raddr, uint16_t rport);
+uint32_t tcp_ts_offset(struct netstack *ns, uint32_t laddr, uint32_t raddr);
 int tcp_rings_alloc(struct tcp_pcb *pcb);
 void tcp_notify(struct tcp_pcb *pcb, unsigned bits);
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s);
@@ -234,10 +237,10 @@ void tcp_route_setup(struct tcp_pcb *pcb, struct netif *nif);
 
 /* tcp_ring.c */
 uint32_t ring_room(const struct tcp_ring *r);
-void ring_write_at(struct tcp_ring *r, uint32_t off, const void *src,
-		   uint32_t n);
-void ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst,
-		  uint32_t n);
+uint32_t ring_write_at(struct tcp_ring *r, uint32_t off, const void *src,
+		       uint32_t n);
+uint32_t ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst,
+		      uint32_t n);
 void ring_consume(struct tcp_ring *r, uint32_t n);
 uint32_t ring_spans(const struct tcp_ring *r, struct tcp_span span[2]);
 uint32_t ooo_add(struct tcp_pcb *pcb, uint32_t start, uint32_t end);

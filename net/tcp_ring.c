@@ -4,7 +4,9 @@
  *
  * Promises: a ring never holds more than its size; writes at an offset
  * (out-of-order data lands at its sequence offset beyond the in-order
- * bytes) wrap around the end. The range list keeps at most TCP_OOO_MAX
+ * bytes) wrap around the end. Copies never leave the buffer: a read
+ * takes only queued bytes, a write only [0, size) from head, and an
+ * unallocated ring copies nothing. The range list keeps at most TCP_OOO_MAX
  * disjoint, non-adjacent ranges sorted by sequence; a segment that would
  * need one more is refused (the sender retransmits it), which bounds the
  * bookkeeping without a per-segment allocation. The same list yields the
@@ -19,30 +21,55 @@ uint32_t ring_room(const struct tcp_ring *r)
 	return r->size - r->len;
 }
 
-void ring_write_at(struct tcp_ring *r, uint32_t off, const void *src,
-		   uint32_t n)
+/*
+ * Both copies stay inside the ring whatever the caller asks: a write only
+ * into [0, size) from head, a read only from the queued bytes [0, len)
+ * (what lies beyond is stale or out-of-order data, never to be sent or
+ * handed out in order). An unallocated ring (size 0) copies nothing. They
+ * return the bytes copied; a read zeroes the part of dst it cannot fill,
+ * so a logic slip elsewhere sends zeros rather than old memory, and never
+ * divides by zero or runs off the buffer.
+ */
+uint32_t ring_write_at(struct tcp_ring *r, uint32_t off, const void *src,
+		       uint32_t n)
 {
-	uint32_t pos = (r->head + off) % r->size;
-	uint32_t first = r->size - pos;
+	uint32_t pos, first;
 
+	if (!r->buf || !r->size || off >= r->size)
+		return 0;
+	if (n > r->size - off)
+		n = r->size - off;
+	pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
+	first = r->size - pos;
 	if (first > n)
 		first = n;
 	memcpy(r->buf + pos, src, first);
 	if (n > first)
 		memcpy(r->buf, (const uint8_t *)src + first, n - first);
+	return n;
 }
 
-void ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst,
-		  uint32_t n)
+uint32_t ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst,
+		      uint32_t n)
 {
-	uint32_t pos = (r->head + off) % r->size;
-	uint32_t first = r->size - pos;
+	uint32_t pos, first, want = n;
 
+	if (!r || !r->buf || !r->size || off >= r->len)
+		n = 0;
+	else if (n > r->len - off)
+		n = r->len - off;
+	if (n < want)
+		memset((uint8_t *)dst + n, 0, want - n);
+	if (!n)
+		return 0;
+	pos = (uint32_t)(((uint64_t)r->head + off) % r->size);
+	first = r->size - pos;
 	if (first > n)
 		first = n;
 	memcpy(dst, r->buf + pos, first);
 	if (n > first)
 		memcpy((uint8_t *)dst + first, r->buf, n - first);
+	return n;
 }
 
 void ring_consume(struct tcp_ring *r, uint32_t n)
@@ -57,6 +84,14 @@ uint32_t ring_spans(const struct tcp_ring *r, struct tcp_span span[2])
 {
 	uint32_t first;
 
+	if (!r->buf || !r->len) {
+		/* Nothing queued (or no ring): no pointer arithmetic on NULL. */
+		span[0].p = r->buf;
+		span[1].p = r->buf;
+		span[0].len = 0;
+		span[1].len = 0;
+		return 0;
+	}
 	span[0].p = r->buf + r->head;
 	span[1].p = r->buf;
 	first = r->size - r->head;

@@ -6,7 +6,8 @@
  * transmit retry), so the stack's heap holds one entry per connection.
  * Retransmission follows RFC 6298: SRTT/RTTVAR from one timed segment per
  * flight (Karn's rule: never a retransmitted one), RTO = SRTT + 4 RTTVAR
- * clamped to [rto_min, rto_max], initial 1 s, doubled on each expiry. A
+ * clamped to [rto_min, rto_max], initial 1 s (3 s when data starts after
+ * a SYN timed out, RFC 6298 5.7; set in tcp_in.c), doubled on each expiry. A
  * SYN is sent tcp_syn_retries + 1 times; data gives up with ETIMEDOUT
  * after tcp_max_retries expiries in a row or TCP_OPT_USER_TIMEOUT (RFC
  * 5482) without progress. A zero window is probed (RFC 9293 3.8.6.1) with
@@ -58,8 +59,12 @@ void tcp_timer_clear(struct tcp_pcb *pcb, enum tcp_timer_kind k)
 
 static uint64_t rto_ns(const struct tcp_pcb *pcb)
 {
-	uint64_t ms = (uint64_t)pcb->rto_ms << pcb->backoff;
 	uint64_t max = pcb->ns->par.tcp_rto_max_ms;
+	/* RFC 6298 5.5 doubles, 2.5 caps: past 2^31 times any RTO is over
+	 * the cap, and a shift by 64 or more (retry limits configured that
+	 * high) would be undefined. */
+	uint64_t ms = (uint64_t)pcb->rto_ms << (pcb->backoff < 31 ?
+						pcb->backoff : 31);
 
 	return (ms > max ? max : ms) * MS;
 }

@@ -264,6 +264,57 @@ static void test_listen_syn_queue_full_no_cookies_dropped(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* A SYN from the peer at sport, answered by a SYN-ACK; returns our ISN. */
+static uint32_t syn_from(struct tfx *t, uint16_t sport, uint32_t seq)
+{
+	struct tcp_hdr th;
+	struct tseg s;
+
+	memset(&th, 0, sizeof(th));
+	th.sport = sport;
+	th.flags = TCP_SYN;
+	th.seq = seq;
+	th.wnd = 8000;
+	th.has_mss = true;
+	th.mss = 1460;
+	seg_in_hdr(t, &th, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	return s.th.seq;
+}
+
+/* RFC 9293 3.10.7.4 (a failed passive child returns to LISTEN) / RFC
+ * 4987 3: a child that dies in SYN-RECEIVED (here: no memory for its
+ * rings at the handshake's ACK) gives its SYN-queue slot back, else the
+ * listener, backlog 1 and no cookies, would be deaf for good. */
+static void test_syn_received_nomem_frees_syn_queue_slot(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr th;
+	struct tseg s;
+	uint32_t iss;
+
+	tfx_listen(t);
+	iss = syn_from(t, 40001, 5000);
+	t->fx.fe.fail_after = 1;	/* the next allocation: the rcv ring */
+	memset(&th, 0, sizeof(th));
+	th.sport = 40001;
+	th.flags = TCP_ACK;
+	th.seq = 5001;
+	th.ack = iss + 1;
+	th.wnd = 8000;
+	seg_in_hdr(t, &th, NULL, 0);
+	t->fx.fe.fail_after = 0;
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_NOMEM), 1);
+	expect_flags(t, &s, TCP_RST | TCP_ACK);
+	expect_nothing(t);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 1);	/* the listener */
+	/* The slot is free again: a new SYN makes a child. */
+	syn_from(t, 40002, 9000);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_LISTEN_OVERFLOW), 0);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 2);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* ---- SYN-RECEIVED ---- */
 
 /* RFC 9293 3.10.7.4 / RFC 5961 3.2: a RST at RCV.NXT in SYN-RECEIVED from
@@ -423,7 +474,12 @@ static void test_syn_sent_bad_ack_answered_rst(void **state)
 	tcp_close(ns, t->pcb);
 }
 
-/* RFC 9293 3.10.7.3 fifth / 3.5 figure 7: simultaneous open. */
+/* RFC 9293 3.10.7.3 fifth: in SYN-SENT a SYN without ACK moves to
+ * SYN-RECEIVED and is answered at once with SYN,ACK; RFC 9293 3.5 figure
+ * 8 line 6: the peer's SYN,ACK (its SYN again, acknowledging ours) then
+ * moves to ESTABLISHED with nothing more to send. A Linux peer goes
+ * ESTABLISHED on our SYN,ACK and sends nothing else, so answering its
+ * SYN,ACK with a challenge ACK left us in SYN-RECEIVED until our RTO. */
 static void test_syn_sent_syn_simultaneous_open(void **state)
 {
 	struct tfx *t = *state;
@@ -442,12 +498,84 @@ static void test_syn_sent_syn_simultaneous_open(void **state)
 	assert_int_equal(s.th.ack, 301);
 	assert_int_equal(tcp_state(t->pcb), TCP_SYN_RECEIVED);
 	seg_in(t, TCP_SYN | TCP_ACK, 300, iss + 1, 4000, NULL, 0);
-	/* RFC 5961 4.2: the SYN again in SYN-RECEIVED: challenge ACK. */
-	expect_flags(t, &s, TCP_ACK);
-	seg_in(t, TCP_ACK, 301, iss + 1, 4000, NULL, 0);
 	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
 	assert_true(t->ev_bits & TCP_EV_CONNECTED);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK), 0);
+	/* Data flows both ways from the right sequence numbers. */
+	seg_in(t, TCP_ACK | TCP_PSH, 301, iss + 1, 4000, "hi", 2);
+	tick(t, 500);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, 303);
+	assert_int_equal(tcp_send(ns, t->pcb, "yo", 2, 0), 2);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, iss + 1);
+	assert_int_equal(s.len, 2);
 	tcp_abort(ns, t->pcb);
+}
+
+/* RFC 6298 5.7: "If the timer expires awaiting the ACK of a SYN segment
+ * and the TCP implementation is using an RTO less than 3 seconds, the RTO
+ * MUST be re-initialized to 3 seconds when data transmission begins". */
+static void test_syn_sent_syn_lost_rto_3s_after_handshake(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	struct tcp_hdr th;
+	struct tseg s;
+
+	assert_int_equal(tcp_open(ns, ev_record, t, &t->pcb), 0);
+	assert_int_equal(tcp_bind(ns, t->pcb, 0, US_PORT), 0);
+	assert_int_equal(tcp_connect(ns, t->pcb, IP_PEER, PEER_PORT), 0);
+	expect_flags(t, &s, TCP_SYN);
+	tick(t, 1000);
+	expect_flags(t, &s, TCP_SYN);	/* the first was lost */
+	memset(&th, 0, sizeof(th));
+	th.flags = TCP_SYN | TCP_ACK;
+	th.seq = t->peer_iss;
+	th.ack = s.th.seq + 1;
+	th.wnd = 8000;
+	th.has_mss = true;
+	th.mss = 1460;
+	seg_in_hdr(t, &th, NULL, 0);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.rto_ms, 3000);
+	/* The first data segment is retransmitted after 3 s, not 1 s. */
+	assert_int_equal(tcp_send(ns, t->pcb, "x", 1, 0), 1);
+	expect_seg(t, &s);
+	tick(t, 2999);
+	expect_nothing(t);
+	tick(t, 1);
+	expect_seg(t, &s);
+	assert_int_equal(s.len, 1);
+	tcp_abort(ns, t->pcb);
+}
+
+/* RFC 6298 5.7, passive side: our SYN-ACK timed out once. */
+static void test_syn_received_synack_lost_rto_3s_after_handshake(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	struct tcp_pcb *c;
+	struct tseg s;
+	uint32_t iss;
+
+	tfx_listen(t);
+	seg_in(t, TCP_SYN, 100, 0, 8000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	iss = s.th.seq;
+	tick(t, 1000);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	seg_in(t, TCP_ACK, 101, iss + 1, 8000, NULL, 0);
+	assert_int_equal(tcp_accept(ns, t->lis, NULL, NULL, &c), 0);
+	assert_int_equal(tcp_info(ns, c, &ci), 0);
+	assert_int_equal(ci.rto_ms, 3000);
+	tcp_abort(ns, c);
+	tcp_close(ns, t->lis);
 }
 
 /* RFC 6298 5.5 / RFC 9293 3.8.1: SYN retransmitted at 1 s, 2 s...; then
@@ -632,6 +760,40 @@ static void test_established_old_timestamp_paws_dropped(void **state)
 	t->peer_tsval = 1001;
 	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, "new", 3);
 	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, 8, 0), 3);
+	tcp_abort(t->fx.ns, t->pcb);
+	tcp_close(t->fx.ns, t->lis);
+}
+
+/* RFC 7323 5.5: after 24 days idle TS.Recent is merely invalid; 4.3: it
+ * is updated only from an acceptable segment. A forged out-of-window
+ * segment with a far-ahead TSval must not become TS.Recent, or PAWS would
+ * then drop every real segment. */
+static void test_established_idle_24_days_forged_tsval_not_recent(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ts = true,
+			    .tsval = 1000};
+	uint32_t legit = 1000u + 25u * 86400u * 1000u;
+	struct tseg s;
+	char b[8];
+
+	tfx_passive_open(t, &o, 8000);
+	tick(t, 25ull * 86400 * 1000);
+	capture_purge(&t->fx.cap);
+	fixture_learn_peer(&t->fx);	/* the ARP entry aged out */
+	capture_purge(&t->fx.cap);
+	t->peer_tsval = legit + 0x01000000u;
+	seg_in(t, TCP_ACK, t->snd + 100000, t->rcv, 8000, "bad", 3);
+	expect_flags(t, &s, TCP_ACK);	/* out of window */
+	t->peer_tsval = legit;
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, "new", 3);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_PAWS), 0);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, 8, 0), 3);
+	assert_memory_equal(b, "new", 3);
+	/* The real clock is TS.Recent now: its next segment goes through. */
+	t->peer_tsval = legit + 1;
+	seg_in(t, TCP_ACK, t->snd + 3, t->rcv, 8000, "more", 4);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, 8, 0), 4);
 	tcp_abort(t->fx.ns, t->pcb);
 	tcp_close(t->fx.ns, t->lis);
 }
@@ -954,6 +1116,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_handshake_accepted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_cookie_completes, setup_small_backlog, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_received_nomem_frees_syn_queue_slot, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_rst_back_to_listen, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_bad_ack_reset, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_dup_syn_synack_again, tfx_setup, tfx_teardown),
@@ -963,6 +1126,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syn_sent_bad_ack_answered_rst, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_syn_simultaneous_open, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_no_answer_backoff_then_etimedout, setup_retries, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_sent_syn_lost_rto_3s_after_handshake, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_syn_received_synack_lost_rto_3s_after_handshake, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rst_exact_seq_resets, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rst_in_window_challenge_ack, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rst_out_of_window_dropped, tfx_setup, tfx_teardown),
@@ -970,6 +1135,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_ack_beyond_snd_nxt_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_challenge_acks_rate_limited, setup_chal_limit, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_old_timestamp_paws_dropped, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_idle_24_days_forged_tsval_not_recent, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_old_duplicate_acked_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_close_time_wait_then_freed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait_close_last_ack_freed, tfx_setup, tfx_teardown),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "tcp_test_util.h"
+#include "tcp_priv.h"
 
 static void done(struct tfx *t)
 {
@@ -829,6 +830,160 @@ static void test_established_sack_blocks_beyond_snd_nxt_ignored(void **state)
 	done(t);
 }
 
+/* Fill our 16 KiB receive ring from the peer (the app does not read)
+ * and check we advertise window 0. */
+static void fill_rcv_ring(struct tfx *t)
+{
+	static uint8_t big[16384];
+	struct tseg s;
+
+	for (uint32_t off = 0; off < sizeof(big); off += 1460) {
+		uint32_t n = sizeof(big) - off < 1460 ? sizeof(big) - off : 1460;
+
+		seg_in(t, TCP_ACK, t->snd + off, t->rcv, 60000, big + off, n);
+	}
+	t->snd += sizeof(big);
+	while (tx_count(t))
+		expect_seg(t, &s);
+	tick(t, 300);
+	while (tx_count(t))
+		expect_seg(t, &s);
+	assert_int_equal(s.th.ack, t->snd);
+	assert_int_equal(s.th.wnd, 0);
+}
+
+/* RFC 9293 3.10.7.4 first: "If the RCV.WND is zero, no segments will be
+ * acceptable, but special allowance should be made to accept valid ACKs,
+ * URGs, and RSTs." The peer's zero-window probe (one byte at RCV.NXT)
+ * acknowledges our data: SND.UNA moves, the byte is dropped, and our ACK
+ * says window 0 again. */
+static void test_established_zero_rcv_window_still_takes_ack(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	uint8_t buf[100];
+	struct tseg s;
+
+	tfx_active_open(t, NULL, 60000);
+	fill_rcv_ring(t);
+	memset(buf, 'b', sizeof(buf));
+	assert_int_equal(tcp_send(ns, t->pcb, buf, sizeof(buf), 0), 100);
+	expect_seg(t, &s);
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 100, 60000, "z", 1);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd);	/* the byte was not taken */
+	assert_int_equal(s.th.wnd, 0);
+	expect_nothing(t);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.unacked, 0);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_OUT_OF_WINDOW), 1);
+	done(t);
+}
+
+/* RFC 9293 3.10.7.4 eighth / 3.10.4: a bare FIN at RCV.NXT needs no
+ * buffer space, so a zero receive window does not refuse it (as Linux);
+ * else two ends that both closed with unread data drop each other's FIN
+ * until their apps read. */
+static void test_established_zero_rcv_window_bare_fin_taken(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_active_open(t, NULL, 60000);
+	fill_rcv_ring(t);
+	seg_in(t, TCP_FIN | TCP_ACK, t->snd, t->rcv, 60000, NULL, 0);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + 1);
+	assert_int_equal(tcp_state(t->pcb), TCP_CLOSE_WAIT);
+	done(t);
+}
+
+/* RFC 9293 3.10.7.4 first: with the window closed, a data segment with a
+ * FIN is refused whole (the data does not fit, so the FIN is not next). */
+static void test_established_zero_rcv_window_data_fin_refused(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_active_open(t, NULL, 60000);
+	fill_rcv_ring(t);
+	seg_in(t, TCP_FIN | TCP_ACK, t->snd, t->rcv, 60000, "z", 1);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd);
+	assert_int_equal(s.th.wnd, 0);
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	done(t);
+}
+
+/* RFC 9293 3.10.7.4 fifth: "If SND.UNA =< SEG.ACK =< SND.NXT, the send
+ * window should be updated" -- only then. A segment with newer data but
+ * an ACK older than SND.UNA (reordered, or injected within RFC 5961's
+ * tolerance) must not set the window: its field is relative to the old
+ * ACK, and a 0 there would put us into persist for nothing. */
+static void test_established_old_ack_window_not_updated(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	uint8_t buf[1000];
+	struct tseg s;
+
+	tfx_active_open(t, NULL, 8000);
+	memset(buf, 'w', sizeof(buf));
+	assert_int_equal(tcp_send(ns, t->pcb, buf, sizeof(buf), 0), 1000);
+	expect_seg(t, &s);
+	seg_in(t, TCP_ACK | TCP_PSH, t->snd, t->rcv + 1000, 8000, "c", 1);
+	/* Newer data (SEG.SEQ > SND.WL1), old ACK, window 0. */
+	seg_in(t, TCP_ACK | TCP_PSH, t->snd + 1, t->rcv + 500, 0, "d", 1);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.snd_wnd, 8000);
+	assert_int_equal(ci.unacked, 0);
+	/* The data itself was taken. */
+	assert_int_equal(tcp_recv(ns, t->pcb, buf, sizeof(buf), 0), 2);
+	done(t);
+}
+
+/* RFC 6298 3 (Karn): "RTT samples MUST NOT be made using segments that
+ * were retransmitted". A timed segment whose window closed is resent by
+ * the zero-window probes; the ACK that finally covers it must not time
+ * the whole persist period (20 s here) into SRTT and the RTO. */
+static void test_established_persist_retransmit_not_timed(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_conn_info ci;
+	uint8_t buf[100];
+	struct tseg s;
+	int i, probes = 0;
+
+	tfx_active_open(t, NULL, 8000);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.rto_ms, 200);
+	memset(buf, 'a', sizeof(buf));
+	assert_int_equal(tcp_send(ns, t->pcb, buf, sizeof(buf), 0), 100);
+	expect_seg(t, &s);		/* timed */
+	assert_int_equal(s.len, 100);
+	/* The peer's buffer filled before these bytes: window 0, no ACK. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 0, NULL, 0);
+	for (i = 0; i < 200; i++) {	/* 20 s of probes */
+		tick(t, 100);
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			assert_int_equal(s.len, 1);
+			assert_int_equal(s.th.seq, t->rcv);
+			probes++;
+		}
+	}
+	assert_true(probes >= 3);
+	/* The peer reads: everything acknowledged, window open. */
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 100, 8000, NULL, 0);
+	assert_int_equal(tcp_info(ns, t->pcb, &ci), 0);
+	assert_true(ci.srtt_us < 1000000);
+	assert_int_equal(ci.rto_ms, 200);
+	done(t);
+}
+
 /* RFC 9293 3.8.6.1: a zero window is probed, with backoff; when the
  * window opens the data flows. */
 static void test_established_zero_window_probed(void **state)
@@ -926,9 +1081,50 @@ static void test_established_send_ring_full_eagain(void **state)
 	done(t);
 }
 
+/* ---- the byte ring (net/tcp_ring.c) ---- */
+
+/* RFC 9293 3.8.6.1 (a segment carries only data the sender has): a ring
+ * read never goes outside the queued bytes nor divides by an unallocated
+ * ring's zero size; what it cannot fill is zeroed, and a write never runs
+ * past the buffer. A logic slip elsewhere must not crash the kernel. */
+static void test_ring_out_of_range_copies_clipped(void **state)
+{
+	struct tcp_ring none, r;
+	uint8_t buf[8], out[8];
+
+	(void)state;
+	memset(&none, 0, sizeof(none));
+	memset(out, 0xaa, sizeof(out));
+	ring_read_at(&none, 0, out, 4);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(out[3], 0);
+	assert_int_equal(out[4], 0xaa);
+	ring_write_at(&none, 0, "abcd", 4);
+
+	memset(&r, 0, sizeof(r));
+	memset(buf, 'x', sizeof(buf));
+	r.buf = buf;
+	r.size = sizeof(buf);
+	r.head = 6;
+	ring_write_at(&r, 0, "abc", 3);	/* wraps: 6, 7, 0 */
+	r.len = 3;
+	memset(out, 0xaa, sizeof(out));
+	ring_read_at(&r, 1, out, 4);	/* 2 queued bytes, then nothing */
+	assert_memory_equal(out, "bc\0\0", 4);
+	memset(out, 0xaa, sizeof(out));
+	ring_read_at(&r, 3, out, 1);	/* past the queued data */
+	assert_int_equal(out[0], 0);
+	ring_write_at(&r, 6, "0123456789", 10);	/* only 2 fit */
+	assert_int_equal(buf[4], '0');
+	assert_int_equal(buf[5], '1');
+	assert_int_equal(buf[6], 'a');
+	assert_int_equal(buf[3], 'x');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_out_of_range_copies_clipped),
 		cmocka_unit_test_setup_teardown(test_established_one_segment_ack_delayed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_second_full_segment_acked_at_once, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_out_of_order_sack_then_filled, tfx_setup, tfx_teardown),
@@ -953,6 +1149,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_tail_loss_probe_before_rto, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_loss_without_dsack_not_undone, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_zero_window_probed, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_persist_retransmit_not_timed, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_old_ack_window_not_updated, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_zero_rcv_window_still_takes_ack, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_zero_rcv_window_bare_fin_taken, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_zero_rcv_window_data_fin_refused, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_link_full_data_retried, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_full_eagain, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_ring_allocated_on_first_send, tfx_setup, tfx_teardown),

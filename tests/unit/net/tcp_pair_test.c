@@ -303,6 +303,60 @@ static void test_link_many_connections_all_freed(void **state)
 	assert_true(net_next_deadline(pr->a) > pr->now + 10ull * 1000000000);
 }
 
+/*
+ * RFC 7323 5.4 / 7.1 and RFC 6191 3: the TSval clock runs on across
+ * incarnations of a connection between the same two hosts, so a server
+ * that holds the 4-tuple in TIME-WAIT (it closed first) accepts the
+ * client's new SYN from the same port by its newer timestamp, at once.
+ * With a random offset per connection, about every other reconnect had
+ * an older TSval: PAWS dropped the SYN and it came back only after the
+ * 1 s SYN retransmission.
+ */
+static void test_time_wait_same_port_reconnect_accepted_at_once(void **state)
+{
+	struct pair *pr = *state;
+	struct tcp_pcb *lis, *ca, *sb;
+	int k, i;
+
+	assert_int_equal(tcp_open(pr->b, NULL, NULL, &lis), 0);
+	assert_int_equal(tcp_bind(pr->b, lis, 0, 80), 0);
+	assert_int_equal(tcp_listen(pr->b, lis, 4), 0);
+	for (k = 0; k < 8; k++) {
+		uint64_t t0 = pr->now;
+
+		assert_int_equal(tcp_open(pr->a, NULL, NULL, &ca), 0);
+		assert_int_equal(tcp_setopt(pr->a, ca, TCP_OPT_REUSEADDR, 1), 0);
+		assert_int_equal(tcp_bind(pr->a, ca, 0, 5000), 0);
+		assert_int_equal(tcp_connect(pr->a, ca, IP_B, 80), 0);
+		for (i = 0; i < 3000 && tcp_state(ca) != TCP_ESTABLISHED; i++)
+			step(pr, 1000000);
+		assert_int_equal(tcp_state(ca), TCP_ESTABLISHED);
+		/* A handshake over a 1 ms link, not a SYN retransmission. */
+		assert_true(pr->now - t0 < 100ull * 1000000);
+		for (i = 0; i < 100 && tcp_accept(pr->b, lis, NULL, NULL, &sb);
+		     i++)
+			step(pr, 1000000);
+		assert_true(i < 100);
+		/* The server closes first and keeps the TIME-WAIT. */
+		tcp_close(pr->b, sb);
+		for (i = 0; i < 100 && !(tcp_events(ca) & TCP_EV_READABLE); i++)
+			step(pr, 1000000);
+		assert_int_equal(tcp_recv(pr->a, ca, (uint8_t[1]){0}, 1, 0), 0);
+		tcp_close(pr->a, ca);
+		for (i = 0; i < 100 && tcp_pcb_count(pr->a); i++)
+			step(pr, 1000000);
+		assert_int_equal(tcp_pcb_count(pr->a), 0);
+		/* The server's TIME-WAIT pcb and its listener. */
+		assert_int_equal(tcp_pcb_count(pr->b), 2);
+		step(pr, 1000000);
+	}
+	assert_int_equal(net_stat_get(pr->b, NET_STAT_TCP_TW_REUSE), 7);
+	assert_int_equal(net_stat_get(pr->b, NET_STAT_DROP_TCP_PAWS), 0);
+	tcp_close(pr->b, lis);
+	step(pr, 61ull * 1000000000);
+	assert_int_equal(tcp_pcb_count(pr->b), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +364,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_link_lossy_transfer_exact, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_loopback_mss_clamped_data_flows, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_link_many_connections_all_freed, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_time_wait_same_port_reconnect_accepted_at_once, pair_setup, pair_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

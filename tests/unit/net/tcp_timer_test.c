@@ -56,6 +56,48 @@ static void test_established_retries_exhausted_etimedout(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
 
+/* RFC 6298 5.5 (double the RTO) and 2.5 (a maximum): with a retry limit
+ * configured high (here 70), the doubling stays capped at tcp_rto_max_ms
+ * and never shifts past the width of the number; the connection still
+ * ends with ETIMEDOUT after the limit. */
+static void many_retries(struct netstack_params *p)
+{
+	p->tcp_max_retries = 70;
+	p->tcp_rto_max_ms = 1000;
+}
+
+static int setup_many(void **state)
+{
+	return tfx_setup_with(state, many_retries);
+}
+
+static void test_established_many_retries_rto_capped(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+	int i;
+
+	tfx_active_open(t, NULL, 8000);
+	assert_int_equal(tcp_send(ns, t->pcb, "x", 1, 0), 1);
+	expect_seg(t, &s);
+	for (i = 0; i < 70; i++) {
+		fixture_learn_peer(&t->fx);	/* keep ARP fresh */
+		capture_purge(&t->fx.cap);
+		tick(t, 1000);
+		expect_seg(t, &s);
+		assert_int_equal(s.len, 1);
+	}
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	fixture_learn_peer(&t->fx);
+	capture_purge(&t->fx.cap);
+	tick(t, 1000);
+	expect_nothing(t);
+	assert_int_equal(tcp_state(t->pcb), TCP_CLOSED);
+	assert_int_equal(tcp_send(ns, t->pcb, "x", 1, 0), -ETIMEDOUT);
+	tcp_close(ns, t->pcb);
+}
+
 /* RFC 5482 / RFC 9293 3.10.3: TCP_OPT_USER_TIMEOUT bounds how long data
  * may stay unacknowledged. */
 static void test_established_user_timeout_etimedout(void **state)
@@ -168,6 +210,69 @@ static void test_fin_wait_1_orphan_zero_window_reset(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
 
+/*
+ * RFC 9293 3.8.6.1 / 3.10.4: with only our FIN unacknowledged and a zero
+ * send window, the probe that goes at SND.UNA is the FIN again, never a
+ * byte read past the queued data (which would be stale memory, or a
+ * division by zero when the send ring was never allocated); a peer that
+ * took such a byte would ACK it as if it were our FIN. Once the peer
+ * opens its window and ACKs the FIN we are in FIN-WAIT-2.
+ */
+static void fin_zero_window_probe(struct tfx *t, bool send_data)
+{
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+	uint32_t fin_seq = t->rcv;
+	int i, fins = 0;
+
+	if (send_data) {
+		assert_int_equal(tcp_send(ns, t->pcb, "0123456789", 10, 0), 10);
+		expect_seg(t, &s);
+		assert_int_equal(s.len, 10);
+		seg_in(t, TCP_ACK, t->snd, t->rcv + 10, 8000, NULL, 0);
+		fin_seq += 10;
+	}
+	tick(t, 300);
+	while (tx_count(t))
+		expect_seg(t, &s);
+	assert_int_equal(tcp_close(ns, t->pcb), 0);
+	expect_flags(t, &s, TCP_FIN | TCP_ACK);
+	assert_int_equal(s.th.seq, fin_seq);
+	/* The peer's buffer is full: it drops the FIN, window 0. */
+	seg_in(t, TCP_ACK, t->snd, fin_seq, 0, NULL, 0);
+	for (i = 0; i < 30; i++) {
+		tick(t, 100);
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			assert_int_equal(s.len, 0);
+			assert_int_equal(s.th.seq, fin_seq);
+			assert_true(s.th.flags & TCP_FIN);
+			fins++;
+		}
+	}
+	assert_true(fins >= 2);
+	seg_in(t, TCP_ACK, t->snd, fin_seq + 1, 8000, NULL, 0);
+	assert_int_equal(tcp_state(t->pcb), TCP_FIN_WAIT_2);
+	tcp_abort(ns, t->pcb);
+}
+
+static void test_fin_wait_1_zero_window_probe_is_fin_after_data(void **state)
+{
+	struct tfx *t = *state;
+
+	tfx_active_open(t, NULL, 8000);
+	fin_zero_window_probe(t, true);
+}
+
+/* Same, on a connection that never sent: its send ring does not exist. */
+static void test_fin_wait_1_zero_window_probe_is_fin_no_data(void **state)
+{
+	struct tfx *t = *state;
+
+	tfx_active_open(t, NULL, 8000);
+	fin_zero_window_probe(t, false);
+}
+
 /* RFC 9293 3.10.4 / RFC 6298: a FIN is retransmitted like data; in
  * LAST-ACK its ACK finally frees the pcb. */
 static void test_last_ack_fin_retransmitted(void **state)
@@ -272,10 +377,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_established_retries_exhausted_etimedout, setup_few, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_many_retries_rto_capped, setup_many, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_user_timeout_etimedout, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_keepalive_probes_then_timeout, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_orphan_times_out, setup_few, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_1_orphan_zero_window_reset, setup_few, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_fin_wait_1_zero_window_probe_is_fin_after_data, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_fin_wait_1_zero_window_probe_is_fin_no_data, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_last_ack_fin_retransmitted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_delayed_ack_bounded_by_param, setup_few, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_interface_window_cap_honoured, tfx_setup, tfx_teardown),
