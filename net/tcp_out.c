@@ -246,16 +246,25 @@ int tcp_send_ctl(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags)
 }
 
 /*
- * A pure ACK carries SND.MAX, not SND.NXT: after an RTO pulls snd_nxt back
- * to snd_una, an ACK numbered snd_nxt lies below the peer's RCV.NXT and
- * fails its acceptability test (RFC 9293 3.10.7.4), so it is dropped
- * before its ACK field is read and both ends retransmit until they time
- * out. No byte at or past SND.MAX was ever sent, so the peer's RCV.NXT is
- * never beyond it (as 4.4BSD's tcp_output does).
+ * A pure ACK must pass the peer's acceptability test (RFC 9293 3.10.7.4),
+ * or it is dropped before its ACK and window fields are read:
+ * - not SND.NXT: after an RTO pulls snd_nxt back to snd_una, it lies below
+ *   the peer's RCV.NXT, and both ends retransmit until they time out;
+ * - SND.MAX, which the peer's RCV.NXT never passes (4.4BSD's choice) ...
+ * - ... but no further than the right edge of the peer's window: after our
+ *   1-byte zero-window probe SND.MAX is one past a zero-window peer's
+ *   RCV.NXT, which accepts only SEG.SEQ = RCV.NXT, so the window update
+ *   that would end the standoff is itself refused (an ACK war; Linux's
+ *   tcp_acceptable_seq() takes the same minimum).
  */
 void tcp_send_ack_now(struct tcp_pcb *pcb)
 {
-	tcp_send_ctl(pcb, pcb->snd_max, 0);
+	uint32_t seq = pcb->snd_max;
+	uint32_t edge = pcb->snd_una + pcb->snd_wnd;
+
+	if (pcb->state >= TCP_ESTABLISHED && seq_gt(seq, edge))
+		seq = edge;
+	tcp_send_ctl(pcb, seq, 0);
 }
 
 /* RFC 5961 3.2, 4.2, 5.2 challenge ACK, about N a second (RFC 5961 7). */

@@ -274,10 +274,6 @@ static void test_echo_client_not_reading_nothing_lost(void **state)
 	struct cli c = {.data = out, .len = sizeof(out), .got = in,
 			.cap = sizeof(in), .reading = false};
 
-	/* Both windows at zero never reopen between two skiff stacks yet:
-	 * notes/tcp-bugs.txt item 6 (t-engine). Remove once that is fixed. */
-	if (!getenv("NETIDLE_TEST_ALL"))
-		skip();
 	fill(out, sizeof(out), 2);
 	cli_open(b, &c, 7);
 	idle(b, 5000 * MS);

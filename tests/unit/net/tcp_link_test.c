@@ -658,12 +658,9 @@ static void test_bulk_both_receivers_pause_windows_reopen(void **state)
 {
 	struct pair *pr = *state;
 
-	/* notes/tcp-bugs.txt item 6 (t-engine): at a zero window both sides
-	 * drop each other's probes and updates unread and answer each with
-	 * an ACK; TCP_LINK_SEED=2135399957 shows 14,000 drops a side.
-	 * TCP_LINK_ALL=1 runs it; remove the skip once that is fixed. */
-	if (!getenv("TCP_LINK_ALL"))
-		skip();
+	/* Before the fix, both sides dropped each other's probes and window
+	 * updates unread at a zero window and answered each with an ACK
+	 * (TCP_LINK_SEED=2135399957: 14,000 drops a side). */
 	bulk_case(pr, &(struct bulk_opts){.loss = 1, .pause_a_ns = 3 * SEC,
 					  .pause_b_ns = 3 * SEC},
 		  bulk_bytes());
