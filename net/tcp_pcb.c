@@ -630,10 +630,16 @@ int tcp_open(struct netstack *ns, tcp_event_fn fn, void *arg,
 	return pcb ? 0 : -ENOMEM;
 }
 
-/* May pcb take (addr, port)? Bound pcbs and listeners on it say no,
- * unless both sides asked for REUSEADDR and the other is not listening. */
+/*
+ * May pcb take (addr, port)? Bound pcbs and listeners on it say no, unless
+ * both sides asked for REUSEADDR and the other is not listening. When
+ * connecting (raddr known), a port that connect() itself handed to other
+ * connections, TIME-WAIT included, is shared: the 4-tuple tells them apart
+ * (RFC 6056 3.3.3 "suitable" means the 4-tuple is unused), so a client is
+ * not held to 16,384 connections per 2*MSL across all its peers.
+ */
 static bool port_usable(struct netstack *ns, const struct tcp_pcb *pcb,
-			uint32_t addr, uint16_t port)
+			uint32_t addr, uint16_t port, bool connecting)
 {
 	struct tcp_stack *ts = ns->tcp;
 	struct tcp_pcb *o = ts->bind_hash[hash_port(ts, port)];
@@ -642,6 +648,8 @@ static bool port_usable(struct netstack *ns, const struct tcp_pcb *pcb,
 		if (o == pcb || o->lport != port)
 			continue;
 		if (o->laddr && addr && o->laddr != addr)
+			continue;
+		if (connecting && o->eph_conn && o->rport)
 			continue;
 		if (pcb->reuseaddr && o->state != TCP_LISTEN &&
 		    (o->reuseaddr || o->state == TCP_TIME_WAIT || !o->app))
@@ -670,7 +678,7 @@ static uint16_t eph_port(struct netstack *ns, struct tcp_pcb *pcb,
 					   (offset + ts->port_next) % EPH_NUM);
 
 		ts->port_next++;
-		if (!port_usable(ns, pcb, pcb->laddr, port))
+		if (!port_usable(ns, pcb, pcb->laddr, port, raddr != 0))
 			continue;
 		if (raddr && tcp_lookup_conn(ns, pcb->laddr, port, raddr,
 					     rport))
@@ -697,7 +705,7 @@ int tcp_bind(struct netstack *ns, struct tcp_pcb *pcb, uint32_t addr,
 	pcb->laddr = addr;
 	if (!port)
 		port = eph_port(ns, pcb, 0, 0);
-	if (!port || !port_usable(ns, pcb, addr, port)) {
+	if (!port || !port_usable(ns, pcb, addr, port, false)) {
 		pcb->laddr = 0;
 		ret = -EADDRINUSE;
 		goto out;
@@ -822,6 +830,7 @@ int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 			ret = -EADDRNOTAVAIL;
 			goto out;
 		}
+		pcb->eph_conn = true;
 		do_bind(pcb);
 	} else if (tcp_lookup_conn(ns, pcb->laddr, pcb->lport, dst, dport)) {
 		ret = -EADDRINUSE;

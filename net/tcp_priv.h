@@ -72,6 +72,7 @@ struct tcp_pcb {
 	bool on_tw;			/* on that list */
 	uint8_t hashed;			/* 0, TCP_H_CONN or TCP_H_LISTEN */
 	bool bound;			/* on the bound-port chain */
+	bool eph_conn;			/* port chosen by connect (RFC 6056) */
 
 	/* Listener and its children. */
 	struct tcp_pcb *parent;		/* listener, until accepted */

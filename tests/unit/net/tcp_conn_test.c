@@ -1077,6 +1077,50 @@ static void test_ephemeral_ports_in_range_distinct(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
 
+/* RFC 6056 3.3.3: a port is suitable for a connect when the 4-tuple is
+ * unused. With every ephemeral port taken by connections to one peer (as
+ * 16,384 TIME-WAITs would after a burst), a connect to another peer still
+ * gets a port, shared by 4-tuple; the first peer gets -EADDRNOTAVAIL. */
+static void test_closed_connect_all_ports_used_other_peer_shares(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_pcb **p = calloc(16384, sizeof(*p)), *q, *r;
+	uint16_t port;
+	int i;
+
+	assert_non_null(p);
+	for (i = 0; i < 16384; i++) {
+		assert_int_equal(tcp_open(ns, NULL, NULL, &p[i]), 0);
+		assert_int_equal(tcp_connect(ns, p[i], IP_PEER, 80), 0);
+		capture_purge(&t->fx.cap);
+	}
+	assert_int_equal(tcp_open(ns, NULL, NULL, &q), 0);
+	assert_int_equal(tcp_connect(ns, q, IP_PEER, 80), -EADDRNOTAVAIL);
+	assert_int_equal(tcp_open(ns, NULL, NULL, &r), 0);
+	assert_int_equal(tcp_connect(ns, r, IP4(10, 0, 0, 3), 80), 0);
+	assert_int_equal(tcp_local(ns, r, NULL, &port), 0);
+	assert_true(port >= 49152);
+	capture_purge(&t->fx.cap);
+	tcp_abort(ns, q);
+	tcp_abort(ns, r);
+	for (i = 0; i < 16384; i++)
+		tcp_abort(ns, p[i]);
+	capture_purge(&t->fx.cap);
+	assert_int_equal(tcp_pcb_count(ns), 0);
+	free(p);
+}
+
+static void many_pcbs(struct netstack_params *par)
+{
+	par->tcp_max_pcbs = 20000;
+}
+
+static int tfx_setup_many(void **state)
+{
+	return tfx_setup_with(state, many_pcbs);
+}
+
 /* Binding: a taken port is refused; REUSEADDR on both passes unless the
  * other is listening. */
 static void test_bind_conflicts(void **state)
@@ -1146,6 +1190,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_time_wait_recycled_when_pcbs_run_out, setup_two_pcbs, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_isn_differs_per_tuple_unpredictable, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_ephemeral_ports_in_range_distinct, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_closed_connect_all_ports_used_other_peer_shares, tfx_setup_many, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_conflicts, tfx_setup, tfx_teardown),
 	};
 
