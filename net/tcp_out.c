@@ -452,6 +452,20 @@ static bool sack_send(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 	return true;
 }
 
+/* Bytes of new data (never sent) that may go at SND.MAX now: what the
+ * ring holds beyond it, within the peer's window, at most one smss. */
+uint32_t tcp_new_data_len(const struct tcp_pcb *pcb, uint32_t smss)
+{
+	uint32_t off = pcb->snd_max - pcb->snd_base;
+	uint32_t avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
+	uint32_t usable = 0, len;
+
+	if (seq_lt(pcb->snd_max, pcb->snd_una + pcb->snd_wnd))
+		usable = pcb->snd_una + pcb->snd_wnd - pcb->snd_max;
+	len = avail < usable ? avail : usable;
+	return len < smss ? len : smss;
+}
+
 /*
  * RFC 6675 5 (C): in SACK recovery, while cwnd - pipe >= 1 SMSS send
  * NextSeg: the next lost hole, else new data the peer's window allows.
@@ -463,20 +477,12 @@ static void sack_output(struct tcp_pcb *pcb)
 
 	pcb->snd_nxt = pcb->snd_max;
 	while (budget-- > 0 && tcp_sack_pipe(pcb) + smss <= pcb->cwnd) {
-		uint32_t off, avail, usable = 0;
-
 		if (tcp_sack_next_hole(pcb, &seq, &len)) {
 			if (!sack_send(pcb, seq, len, true))
 				break;
 			continue;
 		}
-		off = pcb->snd_max - pcb->snd_base;
-		avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
-		if (seq_lt(pcb->snd_max, pcb->snd_una + pcb->snd_wnd))
-			usable = pcb->snd_una + pcb->snd_wnd - pcb->snd_max;
-		len = avail < usable ? avail : usable;
-		if (len > smss)
-			len = smss;
+		len = tcp_new_data_len(pcb, smss);
 		if (len) {
 			if (!sack_send(pcb, pcb->snd_max, len, false))
 				break;

@@ -270,6 +270,7 @@ void tcp_send_cookie_synack(struct netstack *ns, uint32_t src, uint32_t dst,
 uint32_t tcp_rcv_window(struct tcp_pcb *pcb);
 uint32_t tcp_ts_now(struct tcp_pcb *pcb);
 uint32_t tcp_smss(const struct tcp_pcb *pcb);
+uint32_t tcp_new_data_len(const struct tcp_pcb *pcb, uint32_t smss);
 uint32_t tcp_fin_seq(const struct tcp_pcb *pcb);
 bool tcp_fin_sent(const struct tcp_pcb *pcb);
 bool tcp_fin_acked(const struct tcp_pcb *pcb);

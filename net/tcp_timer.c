@@ -304,7 +304,7 @@ void tcp_tlp_arm(struct tcp_pcb *pcb)
  * before the RTO would. */
 static bool tlp_fire(struct tcp_pcb *pcb)
 {
-	uint32_t smss = tcp_smss(pcb), end, len, off, avail, usable = 0;
+	uint32_t smss = tcp_smss(pcb), end, len;
 	uint8_t fl = 0;
 	int sent;
 
@@ -313,13 +313,7 @@ static bool tlp_fire(struct tcp_pcb *pcb)
 		return true;
 	net_count(pcb->ns, NET_STAT_TCP_TLP_PROBE);
 	pcb->tlp_out = true;
-	off = pcb->snd_max - pcb->snd_base;
-	avail = off < pcb->snd.len ? pcb->snd.len - off : 0;
-	if (seq_lt(pcb->snd_max, pcb->snd_una + pcb->snd_wnd))
-		usable = pcb->snd_una + pcb->snd_wnd - pcb->snd_max;
-	len = avail < usable ? avail : usable;
-	if (len > smss)
-		len = smss;
+	len = tcp_new_data_len(pcb, smss);
 	if (len && seq_geq(pcb->snd_nxt, pcb->snd_max)) {
 		sent = tcp_send_data(pcb, pcb->snd_max, len, 0);
 		if (sent > 0) {
