@@ -26,7 +26,9 @@
 
 SKIFF_OPTION(net_stats, "net.stats", "print the stack's counters and TCP connections every N seconds");
 
+/* One report's copy; per call, so two reports at once cannot mix. */
 struct conn_snap {
+	uint64_t v[NET_STAT_COUNT];
 	struct tcp_conn_info ci[NETSTAT_MAX_CONNS];
 	unsigned n;
 	unsigned total;
@@ -78,7 +80,6 @@ static void print_conn(const struct tcp_conn_info *c)
 void netstat_print(void)
 {
 	struct netstack *ns = netdev_stack();
-	static uint64_t v[NET_STAT_COUNT];
 	struct conn_snap *s;
 
 	if (!ns)
@@ -90,10 +91,10 @@ void netstat_print(void)
 	s->total = 0;
 	netdev_lock();
 	for (int i = 0; i < NET_STAT_COUNT; i++)
-		v[i] = net_stat_get(ns, (enum net_stat)i);
+		s->v[i] = net_stat_get(ns, (enum net_stat)i);
 	tcp_foreach(ns, snap_one, s);
 	netdev_unlock();
-	print_counters(v);
+	print_counters(s->v);
 	for (unsigned i = 0; i < s->n; i++)
 		print_conn(&s->ci[i]);
 	if (s->total > s->n)

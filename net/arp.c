@@ -251,7 +251,7 @@ void arp_input(struct netif *nif, struct pktbuf *p)
 		goto out_free;
 	}
 	/* A sender claiming a group MAC or a broadcast/multicast IP is bogus. */
-	if ((h.sha[0] & 1) || h.spa == IP4_BROADCAST ||
+	if (eth_addr_is_group(h.sha) || h.spa == IP4_BROADCAST ||
 	    ip4_is_multicast(h.spa) || memcmp(h.sha, nif->mac, ETH_ALEN) == 0) {
 		net_drop(ns, nif, NET_STAT_DROP_ARP_BAD_SENDER);
 		goto out_free;

@@ -423,7 +423,7 @@ static bool dhcp_parse_opts(const uint8_t *o, size_t len, struct dhcp_msg *m)
 static bool dhcp_unicast_ok(uint32_t a)
 {
 	return a && !ip4_is_loopback(a) && !ip4_is_multicast(a) &&
-	       (a >> 28) != 0xf;
+	       !ip4_is_class_e(a);
 }
 
 /*

@@ -136,7 +136,7 @@ static bool ip_src_ok(struct netstack *ns, const struct netif *nif,
 		return false;
 	}
 	/* Class E, 240/4: reserved (RFC 1112 4, RFC 6890), no host has one. */
-	if ((src >> 28) == 0xf) {
+	if (ip4_is_class_e(src)) {
 		*why = NET_STAT_DROP_IP_SRC_CLASS_E;
 		return false;
 	}

@@ -83,6 +83,12 @@ static inline bool ip4_is_multicast(uint32_t a)
 	return (a >> 28) == 0xe;
 }
 
+/* 240/4, class E: reserved (RFC 1112 4, RFC 6890); no host has one. */
+static inline bool ip4_is_class_e(uint32_t a)
+{
+	return (a >> 28) == 0xf;
+}
+
 static inline bool ip4_is_loopback(uint32_t a)
 {
 	return (a >> 24) == 127;

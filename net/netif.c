@@ -396,7 +396,7 @@ static void netif_connected_del(struct netstack *ns, int ifindex,
 
 	if (other == ifindex)
 		return;		/* another address here keeps it */
-	if (route_del_exact(ns, net, prefix, ifindex) == 0 && other)
+	if (route_del_exact(ns, net, prefix, 0, ifindex) == 0 && other)
 		route_add(ns, net, prefix, 0, other, 0);
 }
 

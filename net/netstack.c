@@ -71,8 +71,12 @@ struct netstack *netstack_create(const struct net_env *env,
 	ns->ip_id = (uint16_t)net_random(ns);
 	ns->next_eth = 0;
 
-	if (pktpool_init(ns, &ns->pool))
+	/* One timer slot per TCP pcb and a few to spare: arming never
+	 * allocates under the lock and cannot fail in use. */
+	if (net_timers_init(ns, ns->par.tcp_max_pcbs + 64))
 		goto out_free_ns;
+	if (pktpool_init(ns, &ns->pool))
+		goto out_fini_timers;
 	if (arp_init(ns))
 		goto out_fini_pool;
 	if (ip_reass_init(ns))
@@ -91,6 +95,8 @@ out_fini_arp:
 	arp_fini(ns);
 out_fini_pool:
 	pktpool_fini(ns, &ns->pool);
+out_fini_timers:
+	net_timers_fini(ns);
 out_free_ns:
 	env->free(env->ctx, ns, sizeof(*ns));
 	return NULL;

@@ -193,6 +193,7 @@ void net_drop(struct netstack *ns, struct netif *nif, enum net_stat s);
 uint64_t net_clock(struct netstack *ns);
 
 /* timer.c */
+int net_timers_init(struct netstack *ns, uint32_t cap);
 void net_timers_run(struct netstack *ns, uint64_t now);
 uint64_t net_timers_next(const struct netstack *ns);
 void net_timers_fini(struct netstack *ns);
@@ -246,7 +247,7 @@ int ip_fragment(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 /* route.c */
 void route_flush_if(struct netstack *ns, int ifindex);
 int route_del_exact(struct netstack *ns, uint32_t dst, uint8_t prefix,
-		    int ifindex);
+		    uint32_t gw, int ifindex);
 
 /* loopback.c */
 int loopback_init(struct netstack *ns);

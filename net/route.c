@@ -89,8 +89,10 @@ out_unlock:
 	return ret;
 }
 
+/* Delete the route to dst/prefix; gw and ifindex, when not 0, must match
+ * too (so a client removes only the route it installed). Lock held. */
 int route_del_exact(struct netstack *ns, uint32_t dst, uint8_t prefix,
-		    int ifindex)
+		    uint32_t gw, int ifindex)
 {
 	int i;
 
@@ -101,6 +103,7 @@ int route_del_exact(struct netstack *ns, uint32_t dst, uint8_t prefix,
 		struct route_entry *r = &ns->routes[i];
 
 		if (r->used && r->dst == dst && r->prefix == prefix &&
+		    (!gw || r->gw == gw) &&
 		    (!ifindex || r->ifindex == ifindex)) {
 			r->used = false;
 			return 0;
@@ -114,7 +117,7 @@ int route_del(struct netstack *ns, uint32_t dst, uint8_t prefix)
 	int ret;
 
 	net_lock(ns);
-	ret = route_del_exact(ns, dst, prefix, 0);
+	ret = route_del_exact(ns, dst, prefix, 0, 0);
 	net_unlock(ns);
 	return ret;
 }
@@ -122,22 +125,10 @@ int route_del(struct netstack *ns, uint32_t dst, uint8_t prefix)
 int route_del_via(struct netstack *ns, uint32_t dst, uint8_t prefix,
 		  uint32_t gw, int ifindex)
 {
-	int i, ret = -ESRCH;
+	int ret;
 
-	if (prefix > 32)
-		return -EINVAL;
-	dst &= ip4_mask(prefix);
 	net_lock(ns);
-	for (i = 0; i < ROUTE_MAX; i++) {
-		struct route_entry *r = &ns->routes[i];
-
-		if (r->used && r->dst == dst && r->prefix == prefix &&
-		    r->gw == gw && r->ifindex == ifindex) {
-			r->used = false;
-			ret = 0;
-			break;
-		}
-	}
+	ret = route_del_exact(ns, dst, prefix, gw, ifindex);
 	net_unlock(ns);
 	return ret;
 }

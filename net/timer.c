@@ -1,12 +1,13 @@
 /*
  * timer.c: the stack's timer heap (see timer.h).
  *
- * Promises: arm, move and cancel are O(log n) (amortized: the array doubles
- * when full and halves when a quarter full); net_timers_run() fires each
+ * Promises: arm, move and cancel are O(log n) and allocate nothing: the
+ * array is sized at stack creation for one timer per TCP pcb plus a few
+ * (net_timers_init), and grows by doubling only past that, which only a
+ * test arming timers of its own reaches; net_timers_run() fires each
  * expired timer exactly once, earliest deadline first, and a timer re-armed
  * from its own callback for a time already past waits for the next run (so
- * a callback cannot spin the poll loop forever). No allocation except when
- * the heap doubles.
+ * a callback cannot spin the poll loop forever).
  */
 #include <errno.h>
 #include <string.h>
@@ -121,11 +122,13 @@ void net_timer_cancel(struct netstack *ns, struct net_timer *t)
 		heap_up(h, i);
 		heap_down(h, last->slot - 1);
 	}
-	/* Give memory back after a crowd of connections has gone (halve at a
-	 * quarter full, so arm/cancel at the boundary cannot thrash). On
-	 * failure the larger array simply stays. */
-	if (h->cap > TIMER_HEAP_MIN && h->n < h->cap / 4)
-		heap_resize(ns, h, h->cap / 2);
+}
+
+int net_timers_init(struct netstack *ns, uint32_t cap)
+{
+	memset(&ns->timers, 0, sizeof(ns->timers));
+	return heap_resize(ns, &ns->timers,
+			   cap > TIMER_HEAP_MIN ? cap : TIMER_HEAP_MIN);
 }
 
 uint64_t net_timers_next(const struct netstack *ns)

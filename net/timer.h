@@ -9,8 +9,10 @@
  * re-arm its own timer or any other. net_next_deadline() (netstack.h) reads
  * the heap's top so the caller can sleep exactly until then.
  *
- * The heap grows by doubling from env.alloc when a new timer is armed and
- * it is full; that happens when a connection is created, never per packet.
+ * The heap is allocated once, at stack creation, with a slot for every TCP
+ * pcb the stack may have (params.tcp_max_pcbs) and a few more, so arming
+ * never allocates under the stack lock and cannot fail in use; past that
+ * it doubles from env.alloc.
  */
 #ifndef NET_TIMER_H
 #define NET_TIMER_H
