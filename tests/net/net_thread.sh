@@ -19,7 +19,11 @@
 #                     the host sends than the guest takes, since the tap drops
 #                     the excess before the guest sees it, from 0 to 90 %
 #                     between runs here, so it is reported, not asserted)
-#   after_flood       right after the flood, ping -c 20: every one answered
+#   after_flood       after the flood, ping -c 10 answered 10/10 within five
+#                     rounds. Without drivers/virtio-net's watchdog poll about
+#                     half the runs here ended deaf for good: the receive
+#                     interrupt was not seen again (frames pending in the used
+#                     ring, handler count frozen) and the thread slept for ever
 #   storm_heartbeat   with netidle.loopback_storm=1 (datagrams bouncing over
 #                     lo for ever, so every pass ends with the event set
 #                     again), at least FLOOD_MIN_BEATS heartbeats in 10 s;
@@ -147,11 +151,18 @@ if start_guest flood "" && wait_for_line "$LOG" "^netidle: heartbeat $((IDLE_FRO
 	else
 		fail "flood_heartbeat: $got heartbeats during a ${FLOOD_S} s flood, want at least $FLOOD_MIN_BEATS"
 	fi
-	out=$(netns_exec "$NS" timeout 30 ping -n -q -c 20 -i 0.05 -W 2 "$GUEST" 2>&1)
-	if grep -q ' 20 received' <<<"$out"; then
-		pass "after_flood 20/20 replies right after the flood"
+	# A few rounds: a receive interrupt lost in the flood costs the guest up
+	# to its 1 s watchdog; a guest deaf for good fails all of them.
+	t0=$SECONDS first=""
+	for round in 1 2 3 4 5; do
+		out=$(netns_exec "$NS" timeout 30 ping -n -q -c 10 -i 0.05 -W 1 "$GUEST" 2>&1)
+		[[ -n $first ]] || first="$(grep -o '[0-9]* received' <<<"$out" || echo 'no output'); neigh: $(netns_exec "$NS" ip neigh show "$GUEST" 2>&1 | tr '\n' ' ')"
+		grep -q ' 10 received' <<<"$out" && break
+	done
+	if grep -q ' 10 received' <<<"$out"; then
+		pass "after_flood 10/10 replies in round $round, $((SECONDS - t0)) s after the flood (first round: $first)"
 	else
-		fail "after_flood: $(grep -o '[0-9]* packets transmitted, [0-9]* received' <<<"$out" || echo 'no ping output')"
+		fail "after_flood: no 10/10 round within $((SECONDS - t0)) s (first round: $first; last: $(grep -o '[0-9]* received' <<<"$out"))"
 	fi
 else
 	fail "flood_heartbeat: the guest was not ready within ${BOOT_TIMEOUT}s"
