@@ -11,74 +11,33 @@
 #include <cmocka.h>
 
 #include "net_test_util.h"
-#include "sim_link.h"
+#include "stack_pair.h"
 #include "../../../net/icmp.h"
 #include "../../../net/udp.h"
 
-#define IP_A IP4(192, 168, 7, 1)
-#define IP_B IP4(192, 168, 7, 2)
-
-struct pair {
-	struct fake_env fea, feb;
-	struct netstack *a, *b;
-	struct sim_link link;
-	int ia, ib;
-	uint64_t now;
-};
-
-static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0xa};
-static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0xb};
-
 static int pair_setup(void **state)
 {
-	struct pair *pr = calloc(1, sizeof(*pr));
 	struct netstack_params par;
 
 	test_params(&par);
 	par.pkt_small = 256;
 	par.pkt_large = 4;
 	par.arp_queue_max = 128;
-	fake_env_init(&pr->fea, 1);
-	fake_env_init(&pr->feb, 2);
-	pr->a = netstack_create(&pr->fea.env, &par);
-	pr->b = netstack_create(&pr->feb.env, &par);
-	assert_non_null(pr->a);
-	assert_non_null(pr->b);
-	sim_link_init(&pr->link, 99);
-	pr->ia = sim_link_attach(&pr->link, 0, pr->a, mac_a, 1500);
-	pr->ib = sim_link_attach(&pr->link, 1, pr->b, mac_b, 1500);
-	assert_int_equal(netif_set_up(pr->a, pr->ia, true), 0);
-	assert_int_equal(netif_set_up(pr->b, pr->ib, true), 0);
-	assert_int_equal(netif_addr_add(pr->a, pr->ia, IP_A, 24), 0);
-	assert_int_equal(netif_addr_add(pr->b, pr->ib, IP_B, 24), 0);
-	pr->link.delay_ns = 1000000;	/* 1 ms */
-	*state = pr;
+	*state = stack_pair_new(&par, 0);
 	return 0;
 }
 
 static int pair_teardown(void **state)
 {
-	struct pair *pr = *state;
-
-	sim_link_destroy(&pr->link);
-	netstack_destroy(pr->a);
-	netstack_destroy(pr->b);
-	assert_int_equal(pr->fea.live_allocs, 0);
-	assert_int_equal(pr->feb.live_allocs, 0);
-	assert_int_equal(pr->fea.err_logs + pr->feb.err_logs, 0);
-	free(pr);
+	stack_pair_free(*state);
 	return 0;
 }
 
 /* Advance both stacks and the link by step, n times. */
-static void run(struct pair *pr, uint64_t step, int n)
+static void run(struct stack_pair *pr, uint64_t step, int n)
 {
-	while (n-- > 0) {
-		pr->now += step;
-		sim_link_run(&pr->link, pr->now);
-		net_poll(pr->a, pr->now);
-		net_poll(pr->b, pr->now);
-	}
+	while (n-- > 0)
+		stack_pair_step(pr, step);
 }
 
 struct replies {
@@ -102,7 +61,7 @@ static void on_reply(void *arg, const struct icmp_echo_reply *r)
 /* RFC 792 echo across a clean link, with TTL and RTT. */
 static void test_ping_clean_link_replied(void **state)
 {
-	struct pair *pr = *state;
+	struct stack_pair *pr = *state;
 	struct replies rp = {.expect = (const uint8_t *)"skiff", .expect_len = 5};
 
 	icmp_echo_handler_set(pr->a, on_reply, &rp);
@@ -123,7 +82,7 @@ static void test_ping_clean_link_replied(void **state)
  * duplicates and reorders; retried until a reply arrives intact. */
 static void test_ping_max_size_lossy_link_eventually_replied(void **state)
 {
-	struct pair *pr = *state;
+	struct stack_pair *pr = *state;
 	static uint8_t payload[ICMP_ECHO_MAX_DATA];
 	struct replies rp = {.expect = payload, .expect_len = sizeof(payload)};
 	uint16_t seq;
@@ -177,7 +136,7 @@ static void on_udp(void *arg, const struct udp_meta *m, const uint8_t *d,
 /* RFC 768: a datagram arrives with ports, addresses and payload intact. */
 static void test_udp_sendto_delivered(void **state)
 {
-	struct pair *pr = *state;
+	struct stack_pair *pr = *state;
 	struct udp_pcb *pa, *pb;
 	struct udp_rx rx = {0};
 
@@ -201,7 +160,7 @@ static void test_udp_sendto_delivered(void **state)
  * is rate-limited by the token bucket. */
 static void test_udp_no_listener_port_unreachable_rate_limited(void **state)
 {
-	struct pair *pr = *state;
+	struct stack_pair *pr = *state;
 	struct udp_pcb *pa;
 	struct udp_rx rx = {0};
 	int i;

@@ -16,72 +16,24 @@
 #include <cmocka.h>
 
 #include "net_test_util.h"
-#include "sim_link.h"
+#include "stack_pair.h"
 #include "../../../net/tcp.h"
-
-#define IP_A IP4(192, 168, 7, 1)
-#define IP_B IP4(192, 168, 7, 2)
-
-struct pair {
-	struct fake_env fea, feb;
-	struct netstack *a, *b;
-	struct sim_link link;
-	int ia, ib;
-	uint64_t now;
-};
-
-static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0xa};
-static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0xb};
 
 static int pair_setup(void **state)
 {
-	struct pair *pr = calloc(1, sizeof(*pr));
 	struct netstack_params par;
 
 	test_params(&par);
 	par.pkt_small = 256;
 	par.arp_queue_max = 128;
-	fake_env_init(&pr->fea, 1);
-	fake_env_init(&pr->feb, 2);
-	pr->a = netstack_create(&pr->fea.env, &par);
-	pr->b = netstack_create(&pr->feb.env, &par);
-	assert_non_null(pr->a);
-	assert_non_null(pr->b);
-	sim_link_init(&pr->link, 99);
-	pr->ia = sim_link_attach(&pr->link, 0, pr->a, mac_a, 1500);
-	pr->ib = sim_link_attach(&pr->link, 1, pr->b, mac_b, 1500);
-	assert_int_equal(netif_set_up(pr->a, pr->ia, true), 0);
-	assert_int_equal(netif_set_up(pr->b, pr->ib, true), 0);
-	assert_int_equal(netif_addr_add(pr->a, pr->ia, IP_A, 24), 0);
-	assert_int_equal(netif_addr_add(pr->b, pr->ib, IP_B, 24), 0);
-	pr->link.delay_ns = 1000000;	/* 1 ms */
-	pr->now = 1000000000;
-	net_poll(pr->a, pr->now);
-	net_poll(pr->b, pr->now);
-	*state = pr;
+	*state = stack_pair_new(&par, 1000000000);
 	return 0;
 }
 
 static int pair_teardown(void **state)
 {
-	struct pair *pr = *state;
-
-	sim_link_destroy(&pr->link);
-	netstack_destroy(pr->a);
-	netstack_destroy(pr->b);
-	assert_int_equal(pr->fea.live_allocs, 0);
-	assert_int_equal(pr->feb.live_allocs, 0);
-	assert_int_equal(pr->fea.err_logs + pr->feb.err_logs, 0);
-	free(pr);
+	stack_pair_free(*state);
 	return 0;
-}
-
-static void step(struct pair *pr, uint64_t ns)
-{
-	pr->now += ns;
-	sim_link_run(&pr->link, pr->now);
-	net_poll(pr->a, pr->now);
-	net_poll(pr->b, pr->now);
 }
 
 static uint8_t pat(uint64_t i)
@@ -129,7 +81,7 @@ static void pump(struct flow *f)
 	}
 }
 
-static void connect_pair(struct pair *pr, struct tcp_pcb **ca,
+static void connect_pair(struct stack_pair *pr, struct tcp_pcb **ca,
 			 struct tcp_pcb **sb)
 {
 	struct tcp_pcb *lis;
@@ -141,11 +93,11 @@ static void connect_pair(struct pair *pr, struct tcp_pcb **ca,
 	assert_int_equal(tcp_open(pr->a, NULL, NULL, ca), 0);
 	assert_int_equal(tcp_connect(pr->a, *ca, IP_B, 9), 0);
 	for (i = 0; i < 5000 && tcp_accept(pr->b, lis, NULL, NULL, sb); i++)
-		step(pr, 1000000);
+		stack_pair_step(pr, 1000000);
 	assert_true(i < 5000);
 	tcp_close(pr->b, lis);
 	for (i = 0; i < 5000 && tcp_state(*ca) != TCP_ESTABLISHED; i++)
-		step(pr, 1000000);
+		stack_pair_step(pr, 1000000);
 	assert_int_equal(tcp_state(*ca), TCP_ESTABLISHED);
 }
 
@@ -155,7 +107,7 @@ static bool finished(struct tcp_pcb *p)
 }
 
 /* Both directions at once; returns the simulated ms it took. */
-static uint64_t transfer(struct pair *pr, uint64_t bytes, uint64_t limit_ms)
+static uint64_t transfer(struct stack_pair *pr, uint64_t bytes, uint64_t limit_ms)
 {
 	struct tcp_pcb *ca, *sb;
 	struct flow ab, ba;
@@ -168,7 +120,7 @@ static uint64_t transfer(struct pair *pr, uint64_t bytes, uint64_t limit_ms)
 	while ((ab.got < bytes || ba.got < bytes) && ms < limit_ms) {
 		pump(&ab);
 		pump(&ba);
-		step(pr, 100000);	/* 0.1 ms */
+		stack_pair_step(pr, 100000);	/* 0.1 ms */
 		ms = (pr->now - t0) / 1000000;
 	}
 	printf("    data done at %llu ms; states %s %s\n", (unsigned long long)ms,
@@ -179,7 +131,7 @@ static uint64_t transfer(struct pair *pr, uint64_t bytes, uint64_t limit_ms)
 	assert_int_equal(ba.got, bytes);
 	/* Both FINs arrive and are acknowledged. */
 	while (ms < limit_ms + 10000 && (!finished(ca) || !finished(sb))) {
-		step(pr, 1000000);
+		stack_pair_step(pr, 1000000);
 		ms = (pr->now - t0) / 1000000;
 	}
 	assert_true(finished(ca) && finished(sb));
@@ -199,8 +151,8 @@ static uint64_t transfer(struct pair *pr, uint64_t bytes, uint64_t limit_ms)
 	tcp_close(pr->a, ca);
 	tcp_close(pr->b, sb);
 	/* TIME-WAIT runs out; then everything is gone. */
-	step(pr, 61ull * 1000000000);
-	step(pr, 1000000);
+	stack_pair_step(pr, 61ull * 1000000000);
+	stack_pair_step(pr, 1000000);
 	assert_int_equal(tcp_pcb_count(pr->a), 0);
 	assert_int_equal(tcp_pcb_count(pr->b), 0);
 	assert_int_equal(pr->link.in_flight, 0);
@@ -211,7 +163,7 @@ static uint64_t transfer(struct pair *pr, uint64_t bytes, uint64_t limit_ms)
  * without stalls (windowed, not stop-and-wait). */
 static void test_link_clean_megabyte_both_ways(void **state)
 {
-	struct pair *pr = *state;
+	struct stack_pair *pr = *state;
 	uint64_t ms = transfer(pr, 1 << 20, 2000);
 
 	assert_true(ms < 100);
@@ -223,7 +175,7 @@ static void test_link_clean_megabyte_both_ways(void **state)
  * duplication: byte-exact, bounded time. */
 static void test_link_lossy_transfer_exact(void **state)
 {
-	struct pair *pr = *state;
+	struct stack_pair *pr = *state;
 
 	pr->link.drop_pct = 3;
 	pr->link.dup_pct = 1;
@@ -236,7 +188,7 @@ static void test_link_lossy_transfer_exact(void **state)
  * buffer holds, and a connection to ourselves moves data. */
 static void test_loopback_mss_clamped_data_flows(void **state)
 {
-	struct pair *pr = *state;
+	struct stack_pair *pr = *state;
 	struct tcp_pcb *lis, *c, *s;
 	struct tcp_conn_info ci;
 	struct flow f;
@@ -248,7 +200,7 @@ static void test_loopback_mss_clamped_data_flows(void **state)
 	assert_int_equal(tcp_open(pr->a, NULL, NULL, &c), 0);
 	assert_int_equal(tcp_connect(pr->a, c, IP4(127, 0, 0, 1), 7), 0);
 	for (i = 0; i < 100 && tcp_accept(pr->a, lis, NULL, NULL, &s); i++)
-		step(pr, 1000);
+		stack_pair_step(pr, 1000);
 	assert_true(i < 100);
 	tcp_info(pr->a, c, &ci);
 	assert_true(ci.mss <= 2048 - 128 - 60);
@@ -256,14 +208,14 @@ static void test_loopback_mss_clamped_data_flows(void **state)
 	f = (struct flow){pr->a, pr->a, c, s, 300000, 0, 0, false, false};
 	for (i = 0; i < 100000 && f.got < f.total; i++) {
 		pump(&f);
-		step(pr, 1000);
+		stack_pair_step(pr, 1000);
 	}
 	assert_false(f.bad);
 	assert_int_equal(f.got, f.total);
 	tcp_close(pr->a, lis);
 	tcp_abort(pr->a, c);
 	tcp_abort(pr->a, s);
-	step(pr, 1000);
+	stack_pair_step(pr, 1000);
 	assert_int_equal(tcp_pcb_count(pr->a), 0);
 }
 
@@ -271,7 +223,7 @@ static void test_loopback_mss_clamped_data_flows(void **state)
  * in turn leave no pcb, timer or buffer behind. */
 static void test_link_many_connections_all_freed(void **state)
 {
-	struct pair *pr = *state;
+	struct stack_pair *pr = *state;
 	struct tcp_pcb *lis, *c, *s;
 	int n, i;
 
@@ -283,19 +235,19 @@ static void test_link_many_connections_all_freed(void **state)
 		assert_int_equal(tcp_connect(pr->a, c, IP_B, 9), 0);
 		for (i = 0; i < 100 && tcp_accept(pr->b, lis, NULL, NULL, &s);
 		     i++)
-			step(pr, 1000000);
+			stack_pair_step(pr, 1000000);
 		assert_true(i < 100);
 		assert_int_equal(tcp_send(pr->a, c, "hi", 2, 0), 2);
 		tcp_close(pr->a, c);
 		for (i = 0; i < 100 && !(tcp_events(s) & TCP_EV_READABLE); i++)
-			step(pr, 1000000);
+			stack_pair_step(pr, 1000000);
 		assert_int_equal(tcp_recv(pr->b, s, (uint8_t[4]){0}, 4, 0), 2);
 		tcp_close(pr->b, s);
-		step(pr, 5000000);
+		stack_pair_step(pr, 5000000);
 	}
 	tcp_close(pr->b, lis);
-	step(pr, 61ull * 1000000000);
-	step(pr, 1000000);
+	stack_pair_step(pr, 61ull * 1000000000);
+	stack_pair_step(pr, 1000000);
 	assert_int_equal(tcp_pcb_count(pr->a), 0);
 	assert_int_equal(tcp_pcb_count(pr->b), 0);
 	assert_int_equal(net_pkt_in_use(pr->a), 0);
@@ -314,7 +266,7 @@ static void test_link_many_connections_all_freed(void **state)
  */
 static void test_time_wait_same_port_reconnect_accepted_at_once(void **state)
 {
-	struct pair *pr = *state;
+	struct stack_pair *pr = *state;
 	struct tcp_pcb *lis, *ca, *sb;
 	int k, i;
 
@@ -329,31 +281,31 @@ static void test_time_wait_same_port_reconnect_accepted_at_once(void **state)
 		assert_int_equal(tcp_bind(pr->a, ca, 0, 5000), 0);
 		assert_int_equal(tcp_connect(pr->a, ca, IP_B, 80), 0);
 		for (i = 0; i < 3000 && tcp_state(ca) != TCP_ESTABLISHED; i++)
-			step(pr, 1000000);
+			stack_pair_step(pr, 1000000);
 		assert_int_equal(tcp_state(ca), TCP_ESTABLISHED);
 		/* A handshake over a 1 ms link, not a SYN retransmission. */
 		assert_true(pr->now - t0 < 100ull * 1000000);
 		for (i = 0; i < 100 && tcp_accept(pr->b, lis, NULL, NULL, &sb);
 		     i++)
-			step(pr, 1000000);
+			stack_pair_step(pr, 1000000);
 		assert_true(i < 100);
 		/* The server closes first and keeps the TIME-WAIT. */
 		tcp_close(pr->b, sb);
 		for (i = 0; i < 100 && !(tcp_events(ca) & TCP_EV_READABLE); i++)
-			step(pr, 1000000);
+			stack_pair_step(pr, 1000000);
 		assert_int_equal(tcp_recv(pr->a, ca, (uint8_t[1]){0}, 1, 0), 0);
 		tcp_close(pr->a, ca);
 		for (i = 0; i < 100 && tcp_pcb_count(pr->a); i++)
-			step(pr, 1000000);
+			stack_pair_step(pr, 1000000);
 		assert_int_equal(tcp_pcb_count(pr->a), 0);
 		/* The server's TIME-WAIT pcb and its listener. */
 		assert_int_equal(tcp_pcb_count(pr->b), 2);
-		step(pr, 1000000);
+		stack_pair_step(pr, 1000000);
 	}
 	assert_int_equal(net_stat_get(pr->b, NET_STAT_TCP_TW_REUSE), 7);
 	assert_int_equal(net_stat_get(pr->b, NET_STAT_DROP_TCP_PAWS), 0);
 	tcp_close(pr->b, lis);
-	step(pr, 61ull * 1000000000);
+	stack_pair_step(pr, 61ull * 1000000000);
 	assert_int_equal(tcp_pcb_count(pr->b), 0);
 }
 
