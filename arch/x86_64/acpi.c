@@ -17,8 +17,8 @@
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/io.h"
+#include "arch/x86_64/tsc.h"
 #include "kernel/log.h"
-#include "kernel/time.h"
 
 #define IDENTITY_LIMIT (1ull << 32)
 #define SDT_HDR_LEN 36
@@ -196,7 +196,7 @@ static void acpi_mode_enter(void)
 		return;                  /* hardware is already in ACPI mode or cannot be told */
 	outb((uint16_t)acpi_info.smi_cmd, acpi_info.acpi_enable);
 	for (int i = 0; i < 300 && !(inw((uint16_t)acpi_info.pm1a_cnt) & PM1_SCI_EN); i++)
-		time_udelay(1000);       /* bounded: 300 ms, then try anyway */
+		tsc_udelay(1000);       /* bounded: 300 ms, then try anyway */
 }
 
 void acpi_poweroff(void)
@@ -211,5 +211,5 @@ void acpi_poweroff(void)
 		uint16_t b = inw((uint16_t)acpi_info.pm1b_cnt) & ~(7u << PM1_SLP_TYP_SHIFT);
 		outw((uint16_t)acpi_info.pm1b_cnt, (uint16_t)(b | acpi_info.slp_typb << PM1_SLP_TYP_SHIFT | PM1_SLP_EN));
 	}
-	time_udelay(100000);            /* S5 takes effect asynchronously; give it a moment */
+	tsc_udelay(100000);            /* S5 takes effect asynchronously; give it a moment */
 }

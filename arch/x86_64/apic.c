@@ -16,8 +16,8 @@
 #include "arch/x86_64/apic_priv.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/tsc.h"
 #include "kernel/log.h"
-#include "kernel/time.h"
 
 #define CHECK_TIMEOUT_NS (100 * NSEC_PER_MSEC)
 #define PIT_HZ 1193182u
@@ -31,14 +31,14 @@ static void check_fired(void *ctx)
 {
 	(void)ctx;
 	if (!fired_ns)
-		fired_ns = time_ns();
+		fired_ns = tsc_ns();
 }
 
 /* Waits with interrupts on until check_fired ran or the timeout passed. */
 static void check_wait(uint64_t t0)
 {
 	irq_enable();
-	while (!fired_ns && time_ns() - t0 < CHECK_TIMEOUT_NS)
+	while (!fired_ns && tsc_ns() - t0 < CHECK_TIMEOUT_NS)
 		cpu_relax();
 	irq_disable();
 }
@@ -47,7 +47,7 @@ static void timer_check(void)
 {
 	fired_ns = 0;
 	lapic_timer_set_handler(check_fired, 0);
-	uint64_t t0 = time_ns();
+	uint64_t t0 = tsc_ns();
 	uint64_t deadline = t0 + NSEC_PER_MSEC;
 	lapic_timer_set(deadline);
 	check_wait(t0);
@@ -78,7 +78,7 @@ static void ioapic_check(void)
 		irq_set_handler(IRQ_VECTOR_SELFTEST, 0, 0);
 		return;
 	}
-	uint64_t t0 = time_ns();
+	uint64_t t0 = tsc_ns();
 	outb(PIT_CH0, count & 0xff);
 	outb(PIT_CH0, count >> 8);        /* counting starts here */
 	check_wait(t0);

@@ -21,9 +21,9 @@
 #include "arch/x86_64/apic_priv.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
+#include "arch/x86_64/tsc.h"
 #include "kernel/log.h"
 #include "kernel/percpu.h"
-#include "kernel/time.h"
 
 /* Register offsets (SDM table 11-1). */
 #define LAPIC_ID 0x20
@@ -141,11 +141,11 @@ void lapic_timer_set_handler(void (*fn)(void *ctx), void *ctx)
 /* Programs the hardware for armed_deadline; interrupts are off. */
 static void timer_program(uint64_t deadline)
 {
-	uint64_t now = time_ns();
+	uint64_t now = tsc_ns();
 	uint64_t delta = deadline > now ? deadline - now : 0;
 	if (tsc_deadline) {
 		/* A deadline already passed fires at once (11.5.4.1), so delta 0 needs no special case. */
-		wrmsr(MSR_TSC_DEADLINE, rdtsc() + time_ns_to_tsc(delta));
+		wrmsr(MSR_TSC_DEADLINE, rdtsc() + tsc_from_ns(delta));
 		return;
 	}
 	uint64_t ticks = (uint64_t)(((unsigned __int128)delta * ticks_mult) >> 32);
@@ -178,7 +178,7 @@ static void lapic_timer_irq(void *ctx)
 	uint64_t d = c->lapic_deadline;
 	if (!d)
 		return;             /* disarmed after the interrupt was already pending */
-	if (time_ns() < d) {
+	if (tsc_ns() < d) {
 		timer_program(d);   /* a capped one-shot leg, or calibration error: not yet */
 		return;
 	}
@@ -194,13 +194,13 @@ static void timer_calibrate(void)
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	uint64_t t0 = rdtsc();
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
-	time_udelay(CALIB_US);
+	tsc_udelay(CALIB_US);
 	uint32_t cur = lapic_read(LAPIC_TIMER_CUR);
 	uint64_t t1 = rdtsc();
 	lapic_write(LAPIC_TIMER_INIT, 0);
 	uint64_t counted = 0xffffffffull - cur;
 	uint64_t tsc = t1 - t0 ? t1 - t0 : 1;
-	timer_hz = counted * time_tsc_hz() / tsc;
+	timer_hz = counted * tsc_hz() / tsc;
 	if (timer_hz < 1000 || timer_hz >= (1ull << 32)) {
 		kwarn("apic", "timer calibration gave %lu Hz; assuming 62.5 MHz", (unsigned long)timer_hz);
 		timer_hz = 62500000;    /* QEMU and KVM: 1 GHz / 16 */

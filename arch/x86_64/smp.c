@@ -19,11 +19,11 @@
 #include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/smp.h"
+#include "arch/x86_64/tsc.h"
 #include "kernel/bootinfo.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
-#include "kernel/time.h"
 #include "mm/mm.h"
 #include "sched/sched.h"
 #include "sched/sched_priv.h"
@@ -111,11 +111,11 @@ static bool start_ap(unsigned idx, uint32_t apic_id)
 	/* SDM 8.4.4.1: two STARTUP IPIs, about 200 us apart; a second one to a started CPU is ignored. */
 	for (int i = 0; i < 2 && !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE); i++) {
 		icr_send(apic_id, ICR_STARTUP | (TRAMP_BASE >> 12));
-		time_udelay(200);
+		tsc_udelay(200);
 	}
-	uint64_t t0 = time_ns();
+	uint64_t t0 = tsc_ns();
 	while (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE)) {
-		if (time_ns() - t0 > AP_ONLINE_TIMEOUT_NS) {
+		if (tsc_ns() - t0 > AP_ONLINE_TIMEOUT_NS) {
 			kwarn("smp", "CPU %u (APIC id %u) did not come online", idx, apic_id);
 			return false;
 		}
@@ -144,7 +144,7 @@ unsigned smp_init(void)
 	for (unsigned i = 0; i < acpi_info.ncpus; i++)
 		if (acpi_info.cpu_apic_id[i] != self)
 			icr_send(acpi_info.cpu_apic_id[i], ICR_INIT | ICR_LEVEL_ASSERT);
-	time_udelay(10000);
+	tsc_udelay(10000);
 	for (unsigned i = 0; i < acpi_info.ncpus && n < MAX_CPUS; i++) {
 		uint32_t id = acpi_info.cpu_apic_id[i];
 		if (id == self)
