@@ -9,6 +9,7 @@
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/arch_log.h"
 #include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/rtc.h"
 #include "arch/x86_64/smp.h"
@@ -51,6 +52,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	time_early_init();
 	percpu_init(0, 0);   /* first: spinlocks and this_cpu() need GS */
 	console_init();
+	arch_log_set_sink(klog_emit);   /* arch/ reports through the kernel log from here on */
 	kprintf("\n");
 	bootinfo_parse(protocol, info);
 	cpu_init_bsp();

@@ -15,7 +15,7 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/apic_priv.h"
-#include "kernel/log.h"
+#include "arch/x86_64/arch_log.h"
 #include "kernel/spinlock.h"
 
 #define IOAPIC_REG_ID 0x00
@@ -69,7 +69,7 @@ static void ioapic_add(uint8_t id, uint32_t addr, uint32_t gsi_base)
 	io->mmio = (volatile uint32_t *)(uintptr_t)addr;
 	uint32_t ver = ioapic_read(io, IOAPIC_REG_VER);
 	if (ver == 0xffffffffu) {
-		kwarn("ioapic", "id %u at %#x does not answer; ignored", id, addr);
+		arch_warn("ioapic", "id %u at %#x does not answer; ignored", id, addr);
 		return;
 	}
 	io->gsi_base = gsi_base;
@@ -79,7 +79,7 @@ static void ioapic_add(uint8_t id, uint32_t addr, uint32_t gsi_base)
 		ioapic_write(io, IOAPIC_REG_REDTBL + 2 * pin, RTE_MASKED);
 	}
 	nioapics++;
-	klog("ioapic", "id %u at %#x, version %#x, %u pins: GSI %u-%u, all masked", id, addr, ver & 0xff, io->pins,
+	arch_log("ioapic", "id %u at %#x, version %#x, %u pins: GSI %u-%u, all masked", id, addr, ver & 0xff, io->pins,
 	     gsi_base, gsi_base + io->pins - 1);
 }
 
@@ -92,7 +92,7 @@ void ioapic_init(void)
 	if (!acpi_info.have_madt && !nioapics)
 		ioapic_add(0, IOAPIC_DEFAULT_ADDR, 0);   /* no MADT: try the PC's fixed address */
 	if (!nioapics)
-		kwarn("ioapic", "none found; device interrupts need MSI");
+		arch_warn("ioapic", "none found; device interrupts need MSI");
 }
 
 int ioapic_route(uint32_t gsi, uint8_t vector, unsigned flags, uint8_t dest)

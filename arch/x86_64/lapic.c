@@ -19,10 +19,10 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/apic_priv.h"
+#include "arch/x86_64/arch_log.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tsc.h"
-#include "kernel/log.h"
 #include "kernel/percpu.h"
 
 /* Register offsets (SDM table 11-1). */
@@ -202,7 +202,7 @@ static void timer_calibrate(void)
 	uint64_t tsc = t1 - t0 ? t1 - t0 : 1;
 	timer_hz = counted * tsc_hz() / tsc;
 	if (timer_hz < 1000 || timer_hz >= (1ull << 32)) {
-		kwarn("apic", "timer calibration gave %lu Hz; assuming 62.5 MHz", (unsigned long)timer_hz);
+		arch_warn("apic", "timer calibration gave %lu Hz; assuming 62.5 MHz", (unsigned long)timer_hz);
 		timer_hz = 62500000;    /* QEMU and KVM: 1 GHz / 16 */
 	}
 	ticks_mult = (timer_hz << 32) / NSEC_PER_SEC;
@@ -254,7 +254,7 @@ void lapic_init(void)
 	uint64_t base = apic_base_xapic();
 	uint64_t addr = acpi_info.lapic_addr ? acpi_info.lapic_addr : (base & APIC_BASE_ADDR_MASK);
 	if ((base & APIC_BASE_ADDR_MASK) != addr)
-		kwarn("apic", "MADT says the local APIC is at %#lx, IA32_APIC_BASE %#lx; using the MSR",
+		arch_warn("apic", "MADT says the local APIC is at %#lx, IA32_APIC_BASE %#lx; using the MSR",
 		      (unsigned long)addr, (unsigned long)(base & APIC_BASE_ADDR_MASK));
 	addr = base & APIC_BASE_ADDR_MASK;      /* what the CPU actually decodes */
 	lapic = (volatile uint32_t *)(uintptr_t)addr;
@@ -263,10 +263,10 @@ void lapic_init(void)
 	lapic_setup();
 	uint32_t ver = lapic_read(LAPIC_VER);
 	if (tsc_deadline)
-		klog("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: TSC-deadline", lapic_id(),
+		arch_log("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: TSC-deadline", lapic_id(),
 		     (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1);
 	else
-		klog("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: one-shot, %lu.%03lu MHz (bus/16)",
+		arch_log("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: one-shot, %lu.%03lu MHz (bus/16)",
 		     lapic_id(), (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1,
 		     (unsigned long)(timer_hz / 1000000), (unsigned long)(timer_hz / 1000 % 1000));
 }
