@@ -10,12 +10,12 @@
 
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/paging.h"
-#include "kernel/spinlock.h"
+#include "arch/x86_64/spinlock.h"
 #include "mm/page.h"
 
 #define ADDR_MASK 0x000ffffffffff000ull
 
-static struct spinlock vm_lock = SPINLOCK_INIT("vm");
+static struct arch_spinlock vm_lock = ARCH_SPINLOCK_INIT;
 
 /* The next-level table under entry e, created if absent; NULL when out of memory or a huge page is in the way. */
 static uint64_t *next_table(uint64_t *e)
@@ -33,7 +33,7 @@ static uint64_t *next_table(uint64_t *e)
 int vm_map_page(uint64_t va, uint64_t pa, uint64_t flags)
 {
 	int ret = -ENOMEM;
-	uint64_t f = spin_lock_irqsave(&vm_lock);
+	uint64_t f = arch_spin_lock_irqsave(&vm_lock);
 	uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr3() & ADDR_MASK);
 	uint64_t *pdpt = next_table(&pml4[(va >> 39) & 511]);
 	uint64_t *pd = pdpt ? next_table(&pdpt[(va >> 30) & 511]) : NULL;
@@ -47,7 +47,7 @@ int vm_map_page(uint64_t va, uint64_t pa, uint64_t flags)
 			ret = 0;
 		}
 	}
-	spin_unlock_irqrestore(&vm_lock, f);
+	arch_spin_unlock_irqrestore(&vm_lock, f);
 	return ret;
 }
 
