@@ -11,6 +11,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/arch_log.h"
 #include "arch/x86_64/cpu_init.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/rtc.h"
 #include "arch/x86_64/smp.h"
 #include "drivers/pci/pci.h"
@@ -45,6 +46,12 @@ static void banner(void)
 	klog("boot", "wall clock: %s UTC", when);
 }
 
+/* New page-table pages for arch/x86_64/paging.c, from the page allocator. */
+static void *vm_table_page(void)
+{
+	return page_alloc(0);
+}
+
 void kmain(uint32_t protocol, uint32_t info);
 
 void kmain(uint32_t protocol, uint32_t info)
@@ -58,6 +65,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	cpu_init_bsp();
 	time_init();
 	page_init(&boot_info);
+	vm_set_table_source(vm_table_page);
 	heap_init();
 	cmdline_init(boot_info.cmdline);
 	acpi_init(boot_info.rsdp);
