@@ -19,6 +19,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/fault.h"
 #include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
@@ -60,6 +61,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	percpu_init(0, 0);   /* first: spinlocks and this_cpu() need GS */
 	console_init();
 	arch_log_set_sink(klog_emit);   /* arch/ reports through the kernel log from here on */
+	fault_init();                    /* before the IDT: exceptions are reported from the start */
 	kprintf("\n");
 	bootinfo_parse(protocol, info);
 	cpu_init_bsp();
