@@ -27,6 +27,7 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
+#include "kernel/smp_boot.h"
 #include "kernel/time.h"
 #include "mm/heap.h"
 #include "mm/page.h"
@@ -64,7 +65,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	fault_init();                    /* before the IDT: exceptions are reported from the start */
 	kprintf("\n");
 	bootinfo_parse(protocol, info);
-	cpu_init_bsp();
+	smp_boot_bsp();
 	time_init();
 	page_init(&boot_info);
 	vm_set_table_source(vm_table_page);

@@ -19,11 +19,11 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/apic_priv.h"
+#include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/arch_log.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tsc.h"
-#include "kernel/percpu.h"
 
 /* Register offsets (SDM table 11-1). */
 #define LAPIC_ID 0x20
@@ -161,7 +161,7 @@ void lapic_timer_set(uint64_t deadline_ns)
 	if (!lapic)
 		return;
 	uint64_t f = irq_save();
-	this_cpu()->lapic_deadline = deadline_ns;
+	arch_this_cpu()->lapic_deadline = deadline_ns;
 	if (deadline_ns)
 		timer_program(deadline_ns);
 	else if (tsc_deadline)
@@ -174,7 +174,7 @@ void lapic_timer_set(uint64_t deadline_ns)
 static void lapic_timer_irq(void *ctx)
 {
 	(void)ctx;
-	struct cpu *c = this_cpu();
+	struct arch_cpu *c = arch_this_cpu();
 	uint64_t d = c->lapic_deadline;
 	if (!d)
 		return;             /* disarmed after the interrupt was already pending */

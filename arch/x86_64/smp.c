@@ -24,6 +24,7 @@
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "mm/heap.h"
 #include "mm/mm.h"
 #include "sched/sched.h"
 #include "sched/sched_priv.h"
@@ -74,8 +75,11 @@ void ap_main(unsigned idx)
 	struct cpu *c = &cpus[idx];
 	percpu_init(idx, c->apic_id);
 	mm_init_cpu();    /* its own heap, before anything here allocates */
-	if (cpu_init_ap() != 0)
+	struct arch_cpu *a = kzalloc(sizeof(*a));
+	if (!a)
 		panic("smp: CPU %u: no memory for its descriptor tables", idx);
+	cpu_init_ap(a);
+	c->arch = a;
 	lapic_init_ap();
 	sched_run_ap();   /* marks the CPU online once it can take work */
 }
