@@ -13,7 +13,6 @@
 #include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/rtc.h"
-#include "arch/x86_64/smp.h"
 #include "drivers/pci/pci.h"
 #include "include/skiff.h"
 #include "kernel/bootinfo.h"
@@ -75,7 +74,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	apic_init();
 	sched_init_bsp();
 	sched_init_cpu();
-	smp_init();
+	smp_boot_aps();
 	irq_enable();
 	banner();
 	pci_init();

@@ -9,5 +9,11 @@
 
 /* The boot CPU's GDT, TSS and IDT (static memory: no allocator yet). Before anything can fault. */
 void smp_boot_bsp(void);
+/*
+ * Starts every enabled CPU of the MADT, one at a time, each into its idle
+ * loop; returns how many are online (the boot CPU included). After ACPI,
+ * the local APIC, the heap and the boot CPU's scheduler are up.
+ */
+unsigned smp_boot_aps(void);
 
 #endif

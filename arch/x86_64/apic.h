@@ -23,6 +23,8 @@
  * and "ioapic: ISA IRQ0 -> GSI 2 delivered ..." (or a warning saying which failed).
  */
 void apic_init(void);
+/* An application processor's local APIC: the boot CPU's set-up, its timer calibration reused. */
+void lapic_init_ap(void);
 void lapic_eoi(void);
 uint32_t lapic_id(void);
 /*
