@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "arch/x86_64/cpu_init.h"
-
 #include "sched/inbox.h"
 #include "sched/runq.h"
 #include "sched/timerq.h"
