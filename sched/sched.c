@@ -25,7 +25,6 @@
 #include "mm/mm.h"
 #include "sched/sched_priv.h"
 
-
 static bool make_ready(struct thread *t);
 
 static void process_inbox(struct cpu *c)

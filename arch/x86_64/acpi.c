@@ -149,13 +149,13 @@ static void madt_log(void)
 	}
 	const struct acpi_ioapic *io = &acpi_info.ioapic[0];
 	arch_log("acpi", "MADT: %u CPUs (apic ids %s), I/O APIC id %u at %#x gsi base %u, %u overrides%s", acpi_info.ncpus,
-	     ids, acpi_info.nioapics ? io->id : 0, acpi_info.nioapics ? io->addr : 0,
-	     acpi_info.nioapics ? io->gsi_base : 0, acpi_info.noverrides, acpi_info.has_8259 ? ", 8259 PICs" : "");
+	         ids, acpi_info.nioapics ? io->id : 0, acpi_info.nioapics ? io->addr : 0,
+	         acpi_info.nioapics ? io->gsi_base : 0, acpi_info.noverrides, acpi_info.has_8259 ? ", 8259 PICs" : "");
 	if (acpi_info.nioapics > 1)
 		arch_log("acpi", "MADT: %u more I/O APICs", acpi_info.nioapics - 1);
 	if (acpi_info.cpus_dropped)
 		arch_warn("acpi", "MADT: %u CPUs not usable (x2APIC id > 255 or more than %u)", acpi_info.cpus_dropped,
-		      ACPI_MAX_CPUS);
+		          ACPI_MAX_CPUS);
 }
 
 void acpi_init(uint64_t rsdp_hint)
@@ -171,7 +171,7 @@ void acpi_init(uint64_t rsdp_hint)
 	uint64_t xsdt = rev >= 2 ? rd64(rsdp + 24) : 0;
 	uint64_t rsdt = rd32(rsdp + 16);
 	arch_log("acpi", "RSDP at %#lx, revision %u, %s at %#lx", (unsigned long)(uintptr_t)rsdp, rev,
-	     xsdt ? "XSDT" : "RSDT", (unsigned long)(xsdt ? xsdt : rsdt));
+	         xsdt ? "XSDT" : "RSDT", (unsigned long)(xsdt ? xsdt : rsdt));
 	/* 5.2.5.3: an OS uses the XSDT when there is one; the RSDT is the ACPI 1.0 fallback. */
 	if (!(xsdt && sdt_walk(xsdt, true)) && !sdt_walk(rsdt, false))
 		arch_warn("acpi", "no valid RSDT/XSDT");
@@ -182,7 +182,7 @@ void acpi_init(uint64_t rsdp_hint)
 	madt_log();
 	if (acpi_info.pm1a_cnt)
 		arch_log("acpi", "FADT: PM1a_CNT %#x PM1b_CNT %#x, S5 SLP_TYP %u/%u%s", acpi_info.pm1a_cnt, acpi_info.pm1b_cnt,
-		     acpi_info.slp_typa, acpi_info.slp_typb, acpi_info.s5_found ? "" : " (default)");
+		         acpi_info.slp_typa, acpi_info.slp_typb, acpi_info.s5_found ? "" : " (default)");
 	else
 		arch_warn("acpi", "no FADT PM1 control block; ACPI power-off unavailable");
 }

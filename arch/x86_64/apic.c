@@ -57,10 +57,10 @@ static void timer_check(void)
 		arch_warn("apic", "timer did not fire within 100 ms (%s)", lapic_timer_mode());
 	else if (fired_ns < deadline)
 		arch_warn("apic", "timer fired %lu ns before its deadline (%s)", (unsigned long)(deadline - fired_ns),
-		      lapic_timer_mode());
+		          lapic_timer_mode());
 	else
 		arch_log("apic", "timer fired after %lu us (%s)", (unsigned long)((fired_ns - t0) / NSEC_PER_USEC),
-		     lapic_timer_mode());
+		         lapic_timer_mode());
 }
 
 static void ioapic_check(void)
@@ -86,8 +86,8 @@ static void ioapic_check(void)
 	irq_set_handler(IRQ_VECTOR_SELFTEST, 0, 0);
 	if (fired_ns)
 		arch_log("ioapic", "ISA IRQ0 -> GSI %u delivered after %lu us (%s, %s)", gsi,
-		     (unsigned long)((fired_ns - t0) / NSEC_PER_USEC), flags & IOAPIC_LEVEL ? "level" : "edge",
-		     flags & IOAPIC_ACTIVE_LOW ? "active low" : "active high");
+		         (unsigned long)((fired_ns - t0) / NSEC_PER_USEC), flags & IOAPIC_LEVEL ? "level" : "edge",
+		         flags & IOAPIC_ACTIVE_LOW ? "active low" : "active high");
 	else
 		arch_warn("ioapic", "ISA IRQ0 -> GSI %u not delivered within 100 ms", gsi);
 }

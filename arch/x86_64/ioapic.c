@@ -15,8 +15,8 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/apic_priv.h"
-#include "arch/x86_64/spinlock.h"
 #include "arch/x86_64/arch_log.h"
+#include "arch/x86_64/spinlock.h"
 
 #define IOAPIC_REG_ID 0x00
 #define IOAPIC_REG_VER 0x01
@@ -80,7 +80,7 @@ static void ioapic_add(uint8_t id, uint32_t addr, uint32_t gsi_base)
 	}
 	nioapics++;
 	arch_log("ioapic", "id %u at %#x, version %#x, %u pins: GSI %u-%u, all masked", id, addr, ver & 0xff, io->pins,
-	     gsi_base, gsi_base + io->pins - 1);
+	         gsi_base, gsi_base + io->pins - 1);
 }
 
 void ioapic_init(void)

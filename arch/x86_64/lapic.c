@@ -19,8 +19,8 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/apic_priv.h"
-#include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/arch_log.h"
+#include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/tsc.h"
@@ -255,7 +255,7 @@ void lapic_init(void)
 	uint64_t addr = acpi_info.lapic_addr ? acpi_info.lapic_addr : (base & APIC_BASE_ADDR_MASK);
 	if ((base & APIC_BASE_ADDR_MASK) != addr)
 		arch_warn("apic", "MADT says the local APIC is at %#lx, IA32_APIC_BASE %#lx; using the MSR",
-		      (unsigned long)addr, (unsigned long)(base & APIC_BASE_ADDR_MASK));
+		          (unsigned long)addr, (unsigned long)(base & APIC_BASE_ADDR_MASK));
 	addr = base & APIC_BASE_ADDR_MASK;      /* what the CPU actually decodes */
 	lapic = (volatile uint32_t *)(uintptr_t)addr;
 
@@ -264,11 +264,11 @@ void lapic_init(void)
 	uint32_t ver = lapic_read(LAPIC_VER);
 	if (tsc_deadline)
 		arch_log("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: TSC-deadline", lapic_id(),
-		     (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1);
+		         (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1);
 	else
 		arch_log("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: one-shot, %lu.%03lu MHz (bus/16)",
-		     lapic_id(), (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1,
-		     (unsigned long)(timer_hz / 1000000), (unsigned long)(timer_hz / 1000 % 1000));
+		         lapic_id(), (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1,
+		         (unsigned long)(timer_hz / 1000000), (unsigned long)(timer_hz / 1000 % 1000));
 }
 
 void lapic_init_ap(void)
