@@ -4,6 +4,7 @@
  * CPUs stay whole.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -34,6 +35,11 @@ static void log_line(const char *tag, const char *prefix, const char *fmt, va_li
 void kvlog(const char *tag, const char *fmt, va_list ap)
 {
 	log_line(tag, "", fmt, ap);
+}
+
+void klog_emit(const char *tag, bool warn, const char *fmt, va_list ap)
+{
+	log_line(tag, warn ? "warning: " : "", fmt, ap);
 }
 
 void klog(const char *tag, const char *fmt, ...)

@@ -9,10 +9,13 @@
 #define KERNEL_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 void klog(const char *tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void kvlog(const char *tag, const char *fmt, va_list ap);
 /* A warning: the same line with "warning: " after the tag. */
 void kwarn(const char *tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* klog or kwarn with a va_list: the sink arch/ reports through (arch_log_set_sink). */
+void klog_emit(const char *tag, bool warn, const char *fmt, va_list ap);
 
 #endif

@@ -9,21 +9,24 @@
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/arch_log.h"
 #include "arch/x86_64/cpu_init.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/rtc.h"
-#include "arch/x86_64/smp.h"
 #include "drivers/pci/pci.h"
 #include "include/skiff.h"
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/fault.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
 #include "kernel/netstat.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/selftest.h"
+#include "kernel/smp_boot.h"
 #include "kernel/time.h"
 #include "mm/heap.h"
 #include "mm/page.h"
@@ -44,6 +47,12 @@ static void banner(void)
 	klog("boot", "wall clock: %s UTC", when);
 }
 
+/* New page-table pages for arch/x86_64/paging.c, from the page allocator. */
+static void *vm_table_page(void)
+{
+	return page_alloc(0);
+}
+
 void kmain(uint32_t protocol, uint32_t info);
 
 void kmain(uint32_t protocol, uint32_t info)
@@ -51,18 +60,21 @@ void kmain(uint32_t protocol, uint32_t info)
 	time_early_init();
 	percpu_init(0, 0);   /* first: spinlocks and this_cpu() need GS */
 	console_init();
+	arch_log_set_sink(klog_emit);   /* arch/ reports through the kernel log from here on */
+	fault_init();                    /* before the IDT: exceptions are reported from the start */
 	kprintf("\n");
 	bootinfo_parse(protocol, info);
-	cpu_init_bsp();
+	smp_boot_bsp();
 	time_init();
 	page_init(&boot_info);
+	vm_set_table_source(vm_table_page);
 	heap_init();
 	cmdline_init(boot_info.cmdline);
 	acpi_init(boot_info.rsdp);
 	apic_init();
 	sched_init_bsp();
 	sched_init_cpu();
-	smp_init();
+	smp_boot_aps();
 	irq_enable();
 	banner();
 	pci_init();

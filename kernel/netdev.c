@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "arch/x86_64/io.h"
+#include "arch/x86_64/rdrand.h"
 #include "include/skiff.h"
 #include "kernel/cmdline.h"
 #include "kernel/log.h"
@@ -127,18 +128,10 @@ static void env_unlock(void *ctx)
 static uint32_t env_random(void *ctx)
 {
 	(void)ctx;
-	uint32_t a, b, c, d;
-	cpuid(1, 0, &a, &b, &c, &d);
-	if (c & (1u << 30)) {
-		uint32_t v;
-		unsigned char ok;
-		for (int i = 0; i < 10; i++) {
-			__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-			if (ok)
-				return v;
-		}
-	}
-	/* No RDRAND: mix the TSC; good enough for IP ids and DHCP xids, not for secrets. */
+	uint32_t v;
+	if (rdrand32(&v) == 0)
+		return v;
+	/* No RDRAND (or a failing one): mix the TSC; good enough for IP ids and DHCP xids, not for secrets. */
 	uint64_t x = rdtsc() * 0x9e3779b97f4a7c15ull;
 	return (uint32_t)(x >> 32) ^ (uint32_t)x;
 }

@@ -8,8 +8,10 @@
 #define KERNEL_PERCPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86_64/cpu_init.h"
 #include "sched/inbox.h"
 #include "sched/runq.h"
 #include "sched/timerq.h"
@@ -31,6 +33,7 @@ struct cpu_stats {
 
 struct cpu {
 	struct cpu *self;          /* %gs:0, so this_cpu() is one load */
+	struct arch_cpu *arch;     /* %gs:8 (ARCH_CPU_GS_SLOT): GDT, TSS, IST stacks, APIC timer state */
 	unsigned id;               /* 0..cpu_count()-1 */
 	uint32_t apic_id;
 	bool online;
@@ -43,11 +46,12 @@ struct cpu {
 	volatile bool halted;      /* in hlt with an empty inbox: posters must IPI */
 	unsigned locks_held;       /* spinlocks held now: must be 0 to yield or sleep */
 	uint64_t timer_armed;      /* deadline the scheduler asked the APIC timer for, 0 = none */
-	uint64_t lapic_deadline;   /* deadline the APIC timer hardware is programmed for (lapic.c) */
 	struct heap *heap;         /* this CPU's heap (mm/) */
 	struct cpu_stats stats;
-	void *arch;                /* struct arch_cpu: GDT, TSS, IST stacks */
 } __attribute__((aligned(64)));
+
+/* arch/ finds its per-CPU state through the GS base (arch/x86_64/cpu_init.h). */
+_Static_assert(offsetof(struct cpu, arch) == ARCH_CPU_GS_SLOT, "struct cpu: arch must sit at ARCH_CPU_GS_SLOT");
 
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned ncpus_online;

@@ -1,6 +1,7 @@
 /*
  * kernel/spinlock.h: test-and-test-and-set spinlocks with interrupt
- * save/restore, for the little state that is truly shared between CPUs.
+ * save/restore, for the little state that is truly shared between CPUs: the
+ * raw lock of arch/x86_64/spinlock.h plus a count of locks held per CPU.
  * The holder count per CPU lets the scheduler catch a thread that yields or
  * sleeps while holding one (a deadlock waiting to happen).
  */
@@ -10,28 +11,26 @@
 #include <stdint.h>
 
 #include "arch/x86_64/io.h"
+#include "arch/x86_64/spinlock.h"
 #include "kernel/percpu.h"
 
 struct spinlock {
-	volatile uint32_t locked;
+	struct arch_spinlock raw;
 	const char *name;      /* for the report when a lock is misused */
 };
 
-#define SPINLOCK_INIT(n) { 0, n }
+#define SPINLOCK_INIT(n) { ARCH_SPINLOCK_INIT, n }
 
 static inline void spin_lock(struct spinlock *l)
 {
 	/* Counted per CPU: the scheduler refuses to switch while any is held. */
 	this_cpu()->locks_held++;
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
-			cpu_relax();
-	}
+	arch_spin_lock(&l->raw);
 }
 
 static inline void spin_unlock(struct spinlock *l)
 {
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	arch_spin_unlock(&l->raw);
 	this_cpu()->locks_held--;
 }
 

@@ -16,6 +16,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/smp.h"
+#include "arch/x86_64/switch.h"
 #include "arch/x86_64/trap.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
@@ -23,8 +24,6 @@
 #include "mm/heap.h"
 #include "mm/mm.h"
 #include "sched/sched_priv.h"
-
-void sched_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
 static bool make_ready(struct thread *t);
 
@@ -151,7 +150,7 @@ void sched_schedule(void)
 	next->state = THREAD_RUNNING;
 	c->current = next;
 	c->stats.switches++;
-	sched_switch(&prev->rsp, next->rsp);
+	switch_to(&prev->rsp, next->rsp);
 	sched_finish_switch();
 }
 

@@ -65,6 +65,8 @@ void sched_init_bsp(void);
 /* Any CPU: creates its idle thread; the AP variant then runs the idle loop forever. */
 void sched_init_cpu(void);
 __attribute__((noreturn)) void sched_run_ap(void);
+/* A guard-paged stack for a starting CPU's boot context (its idle thread): its top, or NULL. */
+void *sched_cpu_stack(void);
 
 /* Allocated stacks and threads alive now (for leak checks). */
 struct sched_stats {

@@ -83,3 +83,9 @@ void stack_get_stats(uint64_t *mapped, uint64_t *nfree)
 	*mapped = __atomic_load_n(&slots_mapped, __ATOMIC_RELAXED);
 	*nfree = __atomic_load_n(&slots_free, __ATOMIC_RELAXED);
 }
+
+void *sched_cpu_stack(void)
+{
+	char *base = stack_alloc();
+	return base ? base + STACK_SLOT : NULL;
+}

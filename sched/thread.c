@@ -12,13 +12,13 @@
 #include <string.h>
 
 #include "arch/x86_64/io.h"
+#include "arch/x86_64/switch.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/time.h"
 #include "mm/heap.h"
 #include "sched/sched_priv.h"
 
-void thread_start(void);
 void sched_post_new(struct thread *t);
 void stack_get_stats(uint64_t *mapped, uint64_t *nfree);
 
@@ -33,6 +33,15 @@ static void thread_init_common(struct thread *t, struct cpu *c)
 	list_init(&t->link);
 	timer_init(&t->timer, NULL);
 	waitq_init(&t->join_wq);
+}
+
+/* A new thread's first code (switch_frame_init's entry): finish the switch that brought it here, run, exit. */
+static void thread_entry(void *arg)
+{
+	struct thread *t = arg;
+	sched_finish_switch();
+	irq_enable();
+	thread_exit(t->fn(t->arg));
 }
 
 struct thread *thread_create(int (*fn)(void *arg), void *arg, unsigned cpu)
@@ -50,17 +59,7 @@ struct thread *thread_create(int (*fn)(void *arg), void *arg, unsigned cpu)
 	thread_init_common(t, &cpus[cpu]);
 	t->fn = fn;
 	t->arg = arg;
-	/* The frame sched_switch pops: r15 r14 r13 r12 rbx rbp, then the return address. */
-	/* After the final ret, rsp is the slot top: 16-byte aligned, as thread_start's calls need. */
-	uint64_t *sp = (uint64_t *)((char *)t->stack + STACK_SLOT);
-	*--sp = (uint64_t)(uintptr_t)thread_start;
-	*--sp = 0;                                   /* rbp */
-	*--sp = 0;                                   /* rbx */
-	*--sp = (uint64_t)(uintptr_t)fn;             /* r12 */
-	*--sp = (uint64_t)(uintptr_t)arg;            /* r13 */
-	*--sp = 0;                                   /* r14 */
-	*--sp = 0;                                   /* r15 */
-	t->rsp = (uint64_t)(uintptr_t)sp;
+	t->rsp = switch_frame_init((char *)t->stack + STACK_SLOT, thread_entry, t);
 	__atomic_fetch_add(&sched_threads_alive, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&threads_created, 1, __ATOMIC_RELAXED);
 	sched_post_new(t);
@@ -186,6 +185,15 @@ void sched_init_bsp(void)
 
 __attribute__((noreturn)) void sched_idle_loop(void);
 
+/* The BSP's idle thread's first code: as thread_entry, but it never exits. */
+static void idle_entry(void *arg)
+{
+	(void)arg;
+	sched_finish_switch();
+	irq_enable();
+	sched_idle_loop();
+}
+
 /*
  * The BSP's idle thread needs a stack of its own (the boot stack belongs to
  * "main"); an AP's idle thread is the AP's boot context itself.
@@ -200,12 +208,7 @@ void sched_init_cpu(void)
 		idle->stack = stack_alloc();
 		if (!idle->stack)
 			panic("sched: no memory for CPU %u's idle stack", c->id);
-		uint64_t *sp = (uint64_t *)((char *)idle->stack + STACK_SLOT);
-		*--sp = (uint64_t)(uintptr_t)thread_start;
-		for (int i = 0; i < 6; i++)
-			*--sp = 0;
-		sp[3] = (uint64_t)(uintptr_t)sched_idle_loop;   /* r12 = fn (see thread_create's frame) */
-		idle->rsp = (uint64_t)(uintptr_t)sp;
+		idle->rsp = switch_frame_init((char *)idle->stack + STACK_SLOT, idle_entry, NULL);
 		idle->state = THREAD_READY;
 	}
 }

@@ -3,7 +3,8 @@
 #
 # Order: build every image (make -j2), host unit tests (make unit, which
 # builds the Makefile's UNIT_TESTS and runs tools/run-unit.sh on them), the
-# net/ layering check (tools/check-layering.sh), then every boot suite
+# layering checks of net/ and arch/ (tools/check-layering.sh, on the objects
+# just built), then every boot suite
 # tests/boot/*.sh (each boots its guests at most two at a time).
 #
 # Promises:

@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "arch/x86_64/acpi.h"
+#include "arch/x86_64/arch_log.h"
 #include "arch/x86_64/io.h"
-#include "kernel/log.h"
-#include "kernel/time.h"
+#include "arch/x86_64/tsc.h"
 
 #define IDENTITY_LIMIT (1ull << 32)
 #define SDT_HDR_LEN 36
@@ -62,7 +62,7 @@ static const uint8_t *rsdp_find(uint64_t hint)
 	if (hint && hint < IDENTITY_LIMIT) {
 		if (rsdp_valid(phys(hint)))
 			return phys(hint);
-		kwarn("acpi", "RSDP from the loader at %#lx is invalid; scanning", (unsigned long)hint);
+		arch_warn("acpi", "RSDP from the loader at %#lx is invalid; scanning", (unsigned long)hint);
 	}
 	uint64_t ebda = (uint64_t)*(const volatile uint16_t *)phys(BDA_EBDA_SEG) << 4;
 	const uint8_t *p = 0;
@@ -81,7 +81,7 @@ static const uint8_t *sdt_map(uint64_t paddr, uint32_t *len)
 	if (*len < SDT_HDR_LEN || paddr + *len > IDENTITY_LIMIT)
 		return 0;
 	if (!acpi_checksum_ok(t, *len)) {
-		kwarn("acpi", "%.4s at %#lx: bad checksum, ignored", (const char *)t, (unsigned long)paddr);
+		arch_warn("acpi", "%.4s at %#lx: bad checksum, ignored", (const char *)t, (unsigned long)paddr);
 		return 0;
 	}
 	return t;
@@ -97,7 +97,7 @@ static void dsdt_parse(void)
 		return;
 	}
 	/* QEMU's PIIX4 and ICH9 treat SLP_TYP 0 as S5 (hw/acpi/core.c). */
-	kwarn("acpi", "no \\_S5 package in the DSDT; using SLP_TYP 0");
+	arch_warn("acpi", "no \\_S5 package in the DSDT; using SLP_TYP 0");
 	acpi_info.slp_typa = acpi_info.slp_typb = 0;
 }
 
@@ -105,7 +105,7 @@ static void table_found(const uint8_t *t, uint32_t len)
 {
 	if (!memcmp(t, "APIC", 4) && !acpi_info.have_madt) {
 		if (acpi_madt_parse(t, len, &acpi_info))
-			kwarn("acpi", "MADT malformed; entries after the bad one ignored");
+			arch_warn("acpi", "MADT malformed; entries after the bad one ignored");
 	} else if (!memcmp(t, "FACP", 4) && !acpi_info.pm1a_cnt) {
 		if (acpi_fadt_parse(t, len, &acpi_info) == 0)
 			dsdt_parse();
@@ -137,7 +137,7 @@ static void madt_log(void)
 	ids[0] = 0;
 	for (unsigned i = 0; i < acpi_info.ncpus && n + 5 < sizeof(ids); i++) {
 		unsigned v = acpi_info.cpu_apic_id[i];
-		/* Small hand-rolled decimal: log.h has no buffer formatter and this is all we need. */
+		/* Small hand-rolled decimal: the list is built before it is logged, and this is all it needs. */
 		if (i)
 			ids[n++] = ' ';
 		if (v >= 100)
@@ -148,14 +148,14 @@ static void madt_log(void)
 		ids[n] = 0;
 	}
 	const struct acpi_ioapic *io = &acpi_info.ioapic[0];
-	klog("acpi", "MADT: %u CPUs (apic ids %s), I/O APIC id %u at %#x gsi base %u, %u overrides%s", acpi_info.ncpus,
-	     ids, acpi_info.nioapics ? io->id : 0, acpi_info.nioapics ? io->addr : 0,
-	     acpi_info.nioapics ? io->gsi_base : 0, acpi_info.noverrides, acpi_info.has_8259 ? ", 8259 PICs" : "");
+	arch_log("acpi", "MADT: %u CPUs (apic ids %s), I/O APIC id %u at %#x gsi base %u, %u overrides%s", acpi_info.ncpus,
+	         ids, acpi_info.nioapics ? io->id : 0, acpi_info.nioapics ? io->addr : 0,
+	         acpi_info.nioapics ? io->gsi_base : 0, acpi_info.noverrides, acpi_info.has_8259 ? ", 8259 PICs" : "");
 	if (acpi_info.nioapics > 1)
-		klog("acpi", "MADT: %u more I/O APICs", acpi_info.nioapics - 1);
+		arch_log("acpi", "MADT: %u more I/O APICs", acpi_info.nioapics - 1);
 	if (acpi_info.cpus_dropped)
-		kwarn("acpi", "MADT: %u CPUs not usable (x2APIC id > 255 or more than %u)", acpi_info.cpus_dropped,
-		      ACPI_MAX_CPUS);
+		arch_warn("acpi", "MADT: %u CPUs not usable (x2APIC id > 255 or more than %u)", acpi_info.cpus_dropped,
+		          ACPI_MAX_CPUS);
 }
 
 void acpi_init(uint64_t rsdp_hint)
@@ -163,28 +163,28 @@ void acpi_init(uint64_t rsdp_hint)
 	acpi_info_defaults(&acpi_info);
 	const uint8_t *rsdp = rsdp_find(rsdp_hint);
 	if (!rsdp) {
-		kwarn("acpi", "no RSDP found; assuming one CPU and the default APIC layout");
+		arch_warn("acpi", "no RSDP found; assuming one CPU and the default APIC layout");
 		acpi_info.ncpus = 1;
 		return;
 	}
 	uint8_t rev = rsdp[15];
 	uint64_t xsdt = rev >= 2 ? rd64(rsdp + 24) : 0;
 	uint64_t rsdt = rd32(rsdp + 16);
-	klog("acpi", "RSDP at %#lx, revision %u, %s at %#lx", (unsigned long)(uintptr_t)rsdp, rev,
-	     xsdt ? "XSDT" : "RSDT", (unsigned long)(xsdt ? xsdt : rsdt));
+	arch_log("acpi", "RSDP at %#lx, revision %u, %s at %#lx", (unsigned long)(uintptr_t)rsdp, rev,
+	         xsdt ? "XSDT" : "RSDT", (unsigned long)(xsdt ? xsdt : rsdt));
 	/* 5.2.5.3: an OS uses the XSDT when there is one; the RSDT is the ACPI 1.0 fallback. */
 	if (!(xsdt && sdt_walk(xsdt, true)) && !sdt_walk(rsdt, false))
-		kwarn("acpi", "no valid RSDT/XSDT");
+		arch_warn("acpi", "no valid RSDT/XSDT");
 	if (!acpi_info.have_madt)
-		kwarn("acpi", "no MADT; assuming one CPU and the default APIC layout");
+		arch_warn("acpi", "no MADT; assuming one CPU and the default APIC layout");
 	if (!acpi_info.ncpus)
 		acpi_info.ncpus = 1;
 	madt_log();
 	if (acpi_info.pm1a_cnt)
-		klog("acpi", "FADT: PM1a_CNT %#x PM1b_CNT %#x, S5 SLP_TYP %u/%u%s", acpi_info.pm1a_cnt, acpi_info.pm1b_cnt,
-		     acpi_info.slp_typa, acpi_info.slp_typb, acpi_info.s5_found ? "" : " (default)");
+		arch_log("acpi", "FADT: PM1a_CNT %#x PM1b_CNT %#x, S5 SLP_TYP %u/%u%s", acpi_info.pm1a_cnt, acpi_info.pm1b_cnt,
+		         acpi_info.slp_typa, acpi_info.slp_typb, acpi_info.s5_found ? "" : " (default)");
 	else
-		kwarn("acpi", "no FADT PM1 control block; ACPI power-off unavailable");
+		arch_warn("acpi", "no FADT PM1 control block; ACPI power-off unavailable");
 }
 
 /* 16.3.1: entering ACPI mode is a write of ACPI_ENABLE to SMI_CMD; SCI_EN then reads as 1. */
@@ -196,7 +196,7 @@ static void acpi_mode_enter(void)
 		return;                  /* hardware is already in ACPI mode or cannot be told */
 	outb((uint16_t)acpi_info.smi_cmd, acpi_info.acpi_enable);
 	for (int i = 0; i < 300 && !(inw((uint16_t)acpi_info.pm1a_cnt) & PM1_SCI_EN); i++)
-		time_udelay(1000);       /* bounded: 300 ms, then try anyway */
+		tsc_udelay(1000);       /* bounded: 300 ms, then try anyway */
 }
 
 void acpi_poweroff(void)
@@ -211,5 +211,5 @@ void acpi_poweroff(void)
 		uint16_t b = inw((uint16_t)acpi_info.pm1b_cnt) & ~(7u << PM1_SLP_TYP_SHIFT);
 		outw((uint16_t)acpi_info.pm1b_cnt, (uint16_t)(b | acpi_info.slp_typb << PM1_SLP_TYP_SHIFT | PM1_SLP_EN));
 	}
-	time_udelay(100000);            /* S5 takes effect asynchronously; give it a moment */
+	tsc_udelay(100000);            /* S5 takes effect asynchronously; give it a moment */
 }

@@ -14,10 +14,10 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/apic_priv.h"
+#include "arch/x86_64/arch_log.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
-#include "kernel/log.h"
-#include "kernel/time.h"
+#include "arch/x86_64/tsc.h"
 
 #define CHECK_TIMEOUT_NS (100 * NSEC_PER_MSEC)
 #define PIT_HZ 1193182u
@@ -31,14 +31,14 @@ static void check_fired(void *ctx)
 {
 	(void)ctx;
 	if (!fired_ns)
-		fired_ns = time_ns();
+		fired_ns = tsc_ns();
 }
 
 /* Waits with interrupts on until check_fired ran or the timeout passed. */
 static void check_wait(uint64_t t0)
 {
 	irq_enable();
-	while (!fired_ns && time_ns() - t0 < CHECK_TIMEOUT_NS)
+	while (!fired_ns && tsc_ns() - t0 < CHECK_TIMEOUT_NS)
 		cpu_relax();
 	irq_disable();
 }
@@ -47,20 +47,20 @@ static void timer_check(void)
 {
 	fired_ns = 0;
 	lapic_timer_set_handler(check_fired, 0);
-	uint64_t t0 = time_ns();
+	uint64_t t0 = tsc_ns();
 	uint64_t deadline = t0 + NSEC_PER_MSEC;
 	lapic_timer_set(deadline);
 	check_wait(t0);
 	lapic_timer_set(0);
 	lapic_timer_set_handler(0, 0);
 	if (!fired_ns)
-		kwarn("apic", "timer did not fire within 100 ms (%s)", lapic_timer_mode());
+		arch_warn("apic", "timer did not fire within 100 ms (%s)", lapic_timer_mode());
 	else if (fired_ns < deadline)
-		kwarn("apic", "timer fired %lu ns before its deadline (%s)", (unsigned long)(deadline - fired_ns),
-		      lapic_timer_mode());
+		arch_warn("apic", "timer fired %lu ns before its deadline (%s)", (unsigned long)(deadline - fired_ns),
+		          lapic_timer_mode());
 	else
-		klog("apic", "timer fired after %lu us (%s)", (unsigned long)((fired_ns - t0) / NSEC_PER_USEC),
-		     lapic_timer_mode());
+		arch_log("apic", "timer fired after %lu us (%s)", (unsigned long)((fired_ns - t0) / NSEC_PER_USEC),
+		         lapic_timer_mode());
 }
 
 static void ioapic_check(void)
@@ -74,22 +74,22 @@ static void ioapic_check(void)
 	outb(PIT_CMD, PIT_CH0_MODE0);
 	int err = ioapic_route(gsi, IRQ_VECTOR_SELFTEST, flags, (uint8_t)lapic_id());
 	if (err) {
-		kwarn("ioapic", "ISA IRQ0 -> GSI %u: no I/O APIC pin (%d)", gsi, err);
+		arch_warn("ioapic", "ISA IRQ0 -> GSI %u: no I/O APIC pin (%d)", gsi, err);
 		irq_set_handler(IRQ_VECTOR_SELFTEST, 0, 0);
 		return;
 	}
-	uint64_t t0 = time_ns();
+	uint64_t t0 = tsc_ns();
 	outb(PIT_CH0, count & 0xff);
 	outb(PIT_CH0, count >> 8);        /* counting starts here */
 	check_wait(t0);
 	ioapic_mask(gsi, true);
 	irq_set_handler(IRQ_VECTOR_SELFTEST, 0, 0);
 	if (fired_ns)
-		klog("ioapic", "ISA IRQ0 -> GSI %u delivered after %lu us (%s, %s)", gsi,
-		     (unsigned long)((fired_ns - t0) / NSEC_PER_USEC), flags & IOAPIC_LEVEL ? "level" : "edge",
-		     flags & IOAPIC_ACTIVE_LOW ? "active low" : "active high");
+		arch_log("ioapic", "ISA IRQ0 -> GSI %u delivered after %lu us (%s, %s)", gsi,
+		         (unsigned long)((fired_ns - t0) / NSEC_PER_USEC), flags & IOAPIC_LEVEL ? "level" : "edge",
+		         flags & IOAPIC_ACTIVE_LOW ? "active low" : "active high");
 	else
-		kwarn("ioapic", "ISA IRQ0 -> GSI %u not delivered within 100 ms", gsi);
+		arch_warn("ioapic", "ISA IRQ0 -> GSI %u not delivered within 100 ms", gsi);
 }
 
 void apic_init(void)

@@ -23,11 +23,13 @@
  * and "ioapic: ISA IRQ0 -> GSI 2 delivered ..." (or a warning saying which failed).
  */
 void apic_init(void);
+/* An application processor's local APIC: the boot CPU's set-up, its timer calibration reused. */
+void lapic_init_ap(void);
 void lapic_eoi(void);
 uint32_t lapic_id(void);
 /*
  * Arms this CPU's timer to fire IRQ_VECTOR_TIMER at monotonic time
- * deadline_ns (time_ns()); 0 disarms. A deadline in the past fires at once.
+ * deadline_ns (tsc_ns(), the kernel's time_ns()); 0 disarms. A deadline in the past fires at once.
  * The timer interrupt calls the handler set below only once time_ns() has
  * reached the deadline: early expiries (calibration error, or a one-shot
  * count capped at 32 bits) re-arm silently.

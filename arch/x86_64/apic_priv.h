@@ -7,7 +7,6 @@
 
 void pic_disable(void);      /* remap the 8259s to 0x20-0x2f and mask every line */
 void lapic_init(void);       /* enable this CPU's local APIC, calibrate and pick the timer mode */
-void lapic_init_ap(void);   /* an application processor: the same set-up, calibration reused */
 void ioapic_init(void);      /* find every I/O APIC in acpi_info and mask all its pins */
 const char *lapic_timer_mode(void);   /* "TSC-deadline" or "one-shot" */
 

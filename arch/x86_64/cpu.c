@@ -1,33 +1,18 @@
 /*
- * arch/x86_64/cpu.c: the boot CPU's GDT, TSS and IDT (Intel SDM vol. 3A
- * ch. 3, 6 and 7). The TSS gives double faults (IST1) and NMIs (IST2)
- * stacks of their own, so a kernel stack overflow still produces a report
- * instead of a triple fault and a silent reset.
+ * arch/x86_64/cpu.c: each CPU's GDT, TSS and IST stacks in the struct
+ * arch_cpu the kernel hands over, and the one IDT they share (Intel SDM
+ * vol. 3A ch. 3, 6 and 7; see cpu_init.h); the CPU's brand string.
  */
-#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
-#include "kernel/cpu.h"
-#include "kernel/percpu.h"
-#include "mm/heap.h"
 
 #define GDT_KCODE 0x08
 #define GDT_KDATA 0x10
 #define GDT_TSS 0x18
-
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
 
 struct idt_entry {
 	uint16_t off_lo;
@@ -44,15 +29,6 @@ struct dt_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-/* One per CPU: the GDT holds the CPU's own TSS descriptor, the TSS its own IST stacks. */
-struct arch_cpu {
-	uint64_t gdt[5] __attribute__((aligned(16)));
-	struct tss tss __attribute__((aligned(16)));
-	uint8_t ist_df[8192] __attribute__((aligned(16)));
-	uint8_t ist_nmi[8192] __attribute__((aligned(16)));
-};
-
-static struct arch_cpu bsp_arch;
 static struct idt_entry idt[256] __attribute__((aligned(16)));   /* shared: same handlers everywhere */
 
 extern const uint64_t isr_stub_table[256];
@@ -108,22 +84,16 @@ static void cpu_load_tables(struct arch_cpu *a)
 	__asm__ volatile("lidt %0" : : "m"(p));
 }
 
-void cpu_init_bsp(void)
+void cpu_init_bsp(struct arch_cpu *a)
 {
 	for (unsigned v = 0; v < 256; v++)
 		idt_set(v, isr_stub_table[v], v == 8 ? 1 : v == 2 ? 2 : 0);
-	cpu_load_tables(&bsp_arch);
-	this_cpu()->arch = &bsp_arch;
+	cpu_load_tables(a);
 }
 
-int cpu_init_ap(void)
+void cpu_init_ap(struct arch_cpu *a)
 {
-	struct arch_cpu *a = kzalloc(sizeof(*a));
-	if (!a)
-		return -ENOMEM;
 	cpu_load_tables(a);
-	this_cpu()->arch = a;
-	return 0;
 }
 
 const char *cpu_model(void)

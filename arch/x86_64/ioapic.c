@@ -15,8 +15,8 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/apic_priv.h"
-#include "kernel/log.h"
-#include "kernel/spinlock.h"
+#include "arch/x86_64/arch_log.h"
+#include "arch/x86_64/spinlock.h"
 
 #define IOAPIC_REG_ID 0x00
 #define IOAPIC_REG_VER 0x01
@@ -37,7 +37,7 @@ struct ioapic {
 
 static struct ioapic ioapics[ACPI_MAX_IOAPICS];
 static unsigned nioapics;
-static struct spinlock ioapic_lock = SPINLOCK_INIT("ioapic");
+static struct arch_spinlock ioapic_lock = ARCH_SPINLOCK_INIT;
 
 static uint32_t ioapic_read(const struct ioapic *io, uint32_t reg)
 {
@@ -69,7 +69,7 @@ static void ioapic_add(uint8_t id, uint32_t addr, uint32_t gsi_base)
 	io->mmio = (volatile uint32_t *)(uintptr_t)addr;
 	uint32_t ver = ioapic_read(io, IOAPIC_REG_VER);
 	if (ver == 0xffffffffu) {
-		kwarn("ioapic", "id %u at %#x does not answer; ignored", id, addr);
+		arch_warn("ioapic", "id %u at %#x does not answer; ignored", id, addr);
 		return;
 	}
 	io->gsi_base = gsi_base;
@@ -79,8 +79,8 @@ static void ioapic_add(uint8_t id, uint32_t addr, uint32_t gsi_base)
 		ioapic_write(io, IOAPIC_REG_REDTBL + 2 * pin, RTE_MASKED);
 	}
 	nioapics++;
-	klog("ioapic", "id %u at %#x, version %#x, %u pins: GSI %u-%u, all masked", id, addr, ver & 0xff, io->pins,
-	     gsi_base, gsi_base + io->pins - 1);
+	arch_log("ioapic", "id %u at %#x, version %#x, %u pins: GSI %u-%u, all masked", id, addr, ver & 0xff, io->pins,
+	         gsi_base, gsi_base + io->pins - 1);
 }
 
 void ioapic_init(void)
@@ -92,7 +92,7 @@ void ioapic_init(void)
 	if (!acpi_info.have_madt && !nioapics)
 		ioapic_add(0, IOAPIC_DEFAULT_ADDR, 0);   /* no MADT: try the PC's fixed address */
 	if (!nioapics)
-		kwarn("ioapic", "none found; device interrupts need MSI");
+		arch_warn("ioapic", "none found; device interrupts need MSI");
 }
 
 int ioapic_route(uint32_t gsi, uint8_t vector, unsigned flags, uint8_t dest)
@@ -108,11 +108,11 @@ int ioapic_route(uint32_t gsi, uint8_t vector, unsigned flags, uint8_t dest)
 		lo |= RTE_LEVEL;
 	if (flags & IOAPIC_ACTIVE_LOW)
 		lo |= RTE_ACTIVE_LOW;
-	uint64_t f = spin_lock_irqsave(&ioapic_lock);
+	uint64_t f = arch_spin_lock_irqsave(&ioapic_lock);
 	/* Destination first, so the entry is never live with a stale target. */
 	ioapic_write(io, IOAPIC_REG_REDTBL + 2 * pin + 1, (uint32_t)dest << 24);
 	ioapic_write(io, IOAPIC_REG_REDTBL + 2 * pin, lo);
-	spin_unlock_irqrestore(&ioapic_lock, f);
+	arch_spin_unlock_irqrestore(&ioapic_lock, f);
 	return 0;
 }
 
@@ -122,10 +122,10 @@ void ioapic_mask(uint32_t gsi, bool masked)
 	struct ioapic *io = ioapic_for(gsi, &pin);
 	if (!io)
 		return;
-	uint64_t f = spin_lock_irqsave(&ioapic_lock);
+	uint64_t f = arch_spin_lock_irqsave(&ioapic_lock);
 	uint32_t lo = ioapic_read(io, IOAPIC_REG_REDTBL + 2 * pin);
 	ioapic_write(io, IOAPIC_REG_REDTBL + 2 * pin, masked ? lo | RTE_MASKED : lo & ~RTE_MASKED);
-	spin_unlock_irqrestore(&ioapic_lock, f);
+	arch_spin_unlock_irqrestore(&ioapic_lock, f);
 }
 
 uint32_t ioapic_isa_gsi(unsigned irq, unsigned *flags)

@@ -19,11 +19,11 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/apic_priv.h"
+#include "arch/x86_64/arch_log.h"
+#include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
-#include "kernel/log.h"
-#include "kernel/percpu.h"
-#include "kernel/time.h"
+#include "arch/x86_64/tsc.h"
 
 /* Register offsets (SDM table 11-1). */
 #define LAPIC_ID 0x20
@@ -141,11 +141,11 @@ void lapic_timer_set_handler(void (*fn)(void *ctx), void *ctx)
 /* Programs the hardware for armed_deadline; interrupts are off. */
 static void timer_program(uint64_t deadline)
 {
-	uint64_t now = time_ns();
+	uint64_t now = tsc_ns();
 	uint64_t delta = deadline > now ? deadline - now : 0;
 	if (tsc_deadline) {
 		/* A deadline already passed fires at once (11.5.4.1), so delta 0 needs no special case. */
-		wrmsr(MSR_TSC_DEADLINE, rdtsc() + time_ns_to_tsc(delta));
+		wrmsr(MSR_TSC_DEADLINE, rdtsc() + tsc_from_ns(delta));
 		return;
 	}
 	uint64_t ticks = (uint64_t)(((unsigned __int128)delta * ticks_mult) >> 32);
@@ -161,7 +161,7 @@ void lapic_timer_set(uint64_t deadline_ns)
 	if (!lapic)
 		return;
 	uint64_t f = irq_save();
-	this_cpu()->lapic_deadline = deadline_ns;
+	arch_this_cpu()->lapic_deadline = deadline_ns;
 	if (deadline_ns)
 		timer_program(deadline_ns);
 	else if (tsc_deadline)
@@ -174,11 +174,11 @@ void lapic_timer_set(uint64_t deadline_ns)
 static void lapic_timer_irq(void *ctx)
 {
 	(void)ctx;
-	struct cpu *c = this_cpu();
+	struct arch_cpu *c = arch_this_cpu();
 	uint64_t d = c->lapic_deadline;
 	if (!d)
 		return;             /* disarmed after the interrupt was already pending */
-	if (time_ns() < d) {
+	if (tsc_ns() < d) {
 		timer_program(d);   /* a capped one-shot leg, or calibration error: not yet */
 		return;
 	}
@@ -194,15 +194,15 @@ static void timer_calibrate(void)
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 	uint64_t t0 = rdtsc();
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
-	time_udelay(CALIB_US);
+	tsc_udelay(CALIB_US);
 	uint32_t cur = lapic_read(LAPIC_TIMER_CUR);
 	uint64_t t1 = rdtsc();
 	lapic_write(LAPIC_TIMER_INIT, 0);
 	uint64_t counted = 0xffffffffull - cur;
 	uint64_t tsc = t1 - t0 ? t1 - t0 : 1;
-	timer_hz = counted * time_tsc_hz() / tsc;
+	timer_hz = counted * tsc_hz() / tsc;
 	if (timer_hz < 1000 || timer_hz >= (1ull << 32)) {
-		kwarn("apic", "timer calibration gave %lu Hz; assuming 62.5 MHz", (unsigned long)timer_hz);
+		arch_warn("apic", "timer calibration gave %lu Hz; assuming 62.5 MHz", (unsigned long)timer_hz);
 		timer_hz = 62500000;    /* QEMU and KVM: 1 GHz / 16 */
 	}
 	ticks_mult = (timer_hz << 32) / NSEC_PER_SEC;
@@ -254,8 +254,8 @@ void lapic_init(void)
 	uint64_t base = apic_base_xapic();
 	uint64_t addr = acpi_info.lapic_addr ? acpi_info.lapic_addr : (base & APIC_BASE_ADDR_MASK);
 	if ((base & APIC_BASE_ADDR_MASK) != addr)
-		kwarn("apic", "MADT says the local APIC is at %#lx, IA32_APIC_BASE %#lx; using the MSR",
-		      (unsigned long)addr, (unsigned long)(base & APIC_BASE_ADDR_MASK));
+		arch_warn("apic", "MADT says the local APIC is at %#lx, IA32_APIC_BASE %#lx; using the MSR",
+		          (unsigned long)addr, (unsigned long)(base & APIC_BASE_ADDR_MASK));
 	addr = base & APIC_BASE_ADDR_MASK;      /* what the CPU actually decodes */
 	lapic = (volatile uint32_t *)(uintptr_t)addr;
 
@@ -263,12 +263,12 @@ void lapic_init(void)
 	lapic_setup();
 	uint32_t ver = lapic_read(LAPIC_VER);
 	if (tsc_deadline)
-		klog("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: TSC-deadline", lapic_id(),
-		     (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1);
+		arch_log("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: TSC-deadline", lapic_id(),
+		         (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1);
 	else
-		klog("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: one-shot, %lu.%03lu MHz (bus/16)",
-		     lapic_id(), (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1,
-		     (unsigned long)(timer_hz / 1000000), (unsigned long)(timer_hz / 1000 % 1000));
+		arch_log("apic", "local APIC id %u at %#lx, version %#x, %u LVTs; timer: one-shot, %lu.%03lu MHz (bus/16)",
+		         lapic_id(), (unsigned long)addr, ver & 0xff, ((ver >> 16) & 0xff) + 1,
+		         (unsigned long)(timer_hz / 1000000), (unsigned long)(timer_hz / 1000 % 1000));
 }
 
 void lapic_init_ap(void)

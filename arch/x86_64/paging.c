@@ -1,8 +1,9 @@
 /*
  * arch/x86_64/paging.c: adds 4 KiB mappings to the one kernel address space
- * (see paging.h). Table pages come from the page allocator, zeroed. A lock
- * serialises writers; readers (the MMU) see each entry appear atomically
- * because it is one aligned 64-bit store.
+ * (see paging.h). Table pages come from the source the kernel registered
+ * (vm_set_table_source), zeroed here. A lock serialises writers; readers
+ * (the MMU) see each entry appear atomically because it is one aligned
+ * 64-bit store.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -10,22 +11,28 @@
 
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/paging.h"
-#include "kernel/spinlock.h"
-#include "mm/page.h"
+#include "arch/x86_64/spinlock.h"
 
 #define ADDR_MASK 0x000ffffffffff000ull
+#define TABLE_SIZE 4096
 
-static struct spinlock vm_lock = SPINLOCK_INIT("vm");
+static struct arch_spinlock vm_lock = ARCH_SPINLOCK_INIT;
+static void *(*table_source)(void);
+
+void vm_set_table_source(void *(*alloc_page)(void))
+{
+	table_source = alloc_page;
+}
 
 /* The next-level table under entry e, created if absent; NULL when out of memory or a huge page is in the way. */
 static uint64_t *next_table(uint64_t *e)
 {
 	if (*e & PTE_PRESENT)
 		return (*e & PTE_HUGE) ? NULL : (uint64_t *)(uintptr_t)(*e & ADDR_MASK);
-	void *p = page_alloc(0);
+	void *p = table_source ? table_source() : NULL;
 	if (!p)
 		return NULL;
-	memset(p, 0, PAGE_SIZE);
+	memset(p, 0, TABLE_SIZE);
 	*e = (uint64_t)(uintptr_t)p | PTE_PRESENT | PTE_WRITE;
 	return p;
 }
@@ -33,7 +40,7 @@ static uint64_t *next_table(uint64_t *e)
 int vm_map_page(uint64_t va, uint64_t pa, uint64_t flags)
 {
 	int ret = -ENOMEM;
-	uint64_t f = spin_lock_irqsave(&vm_lock);
+	uint64_t f = arch_spin_lock_irqsave(&vm_lock);
 	uint64_t *pml4 = (uint64_t *)(uintptr_t)(read_cr3() & ADDR_MASK);
 	uint64_t *pdpt = next_table(&pml4[(va >> 39) & 511]);
 	uint64_t *pd = pdpt ? next_table(&pdpt[(va >> 30) & 511]) : NULL;
@@ -47,7 +54,7 @@ int vm_map_page(uint64_t va, uint64_t pa, uint64_t flags)
 			ret = 0;
 		}
 	}
-	spin_unlock_irqrestore(&vm_lock, f);
+	arch_spin_unlock_irqrestore(&vm_lock, f);
 	return ret;
 }
 

@@ -17,6 +17,13 @@
 #define PTE_HUGE (1ull << 7)
 #define PTE_NX (1ull << 63)
 
+/*
+ * Where new page-table pages come from: alloc_page returns one 4 KiB-aligned
+ * page (any contents) or NULL, and may be called with interrupts off and
+ * the paging lock held. Set once at boot; until then a mapping that needs a
+ * new table fails with -ENOMEM.
+ */
+void vm_set_table_source(void *(*alloc_page)(void));
 /* Maps va -> pa (both page-aligned) writable; -ENOMEM if a table page cannot be had, -EEXIST if mapped. */
 int vm_map_page(uint64_t va, uint64_t pa, uint64_t flags);
 /* The physical address va maps to, or 0 when unmapped. */

@@ -2,13 +2,13 @@
  * arch/x86_64/switch.S: the context switch. Only the callee-saved registers
  * of the SysV ABI (rbx, rbp, r12-r15) need saving: the switch is a function
  * call, so the caller has already saved the rest. Interrupts are off across
- * it (the scheduler's caller disabled them).
+ * it (the scheduler's caller disabled them). See switch.h.
  *
- * void sched_switch(uint64_t *save_rsp, uint64_t new_rsp)
+ * void switch_to(uint64_t *save_rsp, uint64_t new_rsp)
  */
 	.section .text
-	.global sched_switch
-sched_switch:
+	.global switch_to
+switch_to:
 	pushq %rbp
 	pushq %rbx
 	pushq %r12
@@ -26,17 +26,13 @@ sched_switch:
 	ret
 
 /*
- * A new thread's first "return" lands here (thread.c builds the frame):
- * r12 = fn, r13 = arg. Finish the switch that brought us here, enable
- * interrupts, run fn(arg), and exit with its return value.
+ * A new context's first "return" lands here (switch_frame_init builds the
+ * frame): r12 = entry, r13 = arg. Start a fresh frame-pointer chain and
+ * call entry(arg), which must not return.
  */
-	.global thread_start
-thread_start:
+	.global switch_first
+switch_first:
 	xorl %ebp, %ebp          /* end of the frame-pointer chain */
-	call sched_finish_switch
-	sti
 	movq %r13, %rdi
 	call *%r12
-	movl %eax, %edi
-	call thread_exit
 	ud2

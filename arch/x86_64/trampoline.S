@@ -3,19 +3,20 @@
  * SDM vol. 3A 8.4.4.1, 9.9.1). A STARTUP IPI with vector 0x08 starts it in
  * real mode at 0x0800:0000, i.e. 0x8000, where smp.c copied this page. It
  * goes to protected mode, turns on PAE, long mode and paging with the boot
- * CPU's page tables, and calls the 64-bit entry with the stack and CPU
- * index smp.c left in the parameter block at the end.
+ * CPU's page tables, and calls the 64-bit entry with the stack and argument
+ * smp.c left in the parameter block at the end.
  *
- * The code is assembled for TRAMP_BASE: every absolute address is written
- * as TRAMP_BASE + (label - smp_trampoline_start).
+ * The code is assembled for SMP_TRAMP_BASE: every absolute address is
+ * written as SMP_TRAMP_BASE + (label - smp_trampoline_start).
  */
-#define TRAMP_BASE 0x8000
-#define REL(x) (TRAMP_BASE + (x) - smp_trampoline_start)
+#include "arch/x86_64/smp.h"
+
+#define REL(x) (SMP_TRAMP_BASE + (x) - smp_trampoline_start)
 
 	.section .rodata
 	.balign 16
 	.global smp_trampoline_start, smp_trampoline_end
-	.global smp_tramp_cr3, smp_tramp_stack, smp_tramp_entry, smp_tramp_cpu, smp_tramp_efer
+	.global smp_tramp_cr3, smp_tramp_stack, smp_tramp_entry, smp_tramp_arg, smp_tramp_efer
 	.code16
 smp_trampoline_start:
 	cli
@@ -55,7 +56,7 @@ tramp64:
 	movw %ax, %es
 	movw %ax, %ss
 	movq REL(smp_tramp_stack), %rsp
-	movl REL(smp_tramp_cpu), %edi
+	movl REL(smp_tramp_arg), %edi
 	movq REL(smp_tramp_entry), %rax
 	xorl %ebp, %ebp
 	call *%rax
@@ -77,6 +78,6 @@ tgdt_ptr:
 smp_tramp_cr3:	.quad 0
 smp_tramp_stack:	.quad 0
 smp_tramp_entry:	.quad 0
-smp_tramp_cpu:	.long 0
+smp_tramp_arg:	.long 0
 smp_tramp_efer:	.long 0
 smp_trampoline_end:

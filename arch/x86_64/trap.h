@@ -1,6 +1,7 @@
 /*
  * arch/x86_64/trap.h: the saved state of an interrupted context, in the
- * order isr.S pushes it, and the registry of interrupt handlers.
+ * order isr.S pushes it, the registry of interrupt handlers and the hook
+ * that receives exceptions.
  */
 #ifndef ARCH_X86_64_TRAP_H
 #define ARCH_X86_64_TRAP_H
@@ -31,5 +32,14 @@ int irq_alloc_vector(void);
 void irq_set_handler(unsigned vector, void (*fn)(void *ctx), void *ctx);
 /* Interrupts taken per vector since boot (for tests and the stats an app reads). */
 uint64_t irq_count(unsigned vector);
+
+/*
+ * Exceptions (vectors 0-31) call fn with the interrupted state; it is not
+ * expected to return (nothing here can resume a faulting kernel). If it
+ * does, or before one is set, the CPU halts with interrupts off.
+ */
+void trap_set_fault_handler(void (*fn)(const struct trap_frame *f));
+/* "page fault", "double fault", ... (Intel SDM vol. 3A table 6-1) for vectors 0-31. */
+const char *trap_exception_name(unsigned vector);
 
 #endif
