@@ -43,6 +43,27 @@ void file_put(struct file *f)
 	sock_os_free(f);
 }
 
+bool file_tryhold(struct file *f)
+{
+	unsigned n = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+
+	while (n) {
+		if (__atomic_compare_exchange_n(&f->refs, &n, n + 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+/* The table's reference to f went with one descriptor: the last one
+ * closes f (no table lock held). */
+static void fd_drop(struct file *f, bool last_fd)
+{
+	if (last_fd && f->ops->close)
+		f->ops->close(f);
+	file_put(f);
+}
+
 bool file_nonblock(const struct file *f)
 {
 	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & FILE_NONBLOCK;
@@ -61,6 +82,7 @@ int fd_install_from(int min, struct file *f)
 	for (unsigned i = start; i < FD_MAX; i++) {
 		if (!fdt.slot[i]) {
 			fdt.slot[i] = f;
+			f->fds++;
 			if (i == fdt.lowest_free)
 				fdt.lowest_free = i + 1;
 			fdt.used++;
@@ -83,20 +105,21 @@ int fd_install_at(int fd, struct file *f)
 {
 	struct file *old;
 	unsigned long saved;
+	bool last = false;
 
 	if (fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	saved = sock_spin_lock(&fdt.lock);
 	old = fdt.slot[fd];
 	fdt.slot[fd] = f;
-	if (!old)
+	f->fds++;
+	if (old)
+		last = --old->fds == 0;
+	else
 		fdt.used++;
 	sock_spin_unlock(&fdt.lock, saved);
-	if (old) {
-		if (old->ops->close)
-			old->ops->close(old);
-		file_put(old);
-	}
+	if (old)
+		fd_drop(old, last);
 	return fd;
 }
 
@@ -119,6 +142,7 @@ int fd_close(int fd)
 {
 	struct file *f;
 	unsigned long saved;
+	bool last = false;
 
 	if (fd < 0 || fd >= FD_MAX)
 		return -EBADF;
@@ -126,6 +150,7 @@ int fd_close(int fd)
 	f = fdt.slot[fd];
 	if (f) {
 		fdt.slot[fd] = NULL;
+		last = --f->fds == 0;
 		fdt.used--;
 		if ((unsigned)fd < fdt.lowest_free)
 			fdt.lowest_free = (unsigned)fd;
@@ -133,9 +158,7 @@ int fd_close(int fd)
 	sock_spin_unlock(&fdt.lock, saved);
 	if (!f)
 		return -EBADF;
-	if (f->ops->close)
-		f->ops->close(f);
-	file_put(f);
+	fd_drop(f, last);
 	return 0;
 }
 

@@ -12,9 +12,10 @@
  *   - fd_get() returns the file with a reference the caller gives back
  *     with file_put(); the file stays valid in between even if another
  *     thread closes the descriptor;
- *   - fd_close() frees the descriptor at once, calls the file's close op
- *     (which makes calls blocked on it return -EBADF) and drops the
- *     table's reference; release runs when the last reference goes;
+ *   - fd_close() frees the descriptor at once and drops the table's
+ *     reference; when no descriptor names the file any more (dup() makes
+ *     several) it calls the file's close op, which makes calls blocked on
+ *     it return -EBADF; release runs when the last reference goes;
  *   - the table lock is a short sock_spin: no op runs under it.
  */
 #ifndef SOCK_FD_H
@@ -42,9 +43,11 @@ struct file_ops {
 	unsigned (*poll)(struct file *f);
 	/* Add (add true) or remove a watch; notified as sock/watch.h says. */
 	void (*watch)(struct file *f, struct watch *w, bool add);
-	/* The descriptor was closed: wake calls blocked on f. May be NULL. */
+	/* No descriptor names f any more: wake calls blocked on it. May be
+	 * NULL. */
 	void (*close)(struct file *f);
-	/* The last reference went: free what priv holds. */
+	/* The last reference went: send WATCH_GONE to the watches still on
+	 * the object (epoll sets forget it), then free what priv holds. */
 	void (*release)(struct file *f);
 };
 
@@ -53,12 +56,16 @@ struct file {
 	void *priv;		/* the object behind it (a struct sock...) */
 	unsigned refs;		/* atomic */
 	unsigned flags;		/* FILE_NONBLOCK; atomic */
+	unsigned fds;		/* descriptors naming it; table lock */
 };
 
 /* A file with one reference (the caller's); NULL when memory is short. */
 struct file *file_new(const struct file_ops *ops, void *priv, unsigned flags);
 void file_hold(struct file *f);
 void file_put(struct file *f);
+/* A reference unless the last one is already gone (release under way):
+ * true when taken. */
+bool file_tryhold(struct file *f);
 bool file_nonblock(const struct file *f);
 
 /* Install f (taking over the caller's reference) at the lowest free

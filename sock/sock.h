@@ -152,11 +152,14 @@ int sock_error(struct sock *s);
 enum sock_type sock_type(const struct sock *s);
 struct sock_net *sock_net_of(const struct sock *s);
 
-/* Readiness now (WATCH_* bits), without a lock. */
+/* Readiness now (WATCH_* bits), without a lock; WATCH_NVAL once
+ * cancelled. */
 unsigned sock_poll(struct sock *s);
 /* Add or remove a watch (takes the stack lock). */
 void sock_watch_add(struct sock *s, struct watch *w);
 void sock_watch_del(struct sock *s, struct watch *w);
+/* Send WATCH_GONE to every watch (the file naming s is going away). */
+void sock_forget_watches(struct sock *s);
 
 /* UDP datagrams dropped because the queue was full. */
 uint64_t sock_udp_drops(struct sock *s);

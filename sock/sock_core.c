@@ -94,9 +94,10 @@ void sock_put(struct sock *s)
 	if (__atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	sock_lock(s);
-	s->proto->release(s);
-	/* Whoever still watches (an epoll set) must forget this socket. */
+	/* First, while the pcb still exists: whoever still watches (an
+	 * epoll set) must forget this socket and may poll it until then. */
 	watch_list_gone(&s->watches);
+	s->proto->release(s);
 	sock_unlock(s);
 	sock_os_free(s);
 	__atomic_fetch_sub(&sn->open, 1, __ATOMIC_RELEASE);
@@ -105,8 +106,15 @@ void sock_put(struct sock *s)
 void sock_cancel(struct sock *s)
 {
 	sock_lock(s);
-	s->cancelled = true;
-	watch_list_notify(&s->watches, s->proto->poll(s) | WATCH_NVAL);
+	__atomic_store_n(&s->cancelled, true, __ATOMIC_RELAXED);
+	watch_list_notify(&s->watches, sock_poll(s));
+	sock_unlock(s);
+}
+
+void sock_forget_watches(struct sock *s)
+{
+	sock_lock(s);
+	watch_list_gone(&s->watches);
 	sock_unlock(s);
 }
 
@@ -118,7 +126,7 @@ void sock_close(struct sock *s)
 
 void sock_notify(struct sock *s)
 {
-	watch_list_notify(&s->watches, s->proto->poll(s));
+	watch_list_notify(&s->watches, sock_poll(s));
 }
 
 long sock_wait_for(struct sock *s, unsigned mask, unsigned flags,
@@ -308,7 +316,11 @@ struct sock_net *sock_net_of(const struct sock *s)
 
 unsigned sock_poll(struct sock *s)
 {
-	return s->proto->poll(s);
+	unsigned r = s->proto->poll(s);
+
+	if (__atomic_load_n(&s->cancelled, __ATOMIC_RELAXED))
+		r |= WATCH_NVAL;
+	return r;
 }
 
 void sock_watch_add(struct sock *s, struct watch *w)

@@ -43,6 +43,8 @@ static void sf_close(struct file *f)
 
 static void sf_release(struct file *f)
 {
+	/* Epoll items point at f, which goes now even if s lives on. */
+	sock_forget_watches(f->priv);
 	sock_put(f->priv);
 }
 

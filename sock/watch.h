@@ -33,6 +33,8 @@
 #define WATCH_ERR	0x0008u	/* an error is pending (SO_ERROR) */
 #define WATCH_HUP	0x0010u	/* both directions finished, or never opened */
 #define WATCH_NVAL	0x0020u	/* the descriptor was closed */
+#define WATCH_RDNORM	0x0040u	/* poll(2): reported with WATCH_IN */
+#define WATCH_WRNORM	0x0100u	/* poll(2): reported with WATCH_OUT */
 #define WATCH_RDHUP	0x2000u	/* the peer finished sending (its FIN) */
 #define WATCH_GONE	0x01000000u	/* the file was freed (not a poll bit) */
 
