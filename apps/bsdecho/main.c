@@ -4,12 +4,15 @@
  * errno.h), the way a Linux server would be: blocking calls, a thread per
  * TCP connection (spread over the CPUs), a thread for UDP.
  *
- * At start it checks itself over 127.0.0.1 (an echo round trip, a refused
- * non-blocking connect reported through SO_ERROR, a receive timeout, a UDP
- * round trip) and prints "bsdecho: self-check passed (N checks)" or one
- * "bsdecho: FAIL ..." line per failed check; then
- * "bsdecho: tcp and udp echo on port P". bsdecho.stats=N prints the
- * connection counters every N seconds
+ * bsdecho.mode=epoll serves TCP from one thread with epoll instead
+ * (evloop.c).
+ *
+ * At start it checks itself over 127.0.0.1 (an echo round trip, poll() on
+ * the socket and the console, a refused non-blocking connect reported
+ * through SO_ERROR, a receive timeout, a UDP round trip) and prints
+ * "bsdecho: self-check passed (N checks)" or one "bsdecho: FAIL ..." line
+ * per failed check; then "bsdecho: tcp and udp echo on port P (MODE)".
+ * bsdecho.stats=N prints the connection counters every N seconds
  * ("bsdecho: conns opened A closed B, bytes C").
  */
 #include <skiff.h>
@@ -20,13 +23,32 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "bsdecho.h"
+
 SKIFF_OPTION(bsdecho_port, "bsdecho.port", "TCP and UDP echo port (default 7)");
 SKIFF_OPTION(bsdecho_stats, "bsdecho.stats", "print counters every N seconds (0: never)");
+SKIFF_OPTION(bsdecho_mode, "bsdecho.mode", "threads (a thread per connection, default) or epoll (one thread)");
 
 static unsigned long opened, closed_n, bytes;
+
+void bsdecho_count_open(void)
+{
+	__atomic_fetch_add(&opened, 1, __ATOMIC_RELAXED);
+}
+
+void bsdecho_count_close(void)
+{
+	__atomic_fetch_add(&closed_n, 1, __ATOMIC_RELAXED);
+}
+
+void bsdecho_count_bytes(unsigned long n)
+{
+	__atomic_fetch_add(&bytes, n, __ATOMIC_RELAXED);
+}
 
 static int echo_conn(void *arg)
 {
@@ -38,10 +60,10 @@ static int echo_conn(void *arg)
 		/* A blocking send queues all of it (or fails). */
 		if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
 			break;
-		__atomic_fetch_add(&bytes, (unsigned long)n, __ATOMIC_RELAXED);
+		bsdecho_count_bytes((unsigned long)n);
 	}
 	close(fd);
-	__atomic_fetch_add(&closed_n, 1, __ATOMIC_RELAXED);
+	bsdecho_count_close();
 	return 0;
 }
 
@@ -115,6 +137,10 @@ static void self_check(unsigned short port)
 	check(fd >= 0, "tcp socket");
 	check(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "tcp connect to 127.0.0.1");
 	check(send(fd, msg, sizeof(msg), 0) == (ssize_t)sizeof(msg), "tcp send");
+	struct pollfd pf[3] = { { fd, POLLIN, 0 }, { 0, POLLIN, 0 }, { 1, POLLOUT, 0 } };
+	check(poll(pf, 2, 2000) == 1 && pf[0].revents == POLLIN, "poll: the echo is readable");
+	check(poll(pf, 3, 0) == 2 && pf[1].revents == 0 && pf[2].revents == POLLOUT,
+	      "poll: console in idle, out writable");
 	check(recv(fd, buf, sizeof(msg), MSG_WAITALL) == (ssize_t)sizeof(msg), "tcp recv");
 	check(memcmp(buf, msg, sizeof(msg)) == 0, "tcp echo content");
 	struct timeval tv = { 0, 200000 };
@@ -169,10 +195,15 @@ static int acceptor(void *arg)
 			close(fd);
 			continue;
 		}
-		__atomic_fetch_add(&opened, 1, __ATOMIC_RELAXED);
+		bsdecho_count_open();
 		thread_detach(t);
 	}
 	return 0;
+}
+
+static int evloop_thread(void *arg)
+{
+	return bsdecho_evloop((int)(intptr_t)arg);
 }
 
 static bool spawn(int (*fn)(void *), int fd)
@@ -188,13 +219,15 @@ int main(void)
 {
 	unsigned short port = (unsigned short)skiff_opt_long("bsdecho.port", 7);
 	long stats = skiff_opt_long("bsdecho.stats", 0);
+	const char *mode = skiff_opt("bsdecho.mode");
+	bool ev = mode && !strcmp(mode, "epoll");
 	int lfd = listen_on(SOCK_STREAM, port);
 	int ufd = listen_on(SOCK_DGRAM, port);
 
-	if (lfd < 0 || ufd < 0 || !spawn(udp_echo, ufd) || !spawn(acceptor, lfd))
+	if (lfd < 0 || ufd < 0 || !spawn(udp_echo, ufd) || !spawn(ev ? evloop_thread : acceptor, lfd))
 		return 1;
 	self_check(port);
-	printf("bsdecho: tcp and udp echo on port %u\n", port);
+	printf("bsdecho: tcp and udp echo on port %u (%s)\n", port, ev ? "epoll" : "threads");
 	for (;;) {
 		thread_sleep((stats > 0 ? (uint64_t)stats : 3600) * 1000000000ull);
 		if (stats > 0)

@@ -4,8 +4,10 @@
 # Boots apps/bsdecho (RFC 862 echo over TCP and UDP, written against
 # sys/socket.h with blocking calls and a thread per connection) with a
 # static ip= on a tap inside a private network namespace
-# (tests/lib/netns.sh; nothing leaves it), per NIC, and drives it with the
-# host's own TCP through tests/net/tcp_client.py:
+# (tests/lib/netns.sh; nothing leaves it), per NIC and per server style
+# (bsdecho.mode=threads: blocking calls, a thread per connection; epoll:
+# one thread, non-blocking sockets, epoll), and drives it with the host's
+# own TCP through tests/net/tcp_client.py (cases named CASE_<nic>_<mode>):
 #   boot_<nic>       the self-check over 127.0.0.1 passed and the services
 #                    line appeared
 #   echo_<nic>       BSD_ECHO_MB MB (default 20) through TCP echo: sha256 of
@@ -19,7 +21,8 @@
 #                    server opened it closed again (its counters line)
 # One "PASS bsd_echo: ..." or "FAIL bsd_echo: ..." line per case; exit 1 if
 # any failed, 77 to skip (never under CI=true). Every wait is bounded.
-# BSD_ECHO_NICS="virtio ne2k" picks the NICs (default virtio).
+# BSD_ECHO_NICS="virtio ne2k" picks the NICs (default virtio),
+# BSD_ECHO_MODES the server styles (default "threads epoll").
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,6 +34,7 @@ HOST=10.77.9.1
 BOOT_TIMEOUT=${BSD_ECHO_BOOT_TIMEOUT:-120}
 MB=${BSD_ECHO_MB:-20}
 NICS=${BSD_ECHO_NICS:-virtio}
+MODES=${BSD_ECHO_MODES:-threads epoll}
 CLIENT=(python3 "$ROOT/tests/net/tcp_client.py")
 
 failures=0
@@ -75,13 +79,16 @@ client_case() {
 	fi
 }
 
-for nic in $NICS; do
-	log="$tmp/guest-$nic.log"
+for nic_mode in $(for n in $NICS; do for m in $MODES; do echo "${n}_$m"; done; done); do
+	nic=${nic_mode%%_*}
+	mode=${nic_mode#*_}
+	log="$tmp/guest-$nic_mode.log"
 	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" bsdecho --headless --accel tcg --direct \
 		--no-build --nic "$nic" --net tap:tap0 --smp 2 --timeout 600 \
-		--append "ip=$GUEST/24 bsdecho.stats=2"
+		--append "ip=$GUEST/24 bsdecho.stats=2 bsdecho.mode=$mode"
 	pid=$BG_PID
-	if ! wait_for_line "$log" '^bsdecho: tcp and udp echo on port 7' "$BOOT_TIMEOUT" "$pid"; then
+	nic=$nic_mode
+	if ! wait_for_line "$log" "^bsdecho: tcp and udp echo on port 7 \\($mode\\)" "$BOOT_TIMEOUT" "$pid"; then
 		fail "boot_$nic: no services line within ${BOOT_TIMEOUT}s"
 		tail -n 15 "$log"
 		bg_stop "$pid"
