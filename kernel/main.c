@@ -18,6 +18,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/console_file.h"
 #include "kernel/cpu.h"
 #include "kernel/fault.h"
 #include "kernel/log.h"
@@ -79,6 +80,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	banner();
 	pci_init();
 	net_init();
+	console_file_init();   /* descriptors 0, 1, 2 */
 	netstat_init();
 	selftest_run();
 

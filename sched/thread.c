@@ -33,6 +33,7 @@ static void thread_init_common(struct thread *t, struct cpu *c)
 	list_init(&t->link);
 	timer_init(&t->timer, NULL);
 	waitq_init(&t->join_wq);
+	event_init(&t->wake);
 }
 
 /* A new thread's first code (switch_frame_init's entry): finish the switch that brought it here, run, exit. */
@@ -154,6 +155,16 @@ unsigned thread_id(const struct thread *t)
 unsigned thread_cpu(const struct thread *t)
 {
 	return t->cpu->id;
+}
+
+struct event *thread_wake_event(struct thread *t)
+{
+	return &t->wake;
+}
+
+int *thread_errno(struct thread *t)
+{
+	return &t->err;
 }
 
 void sched_get_stats(struct sched_stats *st)
