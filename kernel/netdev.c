@@ -279,40 +279,20 @@ static void log_interfaces(void)
 	}
 }
 
-/* Applies ip=/gw= (eth0) and ethN.ip=/ethN.gw=; an interface without either gets DHCP. */
+/*
+ * ip=/gw= (eth0) and ethN.ip=/ethN.gw=, parsed and applied by net/netconf;
+ * an interface given neither gets DHCP. A bad line changes nothing, so
+ * then every interface falls back to DHCP, with a warning.
+ */
 static void apply_config(void)
 {
-	for (unsigned i = 0; i < ndevs; i++) {
-		struct netif *nif = netif_get(ns, devs[i].ifindex);
-		char key[32], spec[160];
-		const char *ip, *gw;
-		snprintf(key, sizeof(key), "%s.ip", netif_name(nif));
-		ip = cmdline_get(key);
-		snprintf(key, sizeof(key), "%s.gw", netif_name(nif));
-		gw = cmdline_get(key);
-		if (!ip && i == 0) {
-			ip = cmdline_get("ip");
-			if (!gw)
-				gw = cmdline_get("gw");
-		}
-		if (!ip)
-			ip = "dhcp";
-		if (gw)
-			snprintf(spec, sizeof(spec), "ip=%s gw=%s", ip, gw);
-		else
-			snprintf(spec, sizeof(spec), "ip=%s", ip);
-		struct netconf c;
-		int err = netconf_parse(spec, &c);
-		if (err) {
-			kwarn("net", "%s: bad configuration '%s' (%d); using dhcp", netif_name(nif), spec, err);
-			netconf_parse("ip=dhcp", &c);
-		}
-		netdev_lock();
-		err = netconf_apply(ns, devs[i].ifindex, &c);
-		netdev_unlock();
-		if (err)
-			kwarn("net", "%s: could not apply '%s' (%d)", netif_name(nif), spec, err);
-	}
+	int n = netconf_apply_cmdline(ns, cmdline_str(), NETCONF_DHCP_REST);
+	if (n >= 0)
+		return;
+	kwarn("net", "bad network options on the command line (%d); every interface uses dhcp", n);
+	n = netconf_apply_cmdline(ns, "", NETCONF_DHCP_REST);
+	if (n < 0)
+		kwarn("net", "could not start dhcp (%d)", n);
 }
 
 void net_init(void)
