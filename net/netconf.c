@@ -314,10 +314,10 @@ int netconf_apply_cmdline(struct netstack *ns, const char *cmdline,
 		return done;
 	memset(&dhcp, 0, sizeof(dhcp));
 	dhcp.dhcp = true;
-	for (i = 1; i <= NETIF_MAX; i++) {
+	for (i = 0; (i = netif_index_next(ns, i)) != 0;) {
 		struct netif *nif = netif_get(ns, i);
 
-		if (!nif || nif->loopback || cmdline_names(ifs, n, nif->name))
+		if (nif->loopback || cmdline_names(ifs, n, nif->name))
 			continue;
 		ret = netconf_apply(ns, i, &dhcp);
 		if (ret < 0)
