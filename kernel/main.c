@@ -67,7 +67,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	console_input_init();
 	banner();
 	pci_init();
-	net_init();
+	netdev_init();
 	netstat_init();
 	selftest_run();
 
