@@ -101,7 +101,7 @@ static struct sock_net default_net = {
 
 struct sock_net *sock_net_default(void)
 {
-	/* net_init() made the stack before any app runs; every caller
+	/* netdev_init() made the stack before any app runs; every caller
 	 * stores the same pointer. */
 	if (!default_net.ns)
 		default_net.ns = netdev_stack();

@@ -17,6 +17,8 @@ void time_early_init(void);   /* records the TSC at kernel entry */
 void time_init(void);         /* calibrates the TSC, reads the RTC */
 uint64_t time_ns(void);
 uint64_t time_wall(void);     /* seconds since 1970-01-01 UTC */
+/* The same in nanoseconds, moving with time_ns() (CLOCK_REALTIME). */
+uint64_t time_wall_ns(void);
 /* Busy-wait for a short, bounded time (device reset delays). Not for sleeping. */
 void time_udelay(uint64_t us);
 
