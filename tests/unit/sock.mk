@@ -1,0 +1,12 @@
+# tests/unit/sock.mk: host tests of the callback services (sock/svc*.c).
+# The service code is built with SVC_HOST (sock/svc_os.h: libc, pthreads)
+# over Linux's own sockets and epoll, so svc_test drives real TCP
+# connections on 127.0.0.1. svc_outq.c is also built on its own with
+# malloc renamed, so svc_outq_test can make allocations fail.
+
+$(BUILD)/host/sock/svc_outq_test: tests/unit/sock/svc_outq_test.c sock/svc_outq.c sock/svc_outq.h sock/svc_os.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DSVC_HOST -Dmalloc=outq_test_malloc -c -o $@.outq.o sock/svc_outq.c
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/sock/svc_outq_test.c $@.outq.o $(HOST_LDLIBS)
+
+UNIT_TESTS += $(BUILD)/host/sock/svc_outq_test
