@@ -1,4 +1,4 @@
-# tests/unit/sock.mk: host tests of the callback services (sock/svc*.c).
+# tests/unit/svc.mk: host tests of the callback services (sock/svc*.c).
 # The service code is built with SVC_HOST (sock/svc_os.h: libc, pthreads)
 # over Linux's own sockets and epoll, so svc_test drives real TCP
 # connections on 127.0.0.1. svc_outq.c is also built on its own with
