@@ -8,14 +8,14 @@ SVC_HOST_SRCS := sock/svc.c sock/svc_conn.c sock/svc_outq.c sched/timerq.c
 SVC_HOST_HDRS := include/skiff/service.h sock/svc_os.h sock/svc_outq.h sock/svc_priv.h \
 	sched/timerq.h lib/list.h
 
-$(BUILD)/host/sock/svc_outq_test: tests/unit/sock/svc_outq_test.c sock/svc_outq.c sock/svc_outq.h sock/svc_os.h
+$(BUILD)/host/svc/svc_outq_test: tests/unit/svc/svc_outq_test.c sock/svc_outq.c sock/svc_outq.h sock/svc_os.h
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DSVC_HOST -Dmalloc=outq_test_malloc -c -o $@.outq.o sock/svc_outq.c
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/sock/svc_outq_test.c $@.outq.o $(HOST_LDLIBS)
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/svc/svc_outq_test.c $@.outq.o $(HOST_LDLIBS)
 
-$(BUILD)/host/sock/svc_test: tests/unit/sock/svc_test.c $(SVC_HOST_SRCS) $(SVC_HOST_HDRS)
+$(BUILD)/host/svc/svc_test: tests/unit/svc/svc_test.c $(SVC_HOST_SRCS) $(SVC_HOST_HDRS)
 	@mkdir -p $(dir $@)
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DSVC_HOST -o $@ tests/unit/sock/svc_test.c $(SVC_HOST_SRCS) \
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -DSVC_HOST -o $@ tests/unit/svc/svc_test.c $(SVC_HOST_SRCS) \
 		$(HOST_LDLIBS) -lpthread
 
-UNIT_TESTS += $(BUILD)/host/sock/svc_outq_test $(BUILD)/host/sock/svc_test
+UNIT_TESTS += $(BUILD)/host/svc/svc_outq_test $(BUILD)/host/svc/svc_test

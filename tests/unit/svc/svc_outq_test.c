@@ -1,10 +1,10 @@
 /*
- * tests/unit/sock/svc_outq_test.c: a service connection's output queue
+ * tests/unit/svc/svc_outq_test.c: a service connection's output queue
  * (sock/svc_outq.c). Order and exactly-once delivery against a shadow
  * buffer, the limit (all or nothing, -ENOBUFS), small sends sharing a
  * chunk, large sends split into bounded chunks, and an allocation failure
  * in the middle of a push leaving the queue as it was. svc_outq.c is built
- * with malloc renamed to outq_test_malloc (tests/unit/sock.mk) so allocations
+ * with malloc renamed to outq_test_malloc (tests/unit/svc.mk) so allocations
  * can be made to fail; every teardown checks that no chunk is left.
  */
 #include <errno.h>

@@ -1,5 +1,5 @@
 /*
- * tests/unit/sock/svc_test.c: the callback services (sock/svc*.c, the
+ * tests/unit/svc/svc_test.c: the callback services (sock/svc*.c, the
  * contract in include/skiff/service.h) over Linux's own TCP on 127.0.0.1.
  * The service code is the kernel's, built with SVC_HOST: its thread is a
  * pthread, its sockets and epoll are Linux's. The test thread is the
