@@ -13,8 +13,8 @@
  * lock is taken here; the network stack's own locking is the socket
  * layer's business, and no handler runs under it.
  */
+#define _GNU_SOURCE	/* accept4 on the host */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -32,15 +32,6 @@
 void *svc_timer_grow(void *old, size_t size)
 {
 	return realloc(old, size);
-}
-
-static int set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL, 0);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
-	return 0;
 }
 
 static int lis_set_events(struct svc_lis *l, uint32_t events)
@@ -90,7 +81,7 @@ static void lis_event(struct svc_lis *l)
 		struct sockaddr_in sa;
 		socklen_t salen = sizeof(sa);
 		struct svc_conn *c;
-		int fd = accept(l->ep.fd, (struct sockaddr *)&sa, &salen);
+		int fd = accept4(l->ep.fd, (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK);
 
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -103,7 +94,6 @@ static void lis_event(struct svc_lis *l)
 		/* Over the limit: taken and closed, so the client learns at
 		 * once instead of waiting in the backlog. */
 		if (__atomic_load_n(&s->st.active, __ATOMIC_RELAXED) >= s->max_conns ||
-		    set_nonblock(fd) != 0 ||
 		    !(c = svc_conn_new(s, fd, ntohl(sa.sin_addr.s_addr),
 					  ntohs(sa.sin_port), l->port))) {
 			close(fd);
@@ -130,7 +120,7 @@ int svc_listen(struct svc *s, uint16_t port, int backlog)
 	struct svc_lis *l;
 	int fd, one = 1, err;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	/* A restarted service binds over its old connections' TIME-WAIT. */
@@ -145,9 +135,6 @@ int svc_listen(struct svc *s, uint16_t port, int backlog)
 		err = -errno;
 		goto out_close;
 	}
-	err = set_nonblock(fd);
-	if (err)
-		goto out_close;
 	l = calloc(1, sizeof(*l));
 	if (!l) {
 		err = -ENOMEM;

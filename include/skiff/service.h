@@ -9,8 +9,11 @@
  * and never inside the network stack's lock. One service thread waits on
  * one epoll set holding its listening sockets and connections, so a wake
  * costs work for the ready connections only, and a handler that is slow
- * (sleeps, blocks, computes) delays only its own service: other services
- * have their own threads, on the same CPU or on others.
+ * (sleeps, blocks) delays only its own service: other services have
+ * their own threads, on the same CPU or on others. Threads are
+ * cooperative: a handler that computes for long without sleeping or
+ * blocking holds its CPU, so such a service wants a CPU of its own (and
+ * not CPU 0, where the network thread runs).
  *
  * The handlers and their order, per service:
  *   init      once, in the service thread, before anything else: it
