@@ -22,8 +22,11 @@
 #                   echo (CPU 1, same CPU as slow) both answer in bounded
 #                   time, well before the slow answer, which still comes,
 #                   after SLOW_MS
-#   guest_clean_<nic> no panic or CPU exception in the guest's log, and the
-#                   guest is still running
+#   guest_clean_<nic> no panic or CPU exception in the guest's log, the
+#                   guest still runs, and its last counters lines
+#                   (toroweb.stats=2) show no connection left open in any
+#                   service, the web queue's bound hit (send_refused > 0:
+#                   /big waited for writable) and the idle timeout counted
 # One "PASS toroweb: case detail" or "FAIL toroweb: case detail" line per
 # case; exit 1 if any failed, 77 to skip (never under CI=true: then a
 # missing prerequisite fails). Every wait is bounded; QEMU is killed by PID
@@ -119,7 +122,7 @@ for nic in $NICS; do
 	log="$tmp/guest-$nic.log"
 	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" toroweb --headless --accel tcg --direct \
 		--no-build --smp 2 --nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
-		--append "ip=$GUEST/24 toroweb.idle_ms=$IDLE_MS toroweb.slow_ms=$SLOW_MS ${TOROWEB_APPEND:-}"
+		--append "ip=$GUEST/24 toroweb.idle_ms=$IDLE_MS toroweb.slow_ms=$SLOW_MS toroweb.stats=2 ${TOROWEB_APPEND:-}"
 	pid=$BG_PID
 	if ! wait_for_line "$log" '^toroweb: ready' "$BOOT_TIMEOUT" "$pid"; then
 		fail "boot_$nic: no ready line within ${BOOT_TIMEOUT}s"
@@ -229,7 +232,20 @@ for nic in $NICS; do
 		fail "guest_clean_$nic: the guest's log reports a fault:"
 		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
 	else
-		pass "guest_clean_$nic"
+		sleep 3 # one more counters line, after every client closed
+		web=$(tr -d '\r' <"$log" | grep '^toroweb: web: ' | tail -n 1)
+		echo_=$(tr -d '\r' <"$log" | grep '^toroweb: echo: ' | tail -n 1)
+		slow=$(tr -d '\r' <"$log" | grep '^toroweb: slow: ' | tail -n 1)
+		refused=$(sed -n 's/.* send_refused \([0-9]*\).*/\1/p' <<<"$web")
+		timeouts=$(sed -n 's/.* timeouts \([0-9]*\).*/\1/p' <<<"$web")
+		if [[ "$web" != "toroweb: web: active 0 "* || "$echo_" != "toroweb: echo: active 0 "* ||
+			"$slow" != "toroweb: slow: active 0 "* ]]; then
+			fail "guest_clean_$nic: connections left: ${web:-no web line} / ${echo_:-no echo line} / ${slow:-no slow line}"
+		elif [[ -z "$refused" || "$refused" -eq 0 || -z "$timeouts" || "$timeouts" -eq 0 ]]; then
+			fail "guest_clean_$nic: the queue bound or the idle timer never acted: $web"
+		else
+			pass "guest_clean_$nic ${web#toroweb: }"
+		fi
 	fi
 	bg_stop "$pid"
 done
