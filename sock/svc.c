@@ -64,8 +64,11 @@ static void lis_rest(struct svc_lis *l, int err)
 {
 	struct svc *s = l->svc;
 
-	svc_os_log("svc %s: accept on port %u: error %d; retrying in %u ms\n",
-		   s->name, (unsigned)l->port, err, SVC_ACCEPT_RETRY_MS);
+	SVC_STAT_ADD(s, accept_errors, 1);
+	if (!l->warned)
+		svc_os_log("svc %s: accept on port %u: error %d; retrying every %u ms\n",
+			   s->name, (unsigned)l->port, err, SVC_ACCEPT_RETRY_MS);
+	l->warned = true;
 	if (lis_set_events(l, 0) == 0)
 		l->off = true;
 	timerq_add(&s->timers, &l->retry,
@@ -91,6 +94,7 @@ static void lis_event(struct svc_lis *l)
 			lis_rest(l, -errno);
 			return;
 		}
+		l->warned = false;
 		/* Over the limit: taken and closed, so the client learns at
 		 * once instead of waiting in the backlog. */
 		if (__atomic_load_n(&s->st.active, __ATOMIC_RELAXED) >= s->max_conns ||

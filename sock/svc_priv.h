@@ -29,6 +29,7 @@ struct svc_lis {
 	struct svc *svc;
 	uint16_t port;
 	bool off;		/* out of epoll for a while (accept failing) */
+	bool warned;		/* logged this run of failures */
 	struct timer retry;	/* puts it back */
 	struct svc_lis *next;
 };

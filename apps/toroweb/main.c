@@ -382,11 +382,11 @@ static void print_stats(const char *name, struct svc *s)
 		return;
 	svc_get_stats(s, &st);
 	printf("toroweb: %s: active %llu accepted %llu refused %llu in %llu out %llu "
-	       "send_refused %llu timeouts %llu\n", name,
+	       "send_refused %llu timeouts %llu accept_errors %llu\n", name,
 	       (unsigned long long)st.active, (unsigned long long)st.accepted,
 	       (unsigned long long)st.refused, (unsigned long long)st.bytes_in,
 	       (unsigned long long)st.bytes_out, (unsigned long long)st.send_refused,
-	       (unsigned long long)st.timeouts);
+	       (unsigned long long)st.timeouts, (unsigned long long)st.accept_errors);
 }
 
 int main(void)

@@ -177,6 +177,7 @@ void svc_clear_timer(struct svc_conn *c);
 struct svc_stats {
 	uint64_t accepted;	/* connections given to accept */
 	uint64_t refused;	/* accept said no, or max_conns was reached */
+	uint64_t accept_errors;	/* accept() failed (EMFILE...): listener rested */
 	uint64_t active;	/* connections open now */
 	uint64_t bytes_in;	/* bytes received */
 	uint64_t bytes_out;	/* bytes handed to the socket */

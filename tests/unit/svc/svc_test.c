@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -706,6 +707,50 @@ static void test_stop_closes_open_connections_with_stopped(void **state)
 	close(ctl);
 }
 
+/*
+ * accept() failing with EMFILE must not spin the service (the listener
+ * stays readable): the listener rests and is retried, and the waiting
+ * connections are taken once descriptors are free again.
+ */
+static void test_accept_out_of_descriptors_rests_then_retries(void **state)
+{
+	struct rlimit old, low;
+	struct svc_stats st;
+	int fd[4], lowest;
+
+	(void)state;
+	T.receive = consume_all;
+	start(base_config());
+	for (int i = 0; i < 4; i++) {
+		fd[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(fd[i] >= 0);
+	}
+	lowest = dup(0);
+	assert_true(lowest >= 0);
+	close(lowest);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest + 2;	/* room for two accepts */
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	for (int i = 0; i < 4; i++) {
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)T.port),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+		assert_int_equal(connect(fd[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+	}
+	assert_true(wait_count(EV_ACCEPT, 2, 2000));
+	assert_false(wait_count(EV_ACCEPT, 3, 300));	/* the other two wait */
+	svc_get_stats(T.s, &st);
+	/* Resting, not spinning: a few failed accepts in 300 ms, not thousands. */
+	assert_true(st.accept_errors >= 1 && st.accept_errors <= 10);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(wait_count(EV_ACCEPT, 4, 2000));	/* the retry took them */
+	for (int i = 0; i < 4; i++)
+		close(fd[i]);
+	assert_true(wait_count(EV_CLOSE, 4, 2000));
+}
+
 /* ---- timers ---- */
 
 static void arm_by_order(struct svc_conn *c)
@@ -888,6 +933,7 @@ int main(void)
 		T_(test_accept_nonzero_refuses_without_close_call),
 		T_(test_max_conns_refuses_the_extra_connection),
 		T_(test_stop_closes_open_connections_with_stopped),
+		T_(test_accept_out_of_descriptors_rests_then_retries),
 		T_(test_timers_fire_in_deadline_order),
 		T_(test_cleared_timer_does_not_fire),
 		T_(test_timer_bounds_a_close_that_cannot_drain),
