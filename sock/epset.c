@@ -41,6 +41,7 @@ struct ep_item {
 	unsigned events;		/* EPOLL* asked for, ET/ONESHOT included */
 	uint64_t data;
 	bool disabled;			/* ONESHOT fired */
+	bool removed;			/* DEL took it out: never ready again */
 	struct list_node link;		/* on ep->items */
 	struct list_node rlink;		/* on ep->ready when linked */
 };
@@ -57,7 +58,7 @@ static void ep_unref(struct epset *ep)
 /* The set's lock held: the item may have news; wake the waiters. */
 static void ep_mark_ready(struct epset *ep, struct ep_item *it)
 {
-	if (it->disabled)
+	if (it->disabled || it->removed)
 		return;
 	if (!list_linked(&it->rlink))
 		list_add_tail(&ep->ready, &it->rlink);
@@ -156,6 +157,10 @@ static int ep_del(struct epset *ep, int fd, struct file *f)
 		list_del(&it->rlink);
 	list_del(&it->link);
 	ep->nitems--;
+	/* Until its watch is off the file, a notifier holding the file's
+	 * lock may still call the item's fn: it must not queue the item
+	 * again, which is freed below. */
+	it->removed = true;
 	sock_spin_unlock(&ep->lock, saved);
 	/* After this no fn call for the item can be running or start. */
 	f->ops->watch(f, &it->w, false);

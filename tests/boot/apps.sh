@@ -18,6 +18,7 @@
 #   timeout: SECONDS  bound for one boot (default 60)
 #   args: ARGS        extra tools/cloudit.sh options (split on blanks)
 #   paths: P...       subset of "bios uefi direct" (default all three)
+# BOOT_APPS="NAME..." limits the run to those apps.
 # Tests beyond that (networking, several guests) go in tests/boot/NAME.sh,
 # which tests/run.sh runs like this file.
 set -uo pipefail
@@ -77,7 +78,8 @@ boot_app() {
 }
 
 # Default path order puts UEFI (the slowest boot) first, so the pool stays full.
-for app in $(boot_apps); do
+# BOOT_APPS="a b" checks only those apps (e.g. the one being worked on).
+for app in ${BOOT_APPS:-$(boot_apps)}; do
 	boot_app "$app"
 done
 boot_finish

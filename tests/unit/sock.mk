@@ -7,7 +7,7 @@
 # it, so NET_OBJS is set). `make unit-sock` runs these alone.
 
 SOCK_BUILD    := $(BUILD)/host/sock
-SOCK_SRCS     := $(filter-out sock/posix_%.c,$(wildcard sock/*.c)) \
+SOCK_SRCS     := $(filter-out sock/posix_%.c sock/svc%.c,$(wildcard sock/*.c)) \
 	tests/fakes/sock_os_host.c tests/unit/sock/sock_pair.c
 SOCK_OBJS     := $(patsubst %.c,$(SOCK_BUILD)/obj/%.o,$(SOCK_SRCS))
 SOCK_TESTS    := $(patsubst tests/unit/sock/%.c,$(SOCK_BUILD)/%,$(wildcard tests/unit/sock/*_test.c))

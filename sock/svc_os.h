@@ -1,0 +1,180 @@
+/*
+ * sock/svc_os.h: what the callback services (svc*.c) need besides the
+ * POSIX socket and epoll calls: memory, a log line, a monotonic clock, a
+ * thread on a chosen CPU and a one-shot event to hand init's result back
+ * to svc_register(). In the kernel these are skiff's own (include/skiff.h,
+ * sched/sched.h); built with SVC_HOST (the host unit tests) they are libc
+ * and pthreads, so the same svc*.c run over Linux's sockets and epoll.
+ */
+#ifndef SOCK_SVC_OS_H
+#define SOCK_SVC_OS_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#ifdef SVC_HOST
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* Linux raises SIGPIPE on a send to a reset peer unless told not to. */
+#define SVC_SEND_FLAGS	MSG_NOSIGNAL
+
+struct svc_os_thread {
+	pthread_t t;
+};
+
+struct svc_os_event {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool set;
+};
+
+static inline uint64_t svc_os_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct svc_os_start {
+	int (*fn)(void *arg);
+	void *arg;
+};
+
+static inline void *svc_os_trampoline(void *p)
+{
+	struct svc_os_start st = *(struct svc_os_start *)p;
+
+	free(p);
+	return (void *)(intptr_t)st.fn(st.arg);
+}
+
+/* The host has no CPU binding here: cpu is ignored. */
+static inline int svc_os_thread_start(struct svc_os_thread *t,
+				      int (*fn)(void *arg), void *arg,
+				      unsigned cpu)
+{
+	struct svc_os_start *st = malloc(sizeof(*st));
+
+	(void)cpu;
+	if (!st)
+		return -ENOMEM;
+	st->fn = fn;
+	st->arg = arg;
+	if (pthread_create(&t->t, NULL, svc_os_trampoline, st) != 0) {
+		free(st);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static inline int svc_os_thread_join(struct svc_os_thread *t)
+{
+	void *ret;
+
+	pthread_join(t->t, &ret);
+	return (int)(intptr_t)ret;
+}
+
+static inline void svc_os_event_init(struct svc_os_event *e)
+{
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->cv, NULL);
+	e->set = false;
+}
+
+static inline void svc_os_event_signal(struct svc_os_event *e)
+{
+	pthread_mutex_lock(&e->mu);
+	e->set = true;
+	pthread_cond_signal(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+static inline void svc_os_event_wait(struct svc_os_event *e)
+{
+	pthread_mutex_lock(&e->mu);
+	while (!e->set)
+		pthread_cond_wait(&e->cv, &e->mu);
+	e->set = false;
+	pthread_mutex_unlock(&e->mu);
+}
+
+static inline void svc_os_event_destroy(struct svc_os_event *e)
+{
+	pthread_cond_destroy(&e->cv);
+	pthread_mutex_destroy(&e->mu);
+}
+
+#define svc_os_log(...)	fprintf(stderr, __VA_ARGS__)
+
+#else /* the kernel */
+#include "include/skiff.h"
+#include "sched/sched.h"
+
+#ifdef MSG_NOSIGNAL
+#define SVC_SEND_FLAGS	MSG_NOSIGNAL
+#else
+#define SVC_SEND_FLAGS	0	/* no signals in skiff */
+#endif
+
+struct svc_os_thread {
+	struct thread *t;
+};
+
+struct svc_os_event {
+	struct event e;
+};
+
+static inline uint64_t svc_os_now_ns(void)
+{
+	return skiff_time_ns();
+}
+
+static inline int svc_os_thread_start(struct svc_os_thread *t,
+				      int (*fn)(void *arg), void *arg,
+				      unsigned cpu)
+{
+	if (cpu >= skiff_cpu_count())
+		return -ENODEV;
+	t->t = thread_create(fn, arg, cpu);
+	return t->t ? 0 : -ENOMEM;
+}
+
+static inline int svc_os_thread_join(struct svc_os_thread *t)
+{
+	int status = 0;
+
+	thread_join(t->t, &status);
+	return status;
+}
+
+static inline void svc_os_event_init(struct svc_os_event *e)
+{
+	event_init(&e->e);
+}
+
+static inline void svc_os_event_signal(struct svc_os_event *e)
+{
+	event_signal(&e->e);
+}
+
+static inline void svc_os_event_wait(struct svc_os_event *e)
+{
+	event_wait(&e->e, WAITQ_FOREVER);
+}
+
+static inline void svc_os_event_destroy(struct svc_os_event *e)
+{
+	(void)e;
+}
+
+#define svc_os_log(...)	printf(__VA_ARGS__)
+#endif
+
+#endif /* SOCK_SVC_OS_H */
