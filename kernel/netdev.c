@@ -175,6 +175,11 @@ static const struct net_env kernel_env = {
 	.log = env_log,
 };
 
+bool netdev_in_thread(void)
+{
+	return net_thr && thread_self() == net_thr;
+}
+
 uint64_t netdev_passes(void)
 {
 	return __atomic_load_n(&net_passes, __ATOMIC_RELAXED);

@@ -28,7 +28,11 @@ struct netdev_ops {
 	 * the network thread with the stack lock held.
 	 */
 	int (*poll)(void *drv, int budget);
-	/* Re-arms the device's receive interrupt after a poll that drained it; may be NULL. */
+	/*
+	 * Re-arms the device's receive interrupt after a poll that drained
+	 * it; every pass ends with it, after all polls and timers, so it is
+	 * also the last chance to act before the thread sleeps. May be NULL.
+	 */
 	void (*irq_rearm)(void *drv);
 	/*
 	 * When the device next needs a poll that no interrupt will announce
@@ -61,6 +65,8 @@ int netdev_rx_ring_grow(unsigned entries);
 int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops, void *drv, const char *driver);
 /* From interrupt handlers (or anywhere): wake the network thread. Cheap, never blocks. */
 void netdev_kick(void);
+/* True when called from the network thread, whose pass still ends with every irq_rearm. */
+bool netdev_in_thread(void);
 /* Passes of the network thread since boot (each wake-up that polled): for tests and tuning. */
 uint64_t netdev_passes(void);
 /* The kernel's stack, and the lock that serialises calls into it (recursive). */

@@ -2,7 +2,8 @@
  * arch/x86_64/cpu.c: the boot CPU's GDT, TSS and IDT (Intel SDM vol. 3A
  * ch. 3, 6 and 7). The TSS gives double faults (IST1) and NMIs (IST2)
  * stacks of their own, so a kernel stack overflow still produces a report
- * instead of a triple fault and a silent reset.
+ * instead of a triple fault and a silent reset. Also what CPUID tells:
+ * the model string, and whether fences are real (cpu_fences_elided).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -149,4 +150,19 @@ const char *cpu_model(void)
 	for (size_t n = strlen(model); n && model[n - 1] == ' '; n--)
 		model[n - 1] = 0;
 	return model;
+}
+
+bool cpu_fences_elided(void)
+{
+	uint32_t a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 31)))
+		return false;      /* CPUID.01H:ECX[31]: no hypervisor, so real fences */
+	cpuid(0x40000000, 0, &a, &b, &c, &d);
+	char sig[12];
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	/* With two or more vCPUs TCG translates in parallel mode and keeps every fence. */
+	return memcmp(sig, "TCGTCGTCGTCG", 12) == 0 && cpu_count() == 1;
 }
