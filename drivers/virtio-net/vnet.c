@@ -13,7 +13,8 @@
  * dropped. On QEMU's TCG with one vCPU, where mfence is no fence, both
  * queues back their notification handshakes with port I/O
  * (virtq_set_fence), without which an interrupt or a notification is lost
- * for good now and then.
+ * for good now and then. No timer polls the device (unless the pool runs
+ * short, vnet_next_deadline): an idle device costs no wake-up.
  *
  * Features: VERSION_1, MAC, STATUS, EVENT_IDX (and ACCESS_PLATFORM when the
  * device insists). Deviations: no checksum or segmentation offload (the
@@ -323,20 +324,17 @@ static void vnet_irq_rearm(void *drv)
 
 /* Short of buffers with none coming back by transmit: look again soon. */
 #define VNET_RX_SHORT_RETRY_NS (10 * NSEC_PER_MSEC)
-/*
- * A watchdog poll. Under an open-loop UDP flood (tests/net/net_thread.sh)
- * the receive interrupt is sometimes never seen: the used ring holds new
- * frames past used_event, yet the handler does not run again, and with no
- * periodic tick the network thread would sleep for ever, deaf. Until the
- * cause is found (QEMU's MSI-X under TCG, or our rearm), a lost interrupt
- * costs at most this long.
- */
-#define VNET_WATCHDOG_NS (1000 * NSEC_PER_MSEC)
 
+/*
+ * No timer while the receive ring is full: its interrupt announces every
+ * frame (virtq.c keeps the handshake for it from being lost). Only a ring
+ * left short by an empty pool is looked at again soon, since a dry ring
+ * raises no interrupt at all.
+ */
 static uint64_t vnet_next_deadline(void *drv)
 {
 	struct vnet *v = drv;
-	return time_ns() + (v->rx_short ? VNET_RX_SHORT_RETRY_NS : VNET_WATCHDOG_NS);
+	return v->rx_short ? time_ns() + VNET_RX_SHORT_RETRY_NS : UINT64_MAX;
 }
 
 static const struct netdev_ops vnet_netdev_ops = {
