@@ -43,6 +43,12 @@ void netdev_unlock(void)
 	netns_unlock(netns_default());
 }
 
+bool netdev_in_thread(struct netdev *d)
+{
+	struct netns *nn = __atomic_load_n(&d->owner, __ATOMIC_ACQUIRE);
+	return nn && nn->thr && thread_self() == nn->thr;
+}
+
 uint64_t netdev_passes(void)
 {
 	return netns_passes(netns_default());

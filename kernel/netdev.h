@@ -33,7 +33,11 @@ struct netdev_ops {
 	 * the network thread with the stack lock held.
 	 */
 	int (*poll)(void *drv, int budget);
-	/* Re-arms the device's receive interrupt after a poll that drained it; may be NULL. */
+	/*
+	 * Re-arms the device's receive interrupt after a poll that drained
+	 * it; every pass ends with it, after all polls and timers, so it is
+	 * also the last chance to act before the thread sleeps. May be NULL.
+	 */
 	void (*irq_rearm)(void *drv);
 	/*
 	 * When the device next needs a poll that no interrupt will announce
@@ -94,6 +98,8 @@ void netdev_kick(struct netdev *d);
 /* Takes the lock of the stack that has d now, for reading driver state that poll and xmit update. */
 void netdev_lock_dev(struct netdev *d);
 void netdev_unlock_dev(struct netdev *d);
+/* True when called from the network thread of the stack that has d now, whose pass still ends with d's irq_rearm. */
+bool netdev_in_thread(struct netdev *d);
 
 /*
  * The default stack (netns 0): every NIC is there at boot, and apps that

@@ -3,6 +3,7 @@
  * 0xc0000101, Intel SDM vol. 4). The boot CPU does this first thing in
  * kmain, so this_cpu() is valid everywhere after.
  */
+#include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/io.h"
 #include "kernel/cpu.h"
 #include "kernel/percpu.h"
@@ -29,4 +30,9 @@ unsigned cpu_count(void)
 unsigned cpu_id(void)
 {
 	return this_cpu()->id;
+}
+
+bool cpu_fences_elided(void)
+{
+	return cpu_count() == 1 && cpu_is_qemu_tcg();
 }

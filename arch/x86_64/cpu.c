@@ -1,8 +1,10 @@
 /*
  * arch/x86_64/cpu.c: each CPU's GDT, TSS and IST stacks in the struct
  * arch_cpu the kernel hands over, and the one IDT they share (Intel SDM
- * vol. 3A ch. 3, 6 and 7; see cpu_init.h); the CPU's brand string.
+ * vol. 3A ch. 3, 6 and 7; see cpu_init.h). Also what CPUID tells: the
+ * model string, and whether fences are real (cpu_fences_elided).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -119,4 +121,18 @@ const char *cpu_model(void)
 	for (size_t n = strlen(model); n && model[n - 1] == ' '; n--)
 		model[n - 1] = 0;
 	return model;
+}
+
+bool cpu_is_qemu_tcg(void)
+{
+	uint32_t a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	if (!(c & (1u << 31)))
+		return false;      /* CPUID.01H:ECX[31]: no hypervisor, so real fences */
+	cpuid(0x40000000, 0, &a, &b, &c, &d);
+	char sig[12];
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	return memcmp(sig, "TCGTCGTCGTCG", 12) == 0;
 }

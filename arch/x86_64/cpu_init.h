@@ -15,6 +15,7 @@
 #ifndef ARCH_X86_64_CPU_INIT_H
 #define ARCH_X86_64_CPU_INIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define ARCH_CPU_GS_SLOT 8         /* byte offset of the struct arch_cpu pointer from the GS base */
@@ -55,5 +56,7 @@ static inline struct arch_cpu *arch_this_cpu(void)
 
 /* CPUID brand string ("QEMU Virtual CPU version 2.5+"), trimmed. */
 const char *cpu_model(void);
+/* True under QEMU's TCG: hypervisor leaf 0x40000000 says "TCGTCGTCGTCG". */
+bool cpu_is_qemu_tcg(void);
 
 #endif

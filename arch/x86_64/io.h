@@ -80,6 +80,18 @@ static inline void mb(void) { __asm__ volatile("mfence" : : : "memory"); }
 #define smp_wmb() barrier()   /* earlier stores become visible before later stores */
 #define smp_rmb() barrier()   /* earlier loads complete before later loads */
 
+/*
+ * A full fence made of port I/O, for machines where mfence is not one
+ * (cpu_fences_elided()): QEMU's TCG before 8.1, running one vCPU, drops
+ * every guest fence from the code it translates (tcg_gen_mb() without
+ * CF_PARALLEL; QEMU commit c914d46d0a64 fixed it), yet its device models
+ * read and write guest memory from another host thread. A port access
+ * leaves translated code and takes QEMU's global lock, which orders our
+ * earlier stores before our later loads on the host. Port 0x80 (POST
+ * codes, the classic I/O delay) does nothing else. A VM exit elsewhere.
+ */
+static inline void io_fence(void) { __asm__ volatile("outb %0, $0x80" : : "a"((uint8_t)0) : "memory"); }
+
 static inline void invlpg(uintptr_t va) { __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
 #endif

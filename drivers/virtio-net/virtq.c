@@ -7,7 +7,12 @@
  * Free descriptors form a list through their next fields. Only the driver
  * writes the descriptor table and the available ring, and only the device
  * writes the used ring, so each shared field is touched through volatile
- * accesses with the barriers 2.7.13 and 2.7.14 ask for.
+ * accesses with the barriers 2.7.13 and 2.7.14 ask for. For machines
+ * where mfence orders nothing against the device, the store->load steps of
+ * the notification handshakes also call the queue's fence hook
+ * (virtq_set_fence) before the caller may wait: at once when enabling
+ * interrupts, and for skipped notifications in virtq_kick_confirm, once
+ * per burst rather than per publish.
  *
  * Deviation: no indirect descriptors (2.7.5.3) and no packed rings (2.8);
  * chains are at most VIRTQ_MAX_SEGS long.
@@ -111,6 +116,14 @@ int virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned n, void *t
 	return 0;
 }
 
+/* 2.7.10 / 2.7.8: whether the device asked to be notified of the entries from old to now. */
+static bool device_wants_kick(struct virtq *q, uint16_t now, uint16_t old)
+{
+	if (q->event_idx)
+		return virtq_need_event(rd16(avail_event(q)), now, old);
+	return !(rd16(&q->used->flags) & VIRTQ_USED_F_NO_NOTIFY);
+}
+
 bool virtq_kick_prepare(struct virtq *q)
 {
 	uint16_t old = q->kicked_idx, now = q->avail_idx;
@@ -121,20 +134,46 @@ bool virtq_kick_prepare(struct virtq *q)
 	wr16(&q->avail->idx, now);
 	q->kicked_idx = now;
 	/*
-	 * 2.7.13.4: the idx store must be visible before we read the device's
-	 * suppression state, or the device may go idle between our read and
-	 * its next look at idx and miss the new entries (store->load: mfence).
+	 * 2.7.13.4.1: the idx store must be visible before we read the
+	 * device's suppression state, or the device may go idle between our
+	 * read and its next look at idx and miss the new entries for good
+	 * (store->load: mfence).
 	 */
 	mb();
-	bool need;
-	if (q->event_idx)
-		need = virtq_need_event(rd16(avail_event(q)), now, old);
-	else
-		need = !(rd16(&q->used->flags) & VIRTQ_USED_F_NO_NOTIFY);
+	bool need = device_wants_kick(q, now, old);
+	if (need) {
+		q->unconfirmed = false;   /* the notification makes the device look at all of it */
+		q->stats.notifies++;
+		return true;
+	}
+	q->stats.notifies_saved++;
+	if (!q->fence)
+		return false;
+	/*
+	 * Where mfence is no fence the "no" may come from a stale read:
+	 * virtq_kick_confirm checks it behind the real one, once for a whole
+	 * burst. A burst as long as the ring is checked at once, which keeps
+	 * the range within what 16-bit indexes compare.
+	 */
+	if (!q->unconfirmed) {
+		q->unconfirmed = true;
+		q->unconfirmed_old = old;
+	}
+	if ((uint16_t)(now - q->unconfirmed_old) >= q->size)
+		return virtq_kick_confirm(q);
+	return false;
+}
+
+bool virtq_kick_confirm(struct virtq *q)
+{
+	if (!q->unconfirmed)
+		return false;
+	q->unconfirmed = false;
+	q->fence();
+	/* One look for every publish since the first unchecked "no" (2.7.10: the crossed range). */
+	bool need = device_wants_kick(q, q->kicked_idx, q->unconfirmed_old);
 	if (need)
 		q->stats.notifies++;
-	else
-		q->stats.notifies_saved++;
 	return need;
 }
 
@@ -197,15 +236,33 @@ void virtq_disable_cb(struct virtq *q)
 		wr16(&q->avail->flags, VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
+/*
+ * 2.7.14 (note) and 2.7.10: after publishing used_event (or clearing the
+ * flag) the driver looks at the used index again, behind a full barrier:
+ * the device decides whether to interrupt from the used_event it reads
+ * after moving its index, once, so if it read the old one and we read
+ * the old index, neither side acts and the interrupt is lost for good.
+ * True when more than bufs elements are pending past last_used. Where
+ * mfence is no fence (q->fence) a "no" is confirmed behind the real one.
+ */
+static bool used_past(struct virtq *q, uint16_t bufs)
+{
+	mb();
+	if ((uint16_t)(rd16(&q->used->idx) - q->last_used) > bufs)
+		return true;
+	if (!q->fence)
+		return false;
+	q->fence();
+	return (uint16_t)(rd16(&q->used->idx) - q->last_used) > bufs;
+}
+
 bool virtq_enable_cb(struct virtq *q)
 {
 	if (q->event_idx)
 		wr16(used_event(q), q->last_used);   /* 2.7.10: interrupt for the very next element */
 	else
 		wr16(&q->avail->flags, 0);
-	/* Store->load: the device must see the request before we look for elements it raced past. */
-	mb();
-	return virtq_pending(q);
+	return used_past(q, 0);
 }
 
 bool virtq_enable_cb_delayed(struct virtq *q)
@@ -215,6 +272,10 @@ bool virtq_enable_cb_delayed(struct virtq *q)
 	uint16_t outstanding = (uint16_t)(q->avail_idx - q->last_used);
 	uint16_t bufs = (uint16_t)(outstanding * 3 / 4);
 	wr16(used_event(q), (uint16_t)(q->last_used + bufs));
-	mb();
-	return (uint16_t)(rd16(&q->used->idx) - q->last_used) > bufs;
+	return used_past(q, bufs);
+}
+
+void virtq_set_fence(struct virtq *q, void (*fence)(void))
+{
+	q->fence = fence;
 }

@@ -71,8 +71,8 @@ struct virtq_seg {
 struct virtq_stats {
 	uint64_t bad_id;            /* used element naming no outstanding chain */
 	uint64_t bad_len;           /* used length beyond the chain's writable bytes */
-	uint64_t notifies;          /* times virtq_kick_prepare said "notify" */
-	uint64_t notifies_saved;    /* ... and said the device does not need one */
+	uint64_t notifies;          /* times virtq_kick_prepare (or _confirm) said "notify" */
+	uint64_t notifies_saved;    /* ... and virtq_kick_prepare said the device does not need one */
 };
 
 struct virtq {
@@ -87,6 +87,9 @@ struct virtq {
 	uint16_t avail_idx;         /* shadow of avail->idx, including unpublished entries */
 	uint16_t kicked_idx;        /* avail->idx at the last notification decision */
 	uint16_t last_used;         /* next used-ring entry to consume */
+	void (*fence)(void);        /* a store->load fence where mfence is not one (virtq_set_fence); NULL */
+	bool unconfirmed;           /* with fence: a "no notification" not yet checked behind it */
+	uint16_t unconfirmed_old;   /* ... avail->idx before the first such publish */
 	void **token;               /* per chain head: the caller's cookie, NULL when free */
 	uint32_t *wlen;             /* per chain head: writable bytes of the chain */
 	struct virtq_stats stats;
@@ -122,8 +125,17 @@ int virtq_add(struct virtq *q, const struct virtq_seg *segs, unsigned n, void *t
 /*
  * Publishes added chains (avail->idx) and says whether the device wants a
  * notification for them (2.7.13.3-4: avail_event or VIRTQ_USED_F_NO_NOTIFY).
+ * With a fence hook (virtq_set_fence) a "no" is provisional: the caller
+ * must call virtq_kick_confirm before it waits for anything the device
+ * would do with these chains.
  */
 bool virtq_kick_prepare(struct virtq *q);
+/*
+ * Checks the provisional "no"s of virtq_kick_prepare behind the fence
+ * hook, once for all of them; true when the device wants a notification
+ * after all. False at no cost when there is nothing to check.
+ */
+bool virtq_kick_confirm(struct virtq *q);
 
 /*
  * Takes the next used element: 1 with *token and *len set; 0 when the
@@ -150,6 +162,16 @@ bool virtq_enable_cb(struct virtq *q);
  * chains are used (with EVENT_IDX; otherwise like virtq_enable_cb). Same return.
  */
 bool virtq_enable_cb_delayed(struct virtq *q);
+
+/*
+ * A fence for the store->load steps of the notification handshakes
+ * (2.7.13.4.1, 2.7.14), for machines where mfence does not order our
+ * stores against the device (vnet.c: QEMU's TCG before 8.1 with one
+ * vCPU), called after mb() only where a "no" would let the driver wait:
+ * in virtq_enable_cb*, and in virtq_kick_confirm for the notifications
+ * virtq_kick_prepare skipped. NULL, the default, for none.
+ */
+void virtq_set_fence(struct virtq *q, void (*fence)(void));
 
 /* 2.7.10: the device's rule for "has the other side's event index been crossed". */
 static inline bool virtq_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old_idx)

@@ -29,6 +29,7 @@
 #include "drivers/virtio-net/virtio_pci.h"
 #include "drivers/virtio-net/virtq.h"
 #include "drivers/virtio-net/vnet.h"
+#include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
 #include "kernel/percpu.h"
@@ -189,8 +190,13 @@ static int vnet_xmit(struct netif *nif, struct pktbuf *p)
 		pktbuf_free(p);
 		return err;
 	}
-	/* 2.7.13.4: notify only if the device has not said it will look anyway. */
-	if (virtq_kick_prepare(&v->txq))
+	/*
+	 * 2.7.13.4: notify only if the device has not said it will look
+	 * anyway. A provisional "no" (virtq_kick_confirm) is checked by the
+	 * network thread's rearm before it sleeps; a sender outside that
+	 * thread has no rearm coming, so it checks at once.
+	 */
+	if (virtq_kick_prepare(&v->txq) || (!netdev_in_thread(v->dev) && virtq_kick_confirm(&v->txq)))
 		virtio_pci_notify(v->tx_notify, VNET_TXQ);
 	return 0;
 }
@@ -289,10 +295,19 @@ static int vnet_poll(void *drv, int budget)
 	return n;
 }
 
-/* After a drained poll: ask for the next receive interrupt, and poll again if a frame slipped in. */
+/*
+ * The end of every pass, before the network thread sleeps: notifications
+ * skipped on a provisional "no" during the pass are checked (virtq.c),
+ * then the next receive interrupt is asked for, with a poll again if a
+ * frame slipped in.
+ */
 static void vnet_irq_rearm(void *drv)
 {
 	struct vnet *v = drv;
+	if (virtq_kick_confirm(&v->rxq))
+		virtio_pci_notify(v->rx_notify, VNET_RXQ);
+	if (virtq_kick_confirm(&v->txq))
+		virtio_pci_notify(v->tx_notify, VNET_TXQ);
 	if (virtq_enable_cb(&v->rxq))
 		netdev_kick(v->dev);
 	/*
@@ -308,20 +323,17 @@ static void vnet_irq_rearm(void *drv)
 
 /* Short of buffers with none coming back by transmit: look again soon. */
 #define VNET_RX_SHORT_RETRY_NS (10 * NSEC_PER_MSEC)
-/*
- * A watchdog poll. Under an open-loop UDP flood (tests/net/net_thread.sh)
- * the receive interrupt is sometimes never seen: the used ring holds new
- * frames past used_event, yet the handler does not run again, and with no
- * periodic tick the network thread would sleep for ever, deaf. Until the
- * cause is found (QEMU's MSI-X under TCG, or our rearm), a lost interrupt
- * costs at most this long.
- */
-#define VNET_WATCHDOG_NS (1000 * NSEC_PER_MSEC)
 
+/*
+ * No timer while the receive ring is full: its interrupt announces every
+ * frame (virtq.c keeps the handshake for it from being lost). Only a ring
+ * left short by an empty pool is looked at again soon, since a dry ring
+ * raises no interrupt at all.
+ */
 static uint64_t vnet_next_deadline(void *drv)
 {
 	struct vnet *v = drv;
-	return time_ns() + (v->rx_short ? VNET_RX_SHORT_RETRY_NS : VNET_WATCHDOG_NS);
+	return v->rx_short ? time_ns() + VNET_RX_SHORT_RETRY_NS : UINT64_MAX;
 }
 
 static int vnet_bind(void *drv, struct netif *nif);
@@ -456,6 +468,12 @@ static void vnet_read_mac(struct vnet *v)
 	}
 }
 
+/* virtq's stronger fence where mfence is none (cpu_fences_elided). */
+static void vnet_io_fence(void)
+{
+	io_fence();
+}
+
 /* Ring memory is sized for VNET_RING entries whatever size the device allows. */
 static unsigned vnet_ring_order(void)
 {
@@ -552,6 +570,16 @@ static int vnet_start(struct vnet *v)
 	if ((err = vnet_queue_setup(v, VNET_RXQ, &v->rxq, v->rxq_mem, v->rx_token, v->rx_wlen, &v->rx_notify)) ||
 	    (err = vnet_queue_setup(v, VNET_TXQ, &v->txq, v->txq_mem, v->tx_token, v->tx_wlen, &v->tx_notify)))
 		goto out_failed;
+	/*
+	 * Both queues rely on store->load fences against the device
+	 * (2.7.13.4.1, 2.7.14); on QEMU's TCG with one vCPU mfence is not
+	 * one, and a lost handshake leaves a ring waiting for good.
+	 */
+	bool io_fences = cpu_fences_elided();
+	if (io_fences) {
+		virtq_set_fence(&v->rxq, vnet_io_fence);
+		virtq_set_fence(&v->txq, vnet_io_fence);
+	}
 	v->link_was_up = vnet_link_up(v);
 	netdev_rx_ring_grow(v->ns, v->rxq.size);   /* short growth is logged; the ring then fills to the reserve */
 	vnet_rx_refill(v);
@@ -636,9 +664,9 @@ static int vnet_attach(struct pci_dev *d)
 	v->nif = netif_get(v->ns, idx);
 	if (nunits < VNET_MAX_UNITS)
 		units[nunits++] = v;
-	klog("virtio-net", "%02x:%02x.%x: %s, features 0x%lx, queues %u/%u, %s", d->bus, d->dev, d->fn,
+	klog("virtio-net", "%02x:%02x.%x: %s, features 0x%lx, queues %u/%u, %s%s", d->bus, d->dev, d->fn,
 	     netif_name(v->nif), (unsigned long)v->features, v->rxq.size, v->txq.size,
-	     v->msix ? "MSI-X" : "INTx");
+	     v->msix ? "MSI-X" : "INTx", cpu_fences_elided() ? ", ring fences by port I/O (TCG)" : "");
 	return 0;
 out_irq:
 	vnet_irq_teardown(v);

@@ -8,8 +8,9 @@
 # and yield to other ready threads between passes instead of looping for
 # as long as input keeps its event set (item 4). Cases:
 #   idle_wakeups      static address, no traffic: from 2 s to 7 s after boot
-#                     the network thread passes fewer than IDLE_MAX_RATE
-#                     times a second (netdev_passes(), in the heartbeat)
+#                     the network thread does not pass at all (netdev_passes(),
+#                     in the heartbeat): nothing is due, so nothing wakes it
+#                     (the old 100 ms tick made 50 passes, a 1 s watchdog 5)
 #   flood_heartbeat   during 10 s of ping -f -l 16 plus an open-loop UDP
 #                     sender (tests/net/udp_flood.c) from the namespace, the
 #                     heartbeat thread still prints at least FLOOD_MIN_BEATS
@@ -19,11 +20,13 @@
 #                     the host sends than the guest takes, since the tap drops
 #                     the excess before the guest sees it, from 0 to 90 %
 #                     between runs here, so it is reported, not asserted)
-#   after_flood       after the flood, ping -c 10 answered 10/10 within five
-#                     rounds. Without drivers/virtio-net's watchdog poll about
-#                     half the runs here ended deaf for good: the receive
-#                     interrupt was not seen again (frames pending in the used
-#                     ring, handler count frozen) and the thread slept for ever
+#   after_flood       right after the flood, ping -c 10: every one answered.
+#                     Before drivers/virtio-net/virtq.c backed its ring fences
+#                     with port I/O on TCG, 7 of 8 runs here ended deaf for
+#                     good: QEMU 7.2's TCG drops mfence with one vCPU, the
+#                     device missed our used_event store, never interrupted
+#                     again (frames pending past used_event, handler count
+#                     frozen), and the thread slept for ever
 #   storm_heartbeat   with netidle.loopback_storm=1 (datagrams bouncing over
 #                     lo for ever, so every pass ends with the event set
 #                     again), at least FLOOD_MIN_BEATS heartbeats in 10 s;
@@ -50,7 +53,7 @@ FLOOD_S=10
 FLOOD_MIN_BEATS=${NET_THREAD_FLOOD_MIN_BEATS:-10}
 IDLE_FROM=10        # heartbeat (of 200 ms) where the idle window starts: 2 s after boot
 IDLE_BEATS=25       # 5 s of idle
-IDLE_MAX_RATE=2     # wake-ups per second; the old 100 ms tick made it 10
+IDLE_MAX_PASSES=0   # in those 5 s: issue 7 item 3 wants no wake-up when nothing is due
 
 failures=0
 pass() { echo "PASS net_thread: $*"; }
@@ -126,13 +129,11 @@ if start_guest flood "" && wait_for_line "$LOG" "^netidle: heartbeat $((IDLE_FRO
 	if [[ -z ${t1:-} || -z ${t0:-} || $t1 -le $t0 ]]; then
 		fail "idle_wakeups: cannot read heartbeats $IDLE_FROM and $((IDLE_FROM + IDLE_BEATS))"
 	else
-		# Wake-ups per second, times 100, in integers.
-		rate=$(((p1 - p0) * 100000 / (t1 - t0)))
-		shown="$((p1 - p0)) passes in $((t1 - t0)) ms ($((rate / 100)).$(printf '%02d' $((rate % 100)))/s)"
-		if [[ $rate -lt $((IDLE_MAX_RATE * 100)) ]]; then
-			pass "idle_wakeups $shown, under $IDLE_MAX_RATE/s"
+		shown="$((p1 - p0)) passes in $((t1 - t0)) ms"
+		if [[ $((p1 - p0)) -le $IDLE_MAX_PASSES ]]; then
+			pass "idle_wakeups $shown (at most $IDLE_MAX_PASSES)"
 		else
-			fail "idle_wakeups: $shown, want under $IDLE_MAX_RATE/s"
+			fail "idle_wakeups: $shown, want at most $IDLE_MAX_PASSES"
 		fi
 	fi
 	flood_pids=()
@@ -151,18 +152,12 @@ if start_guest flood "" && wait_for_line "$LOG" "^netidle: heartbeat $((IDLE_FRO
 	else
 		fail "flood_heartbeat: $got heartbeats during a ${FLOOD_S} s flood, want at least $FLOOD_MIN_BEATS"
 	fi
-	# A few rounds: a receive interrupt lost in the flood costs the guest up
-	# to its 1 s watchdog; a guest deaf for good fails all of them.
-	t0=$SECONDS first=""
-	for round in 1 2 3 4 5; do
-		out=$(netns_exec "$NS" timeout 30 ping -n -q -c 10 -i 0.05 -W 1 "$GUEST" 2>&1)
-		[[ -n $first ]] || first="$(grep -o '[0-9]* received' <<<"$out" || echo 'no output'); neigh: $(netns_exec "$NS" ip neigh show "$GUEST" 2>&1 | tr '\n' ' ')"
-		grep -q ' 10 received' <<<"$out" && break
-	done
+	# One round: a receive interrupt lost in the flood leaves the guest deaf for good.
+	out=$(netns_exec "$NS" timeout 30 ping -n -q -c 10 -i 0.05 -W 2 "$GUEST" 2>&1)
 	if grep -q ' 10 received' <<<"$out"; then
-		pass "after_flood 10/10 replies in round $round, $((SECONDS - t0)) s after the flood (first round: $first)"
+		pass "after_flood 10/10 replies right after the flood"
 	else
-		fail "after_flood: no 10/10 round within $((SECONDS - t0)) s (first round: $first; last: $(grep -o '[0-9]* received' <<<"$out"))"
+		fail "after_flood: $(grep -o '[0-9]* packets transmitted, [0-9]* received' <<<"$out" || echo 'no ping output'); neigh: $(netns_exec "$NS" ip neigh show "$GUEST" 2>&1 | tr '\n' ' ')"
 	fi
 else
 	fail "flood_heartbeat: the guest was not ready within ${BOOT_TIMEOUT}s"

@@ -379,6 +379,147 @@ static void test_kick_event_idx_only_when_avail_event_crossed(void **state)
 	assert_int_equal(drain(f), 4);
 }
 
+/*
+ * The fence window: what the device does while our store is not yet visible
+ * to it. Where mfence is no fence (QEMU's TCG before 8.1 with one vCPU) the
+ * device can act between our store and our load as if the store had not
+ * happened; virtq's fence hook is the point where it has.
+ */
+static struct fixture *window_fx;   /* the queue the hook plays the device for */
+static void (*window_dev)(struct fixture *f);   /* what the device does in the window; NULL: nothing */
+static unsigned fence_calls;
+
+static void fake_fence(void)
+{
+	fence_calls++;
+	if (window_dev)
+		window_dev(window_fx);
+	window_dev = NULL;
+}
+
+static void use_fake_fence(struct fixture *f, void (*dev)(struct fixture *f))
+{
+	window_fx = f;
+	window_dev = dev;
+	fence_calls = 0;
+	virtq_set_fence(&f->q, fake_fence);
+}
+
+/* The device finishes its work and asks to be notified (2.7.10: avail_event = the idx it has seen, 1). */
+static void dev_goes_idle_at_1(struct fixture *f)
+{
+	*dev_avail_event(&f->q) = 1;
+}
+
+/*
+ * 2.7.13.4.1: the driver MUST perform a suitable memory barrier before
+ * reading avail_event. The device publishes avail_event 1 (it saw idx 1,
+ * not our 2) while our idx store is invisible to it, and goes idle: the
+ * "no" of kick_prepare is provisional, and only the look behind the real
+ * fence in kick_confirm shows that the device needs the notification.
+ */
+static void test_kick_event_idx_device_idles_in_fence_window_confirm_notifies(void **state)
+{
+	struct fixture *f = *state;
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	assert_int_equal(add1(f, 0, 10, true), 0);
+	assert_true(virtq_kick_prepare(&f->q));        /* 0 -> 1 crosses avail_event 0 */
+	assert_true(dev_pop(&f->dev, s, &n) >= 0);     /* busy: avail_event stays 0 */
+	use_fake_fence(f, dev_goes_idle_at_1);
+	assert_int_equal(add1(f, 1, 10, true), 0);
+	assert_false(virtq_kick_prepare(&f->q));       /* 1 -> 2, avail_event 0 as read: provisional no */
+	assert_int_equal(fence_calls, 0);
+	assert_true(virtq_kick_confirm(&f->q));        /* behind the fence: avail_event 1 crossed */
+	assert_int_equal(fence_calls, 1);
+	assert_false(virtq_kick_confirm(&f->q));       /* checked: nothing left, no second fence */
+	assert_int_equal(fence_calls, 1);
+	int head;
+	dev_push(&f->dev, 0, 0);
+	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
+		dev_push(&f->dev, (uint32_t)head, 0);
+	assert_int_equal(drain(f), 2);
+}
+
+/* Several skipped notifications in a burst: one fence checks them all; a device still busy needs none. */
+static void test_kick_confirm_burst_one_fence_busy_device_no_notify(void **state)
+{
+	struct fixture *f = *state;
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	assert_int_equal(add1(f, 0, 10, true), 0);
+	assert_true(virtq_kick_prepare(&f->q));
+	assert_true(dev_pop(&f->dev, s, &n) >= 0);
+	use_fake_fence(f, NULL);
+	for (unsigned k = 1; k < 4; k++) {
+		assert_int_equal(add1(f, k, 10, true), 0);
+		assert_false(virtq_kick_prepare(&f->q));
+	}
+	assert_false(virtq_kick_confirm(&f->q));       /* avail_event still 0: the device will look */
+	assert_int_equal(fence_calls, 1);
+	int head;
+	dev_push(&f->dev, 0, 0);
+	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
+		dev_push(&f->dev, (uint32_t)head, 0);
+	assert_int_equal(drain(f), 4);
+}
+
+/* A provisional "no" goes unchecked for at most a ring's worth of entries (16-bit index arithmetic). */
+static void test_kick_unconfirmed_burst_checked_at_ring_size(void **state)
+{
+	struct fixture *f = *state;
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	int head;
+	assert_int_equal(add1(f, 0, 10, true), 0);
+	assert_true(virtq_kick_prepare(&f->q));
+	*dev_avail_event(&f->q) = 0xff00;              /* far away: every look says no */
+	use_fake_fence(f, NULL);
+	for (unsigned k = 1; k < QSIZE + 1; k++) {
+		head = dev_pop(&f->dev, s, &n);
+		dev_push(&f->dev, (uint32_t)head, 0);
+		assert_int_equal(drain(f), 1);
+		assert_int_equal(add1(f, k, 10, true), 0);
+		assert_false(virtq_kick_prepare(&f->q));
+		assert_int_equal(fence_calls, k < QSIZE ? 0 : 1);
+	}
+	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
+		dev_push(&f->dev, (uint32_t)head, 0);
+	assert_int_equal(drain(f), 1);
+}
+
+/* A notification the first look already asks for costs no fence: the notify itself is I/O. */
+static void test_kick_needed_skips_fence(void **state)
+{
+	struct fixture *f = *state;
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	use_fake_fence(f, NULL);
+	assert_int_equal(add1(f, 0, 10, true), 0);
+	assert_true(virtq_kick_prepare(&f->q));
+	assert_false(virtq_kick_confirm(&f->q));
+	assert_int_equal(fence_calls, 0);
+	dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 0);
+	assert_int_equal(drain(f), 1);
+}
+
+/* Without a fence hook kick_prepare's answer is final: nothing is left to confirm. */
+static void test_kick_no_fence_hook_confirm_false(void **state)
+{
+	struct fixture *f = *state;
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	assert_int_equal(add1(f, 0, 10, true), 0);
+	assert_true(virtq_kick_prepare(&f->q));
+	assert_int_equal(add1(f, 1, 10, true), 0);
+	assert_false(virtq_kick_prepare(&f->q));
+	assert_false(virtq_kick_confirm(&f->q));
+	int head;
+	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
+		dev_push(&f->dev, (uint32_t)head, 0);
+	assert_int_equal(drain(f), 2);
+}
+
 /* 2.7.8 without EVENT_IDX: VIRTQ_USED_F_NO_NOTIFY suppresses notifications. */
 static void test_kick_no_notify_flag_suppresses(void **state)
 {
@@ -434,6 +575,76 @@ static void test_enable_cb_pending_element_reported(void **state)
 	assert_false(virtq_enable_cb(&f->q));
 }
 
+/* The device uses element 1 deciding on the used_event it still sees (0), which it already passed: no interrupt. */
+static void dev_uses_next_unseen(struct fixture *f)
+{
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	uint16_t seen = 0, old = f->dev.used_idx;
+	uint16_t mine = *dev_used_event(&f->q);
+	*dev_used_event(&f->q) = seen;
+	bool irq = dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 0);
+	*dev_used_event(&f->q) = mine;
+	assert_false(irq);
+	assert_int_equal(f->dev.used_idx, old + 1);
+}
+
+/*
+ * 2.7.14 (note) and 2.7.10: after publishing used_event the driver re-checks
+ * the used index behind a full barrier. The device used an element in the
+ * window where our used_event store was invisible to it, deciding on the
+ * old used_event (0), already passed: it will never interrupt, so only the
+ * re-check after the real fence can report the element.
+ */
+static void test_enable_cb_element_used_in_fence_window_reported(void **state)
+{
+	struct fixture *f = *state;
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	assert_int_equal(add1(f, 0, 10, true), 0);
+	assert_int_equal(add1(f, 1, 10, true), 0);
+	virtq_kick_prepare(&f->q);
+	assert_true(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1));   /* crosses used_event 0 */
+	assert_int_equal(drain(f), 1);
+	use_fake_fence(f, dev_uses_next_unseen);
+	assert_true(virtq_enable_cb(&f->q));
+	assert_int_equal(fence_calls, 1);
+	assert_int_equal(*dev_used_event(&f->q), 1);   /* the store came before the fence */
+	assert_int_equal(drain(f), 1);
+}
+
+/* The same for the delayed form (used by a full transmit ring). */
+static void test_enable_cb_delayed_element_used_in_fence_window_reported(void **state)
+{
+	struct fixture *f = *state;
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	assert_int_equal(add1(f, 0, 10, false), 0);
+	assert_int_equal(add1(f, 1, 10, false), 0);
+	virtq_kick_prepare(&f->q);
+	assert_true(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 0));
+	assert_int_equal(drain(f), 1);
+	use_fake_fence(f, dev_uses_next_unseen);
+	assert_true(virtq_enable_cb_delayed(&f->q));   /* 1 outstanding: notify at the next one */
+	assert_int_equal(fence_calls, 1);
+	assert_int_equal(drain(f), 1);
+}
+
+/* Elements already pending at the first look: reported without the fence. */
+static void test_enable_cb_pending_skips_fence(void **state)
+{
+	struct fixture *f = *state;
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	use_fake_fence(f, NULL);
+	assert_int_equal(add1(f, 0, 10, true), 0);
+	virtq_kick_prepare(&f->q);
+	dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1);
+	assert_true(virtq_enable_cb(&f->q));
+	assert_int_equal(fence_calls, 0);
+	assert_int_equal(drain(f), 1);
+}
+
 /* 2.7.7 without EVENT_IDX: VIRTQ_AVAIL_F_NO_INTERRUPT while disabled, cleared by enable_cb. */
 static void test_disable_cb_flag_without_event_idx(void **state)
 {
@@ -485,9 +696,22 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_kick_nothing_new_no_notify, setup_event_idx, teardown),
 		cmocka_unit_test_setup_teardown(test_kick_event_idx_only_when_avail_event_crossed, setup_event_idx,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_kick_event_idx_device_idles_in_fence_window_confirm_notifies,
+						setup_event_idx, teardown),
+		cmocka_unit_test_setup_teardown(test_kick_confirm_burst_one_fence_busy_device_no_notify, setup_event_idx,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kick_unconfirmed_burst_checked_at_ring_size, setup_event_idx,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kick_needed_skips_fence, setup_event_idx, teardown),
+		cmocka_unit_test_setup_teardown(test_kick_no_fence_hook_confirm_false, setup_event_idx, teardown),
 		cmocka_unit_test_setup_teardown(test_kick_no_notify_flag_suppresses, setup_flags, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_cb_event_idx_interrupts_once, setup_event_idx, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_cb_pending_element_reported, setup_event_idx, teardown),
+		cmocka_unit_test_setup_teardown(test_enable_cb_element_used_in_fence_window_reported, setup_event_idx,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_enable_cb_delayed_element_used_in_fence_window_reported,
+						setup_event_idx, teardown),
+		cmocka_unit_test_setup_teardown(test_enable_cb_pending_skips_fence, setup_event_idx, teardown),
 		cmocka_unit_test_setup_teardown(test_disable_cb_flag_without_event_idx, setup_flags, teardown),
 		cmocka_unit_test_setup_teardown(test_enable_cb_delayed_three_quarters, setup_event_idx, teardown),
 	};
