@@ -109,10 +109,12 @@ int xv6_recv(int localPort, char *buf, int len);
 int xv6_recv_timeout(int localPort, char *buf, int len, int ms);
 int xv6_disconnect(int localPort);
 
-/* The code's name ("E_NOTFOUND"), or "0" / "count" for values >= 0. */
+/* The code's name ("E_NOTFOUND"); "0" / "count" for values >= 0. */
 const char *xv6_errname(int code);
 /* One line saying what the code means. */
 const char *xv6_strerror(int code);
+/* Sockets in the table now, all threads (for leak checks). */
+int xv6_sockets(void);
 
 #ifndef XV6_SOCKET_PREFIX_ONLY
 #ifdef SOCK_STREAM
