@@ -41,9 +41,7 @@ const char *xv6_errname(int code)
 
 	if (c)
 		return c->name;
-	if (code == 0)
-		return "0";
-	return code > 0 ? "count" : "unknown";
+	return code >= 0 ? "OK" : "unknown";
 }
 
 const char *xv6_strerror(int code)

@@ -22,7 +22,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -111,7 +110,7 @@ static int wait_readable(int fd, uint64_t deadline)
 			uint64_t now = xv6_now_ms();
 
 			ms = now >= deadline ? 0 :
-			     deadline - now > INT_MAX ? INT_MAX : (int)(deadline - now);
+			     deadline - now > __INT_MAX__ ? __INT_MAX__ : (int)(deadline - now);
 		}
 		p.fd = fd;
 		p.events = POLLIN;

@@ -109,7 +109,7 @@ int xv6_recv(int localPort, char *buf, int len);
 int xv6_recv_timeout(int localPort, char *buf, int len, int ms);
 int xv6_disconnect(int localPort);
 
-/* The code's name ("E_NOTFOUND"); "0" / "count" for values >= 0. */
+/* The code's name ("E_NOTFOUND"); "OK" for values >= 0, "unknown". */
 const char *xv6_errname(int code);
 /* One line saying what the code means. */
 const char *xv6_strerror(int code);
