@@ -86,7 +86,11 @@
  *
  * Threads: any thread may call these; a call blocks only its own thread.
  * A thread that exits without disconnect() leaves its sockets in the
- * table (no one else may use or free them).
+ * table: no one else may use or free them (until a new thread happens to
+ * get the dead one's identity, which skiff may reuse).
+ *
+ * Descriptors: each socket is one POSIX descriptor, and each port with
+ * server sockets one more for its listener.
  */
 #ifndef XV6_SOCKET_H
 #define XV6_SOCKET_H
