@@ -1,14 +1,15 @@
 /*
  * kernel/api.c: the app-facing functions of include/skiff.h, as thin
  * wrappers over the kernel's own (console, heap, options, clocks), and the
- * POSIX ones that are not about descriptors: errno, sleep, usleep,
- * gettimeofday.
+ * POSIX ones that are not about descriptors: errno, puts, putchar,
+ * perror, sleep, usleep, gettimeofday.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -108,4 +109,29 @@ int gettimeofday(struct timeval *tv, void *tz)
 	tv->tv_sec = (time_t)time_wall();
 	tv->tv_usec = (suseconds_t)(ns % 1000000000ull / 1000ull);
 	return 0;
+}
+
+int puts(const char *s)
+{
+	console_write(s, strlen(s));
+	console_write("\n", 1);
+	return 0;
+}
+
+int putchar(int c)
+{
+	char ch = (char)c;
+
+	console_write(&ch, 1);
+	return (unsigned char)ch;
+}
+
+void perror(const char *s)
+{
+	const char *msg = strerror(errno);
+
+	if (s && *s)
+		printf("%s: %s\n", s, msg);
+	else
+		printf("%s\n", msg);
 }
