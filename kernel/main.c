@@ -65,9 +65,10 @@ void kmain(uint32_t protocol, uint32_t info)
 	sched_init_cpu();
 	smp_init();
 	irq_enable();
+	console_input_init();
 	banner();
 	pci_init();
-	net_init();
+	netdev_init();
 	console_file_init();   /* descriptors 0, 1, 2 */
 	netstat_init();
 	selftest_run();
