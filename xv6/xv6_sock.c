@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -38,7 +39,7 @@
 
 /* All zero is an empty table (xv6_table.h), so no init call is needed. */
 static struct xv6_table xv6_tab;
-static struct xv6_mutex xv6_lock = XV6_MUTEX_INIT;
+static pthread_mutex_t xv6_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* 127.0.0.1:port */
 static struct sockaddr_in loopback_addr(int port)
@@ -163,7 +164,7 @@ static int conn_get(int port, struct xv6_sock **out)
 	struct xv6_sock *s;
 	int r;
 
-	xv6_mutex_lock(&xv6_lock);
+	pthread_mutex_lock(&xv6_lock);
 	r = xv6_table_find(&xv6_tab, port, xv6_self(), &s);
 	if (r == 0) {
 		if (s->state == XV6_LISTENING)
@@ -173,16 +174,16 @@ static int conn_get(int port, struct xv6_sock **out)
 		else
 			*out = s;
 	}
-	xv6_mutex_unlock(&xv6_lock);
+	pthread_mutex_unlock(&xv6_lock);
 	return r;
 }
 
 /* The peer is gone: say so now and on every later send or recv. */
 static int conn_gone(struct xv6_sock *s)
 {
-	xv6_mutex_lock(&xv6_lock);
+	pthread_mutex_lock(&xv6_lock);
 	s->state = XV6_CLOSED;
-	xv6_mutex_unlock(&xv6_lock);
+	pthread_mutex_unlock(&xv6_lock);
 	return E_CONNECTION_RESET_BY_REMOTE;
 }
 
@@ -214,7 +215,7 @@ static int do_listen(int port, int ms)
 	uint64_t deadline = deadline_after(ms);
 	int r, lfd = -1, cfd;
 
-	xv6_mutex_lock(&xv6_lock);
+	pthread_mutex_lock(&xv6_lock);
 	r = xv6_table_listen(&xv6_tab, port, xv6_self(), &s);
 	if (r == 0 && s->lis->fd < 0) {
 		/* The port's first server socket opens its listener. */
@@ -228,7 +229,7 @@ static int do_listen(int port, int ms)
 	}
 	if (r == 0)
 		lfd = s->lis->fd;	/* stays open: s holds a reference */
-	xv6_mutex_unlock(&xv6_lock);
+	pthread_mutex_unlock(&xv6_lock);
 	if (r)
 		return r;
 
@@ -253,10 +254,10 @@ static int do_listen(int port, int ms)
 		close(cfd);
 		return E_FAIL;
 	}
-	xv6_mutex_lock(&xv6_lock);
+	pthread_mutex_lock(&xv6_lock);
 	s->fd = cfd;
 	s->state = XV6_CONNECTED;
-	xv6_mutex_unlock(&xv6_lock);
+	pthread_mutex_unlock(&xv6_lock);
 	return 0;
 }
 
@@ -282,9 +283,9 @@ int xv6_connect(int remotePort, const char *hostname)
 	if (!xv6_port_valid(remotePort) || !host_is_loopback(hostname))
 		return E_INVALID_ARG;
 	/* A slot first: a full table fails before anything is sent. */
-	xv6_mutex_lock(&xv6_lock);
+	pthread_mutex_lock(&xv6_lock);
 	s = xv6_table_reserve(&xv6_tab, xv6_self());
-	xv6_mutex_unlock(&xv6_lock);
+	pthread_mutex_unlock(&xv6_lock);
 	if (!s)
 		return E_FAIL;
 
@@ -302,9 +303,9 @@ int xv6_connect(int remotePort, const char *hostname)
 		r = E_FAIL;
 		goto out_close;
 	}
-	xv6_mutex_lock(&xv6_lock);
+	pthread_mutex_lock(&xv6_lock);
 	r = xv6_table_bind(&xv6_tab, s, ntohs(sin.sin_port), fd);
-	xv6_mutex_unlock(&xv6_lock);
+	pthread_mutex_unlock(&xv6_lock);
 	if (r)
 		goto out_close;
 	return ntohs(sin.sin_port);
@@ -312,9 +313,9 @@ int xv6_connect(int remotePort, const char *hostname)
 out_close:
 	close(fd);
 out_release:
-	xv6_mutex_lock(&xv6_lock);
+	pthread_mutex_lock(&xv6_lock);
 	xv6_table_release(&xv6_tab, s);
-	xv6_mutex_unlock(&xv6_lock);
+	pthread_mutex_unlock(&xv6_lock);
 	return r;
 }
 
@@ -388,7 +389,7 @@ int xv6_disconnect(int localPort)
 	struct xv6_sock *s;
 	int r, fd, lfd;
 
-	xv6_mutex_lock(&xv6_lock);
+	pthread_mutex_lock(&xv6_lock);
 	r = xv6_table_find(&xv6_tab, localPort, xv6_self(), &s);
 	if (r == 0) {
 		fd = s->fd;
@@ -400,7 +401,7 @@ int xv6_disconnect(int localPort)
 		if (lfd >= 0)
 			close(lfd);
 	}
-	xv6_mutex_unlock(&xv6_lock);
+	pthread_mutex_unlock(&xv6_lock);
 	return r;
 }
 
@@ -408,8 +409,8 @@ int xv6_sockets(void)
 {
 	int n;
 
-	xv6_mutex_lock(&xv6_lock);
+	pthread_mutex_lock(&xv6_lock);
 	n = (int)xv6_table_count(&xv6_tab);
-	xv6_mutex_unlock(&xv6_lock);
+	pthread_mutex_unlock(&xv6_lock);
 	return n;
 }
