@@ -6,6 +6,10 @@
 #                           line named here per error class of seed 001 (and
 #                           E_TIMEOUT, success, 20 clients through one port),
 #                           the summary with the full count, exit status 0
+#   demo-console            the default mode: lines written to the guest's
+#                           serial console (cloudit.sh --input) go to the
+#                           server thread over 127.0.0.1 and come back as
+#                           "socktest: echo: LINE"; "quit" ends it with 0
 # Direct boot, the cheapest path; apps.sh runs check mode on every path.
 set -uo pipefail
 # shellcheck source=tests/lib/boot.sh
@@ -48,5 +52,17 @@ boot_case check-smp1 0 socktest --direct --smp 1 --append socktest.mode=check --
 	--expect "${class_lines[@]}"
 boot_case check-smp2 0 socktest --direct --smp 2 --append socktest.mode=check --timeout 120 \
 	--expect "${class_lines[@]}"
+
+# CR LF and LF line ends, an empty line, and a backspace that takes back a
+# typo: the server sees "world", not "worlx".
+boot_input_case demo-console 0 '^socktest: client connected from local port [0-9]+; type lines' \
+	'hello, skiff\r\nworlx\bd\n\nquit\n' \
+	socktest --direct --smp 2 --timeout 120 --expect \
+	"socktest: server thread echoes on 127.0.0.1:7000" \
+	"socktest: echo: hello, skiff" \
+	"socktest: echo: world" \
+	"~^socktest: 2 lines echoed, 17 bytes; server ended with -1030 E_CONNECTION_RESET_BY_REMOTE$" \
+	'!socktest: echo: worl[^d]' \
+	"skiff: socktest exited with status 0"
 
 boot_finish
