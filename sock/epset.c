@@ -148,17 +148,20 @@ static int ep_del(struct epset *ep, int fd, struct file *f)
 	unsigned long saved = sock_spin_lock(&ep->lock);
 	struct ep_item *it = ep_find(ep, f, fd);
 
-	if (!it) {
-		sock_spin_unlock(&ep->lock, saved);
+	sock_spin_unlock(&ep->lock, saved);
+	if (!it)
 		return -ENOENT;
-	}
+	/* The watch goes first: until it is off the file's list, a
+	 * notification may still put the item back on the ready list. The
+	 * item stays valid meanwhile: the caller holds f (no WATCH_GONE)
+	 * and ctl (no other epset_control). */
+	f->ops->watch(f, &it->w, false);
+	saved = sock_spin_lock(&ep->lock);
 	if (list_linked(&it->rlink))
 		list_del(&it->rlink);
 	list_del(&it->link);
 	ep->nitems--;
 	sock_spin_unlock(&ep->lock, saved);
-	/* After this no fn call for the item can be running or start. */
-	f->ops->watch(f, &it->w, false);
 	sock_os_free(it);
 	ep_unref(ep);
 	return 0;
