@@ -297,16 +297,16 @@ static long udp_sock_recvmsg(struct sock *s, const struct sock_iov *iov,
 	return r;
 }
 
+/* Linux (inet_shutdown): an unconnected socket is shut all the same and
+ * its sleepers woken, but the call says ENOTCONN. */
 static int udp_sock_shutdown(struct sock *s, int how)
 {
-	if (!s->udp.connected)
-		return -ENOTCONN;	/* Linux, for an unconnected socket */
 	if (how != SOCK_SHUT_WR)
 		s->shut_rd = true;
 	if (how != SOCK_SHUT_RD)
 		s->shut_wr = true;
 	sock_notify(s);
-	return 0;
+	return s->udp.connected ? 0 : -ENOTCONN;
 }
 
 static int udp_sock_name(struct sock *s, struct sock_addr *a, bool peer)

@@ -215,6 +215,34 @@ static void test_recv_blocks_then_timeout(void **state)
 	sock_pair_free(sp);
 }
 
+/* Linux (inet_shutdown): shutdown() of an unconnected datagram socket
+ * says ENOTCONN but still shuts it and wakes its sleepers, the usual way
+ * to stop a thread blocked in recvfrom(): that receive returns 0, and so
+ * does every later one. */
+static void test_shutdown_unconnected_wakes_recv(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock *rx = udp_on(&sp->snb, 0, 5000);
+	struct rx_arg a = { rx, -1 };
+	pthread_t t;
+	uint64_t t0;
+	char b;
+
+	(void)state;
+	sock_set_timeout(rx, false, 5000000000ull);
+	t = sp_spawn(recv_thread, &a);
+	usleep(100000);
+	t0 = sp_ms();
+	assert_int_equal(sock_shutdown(rx, SOCK_SHUT_RDWR), -ENOTCONN);
+	pthread_join(t, NULL);
+	assert_int_equal(a.ret, 0);
+	assert_true(sp_ms() - t0 < 2000);
+	assert_int_equal(sock_recv(rx, &b, 1, 0), 0);
+	assert_true(sock_poll(rx) & WATCH_HUP);
+	sock_close(rx);
+	sock_pair_free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_connected_filters_other_sources),
 		cmocka_unit_test(test_bind_rules),
 		cmocka_unit_test(test_recv_blocks_then_timeout),
+		cmocka_unit_test(test_shutdown_unconnected_wakes_recv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
