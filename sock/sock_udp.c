@@ -32,6 +32,10 @@ struct udp_rec {
 
 #define UDP_MAX_PAYLOAD 65507u	/* RFC 791 total length less the headers */
 
+_Static_assert(sizeof(struct udp_iov) == sizeof(struct sock_iov) &&
+	       offsetof(struct udp_iov, len) == offsetof(struct sock_iov, len),
+	       "struct sock_iov passes to udp_sendv() as struct udp_iov");
+
 static struct netstack *ns_of(struct sock *s)
 {
 	return s->sn->ns;
@@ -185,8 +189,6 @@ static long udp_send_locked(struct sock *s, const struct sock_iov *iov,
 {
 	struct sock_udp *u = &s->udp;
 	size_t total = sock_iov_total(iov, iovcnt);
-	const void *data = iovcnt ? iov[0].base : NULL;
-	uint8_t *gather = NULL;
 	long r;
 
 	if (s->cancelled)
@@ -204,21 +206,10 @@ static long udp_send_locked(struct sock *s, const struct sock_iov *iov,
 		if (r)
 			return r;
 	}
-	if (iovcnt > 1) {
-		size_t off = 0;
-
-		gather = sock_os_zalloc(total ? total : 1);
-		if (!gather)
-			return -ENOBUFS;
-		for (int i = 0; i < iovcnt; i++) {
-			memcpy(gather + off, iov[i].base, iov[i].len);
-			off += iov[i].len;
-		}
-		data = gather;
-	}
-	r = udp_sendto(ns_of(s), u->pcb, to ? to->addr : u->raddr,
-		       to ? to->port : u->rport, data, total);
-	sock_os_free(gather);
+	/* The vector goes to the stack as it is: one copy, into the packet. */
+	r = udp_sendv(ns_of(s), u->pcb, to ? to->addr : u->raddr,
+		      to ? to->port : u->rport,
+		      (const struct udp_iov *)iov, iovcnt);
 	return r < 0 ? r : (long)total;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "sock_os_host.h"
 #include "sock_pair.h"
 
 static struct sock *udp_on(struct sock_net *sn, uint32_t addr, uint16_t port)
@@ -153,6 +154,33 @@ static void test_connected_filters_other_sources(void **state)
 	sock_pair_free(sp);
 }
 
+/* sendmsg(2) with a gather vector sends one datagram of the pieces in
+ * order, and allocates nothing per datagram (the stack copies straight
+ * from the vector into its packet buffer). */
+static void test_gather_send_one_datagram_no_allocation(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock *rx = udp_on(&sp->snb, 0, 5000), *tx = udp_on(&sp->sna, 0, 0);
+	struct sock_iov iov[3] = { { "he", 2 }, { "", 0 }, { "llo!", 4 } };
+	struct sock_addr to = { SP_IP_B, 5000 };
+	unsigned flags = 0;
+	long before;
+	char buf[16];
+
+	(void)state;
+	before = sock_os_host_allocs();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sock_sendmsg(tx, iov, 3, 0, &to), 6);
+	assert_int_equal(sock_os_host_allocs(), before);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(recv_from(rx, buf, sizeof(buf), &flags, NULL), 6);
+		assert_memory_equal(buf, "hello!", 6);
+	}
+	sock_close(rx);
+	sock_close(tx);
+	sock_pair_free(sp);
+}
+
 /* Linux's bind rules: a foreign address EADDRNOTAVAIL, a taken port
  * EADDRINUSE, port 0 an ephemeral port (RFC 6335 6), and sending from an
  * unbound socket binds it. */
@@ -250,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_short_buffer_truncates_and_discards_rest),
 		cmocka_unit_test(test_full_queue_drops_and_counts),
 		cmocka_unit_test(test_connected_filters_other_sources),
+		cmocka_unit_test(test_gather_send_one_datagram_no_allocation),
 		cmocka_unit_test(test_bind_rules),
 		cmocka_unit_test(test_recv_blocks_then_timeout),
 		cmocka_unit_test(test_shutdown_unconnected_wakes_recv),
