@@ -125,8 +125,12 @@ int listen(int fd, int backlog)
 
 	if (!s)
 		return -1;
-	if (backlog <= 0 || backlog > SOMAXCONN)
-		backlog = backlog <= 0 ? 1 : SOMAXCONN;
+	/* Linux compares the backlog unsigned with somaxconn: a negative one
+	 * is cut to SOMAXCONN too. 0 still lets one connection wait. */
+	if ((unsigned)backlog > SOMAXCONN)
+		backlog = SOMAXCONN;
+	else if (backlog == 0)
+		backlog = 1;
 	err = sock_listen(s, backlog);
 	file_put(f);
 	return (int)ret(err);

@@ -25,6 +25,7 @@
 
 #include "sock_os_host.h"
 #include "sock_pair.h"
+#include "../../../sock/sock_file.h"
 
 static struct sockaddr_in sin_of(uint32_t addr, uint16_t port)
 {
@@ -101,10 +102,75 @@ static void test_epoll_wait_64_allocates_nothing(void **state)
 	pair_free(sp);
 }
 
+/* A listener on stack B's port with the given backlog; the POSIX face
+ * only knows the default stack (A), so B's listener is made by the core
+ * and given a descriptor, as the face would. */
+static int listener_b(struct sock_pair *sp, uint16_t port, int backlog)
+{
+	struct sock_addr any = { 0, port };
+	struct sock *lis;
+	int fd;
+
+	assert_int_equal(sock_create(&sp->snb, SOCK_T_STREAM, &lis), 0);
+	assert_int_equal(sock_bind(lis, &any), 0);
+	fd = sock_fd_open(lis, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(listen(fd, backlog), 0);
+	return fd;
+}
+
+/* Connect n clients of stack A to B:port and count how many complete
+ * within the timeout (none is accepted meanwhile). */
+static int connect_n(int n, uint16_t port, int *fds)
+{
+	struct sockaddr_in to = sin_of(SP_IP_B, port);
+	struct timeval tv = { 1, 0 };
+	int ok = 0;
+
+	for (int i = 0; i < n; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(setsockopt(fds[i], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+		if (connect(fds[i], (struct sockaddr *)&to, sizeof(to)) == 0)
+			ok++;
+	}
+	return ok;
+}
+
+/* listen(2) on Linux: a backlog above somaxconn is cut to it, and the
+ * check is unsigned, so a negative backlog (listen(fd, -1), used for "as
+ * many as allowed") means SOMAXCONN, not 1. Four clients that are not
+ * accepted yet all complete their handshakes and can then be accepted. */
+static void test_listen_negative_backlog_is_somaxconn(void **state)
+{
+	struct sock_pair *sp = pair_new();
+	struct timeval tv = { 2, 0 };
+	int lfd, c[4], fd;
+
+	(void)state;
+	lfd = listener_b(sp, 7100, -1);
+	assert_int_equal(connect_n(4, 7100, c), 4);
+	/* The last handshakes may still be on their way to the listener. */
+	assert_int_equal(setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	for (int i = 0; i < 4; i++) {
+		fd = accept(lfd, NULL, NULL);
+		assert_true(fd >= 0);
+		assert_int_equal(close(fd), 0);
+	}
+	assert_int_equal(fcntl(lfd, F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(accept(lfd, NULL, NULL), -1);
+	assert_int_equal(errno, EAGAIN);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(close(c[i]), 0);
+	assert_int_equal(close(lfd), 0);
+	pair_free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_epoll_wait_64_allocates_nothing),
+		cmocka_unit_test(test_listen_negative_backlog_is_somaxconn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
