@@ -166,11 +166,57 @@ static void test_listen_negative_backlog_is_somaxconn(void **state)
 	pair_free(sp);
 }
 
+struct rx {
+	int fd;
+	ssize_t ret;
+	int err;
+};
+
+static void *recv_thread(void *p)
+{
+	struct rx *r = p;
+	char buf[16];
+
+	r->ret = recv(r->fd, buf, sizeof(buf), 0);
+	r->err = errno;
+	return NULL;
+}
+
+/* socket(7) SO_RCVTIMEO: a timeout too long to represent is no timeout at
+ * all (Linux: MAX_SCHEDULE_TIMEOUT), not one that wrapped around into the
+ * past: a receive still waits for the datagram that comes 200 ms later. */
+static void test_rcvtimeo_huge_waits(void **state)
+{
+	struct sock_pair *sp = pair_new();
+	struct timeval tv = { 0x7fffffffffffffffL, 999999 }, back;
+	socklen_t len = sizeof(back);
+	struct sock_addr to = { SP_IP_A, 6100 };
+	struct rx r = { udp_bound(6100), 0, 0 };
+	struct sock *tx;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(setsockopt(r.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(getsockopt(r.fd, SOL_SOCKET, SO_RCVTIMEO, &back, &len), 0);
+	assert_true(back.tv_sec >= 0);
+	t = sp_spawn(recv_thread, &r);
+	usleep(200000);
+	assert_int_equal(sock_create(&sp->snb, SOCK_T_DGRAM, &tx), 0);
+	struct sock_iov iov = { "hello", 5 };
+	assert_int_equal(sock_sendmsg(tx, &iov, 1, 0, &to), 5);
+	pthread_join(t, NULL);
+	assert_int_equal(r.ret, 5);
+	sock_close(tx);
+	assert_int_equal(close(r.fd), 0);
+	pair_free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_epoll_wait_64_allocates_nothing),
 		cmocka_unit_test(test_listen_negative_backlog_is_somaxconn),
+		cmocka_unit_test(test_rcvtimeo_huge_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -243,6 +243,27 @@ static void test_recv_blocks_then_timeout(void **state)
 	sock_pair_free(sp);
 }
 
+/* A timeout longer than the clock can count to (sock_set_timeout() takes
+ * any uint64_t) is no timeout, not a deadline wrapped into the past. */
+static void test_huge_timeout_still_waits(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock *rx = udp_on(&sp->snb, 0, 5000), *tx = udp_on(&sp->sna, 0, 0);
+	struct rx_arg a = { rx, 0 };
+	pthread_t t;
+
+	(void)state;
+	sock_set_timeout(rx, false, UINT64_MAX - 1);
+	t = sp_spawn(recv_thread, &a);
+	usleep(100000);
+	assert_int_equal(send_to(tx, SP_IP_B, 5000, "hello", 5), 5);
+	pthread_join(t, NULL);
+	assert_int_equal(a.ret, 5);
+	sock_close(rx);
+	sock_close(tx);
+	sock_pair_free(sp);
+}
+
 /* Linux (inet_shutdown): shutdown() of an unconnected datagram socket
  * says ENOTCONN but still shuts it and wakes its sleepers, the usual way
  * to stop a thread blocked in recvfrom(): that receive returns 0, and so
@@ -281,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_gather_send_one_datagram_no_allocation),
 		cmocka_unit_test(test_bind_rules),
 		cmocka_unit_test(test_recv_blocks_then_timeout),
+		cmocka_unit_test(test_huge_timeout_still_waits),
 		cmocka_unit_test(test_shutdown_unconnected_wakes_recv),
 	};
 
