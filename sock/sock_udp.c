@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "net/netif.h"
+#include "net/route.h"
 #include "sock/sock_os.h"
 #include "sock/sock_priv.h"
 
@@ -159,6 +160,25 @@ static int udp_sock_accept(struct sock *s, unsigned flags, struct sock **out,
 	return -EOPNOTSUPP;
 }
 
+/*
+ * Linux (ip4_datagram_connect): connecting fixes the local address to the
+ * source the route to the peer gives, which getsockname() then reports and
+ * input is filtered by; sending uses that same route's source. No route:
+ * ENETUNREACH. Broadcast has no route of its own here: left unset.
+ */
+static int udp_pick_laddr(struct sock *s, uint32_t dst)
+{
+	struct route_result rr;
+
+	if (dst == 0xffffffffu)
+		return 0;
+	if (route_lookup(ns_of(s), dst, &rr) < 0)
+		return -ENETUNREACH;
+	s->udp.laddr = rr.src;
+	s->udp.laddr_auto = rr.src != 0;
+	return 0;
+}
+
 static int udp_sock_connect(struct sock *s, const struct sock_addr *a,
 			    unsigned flags)
 {
@@ -171,9 +191,15 @@ static int udp_sock_connect(struct sock *s, const struct sock_addr *a,
 		err = -EBADF;
 	} else if (!a->addr && !a->port) {
 		u->connected = false;	/* AF_UNSPEC: dissolve */
+		if (u->laddr_auto) {
+			u->laddr = 0;
+			u->laddr_auto = false;
+		}
 	} else {
 		if (!u->pcb)
 			err = udp_do_bind(s, 0, 0);
+		if (!err && !u->laddr)
+			err = udp_pick_laddr(s, a->addr);
 		if (!err) {
 			u->raddr = a->addr;
 			u->rport = a->port;

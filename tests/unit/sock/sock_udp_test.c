@@ -154,6 +154,40 @@ static void test_connected_filters_other_sources(void **state)
 	sock_pair_free(sp);
 }
 
+/* Linux (ip4_datagram_connect): connect() on an unbound-address datagram
+ * socket picks the source address its route gives, and getsockname() says
+ * it (the usual way to learn one's own address toward a peer); replies to
+ * it still arrive; dissolving the association (AF_UNSPEC) forgets it. */
+static void test_connect_fills_local_address(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock *s, *echo = udp_on(&sp->snb, 0, 5000);
+	struct sock_addr to = { SP_IP_B, 5000 }, none = { 0, 0 }, name, from;
+	unsigned flags = 0;
+	char in[8];
+
+	(void)state;
+	assert_int_equal(sock_create(&sp->sna, SOCK_T_DGRAM, &s), 0);
+	assert_int_equal(sock_connect(s, &to, 0), 0);
+	assert_int_equal(sock_getsockname(s, &name), 0);
+	assert_int_equal(name.addr, SP_IP_A);
+	assert_true(name.port != 0);
+	assert_int_equal(sock_send(s, "ping", 4, 0), 4);
+	sock_set_timeout(echo, false, 2000000000);
+	sock_set_timeout(s, false, 2000000000);
+	assert_int_equal(recv_from(echo, in, sizeof(in), &flags, &from), 4);
+	assert_int_equal(from.addr, SP_IP_A);
+	assert_int_equal(send_to(echo, from.addr, from.port, "pong", 4), 4);
+	assert_int_equal(sock_recv(s, in, sizeof(in), 0), 4);
+	assert_memory_equal(in, "pong", 4);
+	assert_int_equal(sock_connect(s, &none, 0), 0);
+	assert_int_equal(sock_getsockname(s, &name), 0);
+	assert_int_equal(name.addr, 0);
+	sock_close(s);
+	sock_close(echo);
+	sock_pair_free(sp);
+}
+
 /* sendmsg(2) with a gather vector sends one datagram of the pieces in
  * order, and allocates nothing per datagram (the stack copies straight
  * from the vector into its packet buffer). */
@@ -299,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_short_buffer_truncates_and_discards_rest),
 		cmocka_unit_test(test_full_queue_drops_and_counts),
 		cmocka_unit_test(test_connected_filters_other_sources),
+		cmocka_unit_test(test_connect_fills_local_address),
 		cmocka_unit_test(test_gather_send_one_datagram_no_allocation),
 		cmocka_unit_test(test_bind_rules),
 		cmocka_unit_test(test_recv_blocks_then_timeout),
