@@ -174,20 +174,33 @@ void udp_unbind(struct netstack *ns, struct udp_pcb *pcb)
 	net_unlock(ns);
 }
 
-/* RFC 768: header, pseudo-header checksum, then IP. */
 int udp_sendto(struct netstack *ns, struct udp_pcb *pcb, uint32_t dst,
 	       uint16_t dport, const void *data, size_t len)
 {
+	struct udp_iov iov = { data, len };
+
+	return udp_sendv(ns, pcb, dst, dport, &iov, 1);
+}
+
+/* RFC 768: header, pseudo-header checksum, then IP. */
+int udp_sendv(struct netstack *ns, struct udp_pcb *pcb, uint32_t dst,
+	      uint16_t dport, const struct udp_iov *iov, int iovcnt)
+{
+	const size_t max = IP_MAX_DGRAM - IP_HDR_LEN - UDP_HDR_LEN;
 	struct route_result rr;
 	struct udp_hdr uh;
 	struct pktbuf *p;
 	struct ip_out o;
+	size_t len = 0, off;
 	uint32_t src;
 	uint16_t sum;
 	int ret;
 
-	if (len > IP_MAX_DGRAM - IP_HDR_LEN - UDP_HDR_LEN)
-		return -EMSGSIZE;
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].len > max - len)
+			return -EMSGSIZE;
+		len += iov[i].len;
+	}
 	net_lock(ns);
 	if (pcb->ifindex) {
 		src = netif_addr_primary(ns, pcb->ifindex);
@@ -209,8 +222,12 @@ int udp_sendto(struct netstack *ns, struct udp_pcb *pcb, uint32_t dst,
 	uh.len = (uint16_t)p->len;
 	uh.csum = 0;
 	udp_hdr_emit(&uh, p->data);
-	if (len)
-		memcpy(p->data + UDP_HDR_LEN, data, len);
+	off = UDP_HDR_LEN;
+	for (int i = 0; i < iovcnt; i++) {
+		if (iov[i].len)
+			memcpy(p->data + off, iov[i].base, iov[i].len);
+		off += iov[i].len;
+	}
 	sum = csum_fold(csum_partial(p->data, p->len,
 				     csum_pseudo(src, dst, IP_PROTO_UDP,
 						 uh.len)));

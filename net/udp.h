@@ -70,4 +70,14 @@ uint16_t udp_local_port(const struct udp_pcb *pcb);
 int udp_sendto(struct netstack *ns, struct udp_pcb *pcb, uint32_t dst,
 	       uint16_t dport, const void *data, size_t len);
 
+/* One piece of a datagram (the layout of POSIX's struct iovec). */
+struct udp_iov {
+	const void *base;
+	size_t len;
+};
+/* udp_sendto() of the pieces, in order, as one datagram: one copy, no
+ * staging buffer. */
+int udp_sendv(struct netstack *ns, struct udp_pcb *pcb, uint32_t dst,
+	      uint16_t dport, const struct udp_iov *iov, int iovcnt);
+
 #endif /* NET_UDP_H */

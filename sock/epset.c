@@ -16,6 +16,12 @@
  * epoll_wait may poll it there. Each item holds a reference to the set's
  * memory (refs), so a WATCH_GONE racing with the set's own release still
  * finds it.
+ *
+ * Finding an item by (file, fd), which every epoll_ctl does (and
+ * EPOLLONESHOT servers do per event), goes through a hash table of at
+ * least half as many buckets as items: doubled (under ctl, the new array
+ * allocated before the set's lock is taken) as the set grows, never
+ * shrunk.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -31,6 +37,8 @@ struct epset {
 	struct list_node watches;	/* waiters on the set (epoll_wait, poll) */
 	unsigned refs;			/* the file's plus one per item; atomic */
 	unsigned nitems;
+	struct list_node *hash;		/* buckets of items by (file, fd) */
+	unsigned hash_size;		/* a power of two */
 };
 
 struct ep_item {
@@ -41,24 +49,57 @@ struct ep_item {
 	unsigned events;		/* EPOLL* asked for, ET/ONESHOT included */
 	uint64_t data;
 	bool disabled;			/* ONESHOT fired */
-	bool removed;			/* DEL took it out: never ready again */
 	struct list_node link;		/* on ep->items */
+	struct list_node hlink;		/* in its ep->hash bucket */
 	struct list_node rlink;		/* on ep->ready when linked */
 };
+
+#define EP_HASH_MIN 16
 
 #define EP_REPORT_MASK (WATCH_IN | WATCH_PRI | WATCH_OUT | WATCH_RDHUP | \
 			WATCH_RDNORM | WATCH_WRNORM)
 
 static void ep_unref(struct epset *ep)
 {
-	if (!__atomic_sub_fetch(&ep->refs, 1, __ATOMIC_ACQ_REL))
+	if (!__atomic_sub_fetch(&ep->refs, 1, __ATOMIC_ACQ_REL)) {
+		sock_os_free(ep->hash);
 		sock_os_free(ep);
+	}
+}
+
+static struct list_node *ep_bucket(struct list_node *hash, unsigned size,
+				   const struct file *f, int fd)
+{
+	uintptr_t k = (uintptr_t)f >> 4;
+
+	k ^= k >> 17;
+	k += (unsigned)fd * 0x9e3779b1u;
+	return &hash[(k ^ (k >> 13)) & (size - 1)];
+}
+
+static struct list_node *hash_new(unsigned size)
+{
+	struct list_node *h = sock_os_zalloc(size * sizeof(*h));
+
+	for (unsigned i = 0; h && i < size; i++)
+		list_init(&h[i]);
+	return h;
+}
+
+/* Unlink an item from the set's lists (set's lock held). */
+static void ep_unlink(struct epset *ep, struct ep_item *it)
+{
+	if (list_linked(&it->rlink))
+		list_del(&it->rlink);
+	list_del(&it->link);
+	list_del(&it->hlink);
+	ep->nitems--;
 }
 
 /* The set's lock held: the item may have news; wake the waiters. */
 static void ep_mark_ready(struct epset *ep, struct ep_item *it)
 {
-	if (it->disabled || it->removed)
+	if (it->disabled)
 		return;
 	if (!list_linked(&it->rlink))
 		list_add_tail(&ep->ready, &it->rlink);
@@ -74,10 +115,7 @@ static void ep_item_notify(struct watch *w, unsigned events)
 
 	if (events & WATCH_GONE) {
 		/* The file is going: the item goes with it. */
-		if (list_linked(&it->rlink))
-			list_del(&it->rlink);
-		list_del(&it->link);
-		ep->nitems--;
+		ep_unlink(ep, it);
 		sock_spin_unlock(&ep->lock, saved);
 		sock_os_free(it);
 		ep_unref(ep);
@@ -89,8 +127,8 @@ static void ep_item_notify(struct watch *w, unsigned events)
 
 static struct ep_item *ep_find(struct epset *ep, struct file *f, int fd)
 {
-	list_for_each(n, &ep->items) {
-		struct ep_item *it = container_of(n, struct ep_item, link);
+	list_for_each(n, ep_bucket(ep->hash, ep->hash_size, f, fd)) {
+		struct ep_item *it = container_of(n, struct ep_item, hlink);
 
 		if (it->file == f && it->fd == fd)
 			return it;
@@ -110,12 +148,47 @@ static unsigned ep_item_events(struct ep_item *it)
 	return r & ((it->events & EP_REPORT_MASK) | WATCH_ERR | WATCH_HUP);
 }
 
+/* ctl held: make room for one more item (at most two per bucket). Items
+ * only leave meanwhile (WATCH_GONE), so the size checked stays enough. */
+static int ep_grow(struct epset *ep)
+{
+	struct list_node *old, *h;
+	unsigned long saved;
+	unsigned size, count;
+
+	saved = sock_spin_lock(&ep->lock);
+	count = ep->nitems;
+	sock_spin_unlock(&ep->lock, saved);
+	if (count < 2 * ep->hash_size)
+		return 0;
+	size = 2 * ep->hash_size;
+	h = hash_new(size);
+	if (!h)
+		return -ENOMEM;
+	saved = sock_spin_lock(&ep->lock);
+	list_for_each(n, &ep->items) {
+		struct ep_item *it = container_of(n, struct ep_item, link);
+
+		list_del(&it->hlink);
+		list_add_tail(ep_bucket(h, size, it->file, it->fd), &it->hlink);
+	}
+	old = ep->hash;
+	ep->hash = h;
+	ep->hash_size = size;
+	sock_spin_unlock(&ep->lock, saved);
+	sock_os_free(old);
+	return 0;
+}
+
 static int ep_add(struct epset *ep, int fd, struct file *f, unsigned events,
 		  uint64_t data)
 {
-	struct ep_item *it = sock_os_zalloc(sizeof(*it));
+	struct ep_item *it;
 	unsigned long saved;
 
+	if (ep_grow(ep))
+		return -ENOMEM;
+	it = sock_os_zalloc(sizeof(*it));
 	if (!it)
 		return -ENOMEM;
 	it->ep = ep;
@@ -132,6 +205,7 @@ static int ep_add(struct epset *ep, int fd, struct file *f, unsigned events,
 		return -EEXIST;
 	}
 	list_add_tail(&ep->items, &it->link);
+	list_add_tail(ep_bucket(ep->hash, ep->hash_size, f, fd), &it->hlink);
 	ep->nitems++;
 	__atomic_fetch_add(&ep->refs, 1, __ATOMIC_RELAXED);
 	sock_spin_unlock(&ep->lock, saved);
@@ -149,21 +223,17 @@ static int ep_del(struct epset *ep, int fd, struct file *f)
 	unsigned long saved = sock_spin_lock(&ep->lock);
 	struct ep_item *it = ep_find(ep, f, fd);
 
-	if (!it) {
-		sock_spin_unlock(&ep->lock, saved);
-		return -ENOENT;
-	}
-	if (list_linked(&it->rlink))
-		list_del(&it->rlink);
-	list_del(&it->link);
-	ep->nitems--;
-	/* Until its watch is off the file, a notifier holding the file's
-	 * lock may still call the item's fn: it must not queue the item
-	 * again, which is freed below. */
-	it->removed = true;
 	sock_spin_unlock(&ep->lock, saved);
-	/* After this no fn call for the item can be running or start. */
+	if (!it)
+		return -ENOENT;
+	/* The watch goes first: until it is off the file's list, a
+	 * notification may still put the item back on the ready list. The
+	 * item stays valid meanwhile: the caller holds f (no WATCH_GONE)
+	 * and ctl (no other epset_control). */
 	f->ops->watch(f, &it->w, false);
+	saved = sock_spin_lock(&ep->lock);
+	ep_unlink(ep, it);
+	sock_spin_unlock(&ep->lock, saved);
 	sock_os_free(it);
 	ep_unref(ep);
 	return 0;
@@ -264,8 +334,11 @@ int epset_new(struct file **out)
 	list_init(&ep->ready);
 	list_init(&ep->watches);
 	ep->refs = 1;
-	*out = file_new(&epoll_ops, ep, 0);
+	ep->hash_size = EP_HASH_MIN;
+	ep->hash = hash_new(ep->hash_size);
+	*out = ep->hash ? file_new(&epoll_ops, ep, 0) : NULL;
 	if (!*out) {
+		sock_os_free(ep->hash);
 		sock_os_free(ep);
 		return -ENOMEM;
 	}

@@ -37,10 +37,12 @@
 #define EPSET_DEL	2
 #define EPSET_MOD	3
 
+/* Linux x86-64's packed struct epoll_event, so that epoll_wait() lets
+ * epset_wait() write the caller's array directly. */
 struct epset_result {
-	unsigned events;
+	uint32_t events;
 	uint64_t data;
-};
+} __attribute__((packed));
 
 /* A new set as a file with one reference (fd_install() it). */
 int epset_new(struct file **out);

@@ -23,8 +23,9 @@ _Static_assert(POLLIN == WATCH_IN && POLLOUT == WATCH_OUT && POLLERR == WATCH_ER
 	       EPOLL_CTL_ADD == EPSET_ADD && EPOLL_CTL_DEL == EPSET_DEL &&
 	       EPOLL_CTL_MOD == EPSET_MOD,
 	       "poll and epoll bits pass through unchanged");
-
-#define EPOLL_MAX_EVENTS 1024	/* per call: results are staged on the heap */
+_Static_assert(sizeof(struct epoll_event) == sizeof(struct epset_result) &&
+	       offsetof(struct epoll_event, data) == offsetof(struct epset_result, data),
+	       "struct epoll_event and struct epset_result must share a layout");
 
 static int ret(int r)
 {
@@ -94,33 +95,20 @@ int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	return ret(err);
 }
 
+/* The results go straight into the caller's array (same layout): an
+ * event loop's every turn allocates nothing. */
 int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
-	struct epset_result stack_res[16], *res = stack_res;
 	struct file *ep;
 	int n;
 
 	if (maxevents <= 0)
 		return ret(-EINVAL);
-	if (maxevents > EPOLL_MAX_EVENTS)
-		maxevents = EPOLL_MAX_EVENTS;
 	ep = fd_get(epfd);
 	if (!ep)
 		return ret(-EBADF);
-	if (maxevents > 16) {
-		res = sock_os_zalloc((size_t)maxevents * sizeof(*res));
-		if (!res) {
-			file_put(ep);
-			return ret(-ENOMEM);
-		}
-	}
-	n = epset_wait(ep, res, maxevents, ms_to_ns(timeout));
-	for (int i = 0; i < n; i++) {
-		events[i].events = res[i].events;
-		events[i].data.u64 = res[i].data;
-	}
-	if (res != stack_res)
-		sock_os_free(res);
+	n = epset_wait(ep, (struct epset_result *)events, maxevents,
+		       ms_to_ns(timeout));
 	file_put(ep);
 	return ret(n);
 }

@@ -125,8 +125,12 @@ int listen(int fd, int backlog)
 
 	if (!s)
 		return -1;
-	if (backlog <= 0 || backlog > SOMAXCONN)
-		backlog = backlog <= 0 ? 1 : SOMAXCONN;
+	/* Linux compares the backlog unsigned with somaxconn: a negative one
+	 * is cut to SOMAXCONN too. 0 still lets one connection wait. */
+	if ((unsigned)backlog > SOMAXCONN)
+		backlog = SOMAXCONN;
+	else if (backlog == 0)
+		backlog = 1;
 	err = sock_listen(s, backlog);
 	file_put(f);
 	return (int)ret(err);
@@ -350,8 +354,10 @@ static int timeo_set(struct sock *s, bool send, const void *val, socklen_t len)
 		return -EINVAL;
 	if (tv->tv_usec < 0 || tv->tv_usec >= 1000000)
 		return -EDOM;
-	if (tv->tv_sec < 0)
-		sock_set_timeout(s, send, 0);	/* Linux: negative is none */
+	/* Linux: negative is none; so is one too long to count in ns
+	 * (Linux: MAX_SCHEDULE_TIMEOUT), rather than a wrapped product. */
+	if (tv->tv_sec < 0 || (uint64_t)tv->tv_sec >= UINT64_MAX / 1000000000u)
+		sock_set_timeout(s, send, 0);
 	else
 		sock_set_timeout(s, send, (uint64_t)tv->tv_sec * 1000000000u +
 						  (uint64_t)tv->tv_usec * 1000u);

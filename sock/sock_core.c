@@ -145,11 +145,15 @@ long sock_wait_for(struct sock *s, unsigned mask, unsigned flags,
 		if (r != -EAGAIN || (flags & SOCK_MSG_DONTWAIT) || timed_out)
 			break;
 		if (!me) {
+			uint64_t now = sock_os_now();
+
 			me = sock_os_waiter();
 			watch_init(&w, mask, watch_wake_waiter, me);
 			list_add_tail(&s->watches, &w.link);
-			if (timeout_ns)
-				deadline = sock_os_now() + timeout_ns;
+			/* Saturating: a deadline past the clock's range is
+			 * none, not one wrapped into the past. */
+			if (timeout_ns && timeout_ns < SOCK_OS_FOREVER - now)
+				deadline = now + timeout_ns;
 		}
 		sock_unlock(s);
 		/* After the deadline, one last attempt, then -EAGAIN. */

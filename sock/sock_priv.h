@@ -52,6 +52,7 @@ struct sock_tcp {
 struct sock_udp {
 	struct udp_pcb *pcb;	/* NULL until bound (explicitly or not) */
 	uint32_t laddr;		/* bound address; 0: any */
+	bool laddr_auto;	/* laddr picked by connect(), not bind() */
 	uint32_t raddr;		/* connected peer, if connected */
 	uint16_t rport;
 	bool connected;

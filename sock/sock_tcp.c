@@ -4,7 +4,8 @@
  * The pcb's event callback (stack lock held) only notifies the socket's
  * watches; every call tries the engine under the lock and, when it says
  * -EAGAIN, waits in sock_wait_for(). Readiness follows Linux's tcp_poll():
- *   - a listener is WATCH_IN when a connection waits for accept;
+ *   - a listener is WATCH_IN when a connection waits for accept; once
+ *     shut for reading, WATCH_OUT | WATCH_HUP as a closed socket;
  *   - WATCH_HUP when the connection is closed (never opened, reset, timed
  *     out, finished) or both directions are shut;
  *   - WATCH_IN | WATCH_RDHUP once the peer's FIN is in (or SHUT_RD);
@@ -79,8 +80,12 @@ static unsigned tcp_sock_poll(struct sock *s)
 		return 0;
 	ev = tcp_events(pcb);
 	st = tcp_state(pcb);
+	/* Linux: shutdown(SHUT_RD) turns a listener into a closed socket
+	 * (OUT | HUP); HUP also wakes a blocked accept() to fail. */
+	if (st == TCP_LISTEN && s->shut_rd)
+		return WATCH_OUT | WATCH_HUP;
 	if (st == TCP_LISTEN)
-		return (ev & TCP_EV_ACCEPT) && !s->shut_rd ? WATCH_IN : 0;
+		return (ev & TCP_EV_ACCEPT) ? WATCH_IN : 0;
 	/* Closed after a connection or a failed attempt: both ways done. */
 	closed = st == TCP_CLOSED && (ev & TCP_EV_CLOSED);
 	rd_shut = s->shut_rd || fin_received(st) || closed;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "net/netif.h"
+#include "net/route.h"
 #include "sock/sock_os.h"
 #include "sock/sock_priv.h"
 
@@ -31,6 +32,10 @@ struct udp_rec {
 };
 
 #define UDP_MAX_PAYLOAD 65507u	/* RFC 791 total length less the headers */
+
+_Static_assert(sizeof(struct udp_iov) == sizeof(struct sock_iov) &&
+	       offsetof(struct udp_iov, len) == offsetof(struct sock_iov, len),
+	       "struct sock_iov passes to udp_sendv() as struct udp_iov");
 
 static struct netstack *ns_of(struct sock *s)
 {
@@ -155,6 +160,25 @@ static int udp_sock_accept(struct sock *s, unsigned flags, struct sock **out,
 	return -EOPNOTSUPP;
 }
 
+/*
+ * Linux (ip4_datagram_connect): connecting fixes the local address to the
+ * source the route to the peer gives, which getsockname() then reports and
+ * input is filtered by; sending uses that same route's source. No route:
+ * ENETUNREACH. Broadcast has no route of its own here: left unset.
+ */
+static int udp_pick_laddr(struct sock *s, uint32_t dst)
+{
+	struct route_result rr;
+
+	if (dst == 0xffffffffu)
+		return 0;
+	if (route_lookup(ns_of(s), dst, &rr) < 0)
+		return -ENETUNREACH;
+	s->udp.laddr = rr.src;
+	s->udp.laddr_auto = rr.src != 0;
+	return 0;
+}
+
 static int udp_sock_connect(struct sock *s, const struct sock_addr *a,
 			    unsigned flags)
 {
@@ -167,9 +191,15 @@ static int udp_sock_connect(struct sock *s, const struct sock_addr *a,
 		err = -EBADF;
 	} else if (!a->addr && !a->port) {
 		u->connected = false;	/* AF_UNSPEC: dissolve */
+		if (u->laddr_auto) {
+			u->laddr = 0;
+			u->laddr_auto = false;
+		}
 	} else {
 		if (!u->pcb)
 			err = udp_do_bind(s, 0, 0);
+		if (!err && !u->laddr)
+			err = udp_pick_laddr(s, a->addr);
 		if (!err) {
 			u->raddr = a->addr;
 			u->rport = a->port;
@@ -185,8 +215,6 @@ static long udp_send_locked(struct sock *s, const struct sock_iov *iov,
 {
 	struct sock_udp *u = &s->udp;
 	size_t total = sock_iov_total(iov, iovcnt);
-	const void *data = iovcnt ? iov[0].base : NULL;
-	uint8_t *gather = NULL;
 	long r;
 
 	if (s->cancelled)
@@ -204,21 +232,10 @@ static long udp_send_locked(struct sock *s, const struct sock_iov *iov,
 		if (r)
 			return r;
 	}
-	if (iovcnt > 1) {
-		size_t off = 0;
-
-		gather = sock_os_zalloc(total ? total : 1);
-		if (!gather)
-			return -ENOBUFS;
-		for (int i = 0; i < iovcnt; i++) {
-			memcpy(gather + off, iov[i].base, iov[i].len);
-			off += iov[i].len;
-		}
-		data = gather;
-	}
-	r = udp_sendto(ns_of(s), u->pcb, to ? to->addr : u->raddr,
-		       to ? to->port : u->rport, data, total);
-	sock_os_free(gather);
+	/* The vector goes to the stack as it is: one copy, into the packet. */
+	r = udp_sendv(ns_of(s), u->pcb, to ? to->addr : u->raddr,
+		      to ? to->port : u->rport,
+		      (const struct udp_iov *)iov, iovcnt);
 	return r < 0 ? r : (long)total;
 }
 
@@ -297,16 +314,16 @@ static long udp_sock_recvmsg(struct sock *s, const struct sock_iov *iov,
 	return r;
 }
 
+/* Linux (inet_shutdown): an unconnected socket is shut all the same and
+ * its sleepers woken, but the call says ENOTCONN. */
 static int udp_sock_shutdown(struct sock *s, int how)
 {
-	if (!s->udp.connected)
-		return -ENOTCONN;	/* Linux, for an unconnected socket */
 	if (how != SOCK_SHUT_WR)
 		s->shut_rd = true;
 	if (how != SOCK_SHUT_RD)
 		s->shut_wr = true;
 	sock_notify(s);
-	return 0;
+	return s->udp.connected ? 0 : -ENOTCONN;
 }
 
 static int udp_sock_name(struct sock *s, struct sock_addr *a, bool peer)

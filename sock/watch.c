@@ -18,6 +18,12 @@ void watch_list_notify(struct list_node *list, unsigned events)
 {
 	struct list_node *n, *next;
 
+	/* poll(2): RDNORM and WRNORM are IN and OUT by other names; a watch
+	 * asking only for one of them must hear the change too. */
+	if (events & WATCH_IN)
+		events |= WATCH_RDNORM;
+	if (events & WATCH_OUT)
+		events |= WATCH_WRNORM;
 	for (n = list->next; n != list; n = next) {
 		struct watch *w = container_of(n, struct watch, link);
 

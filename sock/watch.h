@@ -7,7 +7,8 @@
  * watch_list_notify() with the readiness now, holding the lock that
  * guards the list (a socket's: its stack lock); every watch whose mask
  * meets those events (WATCH_ERR, WATCH_HUP and WATCH_NVAL always do) has
- * its fn called, there and then. So fn runs under that lock, perhaps in
+ * its fn called, there and then (WATCH_IN counts as WATCH_RDNORM and
+ * WATCH_OUT as WATCH_WRNORM, so owners need not set those). So fn runs under that lock, perhaps in
  * an interrupt handler: it must not block, yield or take a stack lock; it
  * records what it needs and wakes someone (sock_os_wake(), or its own
  * queue). Notifications may repeat and may be spurious: the woken side

@@ -24,6 +24,7 @@ struct sock_waiter {
 static _Thread_local struct sock_waiter me;
 static _Thread_local bool me_ready;
 static long live;
+static long allocs;
 static struct sock_net *default_net;
 
 struct sock_waiter *sock_os_waiter(void)
@@ -81,8 +82,10 @@ void *sock_os_zalloc(size_t size)
 {
 	void *p = calloc(1, size ? size : 1);
 
-	if (p)
+	if (p) {
 		__atomic_fetch_add(&live, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&allocs, 1, __ATOMIC_RELAXED);
+	}
 	return p;
 }
 
@@ -110,6 +113,11 @@ void sock_spin_unlock(struct sock_spin *l, unsigned long saved)
 long sock_os_host_live(void)
 {
 	return __atomic_load_n(&live, __ATOMIC_RELAXED);
+}
+
+long sock_os_host_allocs(void)
+{
+	return __atomic_load_n(&allocs, __ATOMIC_RELAXED);
 }
 
 void sock_os_host_set_default(struct sock_net *sn)

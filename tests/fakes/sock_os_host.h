@@ -13,6 +13,9 @@ struct sock_net;
 
 /* Blocks from sock_os_zalloc() not yet freed. */
 long sock_os_host_live(void);
+/* Blocks sock_os_zalloc() ever handed out (to show a path allocates
+ * nothing). */
+long sock_os_host_allocs(void);
 /* What sock_net_default() returns (NULL until set). */
 void sock_os_host_set_default(struct sock_net *sn);
 

@@ -15,7 +15,9 @@
 
 #include "sock_os_host.h"
 #include "sock_pair.h"
+#include "../../../sock/epset.h"
 #include "../../../sock/fd.h"
+#include "../../../sock/poll.h"
 #include "../../../sock/sock_file.h"
 
 static int udp_fd(struct sock_pair *sp)
@@ -156,6 +158,98 @@ static void test_close_wakes_blocked_recv_and_accept(void **state)
 	sock_pair_free(sp);
 }
 
+enum blocked_call { B_SEND, B_CONNECT, B_POLL, B_EPOLL };
+
+struct blocked2 {
+	int fd;
+	enum blocked_call call;
+	struct file *ep;	/* B_EPOLL: the set holding fd */
+	long ret;
+	short revents;
+};
+
+static void *blocked2_thread(void *p)
+{
+	struct blocked2 *b = p;
+	struct sock_addr nobody = { 0xc0a80763u, 9 };	/* 192.168.7.99: no ARP answer */
+	struct epset_result r[2];
+	struct fd_pollfd pf = { b->fd, WATCH_IN, 0 };
+	static char big[4u << 20];
+	struct file *f;
+	struct sock *s;
+
+	assert_int_equal(sock_fd_get(b->fd, &f, &s), 0);
+	switch (b->call) {
+	case B_SEND:
+		b->ret = sock_send(s, big, sizeof(big), 0);
+		break;
+	case B_CONNECT:
+		b->ret = sock_connect(s, &nobody, 0);
+		break;
+	case B_POLL:
+		b->ret = fd_poll(&pf, 1, 10000 * 1000000ull);
+		b->revents = pf.revents;
+		break;
+	case B_EPOLL:
+		b->ret = epset_wait(b->ep, r, 2, 3000 * 1000000ull);
+		break;
+	}
+	file_put(f);
+	return NULL;
+}
+
+/* close() from another thread of a descriptor blocked in send (peer not
+ * reading), connect (no answer), poll or epoll_wait: send and connect
+ * return at once (send with what it queued, connect EBADF); poll says
+ * POLLNVAL; an epoll set forgets the file and its wait goes on to its
+ * own timeout, as Linux's does. */
+static void test_close_wakes_blocked_send_connect_poll(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct blocked2 bs, bc, bp, be;
+	struct sock *c, *s, *u, *q, *e;
+	pthread_t ts, tc, tp, te;
+	uint64_t t0;
+	struct file *f;
+
+	(void)state;
+	sp_tcp_pair(sp, 80, &c, &s);
+	assert_int_equal(sock_create(&sp->sna, SOCK_T_STREAM, &u), 0);
+	assert_int_equal(sock_create(&sp->sna, SOCK_T_DGRAM, &q), 0);
+	assert_int_equal(sock_create(&sp->sna, SOCK_T_DGRAM, &e), 0);
+	bs = (struct blocked2){ sock_fd_open(c, 0), B_SEND, NULL, 0, 0 };
+	bc = (struct blocked2){ sock_fd_open(u, 0), B_CONNECT, NULL, 0, 0 };
+	bp = (struct blocked2){ sock_fd_open(q, 0), B_POLL, NULL, 0, 0 };
+	be = (struct blocked2){ sock_fd_open(e, 0), B_EPOLL, NULL, 0, 0 };
+	assert_int_equal(epset_new(&be.ep), 0);
+	f = fd_get(be.fd);
+	assert_int_equal(epset_control(be.ep, EPSET_ADD, be.fd, f, WATCH_IN, 1), 0);
+	file_put(f);
+	ts = sp_spawn(blocked2_thread, &bs);
+	tc = sp_spawn(blocked2_thread, &bc);
+	tp = sp_spawn(blocked2_thread, &bp);
+	te = sp_spawn(blocked2_thread, &be);
+	usleep(300000);
+	t0 = sp_ms();
+	assert_int_equal(fd_close(bs.fd), 0);
+	assert_int_equal(fd_close(bc.fd), 0);
+	assert_int_equal(fd_close(bp.fd), 0);
+	assert_int_equal(fd_close(be.fd), 0);
+	pthread_join(ts, NULL);
+	pthread_join(tc, NULL);
+	pthread_join(tp, NULL);
+	assert_true(sp_ms() - t0 < 2000);
+	assert_true(bs.ret > 0 && bs.ret < (long)(4u << 20));
+	assert_int_equal(bc.ret, -EBADF);
+	assert_int_equal(bp.ret, 1);
+	assert_int_equal(bp.revents, WATCH_NVAL);
+	pthread_join(te, NULL);
+	assert_int_equal(be.ret, 0);
+	file_put(be.ep);
+	sock_close(s);
+	sock_pair_free(sp);
+}
+
 /* O_NONBLOCK on the file makes its calls DONTWAIT. */
 static void test_nonblocking_file_eagain(void **state)
 {
@@ -184,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_full_table_emfile),
 		cmocka_unit_test(test_dup_close_one_other_works),
 		cmocka_unit_test(test_close_wakes_blocked_recv_and_accept),
+		cmocka_unit_test(test_close_wakes_blocked_send_connect_poll),
 		cmocka_unit_test(test_nonblocking_file_eagain),
 	};
 

@@ -115,11 +115,11 @@ static void *pump(void *arg)
 	while (!__atomic_load_n(&sp->stop, __ATOMIC_ACQUIRE)) {
 		uint64_t now = now_ns(NULL);
 
-		pthread_mutex_lock(&sp->lock);
+		pthread_mutex_lock(sp->lock);
 		sim_link_run(&sp->link, now);
 		net_poll(sp->a, now);
 		net_poll(sp->b, now);
-		pthread_mutex_unlock(&sp->lock);
+		pthread_mutex_unlock(sp->lock);
 		usleep(200);
 	}
 	return NULL;
@@ -143,10 +143,12 @@ struct sock_pair *sock_pair_new(void)
 	alarm(SP_TEST_LIMIT_S);
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&sp->lock, &ma);
+	sp->lock = calloc(1, sizeof(*sp->lock));
+	assert_non_null(sp->lock);
+	pthread_mutex_init(sp->lock, &ma);
 	pthread_mutexattr_destroy(&ma);
-	locked_env_init(&sp->lea, &sp->fea, &sp->lock, 1);
-	locked_env_init(&sp->leb, &sp->feb, &sp->lock, 2);
+	locked_env_init(&sp->lea, &sp->fea, sp->lock, 1);
+	locked_env_init(&sp->leb, &sp->feb, sp->lock, 2);
 	sp->a = netstack_create(&sp->lea.env, NULL);
 	sp->b = netstack_create(&sp->leb.env, NULL);
 	assert_non_null(sp->a);
@@ -160,8 +162,8 @@ struct sock_pair *sock_pair_new(void)
 	assert_int_equal(netif_set_up(sp->b, ib, true), 0);
 	assert_int_equal(netif_addr_add(sp->a, ia, SP_IP_A, 24), 0);
 	assert_int_equal(netif_addr_add(sp->b, ib, SP_IP_B, 24), 0);
-	sock_net_init(&sp->sna, sp->a, sn_lock, sn_unlock, &sp->lock);
-	sock_net_init(&sp->snb, sp->b, sn_lock, sn_unlock, &sp->lock);
+	sock_net_init(&sp->sna, sp->a, sn_lock, sn_unlock, sp->lock);
+	sock_net_init(&sp->snb, sp->b, sn_lock, sn_unlock, sp->lock);
 	sp->pump = sp_spawn(pump, sp);
 	return sp;
 }
@@ -180,7 +182,8 @@ void sock_pair_free(struct sock_pair *sp)
 	assert_int_equal(sp->fea.live_allocs, 0);
 	assert_int_equal(sp->feb.live_allocs, 0);
 	assert_int_equal(sp->fea.err_logs + sp->feb.err_logs, 0);
-	pthread_mutex_destroy(&sp->lock);
+	pthread_mutex_destroy(sp->lock);
+	free(sp->lock);
 	free(sp);
 	alarm(0);
 }

@@ -34,8 +34,13 @@ struct locked_env {
 	pthread_mutex_t *m;
 };
 
+/*
+ * posix_test.c is built against skiff's include/, whose <pthread.h> is
+ * not glibc's: pthread objects stay behind pointers (and pthread_t, a
+ * pointer-sized value in both, last) so the layout is the same for it.
+ */
 struct sock_pair {
-	pthread_mutex_t lock;	/* recursive: the stacks' lock */
+	pthread_mutex_t *lock;	/* recursive: the stacks' lock (glibc's) */
 	struct fake_env fea, feb;
 	struct locked_env lea, leb;
 	struct netstack *a, *b;

@@ -129,6 +129,49 @@ static void test_poll_wakes_on_the_one_that_changes(void **state)
 	sock_pair_free(sp);
 }
 
+/* poll(2): POLLRDNORM alone is "data may be read" as POLLIN is; a poll (or
+ * an epoll set) asking only for it is woken by data that arrives while it
+ * sleeps, not left to its timeout. */
+static void test_rdnorm_alone_woken_by_data(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock *c, *s;
+	struct epset_result r[2];
+	struct fd_pollfd p;
+	struct file *ep, *f;
+	struct later l;
+	int cfd, sfd;
+	pthread_t t;
+	uint64_t t0;
+	char buf[8];
+
+	(void)state;
+	fd_pair(sp, 80, &cfd, &sfd, &c, &s);
+	p = (struct fd_pollfd){ sfd, WATCH_RDNORM, 0 };
+	l = (struct later){ c, 100 };
+	t = sp_spawn(send_later, &l);
+	t0 = sp_ms();
+	assert_int_equal(fd_poll(&p, 1, 3000 * MS), 1);
+	assert_true(sp_ms() - t0 < 2000);
+	assert_int_equal(p.revents, WATCH_RDNORM);
+	pthread_join(t, NULL);
+	sp_recv_all(s, buf, 4);
+	assert_int_equal(epset_new(&ep), 0);
+	f = fd_get(sfd);
+	assert_int_equal(epset_control(ep, EPSET_ADD, sfd, f, WATCH_RDNORM, 9), 0);
+	file_put(f);
+	t = sp_spawn(send_later, &l);
+	t0 = sp_ms();
+	assert_int_equal(epset_wait(ep, r, 2, 3000 * MS), 1);
+	assert_true(sp_ms() - t0 < 2000);
+	assert_int_equal(r[0].events, WATCH_RDNORM);
+	pthread_join(t, NULL);
+	file_put(ep);
+	fd_close(cfd);
+	fd_close(sfd);
+	sock_pair_free(sp);
+}
+
 /* RFC 9293 3.10.7.4 (the peer's FIN): IN and RDHUP, not yet HUP; after our
  * own shutdown too, HUP. */
 static void test_peer_fin_in_rdhup_then_hup(void **state)
@@ -404,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_listener_in_when_connection_pending),
 		cmocka_unit_test(test_connected_out_then_in_on_data),
 		cmocka_unit_test(test_poll_wakes_on_the_one_that_changes),
+		cmocka_unit_test(test_rdnorm_alone_woken_by_data),
 		cmocka_unit_test(test_peer_fin_in_rdhup_then_hup),
 		cmocka_unit_test(test_reset_err_hup),
 		cmocka_unit_test(test_closed_fd_nval_negative_skipped),

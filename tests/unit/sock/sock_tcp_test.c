@@ -139,6 +139,34 @@ static void test_accept_blocks_until_connect(void **state)
 	sock_pair_free(sp);
 }
 
+/* Linux: shutdown(SHUT_RD) on a listener stops it, and a thread blocked in
+ * accept() on it returns EINVAL at once (the usual way to stop an accept
+ * loop); poll() then says HUP. */
+static void test_listener_shutdown_wakes_blocked_accept(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock_addr any = { 0, 86 };
+	struct sock *lis;
+	struct io_arg a;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(sock_create(&sp->snb, SOCK_T_STREAM, &lis), 0);
+	assert_int_equal(sock_bind(lis, &any), 0);
+	assert_int_equal(sock_listen(lis, 4), 0);
+	sock_set_timeout(lis, false, 5000000000ull);
+	a = (struct io_arg){ lis, NULL, 0, 0, 0, 0 };
+	t = sp_spawn(accept_thread, &a);
+	usleep(100000);
+	assert_int_equal(sock_shutdown(lis, SOCK_SHUT_RDWR), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(a.ret, -EINVAL);
+	assert_true(a.ms < 2000);
+	assert_true(sock_poll(lis) & WATCH_HUP);
+	sock_close(lis);
+	sock_pair_free(sp);
+}
+
 /* Non-blocking calls that cannot proceed say EAGAIN at once. */
 static void test_dontwait_calls_eagain(void **state)
 {
@@ -419,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_blocking_send_1mb_all_bytes_arrive),
 		cmocka_unit_test(test_recv_blocks_until_data_arrives),
 		cmocka_unit_test(test_accept_blocks_until_connect),
+		cmocka_unit_test(test_listener_shutdown_wakes_blocked_accept),
 		cmocka_unit_test(test_dontwait_calls_eagain),
 		cmocka_unit_test(test_connect_dontwait_einprogress_then_connected),
 		cmocka_unit_test(test_rcvtimeo_expires_with_eagain),

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "sock_os_host.h"
 #include "sock_pair.h"
 
 static struct sock *udp_on(struct sock_net *sn, uint32_t addr, uint16_t port)
@@ -153,6 +154,67 @@ static void test_connected_filters_other_sources(void **state)
 	sock_pair_free(sp);
 }
 
+/* Linux (ip4_datagram_connect): connect() on an unbound-address datagram
+ * socket picks the source address its route gives, and getsockname() says
+ * it (the usual way to learn one's own address toward a peer); replies to
+ * it still arrive; dissolving the association (AF_UNSPEC) forgets it. */
+static void test_connect_fills_local_address(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock *s, *echo = udp_on(&sp->snb, 0, 5000);
+	struct sock_addr to = { SP_IP_B, 5000 }, none = { 0, 0 }, name, from;
+	unsigned flags = 0;
+	char in[8];
+
+	(void)state;
+	assert_int_equal(sock_create(&sp->sna, SOCK_T_DGRAM, &s), 0);
+	assert_int_equal(sock_connect(s, &to, 0), 0);
+	assert_int_equal(sock_getsockname(s, &name), 0);
+	assert_int_equal(name.addr, SP_IP_A);
+	assert_true(name.port != 0);
+	assert_int_equal(sock_send(s, "ping", 4, 0), 4);
+	sock_set_timeout(echo, false, 2000000000);
+	sock_set_timeout(s, false, 2000000000);
+	assert_int_equal(recv_from(echo, in, sizeof(in), &flags, &from), 4);
+	assert_int_equal(from.addr, SP_IP_A);
+	assert_int_equal(send_to(echo, from.addr, from.port, "pong", 4), 4);
+	assert_int_equal(sock_recv(s, in, sizeof(in), 0), 4);
+	assert_memory_equal(in, "pong", 4);
+	assert_int_equal(sock_connect(s, &none, 0), 0);
+	assert_int_equal(sock_getsockname(s, &name), 0);
+	assert_int_equal(name.addr, 0);
+	sock_close(s);
+	sock_close(echo);
+	sock_pair_free(sp);
+}
+
+/* sendmsg(2) with a gather vector sends one datagram of the pieces in
+ * order, and allocates nothing per datagram (the stack copies straight
+ * from the vector into its packet buffer). */
+static void test_gather_send_one_datagram_no_allocation(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock *rx = udp_on(&sp->snb, 0, 5000), *tx = udp_on(&sp->sna, 0, 0);
+	struct sock_iov iov[3] = { { "he", 2 }, { "", 0 }, { "llo!", 4 } };
+	struct sock_addr to = { SP_IP_B, 5000 };
+	unsigned flags = 0;
+	long before;
+	char buf[16];
+
+	(void)state;
+	before = sock_os_host_allocs();
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(sock_sendmsg(tx, iov, 3, 0, &to), 6);
+	assert_int_equal(sock_os_host_allocs(), before);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(recv_from(rx, buf, sizeof(buf), &flags, NULL), 6);
+		assert_memory_equal(buf, "hello!", 6);
+	}
+	sock_close(rx);
+	sock_close(tx);
+	sock_pair_free(sp);
+}
+
 /* Linux's bind rules: a foreign address EADDRNOTAVAIL, a taken port
  * EADDRINUSE, port 0 an ephemeral port (RFC 6335 6), and sending from an
  * unbound socket binds it. */
@@ -215,6 +277,55 @@ static void test_recv_blocks_then_timeout(void **state)
 	sock_pair_free(sp);
 }
 
+/* A timeout longer than the clock can count to (sock_set_timeout() takes
+ * any uint64_t) is no timeout, not a deadline wrapped into the past. */
+static void test_huge_timeout_still_waits(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock *rx = udp_on(&sp->snb, 0, 5000), *tx = udp_on(&sp->sna, 0, 0);
+	struct rx_arg a = { rx, 0 };
+	pthread_t t;
+
+	(void)state;
+	sock_set_timeout(rx, false, UINT64_MAX - 1);
+	t = sp_spawn(recv_thread, &a);
+	usleep(100000);
+	assert_int_equal(send_to(tx, SP_IP_B, 5000, "hello", 5), 5);
+	pthread_join(t, NULL);
+	assert_int_equal(a.ret, 5);
+	sock_close(rx);
+	sock_close(tx);
+	sock_pair_free(sp);
+}
+
+/* Linux (inet_shutdown): shutdown() of an unconnected datagram socket
+ * says ENOTCONN but still shuts it and wakes its sleepers, the usual way
+ * to stop a thread blocked in recvfrom(): that receive returns 0, and so
+ * does every later one. */
+static void test_shutdown_unconnected_wakes_recv(void **state)
+{
+	struct sock_pair *sp = sock_pair_new();
+	struct sock *rx = udp_on(&sp->snb, 0, 5000);
+	struct rx_arg a = { rx, -1 };
+	pthread_t t;
+	uint64_t t0;
+	char b;
+
+	(void)state;
+	sock_set_timeout(rx, false, 5000000000ull);
+	t = sp_spawn(recv_thread, &a);
+	usleep(100000);
+	t0 = sp_ms();
+	assert_int_equal(sock_shutdown(rx, SOCK_SHUT_RDWR), -ENOTCONN);
+	pthread_join(t, NULL);
+	assert_int_equal(a.ret, 0);
+	assert_true(sp_ms() - t0 < 2000);
+	assert_int_equal(sock_recv(rx, &b, 1, 0), 0);
+	assert_true(sock_poll(rx) & WATCH_HUP);
+	sock_close(rx);
+	sock_pair_free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,8 +333,12 @@ int main(void)
 		cmocka_unit_test(test_short_buffer_truncates_and_discards_rest),
 		cmocka_unit_test(test_full_queue_drops_and_counts),
 		cmocka_unit_test(test_connected_filters_other_sources),
+		cmocka_unit_test(test_connect_fills_local_address),
+		cmocka_unit_test(test_gather_send_one_datagram_no_allocation),
 		cmocka_unit_test(test_bind_rules),
 		cmocka_unit_test(test_recv_blocks_then_timeout),
+		cmocka_unit_test(test_huge_timeout_still_waits),
+		cmocka_unit_test(test_shutdown_unconnected_wakes_recv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
