@@ -2,14 +2,15 @@
  * kernel/console.c: COM1 16550 UART output (PC16550D datasheet: DLAB divisor
  * latch, LCR 8N1, FCR FIFO enable). Transmission waits for THR empty; under
  * QEMU that wait is never taken, on real hardware it is bounded by the baud
- * rate. A spinlock-free design suffices while output is line-buffered and the
- * caller holds the log lock (see log.c).
+ * rate. console_write() takes no lock (a panic must print whatever another
+ * CPU holds); console_write_whole() keeps one caller's text in one piece.
  */
 #include <stdarg.h>
 #include <stddef.h>
 
 #include "arch/x86_64/io.h"
 #include "kernel/console.h"
+#include "kernel/spinlock.h"
 #include "lib/fmt.h"
 
 #define COM1 0x3f8
@@ -49,6 +50,15 @@ void console_write(const char *s, size_t n)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+}
+
+static struct spinlock console_lock = SPINLOCK_INIT("console");
+
+void console_write_whole(const char *s, size_t n)
+{
+	uint64_t f = spin_lock_irqsave(&console_lock);
+	console_write(s, n);
+	spin_unlock_irqrestore(&console_lock, f);
 }
 
 int kvprintf(const char *fmt, va_list ap)
