@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "include/skiff.h"
@@ -16,16 +17,17 @@
 #include "mm/page.h"
 #include "sched/sched.h"
 
+/* The app's output is stdout (kernel/stdio.c): whole lines, any length. */
 int vprintf(const char *fmt, va_list ap)
 {
-	return kvprintf(fmt, ap);
+	return vfprintf(stdout, fmt, ap);
 }
 
 int printf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = kvprintf(fmt, ap);
+	int n = vfprintf(stdout, fmt, ap);
 	va_end(ap);
 	return n;
 }
