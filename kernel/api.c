@@ -1,11 +1,17 @@
 /*
  * kernel/api.c: the app-facing functions of include/skiff.h, as thin
- * wrappers over the kernel's own (console, heap, options, clocks).
+ * wrappers over the kernel's own (console, heap, options, clocks), and the
+ * POSIX ones that are not about descriptors: errno, sleep, usleep,
+ * gettimeofday.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <errno.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "include/skiff.h"
 #include "kernel/cmdline.h"
@@ -76,4 +82,32 @@ void skiff_mem_stats(struct skiff_mem_stats *st)
 	st->heap_failures = hs.failures;
 	st->pages_free = page_free_bytes() / PAGE_SIZE;
 	st->threads_alive = ss.threads_alive;
+}
+
+int *__errno_location(void)
+{
+	return thread_errno(thread_self());
+}
+
+unsigned int sleep(unsigned int seconds)
+{
+	thread_sleep((uint64_t)seconds * 1000000000ull);
+	return 0;
+}
+
+int usleep(useconds_t usec)
+{
+	thread_sleep((uint64_t)usec * 1000ull);
+	return 0;
+}
+
+int gettimeofday(struct timeval *tv, void *tz)
+{
+	uint64_t ns = time_ns();
+
+	(void)tz;
+	/* time_wall() is whole seconds: take the fraction from the monotonic clock. */
+	tv->tv_sec = (time_t)time_wall();
+	tv->tv_usec = (suseconds_t)(ns % 1000000000ull / 1000ull);
+	return 0;
 }

@@ -17,6 +17,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/console_file.h"
 #include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
@@ -67,6 +68,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	banner();
 	pci_init();
 	net_init();
+	console_file_init();   /* descriptors 0, 1, 2 */
 	netstat_init();
 	selftest_run();
 

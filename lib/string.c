@@ -3,6 +3,7 @@
  * byte loops plus rep movsb/stosb, which are fast on every x86-64 since
  * Ivy Bridge (ERMSB) and never touch SSE state.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -135,4 +136,62 @@ size_t strlcpy(char *restrict dst, const char *restrict src, size_t n)
 		dst[c] = 0;
 	}
 	return len;
+}
+
+/* The messages glibc gives, for the errno values of lib/include/errno.h. */
+char *strerror(int err)
+{
+	static const struct {
+		int err;
+		const char *msg;
+	} msgs[] = {
+		{ 0, "Success" },
+		{ EPERM, "Operation not permitted" },
+		{ ENOENT, "No such file or directory" },
+		{ EINTR, "Interrupted system call" },
+		{ EIO, "Input/output error" },
+		{ EBADF, "Bad file descriptor" },
+		{ EAGAIN, "Resource temporarily unavailable" },
+		{ ENOMEM, "Cannot allocate memory" },
+		{ EACCES, "Permission denied" },
+		{ EFAULT, "Bad address" },
+		{ EBUSY, "Device or resource busy" },
+		{ EEXIST, "File exists" },
+		{ ENODEV, "No such device" },
+		{ EINVAL, "Invalid argument" },
+		{ ENFILE, "Too many open files in system" },
+		{ EMFILE, "Too many open files" },
+		{ ENOSPC, "No space left on device" },
+		{ EPIPE, "Broken pipe" },
+		{ ERANGE, "Numerical result out of range" },
+		{ ENOSYS, "Function not implemented" },
+		{ ENOTSOCK, "Socket operation on non-socket" },
+		{ EDESTADDRREQ, "Destination address required" },
+		{ EMSGSIZE, "Message too long" },
+		{ EPROTOTYPE, "Protocol wrong type for socket" },
+		{ ENOPROTOOPT, "Protocol not available" },
+		{ EPROTONOSUPPORT, "Protocol not supported" },
+		{ ESOCKTNOSUPPORT, "Socket type not supported" },
+		{ EOPNOTSUPP, "Operation not supported" },
+		{ EAFNOSUPPORT, "Address family not supported by protocol" },
+		{ EADDRINUSE, "Address already in use" },
+		{ EADDRNOTAVAIL, "Cannot assign requested address" },
+		{ ENETDOWN, "Network is down" },
+		{ ENETUNREACH, "Network is unreachable" },
+		{ ECONNABORTED, "Software caused connection abort" },
+		{ ECONNRESET, "Connection reset by peer" },
+		{ ENOBUFS, "No buffer space available" },
+		{ EISCONN, "Transport endpoint is already connected" },
+		{ ENOTCONN, "Transport endpoint is not connected" },
+		{ ETIMEDOUT, "Connection timed out" },
+		{ ECONNREFUSED, "Connection refused" },
+		{ EHOSTUNREACH, "No route to host" },
+		{ EALREADY, "Operation already in progress" },
+		{ EINPROGRESS, "Operation now in progress" },
+	};
+
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
+		if (msgs[i].err == err)
+			return (char *)msgs[i].msg;
+	return (char *)"Unknown error";
 }

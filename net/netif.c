@@ -282,6 +282,16 @@ struct netif *net_local_addr_if(struct netstack *ns, uint32_t ip)
 	return NULL;
 }
 
+bool netif_addr_is_local(struct netstack *ns, uint32_t addr)
+{
+	bool local;
+
+	net_lock(ns);
+	local = net_local_addr_if(ns, addr) != NULL;
+	net_unlock(ns);
+	return local;
+}
+
 int netif_set_up(struct netstack *ns, int ifindex, bool up)
 {
 	struct netif *nif;

@@ -92,6 +92,8 @@ int netif_addr_del(struct netstack *ns, int ifindex, uint32_t addr,
 		   uint8_t prefix);
 /* The first address of the interface, 0 if it has none. */
 uint32_t netif_addr_primary(struct netstack *ns, int ifindex);
+/* True when addr is an address of an interface that is up (bind checks). */
+bool netif_addr_is_local(struct netstack *ns, uint32_t addr);
 
 int netif_stats_get(struct netstack *ns, int ifindex, struct netif_stats *out);
 

@@ -161,6 +161,11 @@ out_unlock:
 	return ret;
 }
 
+uint16_t udp_local_port(const struct udp_pcb *pcb)
+{
+	return pcb->port;
+}
+
 void udp_unbind(struct netstack *ns, struct udp_pcb *pcb)
 {
 	net_lock(ns);

@@ -58,6 +58,8 @@ int udp_bind(struct netstack *ns, uint16_t port, int ifindex,
 			  const uint8_t *data, size_t len),
 	     void *arg, struct udp_pcb **out);
 void udp_unbind(struct netstack *ns, struct udp_pcb *pcb);
+/* The port pcb holds (the ephemeral one udp_bind() chose for port 0). */
+uint16_t udp_local_port(const struct udp_pcb *pcb);
 
 /*
  * Send len bytes from pcb's port to dst:dport. If pcb is bound to an

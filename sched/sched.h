@@ -29,6 +29,15 @@
 #include "include/skiff.h"
 
 unsigned thread_cpu(const struct thread *t);
+/*
+ * Each thread's own one-bit event, for layers that block a thread on
+ * several sources at once (sock/: poll, epoll, a blocking recv): sources
+ * signal it (any CPU, interrupt handlers, under any lock), the thread waits
+ * on it and re-checks its sources; wakes coalesce and may be spurious.
+ */
+struct event *thread_wake_event(struct thread *t);
+/* The thread's errno cell (include/errno.h's errno). */
+int *thread_errno(struct thread *t);
 
 /*
  * Wait queues: a thread blocks until woken by another thread (any CPU), an

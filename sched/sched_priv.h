@@ -43,6 +43,8 @@ struct thread {
 	volatile bool dead;        /* set once it is off its stack: join may free */
 	bool detached;
 	struct waitq join_wq;
+	struct event wake;         /* thread_wake_event(): the socket layer's per-thread waiter */
+	int err;                   /* the app's errno (thread_errno()) */
 };
 
 /* Makes t ready on the calling CPU, which must own it; interrupts off. */

@@ -33,6 +33,7 @@ static void thread_init_common(struct thread *t, struct cpu *c)
 	list_init(&t->link);
 	timer_init(&t->timer, NULL);
 	waitq_init(&t->join_wq);
+	event_init(&t->wake);
 }
 
 struct thread *thread_create(int (*fn)(void *arg), void *arg, unsigned cpu)
@@ -155,6 +156,16 @@ unsigned thread_id(const struct thread *t)
 unsigned thread_cpu(const struct thread *t)
 {
 	return t->cpu->id;
+}
+
+struct event *thread_wake_event(struct thread *t)
+{
+	return &t->wake;
+}
+
+int *thread_errno(struct thread *t)
+{
+	return &t->err;
 }
 
 void sched_get_stats(struct sched_stats *st)

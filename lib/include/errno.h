@@ -1,6 +1,7 @@
 /*
  * lib/include/errno.h: POSIX error numbers with Linux's values, so that code
- * shared with host tests (net/) sees the same numbers in both builds.
+ * shared with host tests (net/) sees the same numbers in both builds, and
+ * the app's errno: one per thread (sched/: thread_errno()).
  */
 #ifndef SKIFF_ERRNO_H
 #define SKIFF_ERRNO_H
@@ -81,5 +82,8 @@
 #define EALREADY       114
 #define EINPROGRESS    115
 #define ECANCELED      125
+
+int *__errno_location(void);
+#define errno (*__errno_location())
 
 #endif

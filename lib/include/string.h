@@ -18,5 +18,7 @@ char *strrchr(const char *s, int c);
 char *strcpy(char *restrict dst, const char *restrict src);
 char *strncpy(char *restrict dst, const char *restrict src, size_t n);
 size_t strlcpy(char *restrict dst, const char *restrict src, size_t n);
+/* A message for an errno value (glibc's wording); never NULL. */
+char *strerror(int err);
 
 #endif
