@@ -137,3 +137,12 @@ int fflush(FILE *f)
 	(void)f;
 	return 0;
 }
+
+void perror(const char *s)
+{
+	const char *msg = strerror(errno);
+	if (s && *s)
+		fprintf(stderr, "%s: %s\n", s, msg);
+	else
+		fprintf(stderr, "%s\n", msg);
+}
