@@ -2,7 +2,7 @@
  * kernel/api.c: the app-facing functions of include/skiff.h, as thin
  * wrappers over the kernel's own (console, heap, options, clocks), and the
  * POSIX ones that are not about descriptors: errno, sleep, usleep,
- * gettimeofday.
+ * gettimeofday, getpid, gettid.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,6 +99,17 @@ int usleep(useconds_t usec)
 {
 	thread_sleep((uint64_t)usec * 1000ull);
 	return 0;
+}
+
+/* One image is one process: pid 1, and each skiff thread is a task of it. */
+pid_t getpid(void)
+{
+	return 1;
+}
+
+pid_t gettid(void)
+{
+	return (pid_t)thread_id(thread_self());
 }
 
 int gettimeofday(struct timeval *tv, void *tz)
