@@ -73,6 +73,12 @@ uint16_t netif_mtu(const struct netif *nif);
 
 /* Index of the named interface, 0 if none (like if_nametoindex(3)). */
 unsigned int netif_nametoindex(struct netstack *ns, const char *name);
+/*
+ * ip link set dev X name NAME: 0, -EINVAL (empty, NULL or NETIF_NAMESIZ
+ * long), -EEXIST (another interface has it), -ENODEV, -EPERM (loopback).
+ * Index, addresses, routes and state stay.
+ */
+int netif_rename(struct netstack *ns, int ifindex, const char *name);
 
 /* Hand a received Ethernet frame to the stack; always consumes p. */
 void netif_input(struct netif *nif, struct pktbuf *p);
