@@ -18,7 +18,8 @@ extern const struct skiff_option __opts_start[], __opts_end[];
 extern const char skiff_app_cmdline[];  /* apps/APP/APP.cmdline, compiled in */
 
 static struct cmdline opts;
-static char formatted[1024];
+/* Room for every option at its longest (quotes, '=' and a space each): never truncated. */
+static char formatted[CMDLINE_MAX_OPTS * (CMDLINE_MAX_KEY + CMDLINE_MAX_VAL + 4)];
 
 static void cmdline_warn(void *ctx, const char *msg)
 {

@@ -15,7 +15,10 @@
 void cmdline_init(const char *boot_cmdline);
 const char *cmdline_get(const char *key);          /* NULL when absent */
 long cmdline_get_long(const char *key, long dflt);
-/* The merged command line as "k=v k=v", for the boot banner. */
+/*
+ * The whole merged command line as "k=v k=v" (values with spaces quoted),
+ * for the boot banner and for parsers such as netconf_apply_cmdline().
+ */
 const char *cmdline_str(void);
 
 #endif

@@ -65,6 +65,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	sched_init_cpu();
 	smp_init();
 	irq_enable();
+	console_input_init();
 	banner();
 	pci_init();
 	net_init();

@@ -1,7 +1,7 @@
 /*
  * kernel/netdev.c: the kernel's network stack instance and its thread (see
  * netdev.h). The net_env boundary is filled here: memory from the kernel
- * heap, a recursive spinlock as the stack lock (the stack never blocks
+ * heap, a recursive spinlock (kernel/spinlock.h) as the stack lock (the stack never blocks
  * while holding it), randomness from RDRAND when the CPU has it and the TSC
  * otherwise, log lines tagged "net".
  *
@@ -62,23 +62,12 @@ static uint64_t net_sleep_until;
 
 static uint64_t next_deadline(void);
 
-/* The stack lock: a spinlock that its holder may take again (callbacks re-enter the stack). */
-static struct spinlock lock_word = SPINLOCK_INIT("net");
-static volatile int lock_owner = -1;
-static unsigned lock_depth;
-static uint64_t lock_flags;
+/* The stack lock (callbacks re-enter the stack, so it is recursive). */
+static struct rspinlock stack_lock = RSPINLOCK_INIT("net");
 
 void netdev_lock(void)
 {
-	int me = (int)this_cpu()->id;
-	if (__atomic_load_n(&lock_owner, __ATOMIC_RELAXED) == me) {
-		lock_depth++;
-		return;
-	}
-	uint64_t f = spin_lock_irqsave(&lock_word);
-	lock_owner = me;
-	lock_depth = 1;
-	lock_flags = f;
+	rspin_lock(&stack_lock);
 }
 
 void netdev_unlock(void)
@@ -88,15 +77,12 @@ void netdev_unlock(void)
 	 * while that one sleeps: a timer armed in between may be due before
 	 * it wakes. The check re-enters the lock (depth 2), so it runs once.
 	 */
-	if (lock_depth == 1 && net_sleep_until && thread_self() != net_thr && next_deadline() < net_sleep_until) {
+	if (rspin_depth(&stack_lock) == 1 && net_sleep_until && thread_self() != net_thr &&
+	    next_deadline() < net_sleep_until) {
 		net_sleep_until = 0;
 		event_signal(&net_event);
 	}
-	if (--lock_depth)
-		return;
-	uint64_t f = lock_flags;
-	lock_owner = -1;
-	spin_unlock_irqrestore(&lock_word, f);
+	rspin_unlock(&stack_lock);
 }
 
 static void *env_alloc(void *ctx, size_t size)
@@ -293,40 +279,20 @@ static void log_interfaces(void)
 	}
 }
 
-/* Applies ip=/gw= (eth0) and ethN.ip=/ethN.gw=; an interface without either gets DHCP. */
+/*
+ * ip=/gw= (eth0) and ethN.ip=/ethN.gw=, parsed and applied by net/netconf;
+ * an interface given neither gets DHCP. A bad line changes nothing, so
+ * then every interface falls back to DHCP, with a warning.
+ */
 static void apply_config(void)
 {
-	for (unsigned i = 0; i < ndevs; i++) {
-		struct netif *nif = netif_get(ns, devs[i].ifindex);
-		char key[32], spec[160];
-		const char *ip, *gw;
-		snprintf(key, sizeof(key), "%s.ip", netif_name(nif));
-		ip = cmdline_get(key);
-		snprintf(key, sizeof(key), "%s.gw", netif_name(nif));
-		gw = cmdline_get(key);
-		if (!ip && i == 0) {
-			ip = cmdline_get("ip");
-			if (!gw)
-				gw = cmdline_get("gw");
-		}
-		if (!ip)
-			ip = "dhcp";
-		if (gw)
-			snprintf(spec, sizeof(spec), "ip=%s gw=%s", ip, gw);
-		else
-			snprintf(spec, sizeof(spec), "ip=%s", ip);
-		struct netconf c;
-		int err = netconf_parse(spec, &c);
-		if (err) {
-			kwarn("net", "%s: bad configuration '%s' (%d); using dhcp", netif_name(nif), spec, err);
-			netconf_parse("ip=dhcp", &c);
-		}
-		netdev_lock();
-		err = netconf_apply(ns, devs[i].ifindex, &c);
-		netdev_unlock();
-		if (err)
-			kwarn("net", "%s: could not apply '%s' (%d)", netif_name(nif), spec, err);
-	}
+	int n = netconf_apply_cmdline(ns, cmdline_str(), NETCONF_DHCP_REST);
+	if (n >= 0)
+		return;
+	kwarn("net", "bad network options on the command line (%d); every interface uses dhcp", n);
+	n = netconf_apply_cmdline(ns, "", NETCONF_DHCP_REST);
+	if (n < 0)
+		kwarn("net", "could not start dhcp (%d)", n);
 }
 
 void net_init(void)

@@ -3,15 +3,18 @@
  * Each is produced the way a real bug would produce it, not simulated, so
  * that the test exercises the IDT, the report and the power-off path.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "include/skiff.h"
 #include "kernel/cmdline.h"
+#include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
 #include "kernel/selftest.h"
 #include "kernel/spinlock.h"
+#include "kernel/time.h"
 #include "sched/sched.h"
 
 /* noinline and a volatile pointer: the compiler must not see the fault coming and fold it away. */
@@ -57,8 +60,117 @@ static int overflow_thread(void *arg)
 
 static struct spinlock held = SPINLOCK_INIT("selftest");
 
+SKIFF_OPTION(test_console, "test.console", "read console input after boot: getc hook overflow");
+SKIFF_OPTION(test_console_bytes, "test.console_bytes", "bytes test.console=overflow waits for (default 5000)");
+
+#define CONSOLE_LINE_MAX 128
+#define CONSOLE_WAIT_NS (60 * NSEC_PER_SEC)
+
+/* One line by console_getc(), the blocking read; the newline (or CR) not kept. */
+static size_t console_line_getc(char *line)
+{
+	size_t n = 0;
+	for (;;) {
+		int c = console_getc();
+		if (c == '\n' || c == '\r') {
+			if (n)
+				break;
+			continue;   /* the LF after a CR, or an empty line */
+		}
+		if (n < CONSOLE_LINE_MAX - 1)
+			line[n++] = (char)c;
+	}
+	line[n] = 0;
+	return n;
+}
+
+static struct event console_ev;
+static volatile unsigned console_hook_calls;
+
+/* Interrupt context: only signal. */
+static void console_hook(void *ctx)
+{
+	console_hook_calls++;
+	event_signal(ctx);
+}
+
+/* One line through the input hook and the nonblocking read, as poll() and read() on fd 0 will do. */
+static int console_line_hook(char *line)
+{
+	size_t n = 0;
+	uint64_t until = time_ns() + CONSOLE_WAIT_NS;
+	event_init(&console_ev);
+	console_set_input_hook(console_hook, &console_ev);
+	for (;;) {
+		char c;
+		while (console_read(&c, 1) == 1) {
+			if (c == '\n' || c == '\r') {
+				if (!n)
+					continue;
+				console_set_input_hook(NULL, NULL);
+				line[n] = 0;
+				return (int)n;
+			}
+			if (n < CONSOLE_LINE_MAX - 1)
+				line[n++] = c;
+		}
+		uint64_t now = time_ns();
+		if (now >= until || event_wait(&console_ev, until - now) == -ETIMEDOUT) {
+			console_set_input_hook(NULL, NULL);
+			return -ETIMEDOUT;
+		}
+	}
+}
+
+/* Lets test.console_bytes bytes arrive unread, then reads what the ring kept. */
+static void console_overflow(void)
+{
+	long want = cmdline_get_long("test.console_bytes", 5000);
+	uint64_t until = time_ns() + CONSOLE_WAIT_NS;
+	struct console_stats st;
+	klog("selftest", "console: send %ld bytes", want);
+	do {
+		thread_sleep(10 * NSEC_PER_MSEC);
+		console_get_stats(&st);
+	} while ((long)st.rx_bytes < want && time_ns() < until);
+	size_t kept = 0, n;
+	char buf[256];
+	while ((n = console_read(buf, sizeof(buf))) > 0)
+		kept += n;
+	console_get_stats(&st);
+	klog("selftest", "console: kept %zu of %lu bytes, dropped %lu, readable %s", kept,
+	     (unsigned long)st.rx_bytes, (unsigned long)st.rx_dropped, console_readable() ? "yes" : "no");
+}
+
+static void console_test(const char *mode)
+{
+	char line[CONSOLE_LINE_MAX];
+	if (!strcmp(mode, "getc")) {
+		klog("selftest", "console: type two lines");
+		for (int i = 1; i <= 2; i++) {
+			size_t n = console_line_getc(line);
+			klog("selftest", "console: line %d: '%s' (%zu bytes)", i, line, n);
+		}
+	} else if (!strcmp(mode, "hook")) {
+		klog("selftest", "console: type a line");
+		int n = console_line_hook(line);
+		if (n < 0)
+			kwarn("selftest", "console: no line within %llu s", CONSOLE_WAIT_NS / NSEC_PER_SEC);
+		else
+			klog("selftest", "console: hook line: '%s' (%d bytes, hook called %s)", line, n,
+			     console_hook_calls ? "yes" : "no");
+	} else if (!strcmp(mode, "overflow")) {
+		console_overflow();
+	} else {
+		kwarn("selftest", "unknown test.console '%s' (getc hook overflow)", mode);
+	}
+}
+
 void selftest_run(void)
 {
+	const char *c = cmdline_get("test.console");
+	if (c)
+		console_test(c);
 	const char *f = cmdline_get("test.fault");
 	if (!f)
 		return;

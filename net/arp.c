@@ -204,7 +204,7 @@ static uint32_t arp_src_for(struct netif *nif, uint32_t target)
 		if (a->addr && ((a->addr ^ target) & ip4_mask(a->prefix)) == 0)
 			return a->addr;
 	}
-	return netif_addr_primary(nif->ns, nif->index);
+	return netif_addr_first(nif);
 }
 
 static void arp_request(struct netif *nif, uint32_t ip)

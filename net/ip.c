@@ -165,7 +165,7 @@ static bool ip_for_us(struct netstack *ns, struct netif *nif,
 		return true;
 	/* RFC 2131 4.1: before it has an address a DHCP client must accept
 	 * unicast to the address being offered: UDP to port 68, only. */
-	if (!netif_addr_primary(ns, nif->index) && nif->dhcp &&
+	if (!netif_addr_first(nif) && nif->dhcp &&
 	    h->proto == IP_PROTO_UDP && !h->mf && !h->frag_off &&
 	    p->len >= (size_t)h->hdr_len + 8 &&
 	    get_be16(p->data + h->hdr_len + 2) == DHCP_CLIENT_PORT)
@@ -180,11 +180,11 @@ static bool ip_for_us(struct netstack *ns, struct netif *nif,
  * address: a DHCP server may broadcast the frame of a reply unicast to the
  * address it offers (RFC 2131 4.1), and that interface has nothing to spoof.
  */
-static bool ip_l2_bcast_ok(struct netstack *ns, const struct netif *nif,
-			   const struct pktbuf *p, uint32_t dst)
+static bool ip_l2_bcast_ok(const struct netif *nif, const struct pktbuf *p,
+			   uint32_t dst)
 {
 	return !p->l2_bcast || ip4_is_multicast(dst) ||
-	       netif_is_bcast(nif, dst) || !netif_addr_primary(ns, nif->index);
+	       netif_is_bcast(nif, dst) || !netif_addr_first(nif);
 }
 
 /* RFC 791 3.2 / RFC 1122 3.2.1: validate, reassemble, demultiplex. */
@@ -209,7 +209,7 @@ void ip_input(struct netif *nif, struct pktbuf *p)
 		net_drop(ns, nif, NET_STAT_DROP_IP_MARTIAN);
 		goto out_free;
 	}
-	if (!ip_l2_bcast_ok(ns, nif, p, h.dst)) {
+	if (!ip_l2_bcast_ok(nif, p, h.dst)) {
 		net_drop(ns, nif, NET_STAT_DROP_IP_L2_BCAST);
 		goto out_free;
 	}

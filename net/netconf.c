@@ -165,15 +165,59 @@ struct cmdline_if {
 	char name[NETIF_NAMESIZ];
 	char conf[128];
 	size_t len;
+	bool ip, gw;		/* keys seen */
 };
 
-/* Gather "<if>.ip=" / "<if>.gw=" tokens into one string per interface. */
-static int cmdline_collect(const char *s, struct cmdline_if *ifs, int *n)
+/* Appends "key=value " (rlen bytes from tok) to f's configuration string. */
+static int cmdline_append(struct cmdline_if *f, const char *tok, size_t rlen)
+{
+	if (f->len + rlen + 2 > sizeof(f->conf))
+		return -EINVAL;
+	memcpy(f->conf + f->len, tok, rlen);
+	f->len += rlen;
+	f->conf[f->len++] = ' ';
+	f->conf[f->len] = '\0';
+	if (tok[0] == 'i')
+		f->ip = true;
+	else
+		f->gw = true;
+	return 0;
+}
+
+/* The entry for the interface named by nlen bytes at name, added if new. */
+static struct cmdline_if *cmdline_if_get(struct cmdline_if *ifs, int *n,
+					 const char *name, size_t nlen)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (strlen(ifs[i].name) == nlen &&
+		    memcmp(ifs[i].name, name, nlen) == 0)
+			return &ifs[i];
+	if (*n == NETIF_MAX)
+		return NULL;
+	memset(&ifs[i], 0, sizeof(ifs[i]));
+	memcpy(ifs[i].name, name, nlen);
+	(*n)++;
+	return &ifs[i];
+}
+
+static bool is_key(const char *k, size_t len)
+{
+	return len == 2 && (memcmp(k, "ip", 2) == 0 || memcmp(k, "gw", 2) == 0);
+}
+
+/*
+ * Gather "<if>.ip=" / "<if>.gw=" tokens into one string per interface, and
+ * the plain "ip=" / "gw=" into *bare.
+ */
+static int cmdline_collect(const char *s, struct cmdline_if *ifs, int *n,
+			   struct cmdline_if *bare)
 {
 	while (*s) {
 		const char *tok, *dot, *eq;
-		size_t len, nlen, rlen;
-		int i;
+		size_t len, nlen;
+		struct cmdline_if *f;
 
 		while (*s == ' ' || *s == '\t')
 			s++;
@@ -182,43 +226,74 @@ static int cmdline_collect(const char *s, struct cmdline_if *ifs, int *n)
 			s++;
 		len = (size_t)(s - tok);
 		eq = memchr(tok, '=', len);
-		dot = eq ? memchr(tok, '.', (size_t)(eq - tok)) : NULL;
-		if (!dot || eq - dot != 3 ||
-		    (memcmp(dot + 1, "ip", 2) && memcmp(dot + 1, "gw", 2)))
+		if (!eq)
+			continue;
+		if (is_key(tok, (size_t)(eq - tok))) {
+			if (cmdline_append(bare, tok, len))
+				return -EINVAL;
+			continue;
+		}
+		dot = memchr(tok, '.', (size_t)(eq - tok));
+		if (!dot || !is_key(dot + 1, (size_t)(eq - dot - 1)))
 			continue;
 		nlen = (size_t)(dot - tok);
-		rlen = len - nlen - 1;
 		if (nlen == 0 || nlen >= NETIF_NAMESIZ)
 			return -EINVAL;
-		for (i = 0; i < *n; i++)
-			if (strlen(ifs[i].name) == nlen &&
-			    memcmp(ifs[i].name, tok, nlen) == 0)
-				break;
-		if (i == *n) {
-			if (*n == NETIF_MAX)
-				return -EINVAL;
-			memset(&ifs[i], 0, sizeof(ifs[i]));
-			memcpy(ifs[i].name, tok, nlen);
-			(*n)++;
-		}
-		if (ifs[i].len + rlen + 2 > sizeof(ifs[i].conf))
+		f = cmdline_if_get(ifs, n, tok, nlen);
+		if (!f || cmdline_append(f, dot + 1, len - nlen - 1))
 			return -EINVAL;
-		memcpy(ifs[i].conf + ifs[i].len, dot + 1, rlen);
-		ifs[i].len += rlen;
-		ifs[i].conf[ifs[i].len++] = ' ';
-		ifs[i].conf[ifs[i].len] = '\0';
 	}
 	return 0;
 }
 
-int netconf_apply_cmdline(struct netstack *ns, const char *cmdline)
+/*
+ * The plain forms are eth0's, for each key eth0 was not given by name;
+ * ignored when the stack has no eth0.
+ */
+static int cmdline_merge_bare(struct netstack *ns, struct cmdline_if *ifs,
+			      int *n, const struct cmdline_if *bare)
 {
-	struct cmdline_if ifs[NETIF_MAX];
-	struct netconf conf[NETIF_MAX];
-	int idx[NETIF_MAX];
-	int n = 0, i, ret;
+	static const char eth0[] = "eth0";
+	struct cmdline_if *f;
+	const char *tok, *end;
 
-	ret = cmdline_collect(cmdline, ifs, &n);
+	if (!bare->len || !netif_nametoindex(ns, eth0))
+		return 0;
+	f = cmdline_if_get(ifs, n, eth0, sizeof(eth0) - 1);
+	if (!f)
+		return -EINVAL;
+	for (tok = bare->conf; *tok; tok = end + 1) {
+		end = strchr(tok, ' ');
+		if ((tok[0] == 'i' && f->ip) || (tok[0] == 'g' && f->gw))
+			continue;
+		if (cmdline_append(f, tok, (size_t)(end - tok)))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static bool cmdline_names(const struct cmdline_if *ifs, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ifs[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+int netconf_apply_cmdline(struct netstack *ns, const char *cmdline,
+			  unsigned int flags)
+{
+	struct cmdline_if ifs[NETIF_MAX], bare;
+	struct netconf conf[NETIF_MAX], dhcp;
+	int idx[NETIF_MAX];
+	int n = 0, i, ret, done;
+
+	memset(&bare, 0, sizeof(bare));
+	ret = cmdline_collect(cmdline, ifs, &n, &bare);
+	if (ret == 0)
+		ret = cmdline_merge_bare(ns, ifs, &n, &bare);
 	if (ret < 0)
 		return ret;
 	/* Validate everything before applying anything. */
@@ -234,5 +309,20 @@ int netconf_apply_cmdline(struct netstack *ns, const char *cmdline)
 		if (ret < 0)
 			return ret;
 	}
-	return n;
+	done = n;
+	if (!(flags & NETCONF_DHCP_REST))
+		return done;
+	memset(&dhcp, 0, sizeof(dhcp));
+	dhcp.dhcp = true;
+	for (i = 0; (i = netif_index_next(ns, i)) != 0;) {
+		struct netif *nif = netif_get(ns, i);
+
+		if (nif->loopback || cmdline_names(ifs, n, nif->name))
+			continue;
+		ret = netconf_apply(ns, i, &dhcp);
+		if (ret < 0)
+			return ret;
+		done++;
+	}
+	return done;
 }

@@ -2,7 +2,8 @@
  * netconf.h: per-interface configuration strings, as the kernel command
  * line gives them: "ip=A.B.C.D/N gw=A.B.C.D" or "ip=dhcp", and the
  * command-line form with interface prefixes: "eth1.ip=10.0.0.2/24
- * eth1.gw=10.0.0.1 eth0.ip=dhcp".
+ * eth1.gw=10.0.0.1 eth0.ip=dhcp" (the kernel applies its command line
+ * with netconf_apply_cmdline()).
  *
  * Promises: parsing never touches the stack; anything malformed
  * (bad octet, prefix > 32, unknown key, gw without ip, gw with dhcp) gives
@@ -35,10 +36,17 @@ char *ip4_format(uint32_t a, char *buf);
 int netconf_parse(const char *s, struct netconf *out);
 int netconf_apply(struct netstack *ns, int ifindex, const struct netconf *c);
 /*
- * Apply every "<ifname>.ip=" / "<ifname>.gw=" token of a command line,
- * ignoring tokens without such a prefix. Returns the number of interfaces
- * configured, -ENODEV for an unknown interface, -EINVAL when malformed.
+ * Apply the network options of a command line: every "<ifname>.ip=" and
+ * "<ifname>.gw=" token, and the plain "ip=" / "gw=" as eth0's for each key
+ * the line does not give eth0 by name (the short form for a one-NIC
+ * guest; ignored when the stack has no eth0). Other tokens are ignored.
+ * With NETCONF_DHCP_REST, every other interface but loopback starts DHCP.
+ * Everything is validated before anything is applied: -ENODEV for an
+ * unknown interface, -EINVAL when malformed, with nothing changed. Returns
+ * the number of interfaces configured (DHCP ones included).
  */
-int netconf_apply_cmdline(struct netstack *ns, const char *cmdline);
+#define NETCONF_DHCP_REST	1u
+int netconf_apply_cmdline(struct netstack *ns, const char *cmdline,
+			  unsigned int flags);
 
 #endif /* NET_NETCONF_H */

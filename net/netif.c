@@ -2,8 +2,11 @@
  * netif.c: interfaces, their addresses and counters; the link-level
  * dispatch between IP and a driver.
  *
- * Promises: an interface index is stable until netif_remove(); frames for a
- * down interface are dropped and counted; every frame in or out is counted
+ * Promises: an interface index is stable until netif_remove() and is not
+ * given to another interface for a long while after (indices count up,
+ * like Linux's, so a stale index held by a pcb or a route finds nothing
+ * rather than a newcomer); frames for a down interface are dropped and
+ * counted; every frame in or out is counted
  * per interface. Output chooses the link address: broadcast for limited and
  * subnet-directed broadcast, RFC 1112 6.4 mapping for multicast, ARP
  * otherwise; loopback has no link header at all. A subnet's connected
@@ -18,11 +21,36 @@
 
 static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
+/* Index i lives in slot (i - 1) % NETIF_MAX: one load and a compare per lookup. */
+static unsigned netif_slot(int ifindex)
+{
+	return (unsigned)(ifindex - 1) % NETIF_MAX;
+}
+
 struct netif *netif_lookup(struct netstack *ns, int ifindex)
 {
-	if (ifindex < 1 || ifindex > NETIF_MAX)
+	struct netif *nif;
+
+	if (ifindex < 1 || ifindex > NETIF_INDEX_MAX)
 		return NULL;
-	return ns->ifs[ifindex - 1];
+	nif = ns->ifs[netif_slot(ifindex)];
+	return nif && nif->index == ifindex ? nif : NULL;
+}
+
+/* The next index from ns->next_index on whose slot is free; 0 if none. */
+static int netif_index_alloc(struct netstack *ns)
+{
+	int idx = ns->next_index ? ns->next_index : 1;
+	int k;
+
+	for (k = 0; k < NETIF_MAX; k++) {
+		if (!ns->ifs[netif_slot(idx)]) {
+			ns->next_index = idx == NETIF_INDEX_MAX ? 1 : idx + 1;
+			return idx;
+		}
+		idx = idx == NETIF_INDEX_MAX ? 1 : idx + 1;
+	}
+	return 0;
 }
 
 static void name_eth(char *buf, uint32_t n)
@@ -45,7 +73,7 @@ static int netif_add_locked(struct netstack *ns, const struct netif_ops *ops,
 {
 	struct netif *nif;
 	char nbuf[NETIF_NAMESIZ];
-	int slot;
+	int idx;
 
 	if (!ops || !ops->xmit)
 		return -EINVAL;
@@ -60,16 +88,17 @@ static int netif_add_locked(struct netstack *ns, const struct netif_ops *ops,
 	}
 	if (netif_nametoindex(ns, nbuf))
 		return -EEXIST;
-	for (slot = 0; slot < NETIF_MAX; slot++)
-		if (!ns->ifs[slot])
-			break;
-	if (slot == NETIF_MAX)
-		return -ENOSPC;
 	nif = net_alloc(ns, sizeof(*nif));
 	if (!nif)
 		return -ENOMEM;
+	idx = netif_index_alloc(ns);
+	if (!idx) {
+		net_free(ns, nif, sizeof(*nif));
+		return -ENOSPC;
+	}
+	memset(nif, 0, sizeof(*nif));
 	nif->ns = ns;
-	nif->index = slot + 1;
+	nif->index = idx;
 	memcpy(nif->name, nbuf, sizeof(nbuf));
 	nif->ops = ops;
 	nif->drv = drv;
@@ -80,7 +109,7 @@ static int netif_add_locked(struct netstack *ns, const struct netif_ops *ops,
 		nif->mtu = 68;
 	if (!name)
 		ns->next_eth++;
-	ns->ifs[slot] = nif;
+	ns->ifs[netif_slot(idx)] = nif;
 	return nif->index;
 }
 
@@ -102,6 +131,7 @@ static void netif_free(struct netstack *ns, struct netif *nif)
 {
 	int i;
 
+	nif->up = false;
 	dhcp_detach(ns, nif);
 	/* Connected routes another interface still needs move to it. */
 	for (i = 0; i < NETIF_MAX_ADDRS; i++) {
@@ -114,7 +144,7 @@ static void netif_free(struct netstack *ns, struct netif *nif)
 	}
 	arp_flush_if(ns, nif->index);
 	route_flush_if(ns, nif->index);
-	ns->ifs[nif->index - 1] = NULL;
+	ns->ifs[netif_slot(nif->index)] = NULL;
 	net_free(ns, nif, sizeof(*nif));
 }
 
@@ -125,10 +155,17 @@ int netif_remove(struct netstack *ns, int ifindex)
 
 	net_lock(ns);
 	nif = netif_lookup(ns, ifindex);
-	if (!nif || nif->loopback)
+	if (!nif || nif->loopback) {
 		ret = nif ? -EPERM : -ENODEV;
-	else
+	} else {
+		/*
+		 * Stop the device first, as ip link set down would (not at
+		 * netstack_destroy(): drivers may be gone by then).
+		 */
+		if (nif->up && nif->ops->set_up)
+			nif->ops->set_up(nif, false);
 		netif_free(ns, nif);
+	}
 	net_unlock(ns);
 	return ret;
 }
@@ -169,12 +206,30 @@ const char *netif_name(const struct netif *nif)
 
 unsigned int netif_nametoindex(struct netstack *ns, const char *name)
 {
+	unsigned int idx = 0;
 	int i;
 
-	for (i = 0; i < NETIF_MAX; i++)
+	net_lock(ns);
+	for (i = 0; i < NETIF_MAX && !idx; i++)
 		if (ns->ifs[i] && strcmp(ns->ifs[i]->name, name) == 0)
-			return (unsigned int)(i + 1);
-	return 0;
+			idx = (unsigned int)ns->ifs[i]->index;
+	net_unlock(ns);
+	return idx;
+}
+
+int netif_index_next(struct netstack *ns, int after)
+{
+	int best = 0, i;
+
+	net_lock(ns);
+	for (i = 0; i < NETIF_MAX; i++) {
+		const struct netif *nif = ns->ifs[i];
+
+		if (nif && nif->index > after && (!best || nif->index < best))
+			best = nif->index;
+	}
+	net_unlock(ns);
+	return best;
 }
 
 int netif_rename(struct netstack *ns, int ifindex, const char *name)
@@ -350,9 +405,14 @@ out_unlock:
 
 bool netif_is_up(struct netstack *ns, int ifindex)
 {
-	struct netif *nif = netif_lookup(ns, ifindex);
+	struct netif *nif;
+	bool up;
 
-	return nif && nif->up;
+	net_lock(ns);
+	nif = netif_lookup(ns, ifindex);
+	up = nif && nif->up;
+	net_unlock(ns);
+	return up;
 }
 
 int netif_addr_add(struct netstack *ns, int ifindex, uint32_t addr,
@@ -459,17 +519,26 @@ out_unlock:
 	return ret;
 }
 
-uint32_t netif_addr_primary(struct netstack *ns, int ifindex)
+uint32_t netif_addr_first(const struct netif *nif)
 {
-	struct netif *nif = netif_lookup(ns, ifindex);
 	int i;
 
-	if (!nif)
-		return 0;
 	for (i = 0; i < NETIF_MAX_ADDRS; i++)
 		if (nif->addrs[i].addr)
 			return nif->addrs[i].addr;
 	return 0;
+}
+
+uint32_t netif_addr_primary(struct netstack *ns, int ifindex)
+{
+	struct netif *nif;
+	uint32_t a;
+
+	net_lock(ns);
+	nif = netif_lookup(ns, ifindex);
+	a = nif ? netif_addr_first(nif) : 0;
+	net_unlock(ns);
+	return a;
 }
 
 int netif_stats_get(struct netstack *ns, int ifindex, struct netif_stats *out)

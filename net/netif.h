@@ -26,6 +26,7 @@ struct pktbuf;
 
 #define NETIF_NAMESIZ	16	/* including the NUL, like IFNAMSIZ */
 #define NETIF_MAX	8	/* interfaces per stack, loopback included */
+#define NETIF_INDEX_MAX	32767	/* indices count up to this, then wrap to 1 */
 #define NETIF_MAX_ADDRS	4	/* IPv4 addresses per interface */
 #define ETH_ALEN	6
 
@@ -55,11 +56,19 @@ struct netif_stats {
 
 /*
  * Register a driver. name NULL picks the next "ethN". Returns the interface
- * index (> 0) or -ENOSPC / -EEXIST / -EINVAL. The interface starts down.
+ * index (> 0) or -ENOSPC / -EEXIST / -EINVAL / -ENOMEM. The interface
+ * starts down. Indices count up: one freed by netif_remove() is not given
+ * out again until NETIF_INDEX_MAX more have been.
  */
 int netif_add(struct netstack *ns, const struct netif_ops *ops, void *drv,
 	      const char *name);
-/* Unregister: deletes its addresses, routes, ARP entries, DHCP client. */
+/*
+ * Unregister (ip link delete, or a move to another stack): brings the link
+ * down (ops->set_up(false)), stops its DHCP client, deletes its addresses
+ * (a connected route another interface still needs moves there), routes
+ * and ARP entries, and frees the packets waiting on them. Afterwards the
+ * stack never calls ops for it again. -ENODEV, or -EPERM for loopback.
+ */
 int netif_remove(struct netstack *ns, int ifindex);
 
 struct netif *netif_get(struct netstack *ns, int ifindex);
@@ -79,6 +88,8 @@ unsigned int netif_nametoindex(struct netstack *ns, const char *name);
  * Index, addresses, routes and state stay.
  */
 int netif_rename(struct netstack *ns, int ifindex, const char *name);
+/* The smallest interface index above after (0: the first), 0 when none: for (i = 0; (i = netif_index_next(ns, i)); ). */
+int netif_index_next(struct netstack *ns, int after);
 
 /* Hand a received Ethernet frame to the stack; always consumes p. */
 void netif_input(struct netif *nif, struct pktbuf *p);

@@ -166,7 +166,8 @@ struct netstack {
 	uint32_t rng;			/* fallback when env.random is NULL */
 	uint64_t stats[NET_STAT_COUNT];
 	struct pktpool pool;
-	struct netif *ifs[NETIF_MAX];	/* ifindex - 1 */
+	struct netif *ifs[NETIF_MAX];	/* slot (ifindex - 1) % NETIF_MAX */
+	int next_index;			/* where the next ifindex search starts */
 	uint32_t next_eth;		/* N of the next default "ethN" */
 	struct arp_cache arp;
 	struct route_entry routes[ROUTE_MAX];
@@ -204,6 +205,8 @@ void pktpool_fini(struct netstack *ns, struct pktpool *pool);
 
 /* netif.c */
 struct netif *netif_lookup(struct netstack *ns, int ifindex);
+/* netif_addr_primary() for a caller that holds the lock and the netif. */
+uint32_t netif_addr_first(const struct netif *nif);
 bool netif_has_addr(const struct netif *nif, uint32_t ip);
 bool netif_is_bcast(const struct netif *nif, uint32_t ip);
 struct netif *net_local_addr_if(struct netstack *ns, uint32_t ip);

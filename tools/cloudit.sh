@@ -63,6 +63,8 @@ Network:
                          user, derived from IFNAME for tap)
 Run:
   --headless             no monitor, stdin not read; serial on stdout
+  --input                with --headless: this script's stdin feeds the
+                         serial console (the guest's console input)
   --timeout SECONDS      kill QEMU after SECONDS (exit 124)
   --timestamps           prefix each serial line with ms since QEMU started
   --log FILE             also write the serial output to FILE
@@ -126,7 +128,7 @@ add_hostfwd() {
 
 app=""
 firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac=""
-direct=0 headless=0 timestamps=0 gdb=0 build_only=0 no_build=0
+direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0
 timeout_s="" logfile="" append=""
 hostfwds=() qemu_extra=()
 cli=()   # options, applied after the .qemu file so they override it
@@ -150,6 +152,7 @@ while [[ $# -gt 0 ]]; do
 		;;
 	--direct) direct=1 && shift ;;
 	--headless) headless=1 && shift ;;
+	--input) input=1 && shift ;;
 	--timestamps) timestamps=1 && shift ;;
 	--gdb) gdb=1 && shift ;;
 	--build-only) build_only=1 && shift ;;
@@ -252,6 +255,9 @@ if [[ $direct -eq 1 && $firmware == uefi ]]; then
 fi
 if [[ $timestamps -eq 1 && $headless -eq 0 ]]; then
 	die_usage "--timestamps needs --headless"
+fi
+if [[ $input -eq 1 && $headless -eq 0 ]]; then
+	die_usage "--input needs --headless (interactive sessions read the terminal anyway)"
 fi
 if [[ $gdb -eq 1 && $headless -eq 1 && -n "$timeout_s" ]]; then
 	: # allowed: a scripted gdb session may want a bound
@@ -421,7 +427,12 @@ if [[ $headless -eq 1 ]]; then
 	mkfifo "$tmp/serial"
 	serial_filter "$t0" <"$tmp/serial" &
 	fpid=$!
-	"${run[@]}" "${q[@]}" </dev/null >"$tmp/serial" 2>"$tmp/qemu.err" &
+	if [[ $input -eq 1 ]]; then
+		# Explicit: a background job's stdin would otherwise be /dev/null.
+		"${run[@]}" "${q[@]}" <&0 >"$tmp/serial" 2>"$tmp/qemu.err" &
+	else
+		"${run[@]}" "${q[@]}" </dev/null >"$tmp/serial" 2>"$tmp/qemu.err" &
+	fi
 	qpid=$!
 	wait "$qpid"
 	rc=$?

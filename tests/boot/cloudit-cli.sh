@@ -25,10 +25,11 @@ cli_case bad-accel 2 hello --accel hvf --expect "bad --accel 'hvf'"
 cli_case bad-timeout 2 hello --timeout 1.5 --expect "bad --timeout '1.5'"
 cli_case bad-hostfwd 2 hello --hostfwd tcp:80 --expect "bad --hostfwd 'tcp:80'"
 cli_case direct-uefi 2 hello --direct --firmware uefi --expect "--direct"
+cli_case input-not-headless 2 hello --input --expect "--input needs --headless"
 
 # --help names every option the parser accepts.
 help_opts=(--firmware --direct --append --accel --cpu --smp --mem --qemu --nic --net --hostfwd --mac
-	--headless --timeout --timestamps --log --gdb --build-only --no-build --help)
+	--headless --input --timeout --timestamps --log --gdb --build-only --no-build --help)
 cli_case help 0 --help --expect "${help_opts[@]}"
 cli_case build-only 0 hello --build-only --accel tcg --expect \
 	"cloudit: hello, accel tcg (requested), firmware bios, boot grub, nic virtio, net user" '!Booting|boot: skiff'

@@ -31,10 +31,20 @@ static uint16_t cap_mtu(struct netif *nif)
 	return c->mtu;
 }
 
+static int cap_set_up(struct netif *nif, bool up)
+{
+	struct capture_netif *c = netif_drv(nif);
+
+	c->dev_up = up;
+	c->set_up_calls++;
+	return 0;
+}
+
 static const struct netif_ops cap_ops = {
 	.xmit = cap_xmit,
 	.get_mac = cap_get_mac,
 	.get_mtu = cap_mtu,
+	.set_up = cap_set_up,
 };
 
 int capture_netif_add(struct capture_netif *c, struct netstack *ns,

@@ -20,6 +20,8 @@ struct capture_netif {
 	uint16_t mtu;
 	struct pktq txq;	/* frames the stack sent, oldest first */
 	int xmit_ret;		/* what xmit returns (after freeing) if < 0 */
+	bool dev_up;		/* the last ops->set_up() said up */
+	int set_up_calls;
 };
 
 /* Register with the stack; returns the ifindex (asserting success is the

@@ -37,6 +37,11 @@
 #                                   the case ends (and stops it) as soon as every
 #                                   positive expectation has appeared, and fails
 #                                   if the guest stops first or the timeout hits
+#   boot_input_case NAME STATUS READY INPUT ARGS... [--expect EXPECTATION...]
+#                                   as boot_case, with cloudit.sh --input: once a
+#                                   line matching the ERE READY appears, INPUT is
+#                                   written to the guest's serial console
+#                                   (printf %b; "@FILE" sends FILE's bytes)
 #   cli_case NAME STATUS ARGS... [--expect EXPECTATION...]
 #                                   run cloudit.sh ARGS in the foreground; for a
 #                                   usage error (STATUS 2) also check the output
@@ -164,9 +169,25 @@ boot_run_case() {
 	mkdir -p "$tmpd"
 	: >"$log.raw" # exists before the background job opens it: the poll below reads it
 	# The suite's --timeout comes first so a case's own one wins.
-	TMPDIR=$tmpd "$BOOT_CLOUDIT" --headless --no-build --timeout "$BOOT_TIMEOUT" "${BOOT_ARGS[@]}" \
-		</dev/null >"$log.raw" 2>&1 &
-	cpid=$!
+	if [[ -n "${BOOT_INPUT_READY:-}" ]]; then
+		# A FIFO held open read-write here: QEMU reads it, we write to it,
+		# and it never reaches end-of-file while the guest runs.
+		mkfifo "$BOOT_TMP/$name.in" && exec 3<>"$BOOT_TMP/$name.in"
+		TMPDIR=$tmpd "$BOOT_CLOUDIT" --headless --input --no-build --timeout "$BOOT_TIMEOUT" "${BOOT_ARGS[@]}" \
+			<&3 >"$log.raw" 2>&1 &
+		cpid=$!
+		while kill -0 "$cpid" 2>/dev/null; do
+			if tr -d '\r' <"$log.raw" | grep -Eq -- "$BOOT_INPUT_READY"; then
+				if [[ "$BOOT_INPUT" == @* ]]; then cat -- "${BOOT_INPUT#@}" >&3; else printf '%b' "$BOOT_INPUT" >&3; fi
+				break
+			fi
+			sleep 0.2
+		done
+	else
+		TMPDIR=$tmpd "$BOOT_CLOUDIT" --headless --no-build --timeout "$BOOT_TIMEOUT" "${BOOT_ARGS[@]}" \
+			</dev/null >"$log.raw" 2>&1 &
+		cpid=$!
+	fi
 	if [[ "$status" == running ]]; then
 		# A guest that never stops: done once every positive expectation
 		# has appeared; then stop it (cloudit's TERM trap ends QEMU).
@@ -217,6 +238,17 @@ boot_case() {
 	shift 2
 	boot_slot
 	# set -m: the case gets its own process group, so cleanup can end it whole.
+	set -m
+	boot_run_case "$name" "$status" --accel tcg "$@" &
+	BOOT_PIDS+=("$!")
+	set +m
+}
+
+boot_input_case() {
+	local name=${1:?boot_input_case: NAME missing} status=${2:?boot_input_case: STATUS missing}
+	local BOOT_INPUT_READY=${3:?boot_input_case: READY missing} BOOT_INPUT=${4?boot_input_case: INPUT missing}
+	shift 4
+	boot_slot
 	set -m
 	boot_run_case "$name" "$status" --accel tcg "$@" &
 	BOOT_PIDS+=("$!")

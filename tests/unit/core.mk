@@ -14,3 +14,13 @@ $(BUILD)/host/lib/strnum_test: tests/unit/lib/strnum_test.c lib/strnum.c lib/str
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/lib/strnum_test.c lib/strnum.c $(HOST_LDLIBS)
 
 UNIT_TESTS += $(BUILD)/host/lib/fmt_test $(BUILD)/host/kernel/cmdline_test $(BUILD)/host/lib/strnum_test
+
+# The recursive spinlock, each pthread one CPU (shims for this_cpu() and the
+# interrupt flag first on the include path), under ThreadSanitizer.
+$(BUILD)/host/kernel/rspinlock_test: tests/unit/kernel/rspinlock_test.c kernel/spinlock.h \
+		tests/unit/kernel/shim/kernel/percpu.h tests/unit/kernel/shim/arch/x86_64/io.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -Itests/unit/kernel/shim $(subst -fsanitize=address,-fsanitize=thread,$(HOST_CFLAGS)) -o $@ \
+		tests/unit/kernel/rspinlock_test.c $(HOST_LDLIBS) -lpthread
+
+UNIT_TESTS += $(BUILD)/host/kernel/rspinlock_test
