@@ -1,7 +1,7 @@
 /*
  * include/netdb.h: getaddrinfo() and getnameinfo() for numeric hosts and
- * services only (there is no resolver): a name that is not a dotted quad
- * gives EAI_NONAME. Linux's values and layout.
+ * services only (there is no resolver): a name that is neither a dotted
+ * quad nor "localhost" gives EAI_NONAME. Linux's values and layout.
  */
 #ifndef SKIFF_NETDB_H
 #define SKIFF_NETDB_H

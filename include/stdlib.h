@@ -26,6 +26,8 @@ __attribute__((noreturn)) void _Exit(int status);
 __attribute__((noreturn)) void abort(void);
 char *getenv(const char *name);
 
+/* C11 7.22.1.4: leading blanks, a sign, base 0 takes a 0x or 0 prefix;
+ * on overflow the limit and errno ERANGE (lib/stdlib.c). */
 long strtol(const char *s, char **end, int base);
 unsigned long strtoul(const char *s, char **end, int base);
 long long strtoll(const char *s, char **end, int base);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/time.h>
 #include <unistd.h>
 

@@ -1,15 +1,15 @@
 /*
- * kernel/stdlib.c: include/stdlib.h beyond the heap (kernel/api.c): exit
- * and abort through kernel_exit(), and the C11 7.22.1.4 conversions over
- * lib/strnum.c. Out-of-range values are clamped to the type's limits as
- * C requires (LONG_MAX, LONG_MIN, ULONG_MAX: 64 bits here).
+ * kernel/stdlib.c: the part of include/stdlib.h that needs the kernel:
+ * exit and abort through kernel_exit(), and getenv (no environment). The
+ * number conversions are lib/stdlib.c's; strtoll and strtoull are its
+ * strtol and strtoul, long and long long both being 64 bits on x86-64.
  */
 #include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 
 #include "kernel/panic.h"
-#include "lib/strnum.h"
+
+_Static_assert(sizeof(long) == sizeof(long long), "strtoll is strtol only where long is 64 bits");
 
 void exit(int status)
 {
@@ -34,56 +34,10 @@ char *getenv(const char *name)
 
 long long strtoll(const char *s, char **end, int base)
 {
-	struct strnum n;
-	const char *e;
-	strnum_parse(s, base, &n, &e);
-	if (end)
-		*end = (char *)e;
-	if (n.neg)
-		return n.mag > (uint64_t)INT64_MAX + 1 ? INT64_MIN : (long long)(0 - n.mag);
-	return n.mag > (uint64_t)INT64_MAX ? INT64_MAX : (long long)n.mag;
+	return strtol(s, end, base);
 }
 
 unsigned long long strtoull(const char *s, char **end, int base)
 {
-	struct strnum n;
-	const char *e;
-	strnum_parse(s, base, &n, &e);
-	if (end)
-		*end = (char *)e;
-	if (n.overflow)
-		return UINT64_MAX;
-	/* C11 7.22.1.4p5: a minus sign negates the value in the return type. */
-	return n.neg ? 0 - n.mag : n.mag;
-}
-
-/* long and long long are both 64 bits on x86-64. */
-long strtol(const char *s, char **end, int base)
-{
-	return strtoll(s, end, base);
-}
-
-unsigned long strtoul(const char *s, char **end, int base)
-{
-	return strtoull(s, end, base);
-}
-
-int atoi(const char *s)
-{
-	return (int)strtol(s, NULL, 10);
-}
-
-long atol(const char *s)
-{
-	return strtol(s, NULL, 10);
-}
-
-int abs(int x)
-{
-	return x < 0 ? -x : x;
-}
-
-long labs(long x)
-{
-	return x < 0 ? -x : x;
+	return strtoul(s, end, base);
 }

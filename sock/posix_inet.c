@@ -1,8 +1,8 @@
 /*
  * sock/posix_inet.c: address text conversion (arpa/inet.h) and numeric
- * getaddrinfo/getnameinfo (netdb.h). No resolver: a host that is not an
- * IPv4 address in text gives EAI_NONAME, a service that is not a number
- * EAI_SERVICE.
+ * getaddrinfo/getnameinfo (netdb.h). No resolver: a host that is neither
+ * an IPv4 address in text nor "localhost" gives EAI_NONAME, a service
+ * that is not a number EAI_SERVICE.
  *
  * inet_pton accepts exactly four decimal parts of at most three digits
  * each, no leading zeros beyond a single 0 (POSIX, and what glibc does);
@@ -210,7 +210,9 @@ int getaddrinfo(const char *node, const char *service,
 		return EAI_SOCKTYPE;
 	if (service && parse_port(service, &port))
 		return EAI_SERVICE;
-	if (node) {
+	if (node && !strcmp(node, "localhost")) {
+		addr.s_addr = htonl(INADDR_LOOPBACK);	/* the one name known */
+	} else if (node) {
 		if (inet_pton(AF_INET, node, &addr) != 1)
 			return EAI_NONAME;
 	} else {

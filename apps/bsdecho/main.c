@@ -19,6 +19,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -125,6 +126,30 @@ static void loopback_addr(struct sockaddr_in *a, unsigned short port)
 	inet_pton(AF_INET, "127.0.0.1", &a->sin_addr);
 }
 
+/* Address text conversion and getaddrinfo, as glibc answers them. */
+static void inet_checks(void)
+{
+	struct in_addr in;
+	struct addrinfo hints, *res = NULL;
+	char txt[INET_ADDRSTRLEN];
+
+	check(inet_pton(AF_INET, "10.77.3.2", &in) == 1 && ntohl(in.s_addr) == 0x0a4d0302 &&
+	      !strcmp(inet_ntop(AF_INET, &in, txt, sizeof(txt)), "10.77.3.2"), "inet_pton/inet_ntop");
+	check(inet_pton(AF_INET, "1.2.3", &in) == 0 && inet_pton(AF_INET, "01.2.3.4", &in) == 0 &&
+	      inet_pton(AF_INET, "1.2.3.256", &in) == 0, "inet_pton refuses non-dotted-quads");
+	check(ntohl(inet_addr("10.1")) == 0x0a000001 && inet_addr("x") == INADDR_NONE, "inet_addr");
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	check(getaddrinfo("192.168.1.9", "8080", &hints, &res) == 0 && res && !res->ai_next &&
+	      res->ai_family == AF_INET && res->ai_protocol == IPPROTO_TCP &&
+	      ntohs(((struct sockaddr_in *)res->ai_addr)->sin_port) == 8080 &&
+	      ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr) == 0xc0a80109,
+	      "getaddrinfo numeric");
+	if (res)
+		freeaddrinfo(res);
+	check(getaddrinfo("example.org", "80", &hints, &res) == EAI_NONAME, "getaddrinfo: no resolver");
+}
+
 static void self_check(unsigned short port)
 {
 	static const char msg[] = "hello, echo";
@@ -171,6 +196,7 @@ static void self_check(unsigned short port)
 	check(recv(fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(msg) && memcmp(buf, msg, sizeof(msg)) == 0,
 	      "udp echo");
 	close(fd);
+	inet_checks();
 	if (!failures)
 		printf("bsdecho: self-check passed (%d checks)\n", checks);
 }

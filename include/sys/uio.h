@@ -7,7 +7,9 @@
 #include <sys/types.h>
 
 #define UIO_MAXIOV 1024
+#ifndef IOV_MAX
 #define IOV_MAX UIO_MAXIOV
+#endif
 
 struct iovec {
 	void *iov_base;

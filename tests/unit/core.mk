@@ -9,11 +9,7 @@ $(BUILD)/host/kernel/cmdline_test: tests/unit/kernel/cmdline_test.c kernel/cmdli
 	@mkdir -p $(dir $@)
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/kernel/cmdline_test.c kernel/cmdline_parse.c lib/fmt.c $(HOST_LDLIBS)
 
-$(BUILD)/host/lib/strnum_test: tests/unit/lib/strnum_test.c lib/strnum.c lib/strnum.h
-	@mkdir -p $(dir $@)
-	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/lib/strnum_test.c lib/strnum.c $(HOST_LDLIBS)
-
-UNIT_TESTS += $(BUILD)/host/lib/fmt_test $(BUILD)/host/kernel/cmdline_test $(BUILD)/host/lib/strnum_test
+UNIT_TESTS += $(BUILD)/host/lib/fmt_test $(BUILD)/host/kernel/cmdline_test
 
 # The recursive spinlock, each pthread one CPU (shims for this_cpu() and the
 # interrupt flag first on the include path), under ThreadSanitizer.

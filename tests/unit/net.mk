@@ -29,7 +29,8 @@ NET_KFLAGS := -std=c11 -ffreestanding -fno-builtin -mno-red-zone -mno-sse \
 	-mno-mmx -mno-sse2 -mcmodel=kernel -fno-pie -fno-pic -Wall -Wextra -Werror
 
 NET_SRCS       := $(wildcard net/*.c)
-NET_FAKE_SRCS  := $(wildcard tests/fakes/*.c)
+# sock_*.c fakes belong to tests/unit/sock.mk (they need the socket layer).
+NET_FAKE_SRCS  := $(filter-out tests/fakes/sock_%.c,$(wildcard tests/fakes/*.c))
 NET_TEST_SRCS  := $(wildcard tests/unit/net/*_test.c)
 NET_UTIL_SRCS  := $(filter-out %_test.c,$(wildcard tests/unit/net/*.c))
 
