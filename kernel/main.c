@@ -68,7 +68,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	console_input_init();
 	banner();
 	pci_init();
-	net_init();
+	netdev_init();
 	console_file_init();   /* descriptors 0, 1, 2 */
 	netstat_init();
 	selftest_run();

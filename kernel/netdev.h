@@ -1,15 +1,16 @@
 /*
- * kernel/netdev.h: the kernel side of the network boundary. One stack
- * (net/) per kernel, driven by one network thread on CPU 0: drivers' IRQ
- * handlers only acknowledge their device and call netdev_kick(); the
- * thread then polls each device (receive ring into netif_input, transmit
- * completions reclaimed) and runs net_poll() with the current time. It
- * sleeps until the next deadline of the stack or a device, and not at all
- * when none is due: there is no periodic tick.
+ * kernel/netdev.h: the kernel side of the network boundary, NIC by NIC.
+ * Drivers' IRQ handlers only acknowledge their device and call
+ * netdev_kick(); the network thread of the stack that has the NIC then
+ * polls it (receive ring into netif_input, transmit completions
+ * reclaimed) with that stack's lock held. Stacks, their threads and the
+ * moves of NICs between them are kernel/netns.h.
  *
- * Drivers register themselves with NETDRV(...): at boot net_init() walks
- * the PCI devices in bus order and offers each to every driver's match(),
- * so eth0 is the first NIC on the bus, eth1 the next, whatever the driver.
+ * Drivers register themselves with NETDRV(...): at boot netdev_init()
+ * walks the PCI devices in bus order and offers each to every driver's
+ * match(), so eth0 is the first NIC on the bus, eth1 the next, whatever
+ * the driver. Every NIC starts in the default stack (netns 0); its name
+ * stays with it when it moves.
  */
 #ifndef KERNEL_NETDEV_H
 #define KERNEL_NETDEV_H
@@ -20,6 +21,10 @@
 #include "drivers/pci/pci.h"
 #include "net/netif.h"
 #include "net/netstack.h"
+
+#define NETDEV_MAX 8   /* NICs in the machine */
+
+struct netdev;   /* a NIC as the kernel knows it: its driver, the stack that has it now */
 
 struct netdev_ops {
 	/*
@@ -36,6 +41,18 @@ struct netdev_ops {
 	 * UINT64_MAX for never. May be NULL (never). Stack lock held.
 	 */
 	uint64_t (*next_deadline)(void *drv);
+	/*
+	 * A move to another stack (netns_create, netns_delete). unbind:
+	 * the interface is already removed from its stack (link down); give
+	 * back every pktbuf taken from that stack's pool (receive ring,
+	 * transmit queue) and touch that stack no more. bind: become the
+	 * device of nif (netif_stack(nif) is the new stack, whose pool to
+	 * fill rings from); 0 or a negative errno. Each runs with its stack's
+	 * lock held, unbind first, and no poll or xmit comes in between. Both
+	 * NULL: the NIC cannot move (-EOPNOTSUPP).
+	 */
+	void (*unbind)(void *drv);
+	int (*bind)(void *drv, struct netif *nif);
 };
 
 struct netdrv {
@@ -49,26 +66,47 @@ struct netdrv {
 	static const struct netdrv *const netdrv_ptr_##id __attribute__((used, section(".netdrv"), aligned(8))) = &id
 
 /*
- * A driver about to post a receive ring of entries buffers: grows the
+ * A driver about to post a receive ring of entries buffers from stack ns
+ * (at attach: netdev_stack(); in bind: netif_stack(nif)): grows that
  * stack's small-buffer pool by entries plus a margin, within the cap set
- * from RAM at boot, so every NIC can keep its ring full and the stack still
- * has buffers of its own. Returns what pktpool_grow() returns (buffers
- * added, or -ENOSPC / -ENOMEM); short growth is logged, not fatal: rings
- * then fill only down to the pool's reserve (pktbuf_alloc_rx()).
+ * from RAM, so every NIC can keep its ring full and the stack still has
+ * buffers of its own. A NIC coming back to a stack whose pool it grew
+ * before does not grow it again (the pool never shrinks). Returns what
+ * pktpool_grow() returns (buffers added, or -ENOSPC / -ENOMEM) or entries
+ * when no growth was needed; short growth is logged, not fatal: rings then
+ * fill only down to the pool's reserve (pktbuf_alloc_rx()).
  */
-int netdev_rx_ring_grow(unsigned entries);
-/* Registers an attached device as the next ethN; returns its ifindex or a negative errno. */
-int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops, void *drv, const char *driver);
-/* From interrupt handlers (or anywhere): wake the network thread. Cheap, never blocks. */
-void netdev_kick(void);
-/* Passes of the network thread since boot (each wake-up that polled): for tests and tuning. */
-uint64_t netdev_passes(void);
-/* The kernel's stack, and the lock that serialises calls into it (recursive). */
+int netdev_rx_ring_grow(struct netstack *ns, unsigned entries);
+/*
+ * Registers an attached device as the next ethN of the default stack;
+ * returns its ifindex there or a negative errno, and its handle in *out
+ * (for netdev_kick).
+ */
+int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops, void *drv, const char *driver,
+		    struct netdev **out);
+/*
+ * From interrupt handlers (or anywhere): wake the network thread of the
+ * stack that has d now (NULL, before registration: the default stack's).
+ * Cheap, never blocks; a kick racing with a move may wake the old stack
+ * once more, which then finds nothing to do.
+ */
+void netdev_kick(struct netdev *d);
+/* Takes the lock of the stack that has d now, for reading driver state that poll and xmit update. */
+void netdev_lock_dev(struct netdev *d);
+void netdev_unlock_dev(struct netdev *d);
+
+/*
+ * The default stack (netns 0): every NIC is there at boot, and apps that
+ * know of no other use it. The lock serialises calls into it (recursive);
+ * netns_lock(netns_default()) is the same lock.
+ */
 struct netstack *netdev_stack(void);
 void netdev_lock(void);
 void netdev_unlock(void);
+/* Passes of the default stack's network thread since boot (each wake-up that polled): for tests and tuning. */
+uint64_t netdev_passes(void);
 
-/* Boot: create the stack, attach drivers, apply ip= options, start the network thread. */
-void net_init(void);
+/* Boot: create the default stack, attach drivers, apply ip= options, start its network thread. */
+void netdev_init(void);
 
 #endif

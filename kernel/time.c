@@ -104,6 +104,11 @@ uint64_t time_wall(void)
 	return wall_boot + (time_ns() - wall_boot_ns) / NSEC_PER_SEC;
 }
 
+uint64_t time_wall_ns(void)
+{
+	return wall_boot * NSEC_PER_SEC + (time_ns() - wall_boot_ns);
+}
+
 void time_udelay(uint64_t us)
 {
 	uint64_t end = rdtsc() + time_ns_to_tsc(us * NSEC_PER_USEC);

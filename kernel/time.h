@@ -20,6 +20,8 @@ uint64_t time_ns(void);
 uint64_t time_tsc_hz(void);
 uint64_t time_ns_to_tsc(uint64_t ns);
 uint64_t time_wall(void);     /* seconds since 1970-01-01 UTC */
+/* The same in nanoseconds, moving with time_ns() (CLOCK_REALTIME). */
+uint64_t time_wall_ns(void);
 /* Busy-wait for a short, bounded time (device reset delays). Not for sleeping. */
 void time_udelay(uint64_t us);
 

@@ -299,17 +299,20 @@ int netconf_apply_cmdline(struct netstack *ns, const char *cmdline,
 	/* Validate everything before applying anything. */
 	for (i = 0; i < n; i++) {
 		idx[i] = (int)netif_nametoindex(ns, ifs[i].name);
-		if (!idx[i])
+		if (!idx[i] && !(flags & NETCONF_IGNORE_UNKNOWN))
 			return -ENODEV;
-		if (netconf_parse(ifs[i].conf, &conf[i]))
+		if (idx[i] && netconf_parse(ifs[i].conf, &conf[i]))
 			return -EINVAL;
 	}
+	done = 0;
 	for (i = 0; i < n; i++) {
+		if (!idx[i])
+			continue;
 		ret = netconf_apply(ns, idx[i], &conf[i]);
 		if (ret < 0)
 			return ret;
+		done++;
 	}
-	done = n;
 	if (!(flags & NETCONF_DHCP_REST))
 		return done;
 	memset(&dhcp, 0, sizeof(dhcp));

@@ -41,11 +41,15 @@ int netconf_apply(struct netstack *ns, int ifindex, const struct netconf *c);
  * the line does not give eth0 by name (the short form for a one-NIC
  * guest; ignored when the stack has no eth0). Other tokens are ignored.
  * With NETCONF_DHCP_REST, every other interface but loopback starts DHCP.
- * Everything is validated before anything is applied: -ENODEV for an
- * unknown interface, -EINVAL when malformed, with nothing changed. Returns
- * the number of interfaces configured (DHCP ones included).
+ * Everything is validated before anything is applied: -EINVAL when
+ * malformed, -ENODEV for an interface the stack does not have, with
+ * nothing changed; with NETCONF_IGNORE_UNKNOWN such tokens are skipped
+ * unread instead (a kernel command line also carries apps' "name.ip="
+ * options, in their own formats, and interfaces of other stacks). Returns the number of interfaces
+ * configured (DHCP ones included).
  */
 #define NETCONF_DHCP_REST	1u
+#define NETCONF_IGNORE_UNKNOWN	2u
 int netconf_apply_cmdline(struct netstack *ns, const char *cmdline,
 			  unsigned int flags);
 

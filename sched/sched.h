@@ -57,6 +57,14 @@ void waitq_init(struct waitq *wq);
 int waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t timeout_ns);
 void waitq_wake_one(struct waitq *wq);
 void waitq_wake_all(struct waitq *wq);
+/*
+ * The same with wq->lock already held (interrupts off), by a waker that
+ * changed what cond() reads under that lock: the waker's last touch of the
+ * queue is then its unlock, so a woken thread may free the object holding
+ * the queue as soon as it runs (pthread mutexes and conditions).
+ */
+void waitq_wake_one_locked(struct waitq *wq);
+void waitq_wake_all_locked(struct waitq *wq);
 
 /* A one-bit event: signal sets it (from threads or interrupt handlers), wait consumes it. */
 struct event {

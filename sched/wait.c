@@ -68,15 +68,21 @@ int waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t ti
 	return ret;
 }
 
-static void wake(struct waitq *wq, bool all)
+/* wq->lock held. */
+static void wake_locked(struct waitq *wq, bool all)
 {
-	uint64_t f = spin_lock_irqsave(&wq->lock);
 	struct list_node *n;
 	while ((n = list_pop_head(&wq->waiters))) {
 		sched_wake(container_of(n, struct thread, link));
 		if (!all)
 			break;
 	}
+}
+
+static void wake(struct waitq *wq, bool all)
+{
+	uint64_t f = spin_lock_irqsave(&wq->lock);
+	wake_locked(wq, all);
 	spin_unlock_irqrestore(&wq->lock, f);
 }
 
@@ -88,6 +94,16 @@ void waitq_wake_one(struct waitq *wq)
 void waitq_wake_all(struct waitq *wq)
 {
 	wake(wq, true);
+}
+
+void waitq_wake_one_locked(struct waitq *wq)
+{
+	wake_locked(wq, false);
+}
+
+void waitq_wake_all_locked(struct waitq *wq)
+{
+	wake_locked(wq, true);
 }
 
 void event_init(struct event *e)

@@ -14,11 +14,15 @@
  *
  * threads.mode=bench: yield ping-pong, remote create latency and sleep
  * wake-up lateness, printed as a table (not asserted).
+ *
+ * threads.mode=pthread: <pthread.h> across CPUs (pthreads.c).
  */
 #include <skiff.h>
 #include <string.h>
 
-SKIFF_OPTION(mode, "threads.mode", "check (default), stress or bench");
+#include "threads.h"
+
+SKIFF_OPTION(mode, "threads.mode", "check (default), stress, bench or pthread");
 SKIFF_OPTION(per_cpu, "threads.per_cpu", "workers per CPU in check mode (default 4)");
 SKIFF_OPTION(rounds, "threads.rounds", "rounds per worker in check mode (default 64)");
 SKIFF_OPTION(stress_n, "threads.stress_n", "threads created in stress mode (default 4000)");
@@ -306,6 +310,8 @@ int main(void)
 		return stress_mode();
 	if (!strcmp(mode, "bench"))
 		return bench_mode();
-	printf("threads: unknown threads.mode '%s' (check, stress, bench)\n", mode);
+	if (!strcmp(mode, "pthread"))
+		return pthread_mode();
+	printf("threads: unknown threads.mode '%s' (check, stress, bench, pthread)\n", mode);
 	return 2;
 }

@@ -80,7 +80,9 @@
 struct ne2k {
 	uint16_t io;			/* I/O BAR base */
 	struct spinlock lock;		/* the card's registers; see the invariant below */
-	struct netif *nif;
+	struct netstack *ns;		/* whose pool received frames are copied into */
+	struct netif *nif;		/* NULL while between stacks */
+	struct netdev *dev;		/* for netdev_kick */
 	uint8_t mac[ETH_ALEN];
 	uint8_t run;			/* NE2K_CR_STA, or NE2K_CR_STP while stopped */
 	uint8_t rx_start, rx_stop;	/* ring pages [rx_start, rx_stop) */
@@ -242,7 +244,7 @@ static bool ne2k_hdr_ok(const struct ne2k *nk, const uint8_t h[4], uint8_t curr)
 static struct pktbuf *ne2k_rx_copy(struct ne2k *nk, const uint8_t h[4])
 {
 	size_t len = ((size_t)h[2] | (size_t)h[3] << 8) - 4;
-	struct pktbuf *p = pktbuf_alloc(netdev_stack(), NET_HEADROOM, len);
+	struct pktbuf *p = pktbuf_alloc(nk->ns, NET_HEADROOM, len);
 	if (!p)
 		return NULL;
 	uint32_t addr = (uint32_t)nk->next_pkt * NE2K_PAGE_SIZE + 4;
@@ -408,7 +410,7 @@ static void ne2k_irq(void *ctx)
 	}
 	spin_unlock(&nk->lock);
 	if (isr & NE2K_IMR_MASK)
-		netdev_kick();
+		netdev_kick(nk->dev);
 }
 
 /*
@@ -539,10 +541,50 @@ static uint64_t ne2k_next_deadline(void *drv)
 	return UINT64_MAX;
 }
 
+/*
+ * NOTES.md "For the stack": the ring holds rx pages / 6 full frames and
+ * QEMU drops whatever else arrives, without a trace. A TCP window one
+ * full frame below that leaves room for the ACKs sharing the ring.
+ */
+static void ne2k_cap_window(struct ne2k *nk)
+{
+	uint32_t frames = (uint32_t)(nk->rx_stop - nk->rx_start) / 6;
+	netif_set_rcv_window_max(nk->ns, netif_index(nk->nif), (frames > 2 ? frames - 1 : 1) * 1460u);
+}
+
+/*
+ * Leaving a stack (its lock held; the interface is already down, so the
+ * receiver is in monitor mode): the frames waiting for a transmit slot are
+ * that stack's buffers. Frames already in the card's slots are copies.
+ */
+static void ne2k_unbind(void *drv)
+{
+	struct ne2k *nk = drv;
+	uint64_t f = spin_lock_irqsave(&nk->lock);
+	struct pktq q = nk->txq;
+	nk->txq = (struct pktq){ 0 };
+	spin_unlock_irqrestore(&nk->lock, f);
+	pktq_purge(&q);
+	nk->nif = NULL;
+	nk->ns = NULL;
+}
+
+/* Joining a stack (its lock held): received frames go into its pool from now on. */
+static int ne2k_bind(void *drv, struct netif *nif)
+{
+	struct ne2k *nk = drv;
+	nk->ns = netif_stack(nif);
+	nk->nif = nif;
+	ne2k_cap_window(nk);
+	return 0;
+}
+
 static const struct netdev_ops ne2k_netdev_ops = {
 	.poll = ne2k_poll,
 	.irq_rearm = ne2k_irq_rearm,
 	.next_deadline = ne2k_next_deadline,
+	.unbind = ne2k_unbind,
+	.bind = ne2k_bind,
 };
 
 /* ---- bring-up (11.0) ----------------------------------------------------- */
@@ -660,6 +702,7 @@ static int ne2k_attach(struct pci_dev *d)
 		return -ENOMEM;
 	nk->io = (uint16_t)d->bar[0].addr;
 	nk->lock = (struct spinlock)SPINLOCK_INIT("ne2k");
+	nk->ns = netdev_stack();
 	nk->gsi = -1;
 	long every = cmdline_get_long("ne2k.stats", 0);
 	nk->stats_every_ns = every > 0 ? (uint64_t)every * NSEC_PER_SEC : 0;
@@ -678,20 +721,14 @@ static int ne2k_attach(struct pci_dev *d)
 	nk->rx_stop = ne2k_probe_mem_stop(nk);
 	ne2k_hw_init(nk);
 
-	int idx = netdev_register(&ne2k_netif_ops, &ne2k_netdev_ops, nk, "ne2k");
+	int idx = netdev_register(&ne2k_netif_ops, &ne2k_netdev_ops, nk, "ne2k", &nk->dev);
 	if (idx < 0) {
 		ne2k_quiesce(nk);
 		kfree(nk);
 		return idx;
 	}
-	nk->nif = netif_get(netdev_stack(), idx);
-	/*
-	 * NOTES.md "For the stack": the ring holds rx pages / 6 full frames and
-	 * QEMU drops whatever else arrives, without a trace. A TCP window one
-	 * full frame below that leaves room for the ACKs sharing the ring.
-	 */
-	uint32_t frames = (uint32_t)(nk->rx_stop - nk->rx_start) / 6;
-	netif_set_rcv_window_max(netdev_stack(), idx, (frames > 2 ? frames - 1 : 1) * 1460u);
+	nk->nif = netif_get(nk->ns, idx);
+	ne2k_cap_window(nk);
 
 	int vector = -1;
 	err = ne2k_route_irq(nk, d, &vector);

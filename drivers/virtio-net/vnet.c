@@ -10,7 +10,9 @@
  * buffer is freed once the device has used it; a full transmit ring drops
  * the frame and returns -ENOBUFS. The interrupt handlers only acknowledge
  * and kick the network thread. Malformed used-ring elements are counted and
- * dropped.
+ * dropped. A move to another stack (kernel/netns.h) resets the device,
+ * which gives back every posted buffer (2.4), and starts it again filled
+ * from the new stack's pool.
  *
  * Features: VERSION_1, MAC, STATUS, EVENT_IDX (and ACCESS_PLATFORM when the
  * device insists). Deviations: no checksum or segmentation offload (the
@@ -76,8 +78,9 @@
 struct vnet {
 	struct pci_dev *pci;
 	struct virtio_pci vp;
-	struct netstack *ns;
-	struct netif *nif;
+	struct netstack *ns;           /* whose pool the rings are filled from */
+	struct netif *nif;             /* NULL while between stacks */
+	struct netdev *dev;            /* for netdev_kick */
 	uint64_t features;             /* negotiated */
 	uint8_t mac[ETH_ALEN];
 	struct virtq rxq, txq;
@@ -170,7 +173,7 @@ static int vnet_xmit(struct netif *nif, struct pktbuf *p)
 	if (virtq_num_free(&v->txq) == 0) {
 		/* Ask for an interrupt once most in-flight frames are done, so the ring drains. */
 		if (virtq_enable_cb_delayed(&v->txq))
-			netdev_kick();
+			netdev_kick(v->dev);
 		v->stats.tx_ring_full++;
 		pktbuf_free(p);
 		return -ENOBUFS;
@@ -291,7 +294,7 @@ static void vnet_irq_rearm(void *drv)
 {
 	struct vnet *v = drv;
 	if (virtq_enable_cb(&v->rxq))
-		netdev_kick();
+		netdev_kick(v->dev);
 	/*
 	 * A receive ring left short (replies built in received buffers still
 	 * sit in the transmit ring, so the pool was at its reserve) may run
@@ -300,7 +303,7 @@ static void vnet_irq_rearm(void *drv)
 	 * give buffers back, so let them interrupt (5.1.6.2.1).
 	 */
 	if (v->rx_short && virtq_enable_cb(&v->txq))
-		netdev_kick();
+		netdev_kick(v->dev);
 }
 
 /* Short of buffers with none coming back by transmit: look again soon. */
@@ -321,18 +324,24 @@ static uint64_t vnet_next_deadline(void *drv)
 	return time_ns() + (v->rx_short ? VNET_RX_SHORT_RETRY_NS : VNET_WATCHDOG_NS);
 }
 
+static int vnet_bind(void *drv, struct netif *nif);
+static void vnet_unbind(void *drv);
+
 static const struct netdev_ops vnet_netdev_ops = {
 	.poll = vnet_poll,
 	.irq_rearm = vnet_irq_rearm,
 	.next_deadline = vnet_next_deadline,
+	.unbind = vnet_unbind,
+	.bind = vnet_bind,
 };
 
 /* ---- interrupts: acknowledge, note, kick; nothing else ---- */
 
 static void vnet_irq_queue(void *ctx)
 {
-	((struct vnet *)ctx)->stats.irqs++;
-	netdev_kick();
+	struct vnet *v = ctx;
+	v->stats.irqs++;
+	netdev_kick(v->dev);
 }
 
 static void vnet_irq_config(void *ctx)
@@ -340,7 +349,7 @@ static void vnet_irq_config(void *ctx)
 	struct vnet *v = ctx;
 	v->stats.irqs++;
 	v->config_changed = true;
-	netdev_kick();
+	netdev_kick(v->dev);
 }
 
 /* 4.1.4.5.1: INTx is shared and level-triggered; reading the ISR acknowledges and deasserts it. */
@@ -353,7 +362,7 @@ static void vnet_irq_intx(void *ctx)
 	v->stats.irqs++;
 	if (isr & VIRTIO_ISR_CONFIG)
 		v->config_changed = true;
-	netdev_kick();
+	netdev_kick(v->dev);
 }
 
 /* MSI-X with one entry for configuration changes and one for both queues (4.1.5.1.2); false if unusable. */
@@ -369,8 +378,6 @@ static bool vnet_setup_msix(struct vnet *v)
 	irq_set_handler((unsigned)vq, vnet_irq_queue, v);
 	if (pci_msix_set(v->pci, MSIX_ENTRY_CONFIG, (uint8_t)vc, dest) ||
 	    pci_msix_set(v->pci, MSIX_ENTRY_QUEUES, (uint8_t)vq, dest) || pci_msix_enable(v->pci, true))
-		goto out_off;
-	if (virtio_pci_set_config_vector(&v->vp, MSIX_ENTRY_CONFIG) != MSIX_ENTRY_CONFIG)
 		goto out_off;
 	v->msix = true;
 	v->vec_config = vc;
@@ -458,8 +465,16 @@ static unsigned vnet_ring_order(void)
 	return order;
 }
 
-static int vnet_queue_init(struct vnet *v, uint16_t q, struct virtq *vq, void **mem, void **tok, uint32_t *wlen,
-			   volatile uint16_t **notify)
+/* Ring memory for one queue, kept for the device's life (a restart reuses it). */
+static int vnet_queue_alloc(void **mem)
+{
+	*mem = page_alloc(vnet_ring_order());
+	return *mem ? 0 : -ENOMEM;
+}
+
+/* 4.1.5.1.3: a queue of at most VNET_RING entries in fresh ring memory, told to the device. */
+static int vnet_queue_setup(struct vnet *v, uint16_t q, struct virtq *vq, void *mem, void **tok, uint32_t *wlen,
+			    volatile uint16_t **notify)
 {
 	uint16_t max = virtio_pci_queue_max(&v->vp, q);
 	if (max == 0) {
@@ -469,18 +484,15 @@ static int vnet_queue_init(struct vnet *v, uint16_t q, struct virtq *vq, void **
 	uint16_t size = VNET_RING;
 	while (size > max)
 		size /= 2;   /* 2.7: split queue sizes are powers of two, so max is one too */
-	*mem = page_alloc(vnet_ring_order());
-	if (!*mem) {
-		kwarn("virtio-net", "no memory for queue %u", q);
-		return -ENOMEM;
-	}
-	memset(*mem, 0, PAGE_SIZE << vnet_ring_order());
-	int err = virtq_init(vq, q, size, *mem, tok, wlen, has(v, VIRTIO_F_RING_EVENT_IDX));
+	memset(mem, 0, PAGE_SIZE << vnet_ring_order());
+	struct virtq_stats st = vq->stats;   /* counted over the device's life, across restarts */
+	int err = virtq_init(vq, q, size, mem, tok, wlen, has(v, VIRTIO_F_RING_EVENT_IDX));
 	if (err) {
 		kwarn("virtio-net", "queue %u: bad size %u", q, size);
 		return err;
 	}
-	uint64_t base = dma_addr(*mem);
+	vq->stats = st;
+	uint64_t base = dma_addr(mem);
 	return virtio_pci_queue_setup(&v->vp, q, size, base, base + virtq_avail_offset(size),
 				      base + virtq_used_offset(size), v->msix ? MSIX_ENTRY_QUEUES : VIRTIO_MSI_NO_VECTOR,
 				      notify);
@@ -508,34 +520,40 @@ static void vnet_irq_teardown(struct vnet *v)
 		irq_set_handler((unsigned)v->vec_config, NULL, NULL);
 }
 
-static int vnet_attach(struct pci_dev *d)
+/* Frees every buffer the rings held; only once the device is reset (it no longer owns them). */
+static void vnet_release_buffers(struct vnet *v)
 {
-	struct vnet *v = kzalloc(sizeof(*v));
-	if (!v) {
-		kwarn("virtio-net", "%02x:%02x.%x: no memory for the driver state", d->bus, d->dev, d->fn);
-		return -ENOMEM;
+	for (unsigned i = 0; i < VNET_RING; i++) {
+		pktbuf_free(v->rx_token[i]);
+		pktbuf_free(v->tx_token[i]);
+		v->rx_token[i] = v->tx_token[i] = NULL;
 	}
-	v->pci = d;
-	v->ns = netdev_stack();
-	pci_enable_bus_master(d);
-	int err = virtio_pci_init(&v->vp, d);
+}
+
+/*
+ * 3.1.1: from reset to DRIVER_OK, with the receive queue filled from
+ * v->ns's pool. On failure the device is reset again and holds nothing.
+ */
+static int vnet_start(struct vnet *v)
+{
+	int err = virtio_pci_reset(&v->vp);
 	if (err)
-		goto out_free;
-	if ((err = virtio_pci_reset(&v->vp)))
-		goto out_free;
+		return err;
 	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_ACKNOWLEDGE);
 	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_DRIVER);
 	if ((err = vnet_negotiate(v)))
 		goto out_failed;
-	/* 3.1.1 step 7: device-specific setup. Interrupts first, so queues can name their MSI-X entry. */
-	if (!vnet_setup_msix(v) && (err = vnet_setup_intx(v)))
+	/* 3.1.1 step 7: device-specific setup; 4.1.5.1.2: the configuration vector is reset with the device. */
+	if (v->msix && virtio_pci_set_config_vector(&v->vp, MSIX_ENTRY_CONFIG) != MSIX_ENTRY_CONFIG) {
+		kwarn("virtio-net", "device refused the MSI-X configuration vector");
+		err = -EIO;
 		goto out_failed;
-	if ((err = vnet_queue_init(v, VNET_RXQ, &v->rxq, &v->rxq_mem, v->rx_token, v->rx_wlen, &v->rx_notify)) ||
-	    (err = vnet_queue_init(v, VNET_TXQ, &v->txq, &v->txq_mem, v->tx_token, v->tx_wlen, &v->tx_notify)))
+	}
+	if ((err = vnet_queue_setup(v, VNET_RXQ, &v->rxq, v->rxq_mem, v->rx_token, v->rx_wlen, &v->rx_notify)) ||
+	    (err = vnet_queue_setup(v, VNET_TXQ, &v->txq, v->txq_mem, v->tx_token, v->tx_wlen, &v->tx_notify)))
 		goto out_failed;
-	vnet_read_mac(v);
 	v->link_was_up = vnet_link_up(v);
-	netdev_rx_ring_grow(v->rxq.size);   /* short growth is logged; the ring then fills to the reserve */
+	netdev_rx_ring_grow(v->ns, v->rxq.size);   /* short growth is logged; the ring then fills to the reserve */
 	vnet_rx_refill(v);
 	if (virtq_num_free(&v->rxq) == v->rxq.size) {
 		kwarn("virtio-net", "no packet buffers for the receive queue");
@@ -549,11 +567,71 @@ static int vnet_attach(struct pci_dev *d)
 	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_DRIVER_OK);
 	if (virtq_kick_prepare(&v->rxq))
 		virtio_pci_notify(v->rx_notify, VNET_RXQ);
-	int idx = netdev_register(&vnet_netif_ops, &vnet_netdev_ops, v, "virtio-net");
+	return 0;
+out_failed:
+	/* 3.1.1: tell the device the driver gave up. */
+	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_FAILED);
+	virtio_pci_reset(&v->vp);
+	vnet_release_buffers(v);
+	return err;
+}
+
+/* Leaving a stack (its lock held): 2.4: after a reset the device uses no buffer any more. */
+static void vnet_unbind(void *drv)
+{
+	struct vnet *v = drv;
+	virtio_pci_reset(&v->vp);
+	vnet_release_buffers(v);
+	v->nif = NULL;
+	v->ns = NULL;
+}
+
+/* Joining a stack (its lock held): start again with rings from its pool. */
+static int vnet_bind(void *drv, struct netif *nif)
+{
+	struct vnet *v = drv;
+	v->ns = netif_stack(nif);
+	v->nif = nif;
+	int err = vnet_start(v);
+	if (err) {
+		v->nif = NULL;
+		v->ns = NULL;
+	}
+	return err;
+}
+
+static int vnet_attach(struct pci_dev *d)
+{
+	struct vnet *v = kzalloc(sizeof(*v));
+	if (!v) {
+		kwarn("virtio-net", "%02x:%02x.%x: no memory for the driver state", d->bus, d->dev, d->fn);
+		return -ENOMEM;
+	}
+	v->pci = d;
+	v->ns = netdev_stack();
+	pci_enable_bus_master(d);
+	int err = virtio_pci_init(&v->vp, d);
+	if (err)
+		goto out_free;
+	if ((err = vnet_queue_alloc(&v->rxq_mem)) || (err = vnet_queue_alloc(&v->txq_mem))) {
+		kwarn("virtio-net", "no memory for the queues");
+		goto out_free_mem;
+	}
+	/* Interrupts first, so queues can name their MSI-X entry. */
+	if ((err = virtio_pci_reset(&v->vp)))
+		goto out_free_mem;
+	if (!vnet_setup_msix(v) && (err = vnet_setup_intx(v)))
+		goto out_irq;
+	if ((err = vnet_start(v)))
+		goto out_irq;
+	vnet_read_mac(v);
+	int idx = netdev_register(&vnet_netif_ops, &vnet_netdev_ops, v, "virtio-net", &v->dev);
 	if (idx < 0) {
 		kwarn("virtio-net", "cannot register the interface (%d)", idx);
 		err = idx;
-		goto out_reset;
+		virtio_pci_reset(&v->vp);
+		vnet_release_buffers(v);
+		goto out_irq;
 	}
 	v->nif = netif_get(v->ns, idx);
 	if (nunits < VNET_MAX_UNITS)
@@ -562,15 +640,9 @@ static int vnet_attach(struct pci_dev *d)
 	     netif_name(v->nif), (unsigned long)v->features, v->rxq.size, v->txq.size,
 	     v->msix ? "MSI-X" : "INTx");
 	return 0;
-out_failed:
-	/* 3.1.1: tell the device the driver gave up. */
-	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_FAILED);
-out_reset:
-	if (v->vp.common)
-		virtio_pci_reset(&v->vp);
-	for (unsigned i = 0; i < VNET_RING; i++)
-		pktbuf_free(v->rx_token[i]);
+out_irq:
 	vnet_irq_teardown(v);
+out_free_mem:
 	vnet_free_queue_mem(v);
 out_free:
 	kfree(v);
@@ -582,7 +654,7 @@ int vnet_stats_get(unsigned unit, struct vnet_stats *out)
 	if (unit >= nunits)
 		return -ENODEV;
 	struct vnet *v = units[unit];
-	netdev_lock();   /* poll and xmit update the counters under the stack lock */
+	netdev_lock_dev(v->dev);   /* poll and xmit update the counters under the stack lock */
 	*out = v->stats;
 	out->rx_kicks = v->rxq.stats.notifies;
 	out->rx_kicks_saved = v->rxq.stats.notifies_saved;
@@ -590,7 +662,7 @@ int vnet_stats_get(unsigned unit, struct vnet_stats *out)
 	out->tx_kicks_saved = v->txq.stats.notifies_saved;
 	out->msix = v->msix;
 	out->features = v->features;
-	netdev_unlock();
+	netdev_unlock_dev(v->dev);
 	return 0;
 }
 

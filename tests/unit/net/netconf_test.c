@@ -138,6 +138,26 @@ static void test_cmdline_dhcp_rest_starts_dhcp_on_unnamed(void **state)
 	capture_purge(&cap2);
 }
 
+/* NETCONF_IGNORE_UNKNOWN: an app's "name.ip=" or another stack's NIC is not ours. */
+static void test_cmdline_ignore_unknown_skips_other_names(void **state)
+{
+	struct fixture *fx = *state;
+
+	assert_int_equal(netconf_apply_cmdline(fx->ns,
+		"yard.ip=10.77.1.2/24 eth0.ip=10.9.0.5/16 eth7.ip=dhcp", 0), -ENODEV);
+	assert_false(netif_has_addr(netif_get(fx->ns, fx->ifindex), IP4(10, 9, 0, 5)));
+	assert_int_equal(netconf_apply_cmdline(fx->ns,
+		"yard.ip=10.77.1.2/24 eth0.ip=10.9.0.5/16 eth7.ip=dhcp", NETCONF_IGNORE_UNKNOWN), 1);
+	assert_true(netif_has_addr(netif_get(fx->ns, fx->ifindex), IP4(10, 9, 0, 5)));
+	/* Not ours, so not read: an app's option may have any format. */
+	assert_int_equal(netconf_apply_cmdline(fx->ns, "yard.ip=10.77/24,x eth0.ip=10.8.0.5/16",
+					       NETCONF_IGNORE_UNKNOWN), 1);
+	assert_true(netif_has_addr(netif_get(fx->ns, fx->ifindex), IP4(10, 8, 0, 5)));
+	/* A malformed value for one of ours still changes nothing. */
+	assert_int_equal(netconf_apply_cmdline(fx->ns, "eth0.ip=10.7.0/16 gw=10.8.0.1",
+					       NETCONF_IGNORE_UNKNOWN), -EINVAL);
+}
+
 /* A malformed line changes nothing, even with NETCONF_DHCP_REST. */
 static void test_cmdline_malformed_starts_no_dhcp(void **state)
 {
@@ -159,6 +179,7 @@ int main(void)
 		T(test_cmdline_named_eth0_key_overrides_plain),
 		T(test_cmdline_plain_ip_without_eth0_ignored),
 		T(test_cmdline_dhcp_rest_starts_dhcp_on_unnamed),
+		T(test_cmdline_ignore_unknown_skips_other_names),
 		T(test_cmdline_malformed_starts_no_dhcp),
 	};
 
