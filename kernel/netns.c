@@ -492,6 +492,37 @@ int netns_delete(struct netns *nn)
 	return 0;
 }
 
+int netns_move(struct netns *to, const char *name)
+{
+	struct netdev *d;
+	int err = 0;
+	uint64_t f = spin_lock_irqsave(&netns_reg_lock);
+	d = name ? dev_by_name(name) : NULL;
+	if (!to || !d)
+		err = to ? -ENODEV : -EINVAL;
+	else if (!d->ops->bind || !d->ops->unbind)
+		err = -EOPNOTSUPP;
+	else if (d->moving || to->state != NETNS_LIVE || d->owner->state != NETNS_LIVE)
+		err = -EBUSY;
+	else if (d->owner == to)
+		err = -EEXIST;
+	if (!err) {
+		d->moving = true;
+		/* No delete of the target while the NIC is on its way in (the
+		 * default stack is never deleted: leave it live for lookups). */
+		if (to != &stacks[0])
+			to->state = NETNS_BUSY;
+	}
+	spin_unlock_irqrestore(&netns_reg_lock, f);
+	if (err)
+		return err;
+	err = dev_move(d, to);
+	release_devs(&d, 1);
+	if (to != &stacks[0])
+		set_state(to, NETNS_LIVE);
+	return err;
+}
+
 /* ---- configuration ---- */
 
 int netns_if_nametoindex(struct netns *nn, const char *name)

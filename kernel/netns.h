@@ -59,6 +59,15 @@ int netns_create(const char *const *names, unsigned n, unsigned cpu, struct netn
  * call.
  */
 int netns_delete(struct netns *nn);
+/*
+ * Moves the named NIC into stack to (ip link set dev NAME netns TO), from
+ * whichever stack has it; it arrives down and unconfigured under its boot
+ * name. 0, or: -EINVAL (to NULL), -ENODEV (no such NIC), -EOPNOTSUPP (its
+ * driver cannot move), -EEXIST (to has it already), -EBUSY (the NIC or to
+ * is being created, deleted or moved into by another call). On failure
+ * the NIC stays where it was (unconfigured if it had to come back).
+ */
+int netns_move(struct netns *to, const char *name);
 /* The stack with this id (0: the default one), or NULL. */
 struct netns *netns_lookup(unsigned id);
 unsigned netns_id(const struct netns *nn);
