@@ -52,13 +52,16 @@
  *       (del of a route not there), ENETUNREACH (gw on no subnet)
  *   ioth_iplink_add(stack, ifname, ifindex, type, data)
  *       type "vde" or "eth" with data naming a NIC ("eth1"): moves that
- *       NIC into the stack as ifname (NULL: the next vdeN); ifindex must
- *       be 0 or -1 (the stack picks); returns the new index. Any other
- *       type: EOPNOTSUPP (skiff has no virtual links: no bridges, vlans,
- *       tunnels).
+ *       NIC into the stack as ifname (NULL: the first free vdeN); ifindex
+ *       must be 0 or -1 (the stack picks); returns the new index. EBUSY if
+ *       another ioth stack has the NIC, EEXIST if this one has it or the
+ *       name; any other type: EOPNOTSUPP (skiff has no virtual links: no
+ *       bridges, vlans, tunnels); on the default stack: EOPNOTSUPP (NICs
+ *       come back to it with iplink_del or delstack)
  *   ioth_iplink_del(stack, ifname, ifindex)
  *       gives a NIC back to the default stack (by name, or by index when
- *       ifname is NULL); the loopback: EOPNOTSUPP
+ *       ifname is NULL), down and unconfigured under its boot name; the
+ *       loopback: EOPNOTSUPP
  *   ioth_linkgetaddr(stack, ifindex, mac)   the 6-byte MAC
  *   ioth_linksetaddr, ioth_linksetmtu       EOPNOTSUPP (fixed by the NIC)
  *

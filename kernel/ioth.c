@@ -51,8 +51,10 @@ struct ioth {
 	struct sock_net *sn;		/* sockets on it: &own, or the default's */
 	struct sock_net own;		/* for stacks made by ioth_newstack* */
 	bool is_default;
-	unsigned nnics;			/* NICs taken, in VNL order */
-	char nics[NETIF_MAX][NETIF_NAMESIZ];	/* their boot names */
+	struct ioth_nic {
+		char boot[NETIF_NAMESIZ];	/* its kernel name, "" for a free slot */
+		int ifindex;			/* in this stack, once there */
+	} nics[NETIF_MAX];		/* VNL order, then iplink_add's; under ioth_live_lock */
 };
 
 static struct ioth ioth_kernel = { .is_default = true };
@@ -107,23 +109,29 @@ static void ioth_unlock_fn(void *ctx)
 	netns_unlock(ctx);
 }
 
+/* Does a stack of the registry other than io hold a NIC named boot? ioth_live_lock held. */
+static bool ioth_nic_elsewhere(const struct ioth *io, const char *boot)
+{
+	for (int i = 0; i < NETNS_MAX; i++) {
+		const struct ioth *o = ioth_live[i];
+		for (int k = 0; o && o != io && k < NETIF_MAX; k++)
+			if (o->nics[k].boot[0] && strcmp(o->nics[k].boot, boot) == 0)
+				return true;
+	}
+	return false;
+}
+
 /* Takes a registry slot for io unless another stack has one of its NICs: 0, -EBUSY, -ENOSPC. */
 static int ioth_claim(struct ioth *io)
 {
 	int slot = -1;
 	bool busy = false;
 	uint64_t f = spin_lock_irqsave(&ioth_live_lock);
-	for (int i = 0; i < NETNS_MAX; i++) {
-		struct ioth *o = ioth_live[i];
-		if (!o) {
-			if (slot < 0)
-				slot = i;
-			continue;
-		}
-		for (unsigned j = 0; j < io->nnics; j++)
-			for (unsigned k = 0; k < o->nnics; k++)
-				busy |= strcmp(io->nics[j], o->nics[k]) == 0;
-	}
+	for (int i = 0; i < NETNS_MAX && slot < 0; i++)
+		if (!ioth_live[i])
+			slot = i;
+	for (int j = 0; j < NETIF_MAX; j++)
+		busy |= io->nics[j].boot[0] && ioth_nic_elsewhere(io, io->nics[j].boot);
 	if (!busy && slot >= 0)
 		ioth_live[slot] = io;
 	spin_unlock_irqrestore(&ioth_live_lock, f);
@@ -166,9 +174,8 @@ struct ioth *ioth_newstackv(const char *stack, const char *vnlv[])
 			errno = ENODEV;
 			return NULL;
 		}
-		strlcpy(io->nics[i], vnlv[i], NETIF_NAMESIZ);
+		strlcpy(io->nics[i].boot, vnlv[i], NETIF_NAMESIZ);
 	}
-	io->nnics = n;
 	err = ioth_claim(io);
 	if (err) {
 		kfree(io);
@@ -187,8 +194,9 @@ struct ioth *ioth_newstackv(const char *stack, const char *vnlv[])
 	for (unsigned i = 0; i < n; i++) {
 		char vde[NETIF_NAMESIZ];
 		snprintf(vde, sizeof(vde), "vde%u", i);
-		int idx = netns_if_nametoindex(io->nn, io->nics[i]);
+		int idx = netns_if_nametoindex(io->nn, io->nics[i].boot);
 		err = idx < 0 ? idx : netif_rename(netns_stack(io->nn), idx, vde);
+		io->nics[i].ifindex = idx;
 		if (err) {
 			netns_delete(io->nn);
 			ioth_release(io);
@@ -416,22 +424,112 @@ int ioth_iproute_del(struct ioth *io, int family, void *dst_addr, int dst_prefix
 	return ioth_iproute(io, family, dst_addr, dst_prefixlen, gw_addr, ifindex, false);
 }
 
-int ioth_iplink_add(struct ioth *io, const char *ifname, unsigned int ifindex, const char *type, const char *data)
+/* Sets or clears (boot NULL) the NIC record for slot; ioth_live_lock taken here. */
+static void ioth_nic_set(struct ioth *io, int slot, const char *boot, int ifindex)
 {
-	(void)io;
-	(void)ifname;
-	(void)ifindex;
-	(void)type;
-	(void)data;
-	return ioth_ret(-EOPNOTSUPP);
+	uint64_t f = spin_lock_irqsave(&ioth_live_lock);
+	if (boot)
+		strlcpy(io->nics[slot].boot, boot, NETIF_NAMESIZ);
+	else
+		io->nics[slot].boot[0] = '\0';
+	io->nics[slot].ifindex = ifindex;
+	spin_unlock_irqrestore(&ioth_live_lock, f);
 }
 
+/* A free NIC slot of io, reserved for boot unless another stack has it: the slot, -EBUSY, -ENOSPC. */
+static int ioth_nic_reserve(struct ioth *io, const char *boot)
+{
+	int slot = -ENOSPC;
+	uint64_t f = spin_lock_irqsave(&ioth_live_lock);
+	if (ioth_nic_elsewhere(io, boot)) {
+		slot = -EBUSY;
+	} else {
+		for (int i = 0; i < NETIF_MAX && slot < 0; i++)
+			if (!io->nics[i].boot[0])
+				slot = i;
+		if (slot >= 0) {
+			strlcpy(io->nics[slot].boot, boot, NETIF_NAMESIZ);
+			io->nics[slot].ifindex = 0;
+		}
+	}
+	spin_unlock_irqrestore(&ioth_live_lock, f);
+	return slot;
+}
+
+/*
+ * ip link add NAME type vde|eth DATA: here the link is a NIC (DATA names it
+ * as the kernel does, "eth1") moved into the stack as NAME, or the first
+ * free vdeN when NAME is NULL. Returns its index.
+ */
+int ioth_iplink_add(struct ioth *io, const char *ifname, unsigned int ifindex, const char *type, const char *data)
+{
+	char name[NETIF_NAMESIZ];
+
+	io = ioth_or_default(io);
+	if (!io || !type)
+		return ioth_ret(-EINVAL);
+	if (strcmp(type, "vde") != 0 && strcmp(type, "eth") != 0)
+		return ioth_ret(-EOPNOTSUPP);	/* no bridges, vlans, tunnels */
+	if (!data || !*data)
+		return ioth_ret(-EINVAL);
+	if (io->is_default)
+		return ioth_ret(-EOPNOTSUPP);	/* NICs come back with iplink_del / delstack */
+	if (ifindex != 0 && ifindex != (unsigned int)-1)
+		return ioth_ret(-EINVAL);	/* the stack picks indices */
+	if (ifname) {
+		if (!*ifname || strlen(ifname) >= NETIF_NAMESIZ)
+			return ioth_ret(-EINVAL);
+		strlcpy(name, ifname, sizeof(name));
+	} else {
+		for (unsigned i = 0;; i++) {
+			snprintf(name, sizeof(name), "vde%u", i);
+			if (netns_if_nametoindex(io->nn, name) < 0)
+				break;
+		}
+	}
+	if (netns_if_nametoindex(io->nn, name) > 0)
+		return ioth_ret(-EEXIST);
+	int slot = ioth_nic_reserve(io, data);
+	if (slot < 0)
+		return ioth_ret(slot);
+	int err = netns_move(io->nn, data);
+	if (err) {
+		ioth_nic_set(io, slot, NULL, 0);
+		return ioth_ret(err);
+	}
+	int idx = netns_if_nametoindex(io->nn, data);
+	err = idx < 0 ? idx : netif_rename(netns_stack(io->nn), idx, name);
+	if (err) {
+		netns_move(netns_default(), data);
+		ioth_nic_set(io, slot, NULL, 0);
+		return ioth_ret(err);
+	}
+	ioth_nic_set(io, slot, data, idx);
+	return idx;
+}
+
+/* ip link del: the NIC (by name, or by index when ifname is NULL) goes back to the kernel's stack. */
 int ioth_iplink_del(struct ioth *io, const char *ifname, unsigned int ifindex)
 {
-	(void)io;
-	(void)ifname;
-	(void)ifindex;
-	return ioth_ret(-EOPNOTSUPP);
+	io = ioth_or_default(io);
+	if (!io)
+		return ioth_ret(-EINVAL);
+	if (io->is_default)
+		return ioth_ret(-EOPNOTSUPP);
+	int idx = ifname ? netns_if_nametoindex(io->nn, ifname) : ifindex <= INT32_MAX ? (int)ifindex : -ENODEV;
+	if (idx <= 0)
+		return ioth_ret(-ENODEV);
+	int slot = -1;
+	for (int i = 0; i < NETIF_MAX && slot < 0; i++)
+		if (io->nics[i].boot[0] && io->nics[i].ifindex == idx)
+			slot = i;
+	if (slot < 0)	/* the loopback, or no interface at that index */
+		return ioth_ret(netns_if_nametoindex(io->nn, "lo") == idx ? -EOPNOTSUPP : -ENODEV);
+	int err = netns_move(netns_default(), io->nics[slot].boot);
+	if (err)
+		return ioth_ret(err);
+	ioth_nic_set(io, slot, NULL, 0);
+	return 0;
 }
 
 int ioth_linkgetaddr(struct ioth *io, unsigned int ifindex, void *macaddr)
