@@ -165,7 +165,6 @@ static int netns_thread(void *arg)
 			event_wait(&nn->event, next == UINT64_MAX ? WAITQ_FOREVER : next - now);
 		if (nn->stopping)
 			break;
-		__atomic_store_n(&nn->passes, nn->passes + 1, __ATOMIC_RELAXED);
 		netns_lock(nn);
 		nn->sleep_until = 0;
 		/* First, so received frames are stamped with the time they were taken, not the last wake-up's. */
@@ -180,6 +179,8 @@ static int netns_thread(void *arg)
 		for (unsigned i = 0; i < nn->ndevs; i++)
 			if (nn->devs[i]->ops->irq_rearm)
 				nn->devs[i]->ops->irq_rearm(nn->devs[i]->drv);
+		/* Counted under the lock, once the pass is done: see netns_sync(). */
+		__atomic_store_n(&nn->passes, nn->passes + 1, __ATOMIC_RELEASE);
 		netns_unlock(nn);
 		/*
 		 * event_wait returns without switching when the event is already
@@ -284,9 +285,23 @@ struct netstack *netns_stack(struct netns *nn)
 	return nn->ns;
 }
 
+void netns_sync(struct netns *nn)
+{
+	/*
+	 * A pass counted after this read holds the lock from before its
+	 * polling until after its count, so it began after we let go.
+	 */
+	netns_lock(nn);
+	uint64_t p = netns_passes(nn);
+	event_signal(&nn->event);
+	netns_unlock(nn);
+	for (int i = 0; i < NETNS_SYNC_WAIT_MS && netns_passes(nn) == p; i++)
+		thread_sleep(1000000);   /* 1 ms */
+}
+
 uint64_t netns_passes(struct netns *nn)
 {
-	return __atomic_load_n(&nn->passes, __ATOMIC_RELAXED);
+	return __atomic_load_n(&nn->passes, __ATOMIC_ACQUIRE);
 }
 
 /* ---- moving a NIC ---- */

@@ -81,8 +81,17 @@ struct netstack *netns_stack(struct netns *nn);
  */
 void netns_lock(struct netns *nn);
 void netns_unlock(struct netns *nn);
-/* Passes of its network thread (each wake-up that polled). */
+/* Passes of its network thread (each wake-up that polled), counted as each ends. */
 uint64_t netns_passes(struct netns *nn);
+/*
+ * Wakes the stack's network thread and waits (sleeping, at most
+ * NETNS_SYNC_WAIT_MS) until it has made one whole pass that began after
+ * this call: every NIC polled, finished transmits reclaimed. For figures
+ * that must not count buffers a NIC is done with but nobody polled for
+ * (an idle virtio NIC is not polled at all). Not from the stack's thread.
+ */
+#define NETNS_SYNC_WAIT_MS 1000
+void netns_sync(struct netns *nn);
 
 /*
  * Configuration, ip(8)-style, for libioth's netlink calls. Addresses are
