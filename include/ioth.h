@@ -154,7 +154,9 @@ int ioth_dhcp(struct ioth *stack, unsigned int ifindex, int timeout_ms,
 
 /*
  * skiff extension: what the stack holds now, for statistics and leak checks
- * (each returns to its idle value once every connection is gone).
+ * (each returns to its idle value once every connection is gone). It lets
+ * the stack's network thread make one pass first (so transmit buffers an
+ * idle NIC is done with are counted back), which may take a moment.
  */
 struct ioth_stats {
 	unsigned long sockets;		/* open sockets (ioth_delstack: EBUSY if > 0) */

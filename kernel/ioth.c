@@ -602,6 +602,8 @@ int ioth_stack_stats(struct ioth *io, struct ioth_stats *out)
 	if (!io || !out)
 		return ioth_ret(-EINVAL);
 	struct netstack *ns = netns_stack(io->nn);
+	/* A pass first: transmit buffers an idle NIC finished with come back. */
+	netns_sync(io->nn);
 	out->sockets = sock_net_open_count(io->sn);
 	out->tcp_pcbs = tcp_pcb_count(ns);
 	out->pkt_in_use = net_pkt_in_use(ns);
