@@ -44,7 +44,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit deps check bench bench-csum FORCE
+.PHONY: all kernel images clean help test unit deps check bench bench-csum soak FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -54,6 +54,7 @@ help:
 	@echo "make [APP=name] [V=1]   build build/APP.elf and build/APP.img for every app (or one)"
 	@echo "make test               host unit tests, then boot tests of every image (BIOS, UEFI, direct)"
 	@echo "make unit               host unit tests only"
+	@echo "make soak               long runs kept out of make test (50,000 connections through apps/echo)"
 	@echo "make bench              skiff against the Linux VM yardstick (boot, ping), scheduler costs"
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
 	@echo "make deps               install missing build and test packages (Debian)"
@@ -127,6 +128,11 @@ test:
 
 deps:
 	$(Q)tools/deps.sh
+
+# Long runs: what make test checks on a bounded slice, at full size.
+soak:
+	$(Q)tools/deps.sh --quiet
+	$(Q)IOTH_LEAK_CONNS=50000 tests/net/ioth_leak.sh
 
 bench:
 	$(Q)tools/deps.sh --quiet

@@ -18,5 +18,9 @@ int dup(int fd);
 int dup2(int fd, int newfd);
 unsigned int sleep(unsigned int seconds);
 int usleep(useconds_t usec);
+/* 1: the image is one process. */
+pid_t getpid(void);
+/* The calling thread's id (skiff's thread_id()), as Linux's gettid(2). */
+pid_t gettid(void);
 
 #endif

@@ -1,11 +1,12 @@
 /*
  * kernel/api.c: the app-facing functions of include/skiff.h, as thin
  * wrappers over the kernel's own (console, heap, options, clocks), and the
- * POSIX ones that are not about descriptors: errno, puts, putchar,
- * perror, sleep, usleep, gettimeofday.
+ * POSIX ones that are not about descriptors: errno, sleep, usleep,
+ * gettimeofday, getpid, gettid.
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <errno.h>
@@ -23,16 +24,17 @@
 #include "mm/page.h"
 #include "sched/sched.h"
 
+/* The app's output is stdout (kernel/stdio.c): whole lines, any length. */
 int vprintf(const char *fmt, va_list ap)
 {
-	return kvprintf(fmt, ap);
+	return vfprintf(stdout, fmt, ap);
 }
 
 int printf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = kvprintf(fmt, ap);
+	int n = vfprintf(stdout, fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -100,6 +102,17 @@ int usleep(useconds_t usec)
 	return 0;
 }
 
+/* One image is one process: pid 1, and each skiff thread is a task of it. */
+pid_t getpid(void)
+{
+	return 1;
+}
+
+pid_t gettid(void)
+{
+	return (pid_t)thread_id(thread_self());
+}
+
 int gettimeofday(struct timeval *tv, void *tz)
 {
 	uint64_t ns = time_ns();
@@ -109,29 +122,4 @@ int gettimeofday(struct timeval *tv, void *tz)
 	tv->tv_sec = (time_t)time_wall();
 	tv->tv_usec = (suseconds_t)(ns % 1000000000ull / 1000ull);
 	return 0;
-}
-
-int puts(const char *s)
-{
-	console_write(s, strlen(s));
-	console_write("\n", 1);
-	return 0;
-}
-
-int putchar(int c)
-{
-	char ch = (char)c;
-
-	console_write(&ch, 1);
-	return (unsigned char)ch;
-}
-
-void perror(const char *s)
-{
-	const char *msg = strerror(errno);
-
-	if (s && *s)
-		printf("%s: %s\n", s, msg);
-	else
-		printf("%s\n", msg);
 }

@@ -2,9 +2,9 @@
  * kernel/console.c: the COM1 16550 UART (PC16550D datasheet: DLAB divisor
  * latch, LCR 8N1, FCR FIFO enable, IER, LSR). Output is polled: a write
  * waits for THR empty; under QEMU that wait is never taken, on real
- * hardware it is bounded by the baud rate. A spinlock-free design suffices
- * for output while it is line-buffered and the caller holds the log lock
- * (see log.c).
+ * hardware it is bounded by the baud rate. console_write() takes no lock
+ * (a panic must print whatever another CPU holds); console_write_whole()
+ * keeps one caller's text in one piece.
  *
  * Input is interrupt-driven (see console.h): the receive-data-available
  * interrupt (IER bit 0) drains the receive FIFO into a ring under a
@@ -81,6 +81,15 @@ void console_write(const char *s, size_t n)
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+}
+
+static struct spinlock console_lock = SPINLOCK_INIT("console");
+
+void console_write_whole(const char *s, size_t n)
+{
+	uint64_t f = spin_lock_irqsave(&console_lock);
+	console_write(s, n);
+	spin_unlock_irqrestore(&console_lock, f);
 }
 
 int kvprintf(const char *fmt, va_list ap)

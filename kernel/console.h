@@ -20,6 +20,12 @@
 
 void console_init(void);
 void console_write(const char *s, size_t n);
+/*
+ * console_write under the console lock: the text of one call stays whole
+ * when several CPUs print at once (log lines, printf). Not for panic paths,
+ * which must print even while another CPU holds the lock.
+ */
+void console_write_whole(const char *s, size_t n);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 

@@ -19,16 +19,18 @@ static struct {
 	struct file *file;
 } con = { SOCK_SPIN_INIT, LIST_INIT(con.watches), NULL };
 
-/* Nothing to read until the console has a receive path. */
+/* What the receive interrupt put in the console's ring (kernel/console.h). */
 static long con_try_read(void *buf, size_t len)
 {
-	(void)buf;
-	return len ? -EAGAIN : 0;
+	if (!len)
+		return 0;
+	size_t n = console_read(buf, len);
+	return n ? (long)n : -EAGAIN;
 }
 
 static unsigned con_readiness(void)
 {
-	return WATCH_OUT;
+	return WATCH_OUT | (console_readable() ? WATCH_IN : 0);
 }
 
 static void con_watch(struct file *f, struct watch *w, bool add)
@@ -74,7 +76,8 @@ static long con_write(struct file *f, const struct sock_iov *iov, int iovcnt)
 
 	(void)f;
 	for (int i = 0; i < iovcnt; i++) {
-		console_write(iov[i].base, iov[i].len);
+		/* Whole, like printf's output: no other CPU's line cuts into it. */
+		console_write_whole(iov[i].base, iov[i].len);
 		n += (long)iov[i].len;
 	}
 	return n;
@@ -108,6 +111,13 @@ void console_file_input(void)
 	sock_spin_unlock(&con.lock, saved);
 }
 
+/* The receive interrupt's hook (interrupt context): readers and pollers re-check. */
+static void con_input_hook(void *ctx)
+{
+	(void)ctx;
+	console_file_input();
+}
+
 void console_file_init(void)
 {
 	con.file = file_new(&con_ops, NULL, 0);
@@ -121,4 +131,5 @@ void console_file_init(void)
 	if (fd_install_at(0, con.file) != 0 || fd_install_at(1, con.file) != 1 ||
 	    fd_install_at(2, con.file) != 2)
 		kwarn("console", "descriptors 0-2 were taken");
+	console_set_input_hook(con_input_hook, NULL);
 }

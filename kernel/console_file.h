@@ -3,10 +3,13 @@
  * (sock/fd.h), so apps read and write it with read()/write() and poll()
  * it with their sockets.
  *
- * Writes go to console_write(). Until the console has a receive path,
- * reading finds nothing: a non-blocking read says EAGAIN and a blocking
- * one waits for console_file_input(), which the receive interrupt (or
- * whatever feeds input) calls to wake readers and pollers; any context.
+ * Writes go to console_write_whole() (one write's bytes stay together).
+ * Reads take what the receive interrupt put in the console's ring
+ * (kernel/console.h; bytes as they came: no echo, no line editing): a
+ * non-blocking read with nothing there says EAGAIN and a blocking one
+ * waits for console_file_input(), which the receive interrupt's hook
+ * calls to wake readers and pollers. The hook is the console's only one:
+ * selftest's test.console mode takes it over for its own checks.
  */
 #ifndef KERNEL_CONSOLE_FILE_H
 #define KERNEL_CONSOLE_FILE_H

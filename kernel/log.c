@@ -1,7 +1,7 @@
 /*
  * kernel/log.c: formats "[seconds.micros] tag: message" into one buffer and
- * writes it with a single console_write, under a lock so lines from several
- * CPUs stay whole.
+ * writes it with a single console_write_whole, so lines from several CPUs
+ * (and printf's output) stay whole.
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -10,11 +10,8 @@
 
 #include "kernel/console.h"
 #include "kernel/log.h"
-#include "kernel/spinlock.h"
 #include "kernel/time.h"
 #include "lib/fmt.h"
-
-static struct spinlock log_lock = SPINLOCK_INIT("log");
 
 static void log_line(const char *tag, const char *prefix, const char *fmt, va_list ap)
 {
@@ -27,9 +24,7 @@ static void log_line(const char *tag, const char *prefix, const char *fmt, va_li
 	size_t len = (size_t)n < sizeof(buf) - 1 ? (size_t)n : sizeof(buf) - 2;
 	if (len == 0 || buf[len - 1] != '\n')
 		buf[len++] = '\n';
-	uint64_t f = spin_lock_irqsave(&log_lock);
-	console_write(buf, len);
-	spin_unlock_irqrestore(&log_lock, f);
+	console_write_whole(buf, len);
 }
 
 void kvlog(const char *tag, const char *fmt, va_list ap)

@@ -86,7 +86,11 @@ void kmain(uint32_t protocol, uint32_t info)
 	selftest_run();
 
 	klog("boot", "starting %s", skiff_app_name);
-	int status = main();
+	kernel_exit(main());
+}
+
+void kernel_exit(int status)
+{
 	if (cmdline_get_long("net.stats", 0) > 0)
 		netstat_print();	/* the final figures, for tests and people */
 	kprintf("skiff: %s exited with status %d\n", skiff_app_name, status);

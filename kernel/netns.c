@@ -158,7 +158,6 @@ static int netns_thread(void *arg)
 			event_wait(&nn->event, next == UINT64_MAX ? WAITQ_FOREVER : next - now);
 		if (nn->stopping)
 			break;
-		__atomic_store_n(&nn->passes, nn->passes + 1, __ATOMIC_RELAXED);
 		netns_lock(nn);
 		nn->sleep_until = 0;
 		/* First, so received frames are stamped with the time they were taken, not the last wake-up's. */
@@ -173,6 +172,8 @@ static int netns_thread(void *arg)
 		for (unsigned i = 0; i < nn->ndevs; i++)
 			if (nn->devs[i]->ops->irq_rearm)
 				nn->devs[i]->ops->irq_rearm(nn->devs[i]->drv);
+		/* Counted under the lock, once the pass is done: see netns_sync(). */
+		__atomic_store_n(&nn->passes, nn->passes + 1, __ATOMIC_RELEASE);
 		netns_unlock(nn);
 		/*
 		 * event_wait returns without switching when the event is already
@@ -277,9 +278,23 @@ struct netstack *netns_stack(struct netns *nn)
 	return nn->ns;
 }
 
+void netns_sync(struct netns *nn)
+{
+	/*
+	 * A pass counted after this read holds the lock from before its
+	 * polling until after its count, so it began after we let go.
+	 */
+	netns_lock(nn);
+	uint64_t p = netns_passes(nn);
+	event_signal(&nn->event);
+	netns_unlock(nn);
+	for (int i = 0; i < NETNS_SYNC_WAIT_MS && netns_passes(nn) == p; i++)
+		thread_sleep(1000000);   /* 1 ms */
+}
+
 uint64_t netns_passes(struct netns *nn)
 {
-	return __atomic_load_n(&nn->passes, __ATOMIC_RELAXED);
+	return __atomic_load_n(&nn->passes, __ATOMIC_ACQUIRE);
 }
 
 /* ---- moving a NIC ---- */
@@ -483,6 +498,37 @@ int netns_delete(struct netns *nn)
 	klog(nn->tag, "stack %u deleted", nn->id);
 	set_state(nn, NETNS_FREE);
 	return 0;
+}
+
+int netns_move(struct netns *to, const char *name)
+{
+	struct netdev *d;
+	int err = 0;
+	uint64_t f = spin_lock_irqsave(&netns_reg_lock);
+	d = name ? dev_by_name(name) : NULL;
+	if (!to || !d)
+		err = to ? -ENODEV : -EINVAL;
+	else if (!d->ops->bind || !d->ops->unbind)
+		err = -EOPNOTSUPP;
+	else if (d->moving || to->state != NETNS_LIVE || d->owner->state != NETNS_LIVE)
+		err = -EBUSY;
+	else if (d->owner == to)
+		err = -EEXIST;
+	if (!err) {
+		d->moving = true;
+		/* No delete of the target while the NIC is on its way in (the
+		 * default stack is never deleted: leave it live for lookups). */
+		if (to != &stacks[0])
+			to->state = NETNS_BUSY;
+	}
+	spin_unlock_irqrestore(&netns_reg_lock, f);
+	if (err)
+		return err;
+	err = dev_move(d, to);
+	release_devs(&d, 1);
+	if (to != &stacks[0])
+		set_state(to, NETNS_LIVE);
+	return err;
 }
 
 /* ---- configuration ---- */

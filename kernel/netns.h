@@ -59,6 +59,15 @@ int netns_create(const char *const *names, unsigned n, unsigned cpu, struct netn
  * call.
  */
 int netns_delete(struct netns *nn);
+/*
+ * Moves the named NIC into stack to (ip link set dev NAME netns TO), from
+ * whichever stack has it; it arrives down and unconfigured under its boot
+ * name. 0, or: -EINVAL (to NULL), -ENODEV (no such NIC), -EOPNOTSUPP (its
+ * driver cannot move), -EEXIST (to has it already), -EBUSY (the NIC or to
+ * is being created, deleted or moved into by another call). On failure
+ * the NIC stays where it was (unconfigured if it had to come back).
+ */
+int netns_move(struct netns *to, const char *name);
 /* The stack with this id (0: the default one), or NULL. */
 struct netns *netns_lookup(unsigned id);
 unsigned netns_id(const struct netns *nn);
@@ -72,8 +81,17 @@ struct netstack *netns_stack(struct netns *nn);
  */
 void netns_lock(struct netns *nn);
 void netns_unlock(struct netns *nn);
-/* Passes of its network thread (each wake-up that polled). */
+/* Passes of its network thread (each wake-up that polled), counted as each ends. */
 uint64_t netns_passes(struct netns *nn);
+/*
+ * Wakes the stack's network thread and waits (sleeping, at most
+ * NETNS_SYNC_WAIT_MS) until it has made one whole pass that began after
+ * this call: every NIC polled, finished transmits reclaimed. For figures
+ * that must not count buffers a NIC is done with but nobody polled for
+ * (an idle virtio NIC is not polled at all). Not from the stack's thread.
+ */
+#define NETNS_SYNC_WAIT_MS 1000
+void netns_sync(struct netns *nn);
 
 /*
  * Configuration, ip(8)-style, for libioth's netlink calls. Addresses are

@@ -14,6 +14,11 @@
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 /* Power the machine off; under QEMU with isa-debug-exit the exit code is 2*status+1. */
 __attribute__((noreturn)) void kernel_poweroff(int status);
+/*
+ * The app is done (main returned, or exit() from any thread): the final
+ * net.stats report, "skiff: APP exited with status N", power off.
+ */
+__attribute__((noreturn)) void kernel_exit(int status);
 /* Print a frame-pointer backtrace starting at rbp. */
 void backtrace_print(uint64_t rip, uint64_t rbp);
 

@@ -232,6 +232,30 @@ int netif_index_next(struct netstack *ns, int after)
 	return best;
 }
 
+int netif_rename(struct netstack *ns, int ifindex, const char *name)
+{
+	struct netif *nif;
+	unsigned int other;
+	size_t n = name ? strlen(name) : 0;
+	int ret = 0;
+
+	if (n == 0 || n >= NETIF_NAMESIZ)
+		return -EINVAL;
+	net_lock(ns);
+	nif = netif_lookup(ns, ifindex);
+	other = netif_nametoindex(ns, name);
+	if (!nif)
+		ret = -ENODEV;
+	else if (nif->loopback)
+		ret = -EPERM;
+	else if (other && other != (unsigned int)ifindex)
+		ret = -EEXIST;
+	else
+		memcpy(nif->name, name, n + 1);
+	net_unlock(ns);
+	return ret;
+}
+
 void netif_input(struct netif *nif, struct pktbuf *p)
 {
 	struct netstack *ns = nif->ns;

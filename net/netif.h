@@ -82,6 +82,12 @@ uint16_t netif_mtu(const struct netif *nif);
 
 /* Index of the named interface, 0 if none (like if_nametoindex(3)). */
 unsigned int netif_nametoindex(struct netstack *ns, const char *name);
+/*
+ * ip link set dev X name NAME: 0, -EINVAL (empty, NULL or NETIF_NAMESIZ
+ * long), -EEXIST (another interface has it), -ENODEV, -EPERM (loopback).
+ * Index, addresses, routes and state stay.
+ */
+int netif_rename(struct netstack *ns, int ifindex, const char *name);
 /* The smallest interface index above after (0: the first), 0 when none: for (i = 0; (i = netif_index_next(ns, i)); ). */
 int netif_index_next(struct netstack *ns, int after);
 

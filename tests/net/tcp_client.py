@@ -23,6 +23,13 @@ Linux TCP, checks what comes back and prints one line of results:
                          RFC 864 pattern (any starting line accepted)
   udp HOST BYTES         one datagram of BYTES to UDP port 7 (RFC 862),
                          the same datagram back (retried 5 times)
+  churn HOST N BYTES     N echo connections one after another, --parallel
+                         at a time: each sends its own BYTES, reads them
+                         back byte for byte, half-closes and waits for the
+                         server's FIN (a leak check's load)
+
+--port P talks to port P instead of the service's standard one (echo,
+many and churn: an echo server on P, e.g. apps/echo's 5000).
 
 Every operation has a deadline (--timeout, default 120 s). The result line
 starts with "ok" or "error"; the exit status is 0 only for "ok". Rates are
@@ -79,7 +86,7 @@ def cmd_echo(a):
     data = random.Random(a.seed).randbytes(a.bytes)
     sent_h, recv_h = hashlib.sha256(data), hashlib.sha256()
     t0 = now()
-    s = connect(a.host, 7, deadline, 131072 if a.read_delay > 0 else 0)
+    s = connect(a.host, a.port or 7, deadline, 131072 if a.read_delay > 0 else 0)
     s.setblocking(False)
     sel = selectors.DefaultSelector()
     sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
@@ -143,7 +150,7 @@ def cmd_many(a):
     for i in range(a.n):
         s = socket.socket()
         s.setblocking(False)
-        s.connect_ex((a.host, 7))
+        s.connect_ex((a.host, a.port or 7))
         c = {"i": i, "s": s, "data": random.Random(a.seed * 1000003 + i).randbytes(a.bytes),
              "off": 0, "got": bytearray(), "eof": False, "err": None}
         clients.append(c)
@@ -190,6 +197,78 @@ def cmd_many(a):
                   f"eof={c['eof']} err={c['err']!r}")
     print(f"{'ok' if ok else 'error'} many clients={a.n} bytes_each={a.bytes} "
           f"bad={len(bad)} unfinished={live} secs={t1 - t0:.2f}{detail}")
+    return ok
+
+
+def cmd_churn(a):
+    """N short echo connections, a.parallel at a time, each checked."""
+    deadline = now() + a.timeout
+    sel = selectors.DefaultSelector()
+    port = a.port or 7
+    started = done = 0
+    bad = []
+    t0 = now()
+
+    def start(i):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex((a.host, port))
+        c = {"i": i, "s": s, "data": random.Random(a.seed * 1000003 + i).randbytes(a.bytes),
+             "off": 0, "got": bytearray(), "err": None}
+        sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE, c)
+
+    def finish(c):
+        sel.unregister(c["s"])
+        c["s"].close()
+        if c["err"] or bytes(c["got"]) != c["data"]:
+            bad.append(c)
+
+    while started < min(a.parallel, a.n):
+        start(started)
+        started += 1
+    while done < a.n:
+        left = deadline - now()
+        if left <= 0:
+            break
+        for key, ev in sel.select(timeout=min(left, 1.0)):
+            c = key.data
+            s = c["s"]
+            end = False
+            try:
+                if ev & selectors.EVENT_WRITE and c["off"] < len(c["data"]):
+                    c["off"] += s.send(c["data"][c["off"]:])
+                    if c["off"] == len(c["data"]):
+                        s.shutdown(socket.SHUT_WR)
+                        sel.modify(s, selectors.EVENT_READ, c)
+                if ev & selectors.EVENT_READ:
+                    d = s.recv(CHUNK)
+                    if d:
+                        c["got"] += d
+                    else:
+                        end = True
+            except BlockingIOError:
+                continue
+            except OSError as e:
+                c["err"] = e
+                end = True
+            if end:
+                finish(c)
+                done += 1
+                if started < a.n:
+                    start(started)
+                    started += 1
+    t1 = now()
+    unfinished = started - done
+    for key in list(sel.get_map().values()):
+        key.data["s"].close()
+    ok = not bad and done == a.n
+    detail = ""
+    if bad:
+        c = bad[0]
+        detail = (f" first_bad=conn{c['i']} sent={c['off']} got={len(c['got'])} err={c['err']!r}")
+    print(f"{'ok' if ok else 'error'} churn conns={done} of={a.n} bytes_each={a.bytes} "
+          f"parallel={a.parallel} bad={len(bad)} unfinished={unfinished} secs={t1 - t0:.2f} "
+          f"conns_per_s={done / (t1 - t0) if t1 > t0 else 0:.0f}{detail}")
     return ok
 
 
@@ -258,7 +337,7 @@ def cmd_discard(a):
     deadline = now() + a.timeout
     block = random.Random(a.seed).randbytes(CHUNK)
     t0 = now()
-    s = connect(a.host, 9, deadline)
+    s = connect(a.host, a.port or 9, deadline)
     off = 0
     while off < a.bytes:
         s.settimeout(max(0.01, deadline - now()))
@@ -287,7 +366,7 @@ def cmd_chargen(a):
     deadline = now() + a.timeout
     pat = chargen_pattern()
     t0 = now()
-    s = connect(a.host, 19, deadline)
+    s = connect(a.host, a.port or 19, deadline)
     buf = bytearray()
     while len(buf) < a.bytes:
         s.settimeout(max(0.01, deadline - now()))
@@ -319,7 +398,7 @@ def cmd_udp(a):
     got, tries = None, 0
     while got is None and tries < 5:
         tries += 1
-        s.sendto(data, (a.host, 7))
+        s.sendto(data, (a.host, a.port or 7))
         try:
             got, _src = s.recvfrom(65536)
         except socket.timeout:
@@ -339,9 +418,12 @@ def main():
     p.add_argument("--within-ms", type=float, default=500.0)
     p.add_argument("--read-delay", type=float, default=0.0)
     p.add_argument("--iface", default="", help="refused: check the answer on this interface")
+    p.add_argument("--port", type=int, default=0, help="the server's port (0: the service's own)")
+    p.add_argument("--parallel", type=int, default=8, help="churn: connections at a time")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, extra in (("echo", ["bytes"]), ("many", ["n", "bytes"]), ("refused", ["port"]),
-                        ("discard", ["bytes"]), ("chargen", ["bytes"]), ("udp", ["bytes"])):
+                        ("discard", ["bytes"]), ("chargen", ["bytes"]), ("udp", ["bytes"]),
+                        ("churn", ["n", "bytes"])):
         sp = sub.add_parser(name)
         sp.add_argument("host")
         for e in extra:
