@@ -165,4 +165,21 @@ struct ioth_stats {
 };
 int ioth_stack_stats(struct ioth *stack, struct ioth_stats *out);
 
+/*
+ * skiff extension, for apps that take their stack from boot options (a
+ * libioth program builds it with the calls above; apps/echo and
+ * apps/client take this one call): a new stack over the NIC nic
+ * (ioth_newstackv("skiff", { nic, NULL })), its vde0 up and configured
+ * from the options OPT.ip and OPT.gw, OPT being opt ("echo": echo.ip):
+ *   OPT.ip=A.B.C.D/N  vde0's address (N: 24 when left out); without it, a
+ *                     DHCP lease (ioth_dhcp, up to dhcp_timeout_ms)
+ *   OPT.gw=A.B.C.D    the default route (with OPT.ip)
+ * addr (4 bytes, network order; NULL: not wanted) gets vde0's address.
+ * Trouble is reported on the console as the app would: "OPT: what: why"
+ * (perror's form) or "OPT: bad OPT.ip '...'". A link, address or route
+ * that cannot be set is reported and the stack returned as it is; no
+ * stack, no vde0, a bad OPT.ip or no lease returns NULL.
+ */
+struct ioth *ioth_newstack_opt(const char *opt, const char *nic, int dhcp_timeout_ms, void *addr);
+
 #endif

@@ -13,12 +13,17 @@
  * stack takes is renamed inside that stack (netif_rename). netns gives it
  * back to the default stack under its boot name.
  *
+ * ioth_newstack_opt (a skiff extension) is the setup apps/echo and
+ * apps/client share, built from the calls above: it reads the app's
+ * options and reports on the console, as those apps did themselves.
+ *
  * Promises: every call returns what libioth's returns, -1 (or NULL) with
  * errno on failure; configuration errors are Linux's (EEXIST, ENODEV,
  * EADDRNOTAVAIL for an address not there, ESRCH for a route not there,
  * EAFNOSUPPORT for IPv6). Stacks are created and deleted under one mutex
  * (ioth_mutex), so a VNL cannot go to two stacks at once.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -26,6 +31,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -608,4 +615,81 @@ int ioth_stack_stats(struct ioth *io, struct ioth_stats *out)
 	out->tcp_pcbs = tcp_pcb_count(ns);
 	out->pkt_in_use = net_pkt_in_use(ns);
 	return 0;
+}
+
+/* "OPT: what: why", perror's form: where ioth_newstack_opt's caller would have said it. */
+static void ioth_opt_perror(const char *opt, const char *what)
+{
+	fprintf(stderr, "%s: %s: %s\n", opt, what, strerror(errno));
+}
+
+/* "A.B.C.D/N" into 4 network-order bytes and a prefix (24 without "/N"); 0 or -1. */
+static int ioth_parse_cidr(const char *s, uint8_t addr[4], int *prefix)
+{
+	char ip[16];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	if (len >= sizeof(ip))
+		return -1;
+	memcpy(ip, s, len);
+	ip[len] = '\0';
+	if (inet_pton(AF_INET, ip, addr) != 1)
+		return -1;
+	*prefix = 24;
+	if (slash) {
+		char *end;
+		long p = strtol(slash + 1, &end, 10);
+		if (*end || end == slash + 1 || p < 0 || p > 32)
+			return -1;
+		*prefix = (int)p;
+	}
+	return 0;
+}
+
+struct ioth *ioth_newstack_opt(const char *opt, const char *nic, int dhcp_timeout_ms, void *addr)
+{
+	const char *vnlv[] = { nic, NULL };
+	char key[48];
+	uint8_t a[4] = { 0 };
+
+	struct ioth *s = ioth_newstackv("skiff", vnlv);
+	if (!s) {
+		ioth_opt_perror(opt, "ioth_newstackv");
+		return NULL;
+	}
+	int ifindex = ioth_if_nametoindex(s, "vde0");
+	if (ifindex < 0) {
+		ioth_opt_perror(opt, "nametoindex vde0");
+		return NULL;
+	}
+	if (ioth_linksetupdown(s, (unsigned)ifindex, 1) < 0)
+		ioth_opt_perror(opt, "link up");
+	snprintf(key, sizeof(key), "%s.ip", opt);
+	const char *ip = skiff_opt(key);
+	if (!ip) {
+		if (ioth_dhcp(s, (unsigned)ifindex, dhcp_timeout_ms, a) < 0) {
+			ioth_opt_perror(opt, "dhcp");
+			return NULL;
+		}
+	} else {
+		int prefix;
+		if (ioth_parse_cidr(ip, a, &prefix) < 0) {
+			printf("%s: bad %s '%s' (want A.B.C.D/N)\n", opt, key, ip);
+			return NULL;
+		}
+		if (ioth_ipaddr_add(s, AF_INET, a, prefix, ifindex) < 0)
+			ioth_opt_perror(opt, "addr add");
+		snprintf(key, sizeof(key), "%s.gw", opt);
+		const char *gw = skiff_opt(key);
+		uint8_t gwaddr[4];
+		if (gw && inet_pton(AF_INET, gw, gwaddr) == 1) {
+			if (ioth_iproute_add(s, AF_INET, NULL, 0, gwaddr, 0) < 0)
+				ioth_opt_perror(opt, "route add");
+		} else if (gw) {
+			printf("%s: bad %s '%s'\n", opt, key, gw);
+		}
+	}
+	if (addr)
+		memcpy(addr, a, sizeof(a));
+	return s;
 }

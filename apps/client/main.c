@@ -12,7 +12,8 @@
  *   client.nic=NAME  the NIC the stack takes (default eth0; it becomes
  *                    vde0); "default": the kernel's stack (ip= options)
  *   client.ip=A.B.C.D/N, client.gw=A.B.C.D
- *                    vde0's address and default route (default: DHCP)
+ *                    vde0's address and default route (default: DHCP;
+ *                    both read by ioth_newstack_opt)
  *   client.wait=S    keep trying to connect for S seconds (default 60): the
  *                    server may boot after the client
  *
@@ -60,71 +61,6 @@ static int parse_server(const char *s, struct sockaddr_in *sa)
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((uint16_t)port);
 	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
-}
-
-/* "A.B.C.D/N" into 4 network-order bytes and a prefix; 0 or -1. */
-static int parse_cidr(const char *s, uint8_t addr[4], int *prefix)
-{
-	char ip[16];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-	if (len >= sizeof(ip))
-		return -1;
-	memcpy(ip, s, len);
-	ip[len] = '\0';
-	if (inet_pton(AF_INET, ip, addr) != 1)
-		return -1;
-	*prefix = 24;
-	if (slash) {
-		char *end;
-		long p = strtol(slash + 1, &end, 10);
-		if (*end || end == slash + 1 || p < 0 || p > 32)
-			return -1;
-		*prefix = (int)p;
-	}
-	return 0;
-}
-
-static struct ioth *stack_setup(const char *nic)
-{
-	const char *vnlv[] = { nic, NULL };
-	struct ioth *s = ioth_newstackv("skiff", vnlv);
-	if (!s) {
-		perror("client: ioth_newstackv");
-		return NULL;
-	}
-	int ifindex = ioth_if_nametoindex(s, "vde0");
-	if (ifindex < 0) {
-		perror("client: nametoindex vde0");
-		return NULL;
-	}
-	if (ioth_linksetupdown(s, ifindex, 1) < 0)
-		perror("client: link up");
-	const char *ip = skiff_opt("client.ip");
-	uint8_t addr[4];
-	if (!ip) {
-		if (ioth_dhcp(s, (unsigned)ifindex, CLIENT_DHCP_TIMEOUT_MS, addr) < 0) {
-			perror("client: dhcp");
-			return NULL;
-		}
-		return s;
-	}
-	int prefix;
-	if (parse_cidr(ip, addr, &prefix) < 0) {
-		printf("client: bad client.ip '%s' (want A.B.C.D/N)\n", ip);
-		return NULL;
-	}
-	if (ioth_ipaddr_add(s, AF_INET, addr, prefix, ifindex) < 0)
-		perror("client: addr add");
-	const char *gw = skiff_opt("client.gw");
-	uint8_t gwaddr[4];
-	if (gw && inet_pton(AF_INET, gw, gwaddr) == 1) {
-		if (ioth_iproute_add(s, AF_INET, NULL, 0, gwaddr, 0) < 0)
-			perror("client: route add");
-	} else if (gw) {
-		printf("client: bad client.gw '%s'\n", gw);
-	}
-	return s;
 }
 
 /* A connected socket, retrying until wait_s seconds have passed; -1 if none. */
@@ -179,7 +115,8 @@ int main(void)
 	}
 	if (!nic)
 		nic = "eth0";
-	stack = strcmp(nic, "default") == 0 ? ioth_get_defstack() : stack_setup(nic);
+	stack = strcmp(nic, "default") == 0 ? ioth_get_defstack()
+					     : ioth_newstack_opt("client", nic, CLIENT_DHCP_TIMEOUT_MS, NULL);
 	if (!stack)
 		return 1;
 	int fd = connect_retry(stack, &sa, skiff_opt_long("client.wait", 60));

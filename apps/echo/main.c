@@ -10,7 +10,7 @@
  *                    on the kernel's (configured by ip=/ethN.ip=)
  *   echo.ip=A.B.C.D/N, echo.gw=A.B.C.D
  *                    the address of vde0 and the default route; without
- *                    echo.ip, DHCP (ioth_dhcp)
+ *                    echo.ip, DHCP (both read by ioth_newstack_opt)
  *   echo.port=P      default 5000
  *   echo.stats=N     print a stats line every N seconds, and once whenever
  *                    the open connections drop to zero and stay there for
@@ -123,71 +123,6 @@ static void *stats_loop(void *arg)
 	return NULL;
 }
 
-/* "A.B.C.D/N" into 4 network-order bytes and a prefix; 0 or -1. */
-static int parse_cidr(const char *s, uint8_t addr[4], int *prefix)
-{
-	char ip[16];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-	if (len >= sizeof(ip))
-		return -1;
-	memcpy(ip, s, len);
-	ip[len] = '\0';
-	if (inet_pton(AF_INET, ip, addr) != 1)
-		return -1;
-	*prefix = 24;
-	if (slash) {
-		char *end;
-		long p = strtol(slash + 1, &end, 10);
-		if (*end || end == slash + 1 || p < 0 || p > 32)
-			return -1;
-		*prefix = (int)p;
-	}
-	return 0;
-}
-
-/* A stack over nic with vde0 up and addressed; NULL after printing why. */
-static struct ioth *stack_setup(const char *nic, char *addr_text, size_t addr_len)
-{
-	const char *vnlv[] = { nic, NULL };
-	struct ioth *s = ioth_newstackv("skiff", vnlv);
-	if (!s) {
-		perror("echo: ioth_newstackv");
-		return NULL;
-	}
-	int ifindex = ioth_if_nametoindex(s, "vde0");
-	if (ifindex < 0) {
-		perror("echo: nametoindex vde0");
-		return NULL;
-	}
-	if (ioth_linksetupdown(s, ifindex, 1) < 0)
-		perror("echo: link up");
-	const char *ip = skiff_opt("echo.ip");
-	uint8_t addr[4];
-	if (ip) {
-		int prefix;
-		if (parse_cidr(ip, addr, &prefix) < 0) {
-			printf("echo: bad echo.ip '%s' (want A.B.C.D/N)\n", ip);
-			return NULL;
-		}
-		if (ioth_ipaddr_add(s, AF_INET, addr, prefix, ifindex) < 0)
-			perror("echo: addr add");
-		const char *gw = skiff_opt("echo.gw");
-		uint8_t gwaddr[4];
-		if (gw && inet_pton(AF_INET, gw, gwaddr) == 1) {
-			if (ioth_iproute_add(s, AF_INET, NULL, 0, gwaddr, 0) < 0)
-				perror("echo: route add");
-		} else if (gw) {
-			printf("echo: bad echo.gw '%s'\n", gw);
-		}
-	} else if (ioth_dhcp(s, (unsigned)ifindex, ECHO_DHCP_TIMEOUT_MS, addr) < 0) {
-		perror("echo: dhcp");
-		return NULL;
-	}
-	inet_ntop(AF_INET, addr, addr_text, (socklen_t)addr_len);
-	return s;
-}
-
 static void start_thread(void *(*fn)(void *), void *arg)
 {
 	pthread_t t;
@@ -218,7 +153,10 @@ int main(void)
 		stack = ioth_get_defstack();
 		snprintf(where, sizeof(where), "the kernel's stack");
 	} else {
-		stack = stack_setup(nic, addr_text, sizeof(addr_text));
+		uint8_t addr[4];
+		stack = ioth_newstack_opt("echo", nic, ECHO_DHCP_TIMEOUT_MS, addr);
+		if (stack)
+			inet_ntop(AF_INET, addr, addr_text, sizeof(addr_text));
 		snprintf(where, sizeof(where), "nic %s as vde0", nic);
 	}
 	if (!stack)

@@ -21,9 +21,11 @@
 #   netns_name BASE                          echo "skiff-BASE-<pid>" (unique per script)
 #   netns_require                            check root, ip, /dev/net/tun (skip/fail)
 #   netns_create NAME HOSTADDR/PREFIX [TAP...] namespace with lo up and taps (default tap0)
+#   netns_add_tap NAME TAP [HOSTADDR/PREFIX] one more tap, up, on a link of its own
 #   netns_exec NAME CMD...                   run CMD inside the namespace
 #   bg_start NAME LOG CMD...                 start CMD in NAME in the background, output
-#                                            to LOG; sets BG_PID and records it
+#                                            to LOG, input from BG_STDIN (default
+#                                            /dev/null); sets BG_PID and records it
 #   bg_stop PID [GRACE_S]                    TERM, then KILL after GRACE_S (default 3)
 #   wait_for_line FILE REGEX TIMEOUT_S [PID] wait for a line matching REGEX; sets
 #                                            WAIT_LINE and WAIT_TIME (EPOCHREALTIME)
@@ -107,13 +109,28 @@ netns_create() {
 	done
 }
 
+# netns_add_tap NAME TAP [HOSTADDR/PREFIX]: a tap outside netns_create's bridge,
+# so a second guest NIC gets a subnet of its own (or, unaddressed, can be moved
+# to another namespace once QEMU has opened it).
+netns_add_tap() {
+	local ns=${1:?netns_add_tap: NAME missing} tap=${2:?netns_add_tap: TAP missing} addr=${3:-} err
+	err=$(netns_exec "$ns" ip tuntap add dev "$tap" mode tap 2>&1) ||
+		netns_die "cannot create tap $tap in $ns: $err"
+	if [[ -n "$addr" ]]; then
+		err=$(netns_exec "$ns" ip addr add "$addr" dev "$tap" 2>&1) ||
+			netns_die "cannot add $addr to $tap in $ns: $err"
+	fi
+	netns_exec "$ns" ip link set "$tap" up || netns_die "cannot bring up $tap in $ns"
+}
+
 # bg_start NAME LOG CMD...: CMD runs in its own session (setsid) so bg_stop can end
-# it together with any children it forked (a wrapper script and its QEMU).
+# it together with any children it forked (a wrapper script and its QEMU). Its
+# input is BG_STDIN when set (a guest console's FIFO), else /dev/null.
 bg_start() {
 	local ns=${1:?bg_start: NAME missing} log=${2:?bg_start: LOG missing}
 	shift 2
 	[[ $# -gt 0 ]] || netns_die "bg_start: no command"
-	setsid ip netns exec "$ns" "$@" </dev/null >"$log" 2>&1 &
+	setsid ip netns exec "$ns" "$@" <"${BG_STDIN:-/dev/null}" >"$log" 2>&1 &
 	BG_PID=$!
 	NETNS_PIDS+=("$BG_PID")
 }

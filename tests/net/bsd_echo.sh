@@ -26,74 +26,35 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
 GUEST=10.77.9.2
 HOST=10.77.9.1
-BOOT_TIMEOUT=${BSD_ECHO_BOOT_TIMEOUT:-120}
 MB=${BSD_ECHO_MB:-20}
 NICS=${BSD_ECHO_NICS:-virtio}
 MODES=${BSD_ECHO_MODES:-threads epoll}
-CLIENT=(python3 "$ROOT/tests/net/tcp_client.py")
 
-failures=0
-pass() { echo "PASS bsd_echo: $*"; }
-fail() {
-	echo "FAIL bsd_echo: $*"
-	failures=$((failures + 1))
-}
-
-netns_require
-for tool in qemu-system-x86_64 python3 make gcc; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
-done
-
-tmp=$(mktemp -d /tmp/skiff-bsdecho.XXXXXX) || netns_die "mktemp failed"
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	netns_cleanup
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-if ! timeout 600 make -C "$ROOT" -s -j2 APP=bsdecho >"$tmp/build.log" 2>&1; then
-	fail "build: make APP=bsdecho failed:"
-	tail -n 20 "$tmp/build.log"
-	exit 1
-fi
+guest_init bsd_echo BSD_ECHO qemu-system-x86_64 python3 make gcc
+tmp=$GUEST_TMP
+guest_build bsdecho
 
 NS=$(netns_name bsdecho)
 netns_create "$NS" "$HOST/24" tap0
 
 client_case() {
-	local name=$1 limit=$2 out
-	shift 2
-	out=$(netns_exec "$NS" timeout "$((limit + 10))" "${CLIENT[@]}" --timeout "$limit" "$@" 2>&1 | tail -n 1)
-	if [[ "$out" == ok* ]]; then
-		pass "$name ${out#ok }"
-	else
-		fail "$name: ${out:-no output from the client}"
-	fi
+	guest_tcp_case "$NS" "$@"
 }
 
 for nic_mode in $(for n in $NICS; do for m in $MODES; do echo "${n}_$m"; done; done); do
 	nic=${nic_mode%%_*}
 	mode=${nic_mode#*_}
 	log="$tmp/guest-$nic_mode.log"
-	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" bsdecho --headless --accel tcg --direct \
-		--no-build --nic "$nic" --net tap:tap0 --smp 2 --timeout 600 \
-		--append "ip=$GUEST/24 bsdecho.stats=2 bsdecho.mode=$mode"
-	pid=$BG_PID
+	guest_boot "boot_$nic_mode: no services line" "$NS" "$log" "^bsdecho: tcp and udp echo on port 7 \\($mode\\)" \
+		bsdecho --direct --nic "$nic" --net tap:tap0 --smp 2 --timeout 600 \
+		--append "ip=$GUEST/24 bsdecho.stats=2 bsdecho.mode=$mode" || continue
+	pid=$GUEST_PID
 	nic=$nic_mode
-	if ! wait_for_line "$log" "^bsdecho: tcp and udp echo on port 7 \\($mode\\)" "$BOOT_TIMEOUT" "$pid"; then
-		fail "boot_$nic: no services line within ${BOOT_TIMEOUT}s"
-		tail -n 15 "$log"
-		bg_stop "$pid"
-		continue
-	fi
 	if grep -q '^bsdecho: self-check passed' "$log"; then
 		pass "boot_$nic $(grep '^bsdecho: self-check' "$log")"
 	else
@@ -110,10 +71,7 @@ for nic_mode in $(for n in $NICS; do for m in $MODES; do echo "${n}_$m"; done; d
 	if ! kill -0 "$pid" 2>/dev/null; then
 		fail "clean_$nic: the guest exited:"
 		tail -n 15 "$log"
-	elif grep -qiE 'panic|exception|#PF|#GP|double fault' "$log"; then
-		fail "clean_$nic: the guest's log reports a fault:"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
-	else
+	elif guest_no_faults "clean_$nic: the guest's log reports a fault:" "$log"; then
 		last=$(grep -E '^bsdecho: conns opened' "$log" | tail -n 1)
 		if [[ "$last" =~ opened\ ([0-9]+)\ closed\ ([0-9]+) ]] &&
 			[[ ${BASH_REMATCH[1]} -gt 0 && ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]]; then
@@ -125,9 +83,4 @@ for nic_mode in $(for n in $NICS; do for m in $MODES; do echo "${n}_$m"; done; d
 	bg_stop "$pid"
 done
 
-if [[ $failures -gt 0 ]]; then
-	echo "bsd_echo: $failures failed"
-	exit 1
-fi
-echo "bsd_echo: all passed"
-exit 0
+guest_finish

@@ -25,47 +25,19 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
 ECHO_IP=10.77.7.2
 HOST=10.77.7.1
 PORT=5000
 EOL=$'\r?$'   # the console writes CR LF; the log's lines keep the CR
-BOOT_TIMEOUT=${IOTH_CLIENT_BOOT_TIMEOUT:-120}
 GUEST_LIFE=600
 
-failures=0
-pass() { echo "PASS ioth_client: $*"; }
-fail() {
-	echo "FAIL ioth_client: $*"
-	failures=$((failures + 1))
-}
-
-netns_require
-for tool in qemu-system-x86_64 make gcc dnsmasq mkfifo; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool (tools/deps.sh installs it)"
-done
-
-tmp=$(mktemp -d /tmp/skiff-iothclient.XXXXXX) || netns_die "mktemp failed"
+guest_init ioth_client IOTH_CLIENT qemu-system-x86_64 make gcc dnsmasq mkfifo
+tmp=$GUEST_TMP
 infd=""
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	[[ -n "$infd" ]] && exec {infd}>&-
-	netns_cleanup
-	[[ -n "${IOTH_CLIENT_KEEP:-}" ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-for app in echo client; do
-	if ! timeout 600 make -C "$ROOT" -s -j2 APP=$app >"$tmp/build-$app.log" 2>&1; then
-		fail "build: make APP=$app failed:"
-		tail -n 20 "$tmp/build-$app.log"
-		exit 1
-	fi
-done
+guest_build echo client
 
 NS=$(netns_name iothclient)
 netns_create "$NS" "$HOST/24" tap0 tap1
@@ -85,24 +57,19 @@ for pair in "virtio ne2k" "ne2k virtio"; do
 	read -r enic cnic <<<"$pair"
 	tag="${enic}_${cnic}"
 	elog="$tmp/echo-$tag.log" clog="$tmp/client-$tag.log" fifo="$tmp/in-$tag"
-	bg_start "$NS" "$elog" "$ROOT/tools/cloudit.sh" echo --headless --accel tcg --direct \
-		--no-build --nic "$enic" --net tap:tap0 --timeout "$GUEST_LIFE" \
+	guest_start "$NS" "$elog" echo --direct --nic "$enic" --net tap:tap0 --timeout "$GUEST_LIFE" \
 		--append "echo.nic=eth0 echo.ip=$ECHO_IP/24"
-	epid=$BG_PID
-	# The client reads its console from the FIFO (not bg_start: that one
-	# gives the command /dev/null). Opening our end waits for QEMU's.
+	epid=$GUEST_PID
+	# The client reads its console from the FIFO; opening our end waits for QEMU's.
 	mkfifo "$fifo" || netns_die "mkfifo failed"
-	setsid ip netns exec "$NS" "$ROOT/tools/cloudit.sh" client --headless --input --accel tcg --direct \
-		--no-build --nic "$cnic" --net tap:tap1 --timeout "$GUEST_LIFE" \
-		--append "client.nic=eth0 client.server=$ECHO_IP:$PORT client.wait=120" \
-		<"$fifo" >"$clog" 2>&1 &
-	cpid=$!
-	NETNS_PIDS+=("$cpid")
+	BG_STDIN=$fifo guest_start "$NS" "$clog" client --input --direct --nic "$cnic" --net tap:tap1 \
+		--timeout "$GUEST_LIFE" --append "client.nic=eth0 client.server=$ECHO_IP:$PORT client.wait=120"
+	cpid=$GUEST_PID
 	exec {infd}>"$fifo"
 
 	want="^client: connected to ${ECHO_IP//./\\.}:$PORT from (10\\.77\\.7\\.[0-9]+):[0-9]+"
-	if ! wait_for_line "$clog" "$want" "$BOOT_TIMEOUT" "$cpid"; then
-		fail "connect_$tag: no connected line within ${BOOT_TIMEOUT}s"
+	if ! wait_for_line "$clog" "$want" "$GUEST_BOOT_TIMEOUT" "$cpid"; then
+		fail "connect_$tag: no connected line within ${GUEST_BOOT_TIMEOUT}s"
 		tail -n 10 "$clog"
 		tail -n 5 "$elog"
 		stop_client "$cpid"
@@ -145,17 +112,9 @@ for pair in "virtio ne2k" "ne2k virtio"; do
 
 	stop_client "$cpid"
 	bg_stop "$epid"
-	if grep -qiE 'panic|exception|#PF|#GP|double fault' "$elog" "$clog"; then
-		fail "clean_$tag: a guest's log reports a fault:"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$elog" "$clog" | head -n 5
-	else
+	if guest_no_faults "clean_$tag: a guest's log reports a fault:" "$elog" "$clog"; then
 		pass "clean_$tag no fault in either guest's log"
 	fi
 done
 
-if [[ $failures -gt 0 ]]; then
-	echo "ioth_client: $failures failed"
-	exit 1
-fi
-echo "ioth_client: all passed"
-exit 0
+guest_finish

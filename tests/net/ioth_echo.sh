@@ -31,84 +31,38 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
 GUEST=10.77.5.2
 HOST=10.77.5.1
 GUEST2=10.77.6.2
 HOST2=10.77.6.1
 PORT=5000
-BOOT_TIMEOUT=${IOTH_ECHO_BOOT_TIMEOUT:-120}   # seconds to the listening line under TCG
 GUEST_LIFE=900
 MB=${IOTH_ECHO_MB:-50}
 NICS=${IOTH_ECHO_NICS:-virtio ne2k}
 CLIENT=(python3 "$ROOT/tests/net/tcp_client.py" --port "$PORT")
 
-failures=0
-pass() { echo "PASS ioth_echo: $*"; }
-fail() {
-	echo "FAIL ioth_echo: $*"
-	failures=$((failures + 1))
-}
-
-netns_require
-for tool in qemu-system-x86_64 python3 make gcc ping; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
-done
-
-tmp=$(mktemp -d /tmp/skiff-iothecho.XXXXXX) || netns_die "mktemp failed"
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	netns_cleanup
-	[[ -n "${IOTH_ECHO_KEEP:-}" ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-if ! timeout 600 make -C "$ROOT" -s -j2 APP=echo >"$tmp/build.log" 2>&1; then
-	fail "build: make APP=echo failed:"
-	tail -n 20 "$tmp/build.log"
-	exit 1
-fi
+guest_init ioth_echo IOTH_ECHO qemu-system-x86_64 python3 make gcc ping
+tmp=$GUEST_TMP
+guest_build echo
 
 NS=$(netns_name iothecho)
 netns_create "$NS" "$HOST/24" tap0
 
 # client_case NAME LIMIT_S ARGS...: the client in the namespace; PASS on its "ok" line.
 client_case() {
-	local name=$1 limit=$2
-	shift 2
-	OUT=$(netns_exec "$NS" timeout "$((limit + 10))" "${CLIENT[@]}" --timeout "$limit" "$@" 2>&1 | tail -n 1)
-	if [[ "$OUT" == ok* ]]; then
-		pass "$name ${OUT#ok }"
-		return 0
-	fi
-	fail "$name: ${OUT:-no output from the client}"
-	return 1
-}
-
-# guest_faults LOG: true when the guest's log shows a panic or CPU exception.
-guest_faults() {
-	grep -qiE 'panic|exception|#PF|#GP|double fault' "$1"
+	guest_tcp_case "$NS" "$1" "$2" --port "$PORT" "${@:3}"
 }
 
 for nic in $NICS; do
 	log="$tmp/guest-$nic.log"
-	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" echo --headless --accel tcg --direct \
-		--no-build --nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
-		--append "echo.nic=eth0 echo.ip=$GUEST/24"
-	pid=$BG_PID
-	t0=$EPOCHREALTIME
 	want="^echo: listening on ${GUEST//./\\.}:$PORT \\(nic eth0 as vde0\\)"
-	if ! wait_for_line "$log" "$want" "$BOOT_TIMEOUT" "$pid"; then
-		fail "boot_$nic: no listening line within ${BOOT_TIMEOUT}s"
-		tail -n 15 "$log"
-		bg_stop "$pid"
-		continue
-	fi
-	pass "boot_$nic listening after $(awk -v a="$t0" -v b="$WAIT_TIME" 'BEGIN { printf "%.1f", b - a }') s"
+	guest_boot "boot_$nic: no listening line" "$NS" "$log" "$want" echo --direct --nic "$nic" \
+		--net tap:tap0 --timeout "$GUEST_LIFE" --append "echo.nic=eth0 echo.ip=$GUEST/24" || continue
+	pid=$GUEST_PID
+	pass "boot_$nic listening after $GUEST_BOOT_S s"
 
 	client_case "echo_${MB}mb_$nic" 150 echo "$GUEST" $((MB * 1000000))
 	client_case "echo_200_$nic" 120 many "$GUEST" 200 16384
@@ -122,32 +76,25 @@ for nic in $NICS; do
 	done
 	opens=$(grep -c '^echo: open ' "$log")
 	closes=$(grep -c '^echo: close ' "$log")
-	if guest_faults "$log"; then
-		fail "log_$nic: the guest's log reports a fault:"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
-	elif [[ $opens -eq $want && $closes -eq $want ]]; then
-		pass "log_$nic $opens open and $closes close lines for $want connections"
-	else
-		fail "log_$nic: $opens open and $closes close lines for $want connections"
+	if guest_no_faults "log_$nic: the guest's log reports a fault:" "$log"; then
+		if [[ $opens -eq $want && $closes -eq $want ]]; then
+			pass "log_$nic $opens open and $closes close lines for $want connections"
+		else
+			fail "log_$nic: $opens open and $closes close lines for $want connections"
+		fi
 	fi
 	bg_stop "$pid"
 done
 
 # ---- two stacks in one guest: the kernel's on eth0, echo's on eth1
-netns_exec "$NS" ip tuntap add dev tap1 mode tap || netns_die "cannot create tap1"
-netns_exec "$NS" ip addr add "$HOST2/24" dev tap1 || netns_die "cannot address tap1"
-netns_exec "$NS" ip link set tap1 up || netns_die "cannot bring tap1 up"
+netns_add_tap "$NS" tap1 "$HOST2/24"
 log="$tmp/guest-two.log"
-bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" echo --headless --accel tcg --direct \
-	--no-build --nic virtio --net tap:tap0 --timeout "$GUEST_LIFE" \
-	--qemu "-netdev tap,id=n1,ifname=tap1,script=no,downscript=no -device ne2k_pci,netdev=n1,mac=52:54:00:77:06:02" \
-	--append "ip=$GUEST/24 echo.nic=eth1 echo.ip=$GUEST2/24"
-pid=$BG_PID
 want="^echo: listening on ${GUEST2//./\\.}:$PORT \\(nic eth1 as vde0\\)"
-if ! wait_for_line "$log" "$want" "$BOOT_TIMEOUT" "$pid"; then
-	fail "two_stacks: no listening line within ${BOOT_TIMEOUT}s"
-	tail -n 15 "$log"
-else
+if guest_boot "two_stacks: no listening line" "$NS" "$log" "$want" echo --direct --nic virtio \
+	--net tap:tap0 --timeout "$GUEST_LIFE" \
+	--qemu "-netdev tap,id=n1,ifname=tap1,script=no,downscript=no -device ne2k_pci,netdev=n1,mac=52:54:00:77:06:02" \
+	--append "ip=$GUEST/24 echo.nic=eth1 echo.ip=$GUEST2/24"; then
+	pid=$GUEST_PID
 	client_case two_stacks_echo 60 echo "$GUEST2" 1000000
 	OUT=$(netns_exec "$NS" timeout 20 "${CLIENT[@]}" --timeout 10 --within-ms 2000 refused "$GUEST" "$PORT" 2>&1 | tail -n 1)
 	if [[ "$OUT" == ok* ]]; then
@@ -187,16 +134,8 @@ except OSError as e:
 		fail "two_stacks_foreign: $GUEST over tap1: ping $(grep -E 'transmitted' <<<"$out"), connect: $got"
 	fi
 	netns_exec "$NS" ip route del "$GUEST/32" dev tap1 2>/dev/null
-	if guest_faults "$log"; then
-		fail "two_stacks_clean: the guest's log reports a fault:"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
-	fi
+	guest_no_faults "two_stacks_clean: the guest's log reports a fault:" "$log"
+	bg_stop "$pid"
 fi
-bg_stop "$pid"
 
-if [[ $failures -gt 0 ]]; then
-	echo "ioth_echo: $failures failed"
-	exit 1
-fi
-echo "ioth_echo: all passed"
-exit 0
+guest_finish

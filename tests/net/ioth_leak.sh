@@ -26,13 +26,12 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
 GUEST=10.77.8.2
 HOST=10.77.8.1
 PORT=5000
-BOOT_TIMEOUT=${IOTH_LEAK_BOOT_TIMEOUT:-120}
 CONNS=${IOTH_LEAK_CONNS:-10000}
 WARMUP=${IOTH_LEAK_WARMUP:-100}
 SETTLE=${IOTH_LEAK_SETTLE:-30}
@@ -40,35 +39,10 @@ NICS=${IOTH_LEAK_NICS:-virtio ne2k}
 # Under TCG a connection costs a few ms of guest time; allow 20 ms each.
 CHURN_LIMIT=$((60 + CONNS / 50))
 GUEST_LIFE=$((600 + CHURN_LIMIT))
-CLIENT=(python3 "$ROOT/tests/net/tcp_client.py" --port "$PORT" --parallel 8)
 
-failures=0
-pass() { echo "PASS ioth_leak: $*"; }
-fail() {
-	echo "FAIL ioth_leak: $*"
-	failures=$((failures + 1))
-}
-
-netns_require
-for tool in qemu-system-x86_64 python3 make gcc; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
-done
-
-tmp=$(mktemp -d /tmp/skiff-iothleak.XXXXXX) || netns_die "mktemp failed"
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	netns_cleanup
-	[[ -n "${IOTH_LEAK_KEEP:-}" ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-if ! timeout 600 make -C "$ROOT" -s -j2 APP=echo >"$tmp/build.log" 2>&1; then
-	fail "build: make APP=echo failed:"
-	tail -n 20 "$tmp/build.log"
-	exit 1
-fi
+guest_init ioth_leak IOTH_LEAK qemu-system-x86_64 python3 make gcc
+tmp=$GUEST_TMP
+guest_build echo
 
 NS=$(netns_name iothleak)
 netns_create "$NS" "$HOST/24" tap0
@@ -80,17 +54,9 @@ netns_create "$NS" "$HOST/24" tap0
 netns_exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=1024 65000" ||
 	netns_die "cannot set the namespace's port reuse"
 
-# churn NAME N LIMIT: N checked connections; PASS/FAIL line; sets OUT.
+# churn NAME N LIMIT: N checked connections, 8 at a time; PASS/FAIL line.
 churn() {
-	local name=$1 n=$2 limit=$3
-	OUT=$(netns_exec "$NS" timeout "$((limit + 10))" "${CLIENT[@]}" --timeout "$limit" \
-		--seed "$RANDOM" churn "$GUEST" "$n" 300 2>&1 | tail -n 1)
-	if [[ "$OUT" == ok* ]]; then
-		pass "$name ${OUT#ok }"
-		return 0
-	fi
-	fail "$name: ${OUT:-no output from the client}"
-	return 1
+	guest_tcp_case "$NS" "$1" "$3" --port "$PORT" --parallel 8 --seed "$RANDOM" churn "$GUEST" "$2" 300
 }
 
 # idle_stats LOG TOTAL TIMEOUT [WANT]: wait for a stats line with no open
@@ -115,16 +81,10 @@ idle_stats() {
 
 for nic in $NICS; do
 	log="$tmp/guest-$nic.log"
-	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" echo --headless --accel tcg --direct \
-		--no-build --nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
-		--append "echo.nic=eth0 echo.ip=$GUEST/24 echo.stats=2 echo.quiet=1"
-	pid=$BG_PID
-	if ! wait_for_line "$log" "^echo: listening on " "$BOOT_TIMEOUT" "$pid"; then
-		fail "boot_$nic: no listening line within ${BOOT_TIMEOUT}s"
-		tail -n 15 "$log"
-		bg_stop "$pid"
-		continue
-	fi
+	guest_boot "boot_$nic: no listening line" "$NS" "$log" "^echo: listening on " echo --direct \
+		--nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
+		--append "echo.nic=eth0 echo.ip=$GUEST/24 echo.stats=2 echo.quiet=1" || continue
+	pid=$GUEST_PID
 	if ! churn "warmup_$nic" "$WARMUP" 120 || ! idle_stats "$log" "$WARMUP" "$SETTLE"; then
 		[[ -n "$STATS" ]] || fail "warmup_$nic: no idle stats line after $WARMUP connections"
 		bg_stop "$pid"
@@ -137,18 +97,10 @@ for nic in $NICS; do
 	else
 		fail "baseline_${nic}: after $((WARMUP + CONNS)) connections: ${STATS:-no idle stats line}; baseline: $base"
 	fi
-	if grep -qiE 'panic|exception|#PF|#GP|double fault' "$log"; then
-		fail "clean_$nic: the guest's log reports a fault:"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
-	else
+	if guest_no_faults "clean_$nic: the guest's log reports a fault:" "$log"; then
 		pass "clean_$nic no fault in the guest's log"
 	fi
 	bg_stop "$pid"
 done
 
-if [[ $failures -gt 0 ]]; then
-	echo "ioth_leak: $failures failed"
-	exit 1
-fi
-echo "ioth_leak: all passed"
-exit 0
+guest_finish

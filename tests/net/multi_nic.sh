@@ -20,39 +20,14 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
-BOOT_TIMEOUT=${MULTI_NIC_BOOT_TIMEOUT:-120}    # boot to the interface lines, under TCG
 LEASE_TIMEOUT=${MULTI_NIC_LEASE_TIMEOUT:-40}   # one NIC binds in milliseconds of guest time
 
-failures=0
-pass() { echo "PASS multi_nic: $*"; }
-fail() {
-	echo "FAIL multi_nic: $*"
-	failures=$((failures + 1))
-}
-
-netns_require
-for tool in qemu-system-x86_64 ping make dnsmasq; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool (tools/deps.sh installs it)"
-done
-
-tmp=$(mktemp -d /tmp/skiff-multinic.XXXXXX) || netns_die "mktemp failed"
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	netns_cleanup
-	[[ -n "${MULTI_NIC_KEEP:-}" ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-if ! timeout 600 make -C "$ROOT" -s APP=netidle >"$tmp/build.log" 2>&1; then
-	fail "build: make APP=netidle failed"
-	tail -n 20 "$tmp/build.log"
-	exit 1
-fi
+guest_init multi_nic MULTI_NIC qemu-system-x86_64 ping make dnsmasq
+tmp=$GUEST_TMP
+guest_build netidle
 
 subnet() { echo "10.77.$((21 + $1))"; }   # NIC I (0..3) lives on 10.77.2(1+I).0/24
 
@@ -60,9 +35,7 @@ NS=$(netns_name multinic)
 netns_create "$NS" "$(subnet 0).1/24" tap0
 # The other taps each on their own subnet (netns_create would bridge them into one).
 for i in 1 2 3; do
-	netns_exec "$NS" ip tuntap add dev "tap$i" mode tap || netns_die "cannot create tap$i"
-	netns_exec "$NS" ip addr add "$(subnet "$i").1/24" dev "tap$i" || netns_die "cannot address tap$i"
-	netns_exec "$NS" ip link set "tap$i" up || netns_die "cannot bring tap$i up"
+	netns_add_tap "$NS" "tap$i" "$(subnet "$i").1/24"
 done
 
 # One DHCP server for the four taps: no config file, no DNS (port 0), bound to
@@ -89,15 +62,9 @@ run_guest() {
 		qemu+=(-netdev "tap,id=n$i,ifname=tap$i,script=no,downscript=no"
 			-device "virtio-net-pci,netdev=n$i,mac=52:54:00:77:2$((1 + i)):02,romfile=")
 	done
-	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" netidle --headless --accel tcg --direct --no-build \
-		--nic none --mem 256M --timeout 600 --qemu "${qemu[*]}"
-	pid=$BG_PID
-	if ! wait_for_line "$log" "net: eth$((n - 1)): driver virtio-net" "$BOOT_TIMEOUT" "$pid"; then
-		fail "leases_$n: guest did not list eth$((n - 1)) within ${BOOT_TIMEOUT}s"
-		tail -n 15 "$log"
-		bg_stop "$pid"
-		return
-	fi
+	guest_boot "leases_$n: guest did not list eth$((n - 1))" "$NS" "$log" "net: eth$((n - 1)): driver virtio-net" \
+		netidle --direct --nic none --mem 256M --timeout 600 --qemu "${qemu[*]}" || return
+	pid=$GUEST_PID
 	local got=() missing=()
 	for ((i = 0; i < n; i++)); do
 		if wait_for_line "$log" "dhcp: lease bound: $(subnet "$i" | sed 's/\./\\./g')\\.[0-9]+/24" \
@@ -129,10 +96,7 @@ run_guest() {
 			tail -n 3 <<<"$out"
 		fi
 	done
-	if grep -qiE 'panic|exception|#PF|#GP|double fault' "$log"; then
-		fail "clean_$n: the guest's log reports a fault"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
-	else
+	if guest_no_faults "clean_$n: the guest's log reports a fault" "$log"; then
 		pass "clean_$n"
 	fi
 	bg_stop "$pid"
@@ -141,9 +105,4 @@ run_guest() {
 run_guest 2
 run_guest 4
 
-if [[ $failures -gt 0 ]]; then
-	echo "multi_nic: $failures failed"
-	exit 1
-fi
-echo "multi_nic: all passed"
-exit 0
+guest_finish

@@ -23,40 +23,22 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
 GUEST=10.77.2.2
 HOST=10.77.2.1
-failed=0
 
-pass() { echo "PASS ne2k_ping: $*"; }
-fail() {
-	echo "FAIL ne2k_ping: $*"
-	failed=1
-}
-
-netns_require
-command -v qemu-system-x86_64 >/dev/null || netns_skip "qemu-system-x86_64 is missing"
-command -v ping >/dev/null || netns_skip "ping (iputils) is missing"
-netns_trap
-
-tmp=$(mktemp -d) || netns_die "mktemp failed"
-trap 'netns_cleanup; rm -rf "$tmp"' EXIT
+guest_init ne2k_ping NE2K_PING qemu-system-x86_64 ping
+tmp=$GUEST_TMP
 log=$tmp/guest.log
-
-make -C "$ROOT" -s APP=ping >"$tmp/build.log" 2>&1 || {
-	cat "$tmp/build.log" >&2
-	echo "FAIL ne2k_ping: build"
-	exit 1
-}
+guest_build ping
 
 ns=$(netns_name ne2k)
 netns_create "$ns" "$HOST/24" tap0
-bg_start "$ns" "$log" "$ROOT/tools/cloudit.sh" ping --headless --accel tcg --nic ne2k \
-	--net tap:tap0 --no-build --timeout 600 \
+guest_start "$ns" "$log" ping --nic ne2k --net tap:tap0 --timeout 600 \
 	--append "ip=$GUEST/24 ping.target=$HOST ping.interval=3600 ne2k.stats=1"
-qemu_pid=$BG_PID
+qemu_pid=$GUEST_PID
 
 if wait_for_line "$log" "net: eth0: driver ne2k, MAC [0-9a-f:]{17}, link up" 60 "$qemu_pid"; then
 	pass "boot: ${WAIT_LINE#*net: }"
@@ -121,4 +103,4 @@ echo "ne2k_ping: guest logged $resyncs ring resynchronisation warning(s)"
 grep "ne2k: rx " "$log" | tail -1 | sed 's/^.*ne2k: /ne2k_ping: driver counters (last 1 s log): /'
 
 bg_stop "$qemu_pid" 3
-exit $failed
+guest_finish

@@ -43,45 +43,20 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
 GUEST=10.77.31.2
 HOST=10.77.31.1
-BOOT_TIMEOUT=${NET_THREAD_BOOT_TIMEOUT:-120}
 FLOOD_S=10
 FLOOD_MIN_BEATS=${NET_THREAD_FLOOD_MIN_BEATS:-10}
 IDLE_FROM=10        # heartbeat (of 200 ms) where the idle window starts: 2 s after boot
 IDLE_BEATS=25       # 5 s of idle
 IDLE_MAX_PASSES=0   # in those 5 s: issue 7 item 3 wants no wake-up when nothing is due
 
-failures=0
-pass() { echo "PASS net_thread: $*"; }
-fail() {
-	echo "FAIL net_thread: $*"
-	failures=$((failures + 1))
-}
-
-netns_require
-for tool in qemu-system-x86_64 ping make; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool (tools/deps.sh installs it)"
-done
-
-tmp=$(mktemp -d /tmp/skiff-netthread.XXXXXX) || netns_die "mktemp failed"
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	netns_cleanup
-	[[ -n "${NET_THREAD_KEEP:-}" ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-if ! timeout 600 make -C "$ROOT" -s APP=netidle >"$tmp/build.log" 2>&1; then
-	fail "build: make APP=netidle failed"
-	tail -n 20 "$tmp/build.log"
-	exit 1
-fi
+guest_init net_thread NET_THREAD qemu-system-x86_64 ping make
+tmp=$GUEST_TMP
+guest_build netidle
 
 if ! gcc -O2 -Wall -Werror -o "$tmp/udp_flood" "$ROOT/tests/net/udp_flood.c" 2>"$tmp/udp_flood.log"; then
 	fail "build: tests/net/udp_flood.c"
@@ -96,19 +71,15 @@ netns_create "$NS" "$HOST/24" tap0
 # and LOG, returns 0 once the app says it is ready.
 start_guest() {
 	LOG=$tmp/$1.log
-	bg_start "$NS" "$LOG" "$ROOT/tools/cloudit.sh" netidle --headless --accel tcg --direct --no-build \
-		--nic virtio --net tap:tap0 --timeout 600 --append "ip=$GUEST/24 netidle.heartbeat=200 $2"
-	GUEST_PID=$BG_PID
-	wait_for_line "$LOG" '^netidle: ready on ' "$BOOT_TIMEOUT" "$GUEST_PID"
+	guest_start "$NS" "$LOG" netidle --direct --nic virtio --net tap:tap0 --timeout 600 \
+		--append "ip=$GUEST/24 netidle.heartbeat=200 $2"
+	wait_for_line "$LOG" '^netidle: ready on ' "$GUEST_BOOT_TIMEOUT" "$GUEST_PID"
 }
 
 beats() { grep -cE '^netidle: heartbeat [0-9]+ ' "$LOG"; }
 
 guest_clean() {
-	if grep -qiE 'panic|exception|#PF|#GP|double fault' "$LOG"; then
-		fail "clean_$1: the guest's log reports a fault"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$LOG" | head -n 5
-	else
+	if guest_no_faults "clean_$1: the guest's log reports a fault" "$LOG"; then
 		pass "clean_$1"
 	fi
 }
@@ -160,7 +131,7 @@ if start_guest flood "" && wait_for_line "$LOG" "^netidle: heartbeat $((IDLE_FRO
 		fail "after_flood: $(grep -o '[0-9]* packets transmitted, [0-9]* received' <<<"$out" || echo 'no ping output'); neigh: $(netns_exec "$NS" ip neigh show "$GUEST" 2>&1 | tr '\n' ' ')"
 	fi
 else
-	fail "flood_heartbeat: the guest was not ready within ${BOOT_TIMEOUT}s"
+	fail "flood_heartbeat: the guest was not ready within ${GUEST_BOOT_TIMEOUT}s"
 	tail -n 15 "$LOG"
 fi
 bg_stop "$GUEST_PID"
@@ -191,15 +162,10 @@ if start_guest storm "netidle.loopback_storm=1" &&
 		fail "storm_ping: no reply from the guest during the storm"
 	fi
 else
-	fail "storm_heartbeat: the guest did not start its storm within ${BOOT_TIMEOUT}s"
+	fail "storm_heartbeat: the guest did not start its storm within ${GUEST_BOOT_TIMEOUT}s"
 	tail -n 15 "$LOG"
 fi
 bg_stop "$GUEST_PID"
 guest_clean storm
 
-if [[ $failures -gt 0 ]]; then
-	echo "net_thread: $failures failed"
-	exit 1
-fi
-echo "net_thread: all passed"
-exit 0
+guest_finish

@@ -24,47 +24,18 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
-BOOT_TIMEOUT=${NETNS_BOOT_TIMEOUT:-120}
 STEP_TIMEOUT=${NETNS_STEP_TIMEOUT:-60}
 HOST=10.77.5.1
 GUEST=10.77.5.2
 MAC0=52:54:00:77:05:02
 MAC1=52:54:00:77:05:03
 
-failures=0
-pass() { echo "PASS netns: $*"; }
-fail() {
-	echo "FAIL netns: $*"
-	failures=$((failures + 1))
-}
-
-netns_require
-for tool in qemu-system-x86_64 ping make gcc tar; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
-done
-
-scratch=$(mktemp -d /tmp/skiff-netns.XXXXXX) || netns_die "mktemp failed"
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	netns_cleanup
-	[[ -n "${NETNS_KEEP:-}" ]] || rm -rf "$scratch"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-(cd "$ROOT" && tar --exclude=./build --exclude=./.git -cf - .) | tar -xf - -C "$scratch" ||
-	netns_die "cannot copy the tree to $scratch"
-mkdir -p "$scratch/apps/nstest"
-cp "$ROOT/tests/net/netns_app/main.c" "$scratch/apps/nstest/main.c"
-if ! timeout 600 make -C "$scratch" -j2 APP=nstest >"$scratch/build.log" 2>&1; then
-	fail "build: make APP=nstest failed:"
-	tail -n 20 "$scratch/build.log"
-	exit 1
-fi
+guest_init netns NETNS qemu-system-x86_64 ping make gcc tar
+scratch=$GUEST_TMP
+guest_build_scratch nstest "$ROOT/tests/net/netns_app"
 
 # wait_count FILE ERE N TIMEOUT_S PID: until N lines match (0), the timeout (1) or PID exits (2).
 wait_count() {
@@ -104,22 +75,19 @@ run() {
 	nsa=$(netns_name "nsa$tag")
 	nsb=$(netns_name "nsb$tag")
 	netns_create "$nsa" "$HOST/24" tapa
-	netns_exec "$nsa" ip tuntap add dev tapb mode tap || netns_die "cannot create tapb"
-	netns_exec "$nsa" ip link set tapb up || netns_die "cannot bring tapb up"
+	netns_add_tap "$nsa" tapb
 	netns_create "$nsb" 10.77.55.1/24 tapz   # B's own tap arrives from A below
 
 	mkfifo "$in" || netns_die "mkfifo failed"
 	exec 3<>"$in"
-	setsid ip netns exec "$nsa" "$scratch/tools/cloudit.sh" nstest --headless --input --accel tcg --no-build \
-		--direct --smp "$smp" --nic virtio --net tap:tapa --mac "$MAC0" --timeout 900 \
+	BG_STDIN=$in guest_start "$nsa" "$log" nstest --input --direct --smp "$smp" --nic virtio --net tap:tapa \
+		--mac "$MAC0" --timeout 900 \
 		--qemu "-netdev tap,id=n1,ifname=tapb,script=no,downscript=no -device $dev,netdev=n1,mac=$MAC1" \
-		--append "eth0.ip=$GUEST/24 eth1.ip=10.99.0.2/24 nstest.ip=$GUEST/24 nstest.gw=$HOST nstest.cpu=$cpu" \
-		<&3 >"$log" 2>&1 &
-	pid=$!
-	NETNS_PIDS+=("$pid")
+		--append "eth0.ip=$GUEST/24 eth1.ip=10.99.0.2/24 nstest.ip=$GUEST/24 nstest.gw=$HOST nstest.cpu=$cpu"
+	pid=$GUEST_PID
 
-	if ! wait_count "$log" '^nstest: command\?' 1 "$BOOT_TIMEOUT" "$pid"; then
-		fail "$tag/boot: no 'nstest: command?' within ${BOOT_TIMEOUT}s"
+	if ! wait_count "$log" '^nstest: command\?' 1 "$GUEST_BOOT_TIMEOUT" "$pid"; then
+		fail "$tag/boot: no 'nstest: command?' within ${GUEST_BOOT_TIMEOUT}s"
 		tail -n 20 "$log"
 		exec 3>&-
 		bg_stop "$pid"
@@ -179,9 +147,9 @@ run() {
 run virtio 2 1
 run ne2k 1 0
 
-if [[ $failures -eq 0 ]]; then
+if [[ $GUEST_FAILURES -eq 0 ]]; then
 	echo "netns: all cases passed"
 else
-	echo "netns: $failures case(s) failed"
+	echo "netns: $GUEST_FAILURES case(s) failed"
 fi
-[[ $failures -eq 0 ]]
+[[ $GUEST_FAILURES -eq 0 ]]

@@ -33,76 +33,35 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
 GUEST=10.77.3.2
 HOST=10.77.3.1
-BOOT_TIMEOUT=${TCP_LINUX_BOOT_TIMEOUT:-120}   # seconds to the services line under TCG
 GUEST_LIFE=900                                # cloudit's --timeout kills QEMU after this
 MB=${TCP_LINUX_MB:-50}
 NICS=${TCP_LINUX_NICS:-virtio ne2k}
-CLIENT=(python3 "$ROOT/tests/net/tcp_client.py")
 
-failures=0
-pass() { echo "PASS tcp_linux: $*"; }
-fail() {
-	echo "FAIL tcp_linux: $*"
-	failures=$((failures + 1))
-}
-
-netns_require
-for tool in qemu-system-x86_64 python3 make gcc; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
-done
-
-tmp=$(mktemp -d /tmp/skiff-tcplinux.XXXXXX) || netns_die "mktemp failed"
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	netns_cleanup
-	[[ -n "${TCP_LINUX_KEEP:-}" ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-if ! timeout 600 make -C "$ROOT" -s -j2 APP=netidle >"$tmp/build.log" 2>&1; then
-	fail "build: make APP=netidle failed:"
-	tail -n 20 "$tmp/build.log"
-	exit 1
-fi
+guest_init tcp_linux TCP_LINUX qemu-system-x86_64 python3 make gcc
+tmp=$GUEST_TMP
+guest_build netidle
 
 NS=$(netns_name tcplinux)
 netns_create "$NS" "$HOST/24" tap0
 
 # client_case NAME LIMIT_S ARGS...: run the client in the namespace; PASS on
-# its "ok" line. Sets OUT to that line.
+# its "ok" line.
 client_case() {
-	local name=$1 limit=$2
-	shift 2
-	OUT=$(netns_exec "$NS" timeout "$((limit + 10))" "${CLIENT[@]}" --timeout "$limit" "$@" 2>&1 | tail -n 1)
-	if [[ "$OUT" == ok* ]]; then
-		pass "$name ${OUT#ok }"
-		return 0
-	fi
-	fail "$name: ${OUT:-no output from the client}"
-	return 1
+	guest_tcp_case "$NS" "$@"
 }
 
 for nic in $NICS; do
 	log="$tmp/guest-$nic.log"
-	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" netidle --headless --accel tcg --direct \
-		--no-build --nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
-		--append "ip=$GUEST/24 netidle.stats=5 ${TCP_LINUX_APPEND:-}"
-	pid=$BG_PID
-	t0=$EPOCHREALTIME
-	if ! wait_for_line "$log" '^netidle: tcp echo 7, discard 9, chargen 19' "$BOOT_TIMEOUT" "$pid"; then
-		fail "boot_$nic: no services line within ${BOOT_TIMEOUT}s"
-		tail -n 15 "$log"
-		bg_stop "$pid"
-		continue
-	fi
-	pass "boot_$nic services up after $(awk -v a="$t0" -v b="$WAIT_TIME" 'BEGIN { printf "%.1f", b - a }') s: ${WAIT_LINE#netidle: }"
+	guest_boot "boot_$nic: no services line" "$NS" "$log" '^netidle: tcp echo 7, discard 9, chargen 19' \
+		netidle --direct --nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
+		--append "ip=$GUEST/24 netidle.stats=5 ${TCP_LINUX_APPEND:-}" || continue
+	pid=$GUEST_PID
+	pass "boot_$nic services up after $GUEST_BOOT_S s: ${WAIT_LINE#netidle: }"
 
 	client_case "echo_${MB}mb_$nic" 150 echo "$GUEST" $((MB * 1000000))
 	client_case "echo_held_$nic" 60 --read-delay 3 echo "$GUEST" 8000000
@@ -116,10 +75,7 @@ for nic in $NICS; do
 	if ! kill -0 "$pid" 2>/dev/null; then
 		fail "guest_clean_$nic: the guest exited:"
 		tail -n 15 "$log"
-	elif grep -qiE 'panic|exception|#PF|#GP|double fault' "$log"; then
-		fail "guest_clean_$nic: the guest's log reports a fault:"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
-	else
+	elif guest_no_faults "guest_clean_$nic: the guest's log reports a fault:" "$log"; then
 		last=$(grep -E '^netidle: tcp conns' "$log" | tail -n 1 | sed 's/^netidle: //')
 		# Every client has closed: the services must have let every pcb go.
 		if [[ "$last" == "tcp conns 0 (refused 0);"* ]]; then
@@ -131,9 +87,4 @@ for nic in $NICS; do
 	bg_stop "$pid"
 done
 
-if [[ $failures -gt 0 ]]; then
-	echo "tcp_linux: $failures failed"
-	exit 1
-fi
-echo "tcp_linux: all passed"
-exit 0
+guest_finish

@@ -35,45 +35,20 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
 GUEST=10.77.8.2
 HOST=10.77.8.1
-BOOT_TIMEOUT=${TOROWEB_BOOT_TIMEOUT:-120}  # seconds to "ready" under TCG
 GUEST_LIFE=600                              # cloudit's --timeout kills QEMU after this
 NICS=${TOROWEB_NICS:-virtio ne2k}
 BIG=${TOROWEB_BIG:-6000000}
 IDLE_MS=3000
 SLOW_MS=6000
 
-failures=0
-pass() { echo "PASS toroweb: $*"; }
-fail() {
-	echo "FAIL toroweb: $*"
-	failures=$((failures + 1))
-}
-
-netns_require
-for tool in qemu-system-x86_64 curl nc python3 sha256sum make gcc; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
-done
-
-tmp=$(mktemp -d /tmp/skiff-toroweb.XXXXXX) || netns_die "mktemp failed"
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	netns_cleanup
-	[[ -n "${TOROWEB_KEEP:-}" ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-if ! timeout 600 make -C "$ROOT" -s -j2 APP=toroweb >"$tmp/build.log" 2>&1; then
-	fail "build: make APP=toroweb failed:"
-	tail -n 20 "$tmp/build.log"
-	exit 1
-fi
+guest_init toroweb TOROWEB qemu-system-x86_64 curl nc python3 sha256sum make gcc
+tmp=$GUEST_TMP
+guest_build toroweb
 
 # The page apps/toroweb/main.c serves at /, written out independently.
 printf '%s\n' '<html><head><title>skiff</title></head><body>' \
@@ -120,16 +95,11 @@ hdr_field() { # FILE NAME: the header's value, CR stripped
 
 for nic in $NICS; do
 	log="$tmp/guest-$nic.log"
-	bg_start "$NS" "$log" "$ROOT/tools/cloudit.sh" toroweb --headless --accel tcg --direct \
-		--no-build --smp 2 --nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
-		--append "ip=$GUEST/24 toroweb.idle_ms=$IDLE_MS toroweb.slow_ms=$SLOW_MS toroweb.stats=2 ${TOROWEB_APPEND:-}"
-	pid=$BG_PID
-	if ! wait_for_line "$log" '^toroweb: ready' "$BOOT_TIMEOUT" "$pid"; then
-		fail "boot_$nic: no ready line within ${BOOT_TIMEOUT}s"
-		tail -n 15 "$log"
-		bg_stop "$pid"
+	guest_boot "boot_$nic: no ready line" "$NS" "$log" '^toroweb: ready' toroweb --direct --smp 2 \
+		--nic "$nic" --net tap:tap0 --timeout "$GUEST_LIFE" \
+		--append "ip=$GUEST/24 toroweb.idle_ms=$IDLE_MS toroweb.slow_ms=$SLOW_MS toroweb.stats=2 ${TOROWEB_APPEND:-}" ||
 		continue
-	fi
+	pid=$GUEST_PID
 	if log_has "$log" '^toroweb: init: web listening on port 80 on cpu 0$' &&
 		log_has "$log" '^toroweb: init: echo listening on port 7 on cpu 1$' &&
 		log_has "$log" "^toroweb: init: slow listening on port 81 on cpu 1, $SLOW_MS ms per request\$"; then
@@ -228,10 +198,7 @@ for nic in $NICS; do
 	if ! kill -0 "$pid" 2>/dev/null; then
 		fail "guest_clean_$nic: the guest exited:"
 		tail -n 15 "$log"
-	elif grep -qiE 'panic|exception|#PF|#GP|double fault' "$log"; then
-		fail "guest_clean_$nic: the guest's log reports a fault:"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
-	else
+	elif guest_no_faults "guest_clean_$nic: the guest's log reports a fault:" "$log"; then
 		sleep 3 # one more counters line, after every client closed
 		web=$(tr -d '\r' <"$log" | grep '^toroweb: web: ' | tail -n 1)
 		echo_=$(tr -d '\r' <"$log" | grep '^toroweb: echo: ' | tail -n 1)
@@ -250,9 +217,4 @@ for nic in $NICS; do
 	bg_stop "$pid"
 done
 
-if [[ $failures -gt 0 ]]; then
-	echo "toroweb: $failures failed"
-	exit 1
-fi
-echo "toroweb: all passed"
-exit 0
+guest_finish

@@ -14,44 +14,24 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
-failed=0
-pass() { echo "PASS two_nics: $*"; }
-fail() {
-	echo "FAIL two_nics: $*"
-	failed=1
-}
-
-netns_require
-command -v qemu-system-x86_64 >/dev/null || netns_skip "qemu-system-x86_64 is missing"
+guest_init two_nics TWO_NICS qemu-system-x86_64 ping
 [[ -r /usr/share/OVMF/OVMF_CODE_4M.fd ]] || netns_skip "OVMF is missing"
-command -v ping >/dev/null || netns_skip "ping (iputils) is missing"
-netns_trap
-
-tmp=$(mktemp -d) || netns_die "mktemp failed"
-trap 'netns_cleanup; rm -rf "$tmp"' EXIT
+tmp=$GUEST_TMP
 log=$tmp/guest.log
-
-make -C "$ROOT" -s APP=netidle >"$tmp/build.log" 2>&1 || {
-	cat "$tmp/build.log" >&2
-	echo "FAIL two_nics: build"
-	exit 1
-}
+guest_build netidle
 
 ns=$(netns_name twonics)
 netns_create "$ns" 10.77.3.1/24 tap0
 # A second tap on its own subnet (netns_create would bridge several taps into one).
-ip netns exec "$ns" ip tuntap add dev tap1 mode tap || netns_die "cannot create tap1"
-ip netns exec "$ns" ip addr add 10.77.4.1/24 dev tap1 || netns_die "cannot address tap1"
-ip netns exec "$ns" ip link set tap1 up || netns_die "cannot bring tap1 up"
+netns_add_tap "$ns" tap1 10.77.4.1/24
 
-bg_start "$ns" "$log" "$ROOT/tools/cloudit.sh" netidle --headless --accel tcg --firmware uefi \
-	--nic virtio --net tap:tap0 --no-build --timeout 600 \
+guest_start "$ns" "$log" netidle --firmware uefi --nic virtio --net tap:tap0 --timeout 600 \
 	--qemu "-netdev tap,id=n1,ifname=tap1,script=no,downscript=no -device ne2k_pci,netdev=n1,mac=52:54:00:77:04:02" \
 	--append "eth0.ip=10.77.3.2/24 eth1.ip=10.77.4.2/24"
-qemu_pid=$BG_PID
+qemu_pid=$GUEST_PID
 
 if wait_for_line "$log" "^netidle: ready on " 120 "$qemu_pid"; then
 	pass "boot through OVMF: ${WAIT_LINE}"
@@ -95,4 +75,4 @@ else
 	pass "no panic in the guest log"
 fi
 bg_stop "$qemu_pid" 3
-exit $failed
+guest_finish

@@ -23,50 +23,20 @@
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=tests/lib/netns.sh
-source "$ROOT/tests/lib/netns.sh"
+# shellcheck source=tests/lib/guest.sh
+source "$ROOT/tests/lib/guest.sh"
 
 GUEST=10.77.1.2
 HOST=10.77.1.1
-BOOT_TIMEOUT=${VPING_BOOT_TIMEOUT:-120}   # seconds for the guest to reach its app under TCG
 GUEST_LIFE=600                            # QEMU is killed by cloudit's --timeout after this
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
 
-failures=0
-pass() { echo "PASS virtio_ping: $*"; }
-fail() {
-	echo "FAIL virtio_ping: $*"
-	failures=$((failures + 1))
-}
+guest_init virtio_ping VPING qemu-system-x86_64 ping make gcc tar
+scratch=$GUEST_TMP
 
-netns_require
-for tool in qemu-system-x86_64 ping make gcc tar; do
-	command -v "$tool" >/dev/null || netns_skip "missing tool: $tool"
-done
+# ---- build the guest in a scratch tree (with virtio_ping_app/vping.qemu: 256M, one CPU, virtio)
 
-scratch=$(mktemp -d /tmp/skiff-vping.XXXXXX) || netns_die "mktemp failed"
-# shellcheck disable=SC2317 # called from the traps
-cleanup() {
-	netns_cleanup
-	[[ -n "${VPING_KEEP:-}" ]] || rm -rf "$scratch"
-}
-trap cleanup EXIT
-trap 'cleanup; trap - EXIT; exit 130' INT
-trap 'cleanup; trap - EXIT; exit 143' TERM
-
-# ---- build the guest in a scratch tree
-
-(cd "$ROOT" && tar --exclude=./build --exclude=./.git -cf - .) | tar -xf - -C "$scratch" ||
-	netns_die "cannot copy the tree to $scratch"
-mkdir -p "$scratch/apps/vping"
-cp "$ROOT/tests/net/virtio_ping_app/main.c" "$scratch/apps/vping/main.c"
-printf 'mem: 256M\nsmp: 1\nnic: virtio\n' >"$scratch/apps/vping/vping.qemu"
-if ! timeout 600 make -C "$scratch" -j"$(nproc)" APP=vping >"$scratch/build.log" 2>&1; then
-	fail "build: make APP=vping failed:"
-	tail -n 20 "$scratch/build.log"
-	exit 1
-fi
-CLOUDIT=("$scratch/tools/cloudit.sh" vping --headless --accel tcg --no-build --timeout "$GUEST_LIFE")
+guest_build_scratch vping "$ROOT/tests/net/virtio_ping_app"
 
 NS=$(netns_name vping)
 netns_create "$NS" "$HOST/24" tap0
@@ -98,9 +68,9 @@ start_guest() {
 	local netargs=(--net "$net")
 	[[ $net == none ]] && netargs=(--nic none)
 	# shellcheck disable=SC2046 # boot_args is empty or one word
-	bg_start "$NS" "$log" "${CLOUDIT[@]}" $(boot_args "$boot") "${netargs[@]}" --append "$append" "$@"
-	GUEST_PID=$BG_PID
-	wait_for_line "$log" '^vping: up for' "$BOOT_TIMEOUT" "$GUEST_PID"
+	guest_start "$NS" "$log" vping --timeout "$GUEST_LIFE" $(boot_args "$boot") "${netargs[@]}" \
+		--append "$append" "$@"
+	wait_for_line "$log" '^vping: up for' "$GUEST_BOOT_TIMEOUT" "$GUEST_PID"
 }
 
 guest_clean() {
@@ -108,10 +78,7 @@ guest_clean() {
 	bad=$(grep -E '^vping: .*virtio-net' "$log" | grep -vE 'rx_malformed 0 .*tx_malformed 0 ' | head -n 1)
 	if [[ -n "$bad" ]]; then
 		fail "guest_clean_$boot: the driver counted malformed used-ring elements: $bad"
-	elif grep -qiE 'panic|exception|#PF|#GP|double fault' "$log"; then
-		fail "guest_clean_$boot: the guest's log reports a fault:"
-		grep -iE 'panic|exception|#PF|#GP|double fault' "$log" | head -n 5
-	else
+	elif guest_no_faults "guest_clean_$boot: the guest's log reports a fault:" "$log"; then
 		pass "guest_clean_$boot"
 	fi
 }
@@ -152,7 +119,7 @@ for boot in bios uefi direct; do
 	have_boot "$boot" || continue
 	log="$scratch/user-$boot.log"
 	if ! start_guest "$boot" user "vping.seconds=4" "$log"; then
-		fail "dhcp_user_$boot: guest did not reach its app in ${BOOT_TIMEOUT}s"
+		fail "dhcp_user_$boot: guest did not reach its app in ${GUEST_BOOT_TIMEOUT}s"
 		tail -n 15 "$log"
 		bg_stop "$GUEST_PID"
 		continue
@@ -177,7 +144,7 @@ for boot in bios uefi direct; do
 	have_boot "$boot" || continue
 	log="$scratch/tap-$boot.log"
 	if ! start_guest "$boot" tap:tap0 "ip=$GUEST/24 vping.seconds=$GUEST_LIFE" "$log"; then
-		fail "ping_$boot: guest did not reach its app in ${BOOT_TIMEOUT}s"
+		fail "ping_$boot: guest did not reach its app in ${GUEST_BOOT_TIMEOUT}s"
 		tail -n 15 "$log"
 		bg_stop "$GUEST_PID"
 		continue
@@ -210,7 +177,7 @@ done
 log="$scratch/tap-intx.log"
 if ! start_guest bios none "ip=$GUEST/24 vping.seconds=$GUEST_LIFE" "$log" --qemu \
 	"-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,vectors=0,romfile="; then
-	fail "ping_intx_bios: guest did not reach its app in ${BOOT_TIMEOUT}s"
+	fail "ping_intx_bios: guest did not reach its app in ${GUEST_BOOT_TIMEOUT}s"
 	tail -n 15 "$log"
 elif ! grep -qE 'virtio-net: .*queues [0-9]+/[0-9]+, INTx' "$log"; then
 	fail "ping_intx_bios: the driver did not fall back to INTx"
@@ -229,7 +196,7 @@ mon="$scratch/mon.sock"
 if ! command -v python3 >/dev/null; then
 	fail "link_state_bios: python3 missing (needed to talk to the QEMU monitor)"
 elif ! start_guest bios user "vping.seconds=$GUEST_LIFE" "$log" --qemu "-monitor unix:$mon,server,nowait"; then
-	fail "link_state_bios: guest did not reach its app in ${BOOT_TIMEOUT}s"
+	fail "link_state_bios: guest did not reach its app in ${GUEST_BOOT_TIMEOUT}s"
 	tail -n 15 "$log"
 else
 	monitor() {
@@ -256,9 +223,4 @@ fi
 bg_stop "$GUEST_PID"
 guest_clean link_bios "$log"
 
-if [[ $failures -gt 0 ]]; then
-	echo "virtio_ping: $failures failed"
-	exit 1
-fi
-echo "virtio_ping: all passed"
-exit 0
+guest_finish

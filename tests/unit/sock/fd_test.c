@@ -128,7 +128,6 @@ static void *blocked_thread(void *p)
 static void test_close_wakes_blocked_recv_and_accept(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock_addr any = { 0, 85 };
 	struct sock *c, *s, *lis;
 	struct blocked br, ba;
 	pthread_t tr, ta;
@@ -137,9 +136,7 @@ static void test_close_wakes_blocked_recv_and_accept(void **state)
 	(void)state;
 	sp_tcp_pair(sp, 80, &c, &s);
 	sfd = sock_fd_open(s, 0);
-	assert_int_equal(sock_create(&sp->snb, SOCK_T_STREAM, &lis), 0);
-	assert_int_equal(sock_bind(lis, &any), 0);
-	assert_int_equal(sock_listen(lis, 4), 0);
+	lis = sp_tcp_listen(sp, 85, 4);
 	lfd = sock_fd_open(lis, 0);
 	br = (struct blocked){ sfd, false, 0, 0 };
 	ba = (struct blocked){ lfd, true, 0, 0 };

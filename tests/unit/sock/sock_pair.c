@@ -188,15 +188,23 @@ void sock_pair_free(struct sock_pair *sp)
 	alarm(0);
 }
 
-void sp_tcp_pair(struct sock_pair *sp, uint16_t port, struct sock **client,
-		 struct sock **server)
+struct sock *sp_tcp_listen(struct sock_pair *sp, uint16_t port, int backlog)
 {
-	struct sock_addr a = { 0, port }, to = { SP_IP_B, port }, peer;
+	struct sock_addr any = { 0, port };
 	struct sock *lis;
 
 	assert_int_equal(sock_create(&sp->snb, SOCK_T_STREAM, &lis), 0);
-	assert_int_equal(sock_bind(lis, &a), 0);
-	assert_int_equal(sock_listen(lis, 8), 0);
+	assert_int_equal(sock_bind(lis, &any), 0);
+	assert_int_equal(sock_listen(lis, backlog), 0);
+	return lis;
+}
+
+void sp_tcp_pair(struct sock_pair *sp, uint16_t port, struct sock **client,
+		 struct sock **server)
+{
+	struct sock_addr to = { SP_IP_B, port }, peer;
+	struct sock *lis = sp_tcp_listen(sp, port, 8);
+
 	assert_int_equal(sock_create(&sp->sna, SOCK_T_STREAM, client), 0);
 	assert_int_equal(sock_connect(*client, &to, 0), 0);
 	assert_int_equal(sock_accept(lis, 0, server, &peer), 0);

@@ -64,6 +64,8 @@ pthread_t sp_spawn(void *(*fn)(void *), void *arg);
 
 struct sock;
 
+/* A TCP listener on B, bound to port on any address, listening. */
+struct sock *sp_tcp_listen(struct sock_pair *sp, uint16_t port, int backlog);
 /* A listener on B (port), a connected client on A and the accepted
  * socket on B; the listener is closed again. */
 void sp_tcp_pair(struct sock_pair *sp, uint16_t port, struct sock **client,

@@ -20,15 +20,65 @@
 
 #define MS 1000000ull
 
-/* Descriptors for a connected pair. */
-static void fd_pair(struct sock_pair *sp, uint16_t port, int *cfd, int *sfd,
-		    struct sock **c, struct sock **s)
+/* A connection and a descriptor for each end. */
+struct conn {
+	struct sock *c, *s;	/* the client on A, the accepted socket on B */
+	int cfd, sfd;		/* their descriptors */
+};
+
+static void conn_open(struct sock_pair *sp, uint16_t port, struct conn *k)
 {
-	sp_tcp_pair(sp, port, c, s);
-	*cfd = sock_fd_open(*c, 0);
-	*sfd = sock_fd_open(*s, 0);
-	assert_true(*cfd >= 0);
-	assert_true(*sfd >= 0);
+	sp_tcp_pair(sp, port, &k->c, &k->s);
+	k->cfd = sock_fd_open(k->c, 0);
+	k->sfd = sock_fd_open(k->s, 0);
+	assert_true(k->cfd >= 0);
+	assert_true(k->sfd >= 0);
+}
+
+/* Closes both descriptors (-1: closed already), and with them the sockets. */
+static void conn_close(struct conn *k)
+{
+	if (k->cfd >= 0)
+		fd_close(k->cfd);
+	if (k->sfd >= 0)
+		fd_close(k->sfd);
+}
+
+/* epoll_ctl(2) as sock/posix_poll.c makes it: the open descriptor's file
+ * is looked up for the call and put back after it. */
+static int ep_ctl(struct file *ep, int op, int fd, unsigned events, uint64_t data)
+{
+	struct file *f = fd_get(fd);
+	int err;
+
+	assert_non_null(f);
+	err = epset_control(ep, op, fd, f, events, data);
+	file_put(f);
+	return err;
+}
+
+/* Two connections (ports 80 and 81) and an empty epoll set. */
+struct ep_two {
+	struct sock_pair *sp;
+	struct conn k1, k2;
+	struct file *ep;
+};
+
+static void ep_two_open(struct ep_two *w)
+{
+	w->sp = sock_pair_new();
+	conn_open(w->sp, 80, &w->k1);
+	conn_open(w->sp, 81, &w->k2);
+	assert_int_equal(epset_new(&w->ep), 0);
+}
+
+/* The set goes first, with whatever items are still in it. */
+static void ep_two_close(struct ep_two *w)
+{
+	file_put(w->ep);
+	conn_close(&w->k1);
+	conn_close(&w->k2);
+	sock_pair_free(w->sp);
 }
 
 static short poll1(int fd, short events, uint64_t timeout_ns)
@@ -43,14 +93,11 @@ static short poll1(int fd, short events, uint64_t timeout_ns)
 static void test_listener_in_when_connection_pending(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock_addr any = { 0, 84 }, to = { SP_IP_B, 84 };
-	struct sock *lis, *c, *s;
+	struct sock_addr to = { SP_IP_B, 84 };
+	struct sock *lis = sp_tcp_listen(sp, 84, 4), *c, *s;
 	int lfd;
 
 	(void)state;
-	assert_int_equal(sock_create(&sp->snb, SOCK_T_STREAM, &lis), 0);
-	assert_int_equal(sock_bind(lis, &any), 0);
-	assert_int_equal(sock_listen(lis, 4), 0);
 	lfd = sock_fd_open(lis, 0);
 	assert_int_equal(poll1(lfd, WATCH_IN, 0), 0);
 	assert_int_equal(sock_create(&sp->sna, SOCK_T_STREAM, &c), 0);
@@ -69,18 +116,16 @@ static void test_listener_in_when_connection_pending(void **state)
 static void test_connected_out_then_in_on_data(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock *c, *s;
-	int cfd, sfd;
+	struct conn k;
 
 	(void)state;
-	fd_pair(sp, 80, &cfd, &sfd, &c, &s);
-	assert_int_equal(poll1(sfd, WATCH_IN | WATCH_OUT, 0), WATCH_OUT);
-	assert_int_equal(poll1(sfd, WATCH_IN, 50 * MS), 0);
-	sp_send_all(c, "x", 1);
-	assert_int_equal(poll1(sfd, WATCH_IN | WATCH_RDNORM, 2000 * MS),
+	conn_open(sp, 80, &k);
+	assert_int_equal(poll1(k.sfd, WATCH_IN | WATCH_OUT, 0), WATCH_OUT);
+	assert_int_equal(poll1(k.sfd, WATCH_IN, 50 * MS), 0);
+	sp_send_all(k.c, "x", 1);
+	assert_int_equal(poll1(k.sfd, WATCH_IN | WATCH_RDNORM, 2000 * MS),
 			 WATCH_IN | WATCH_RDNORM);
-	fd_close(cfd);
-	fd_close(sfd);
+	conn_close(&k);
 	sock_pair_free(sp);
 }
 
@@ -103,17 +148,16 @@ static void *send_later(void *p)
 static void test_poll_wakes_on_the_one_that_changes(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock *c1, *s1, *c2, *s2;
-	int cfd1, sfd1, cfd2, sfd2;
+	struct conn k1, k2;
 	struct later l;
 	pthread_t t;
 	uint64_t t0;
 
 	(void)state;
-	fd_pair(sp, 80, &cfd1, &sfd1, &c1, &s1);
-	fd_pair(sp, 81, &cfd2, &sfd2, &c2, &s2);
-	struct fd_pollfd p[3] = { { sfd1, WATCH_IN, 0 }, { -1, WATCH_IN, 7 }, { sfd2, WATCH_IN, 0 } };
-	l = (struct later){ c2, 100 };
+	conn_open(sp, 80, &k1);
+	conn_open(sp, 81, &k2);
+	struct fd_pollfd p[3] = { { k1.sfd, WATCH_IN, 0 }, { -1, WATCH_IN, 7 }, { k2.sfd, WATCH_IN, 0 } };
+	l = (struct later){ k2.c, 100 };
 	t = sp_spawn(send_later, &l);
 	t0 = sp_ms();
 	assert_int_equal(fd_poll(p, 3, 5000 * MS), 1);
@@ -122,10 +166,8 @@ static void test_poll_wakes_on_the_one_that_changes(void **state)
 	assert_int_equal(p[1].revents, 0);
 	assert_int_equal(p[2].revents, WATCH_IN);
 	pthread_join(t, NULL);
-	fd_close(cfd1);
-	fd_close(sfd1);
-	fd_close(cfd2);
-	fd_close(sfd2);
+	conn_close(&k1);
+	conn_close(&k2);
 	sock_pair_free(sp);
 }
 
@@ -135,31 +177,28 @@ static void test_poll_wakes_on_the_one_that_changes(void **state)
 static void test_rdnorm_alone_woken_by_data(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock *c, *s;
 	struct epset_result r[2];
 	struct fd_pollfd p;
-	struct file *ep, *f;
+	struct file *ep;
 	struct later l;
-	int cfd, sfd;
+	struct conn k;
 	pthread_t t;
 	uint64_t t0;
 	char buf[8];
 
 	(void)state;
-	fd_pair(sp, 80, &cfd, &sfd, &c, &s);
-	p = (struct fd_pollfd){ sfd, WATCH_RDNORM, 0 };
-	l = (struct later){ c, 100 };
+	conn_open(sp, 80, &k);
+	p = (struct fd_pollfd){ k.sfd, WATCH_RDNORM, 0 };
+	l = (struct later){ k.c, 100 };
 	t = sp_spawn(send_later, &l);
 	t0 = sp_ms();
 	assert_int_equal(fd_poll(&p, 1, 3000 * MS), 1);
 	assert_true(sp_ms() - t0 < 2000);
 	assert_int_equal(p.revents, WATCH_RDNORM);
 	pthread_join(t, NULL);
-	sp_recv_all(s, buf, 4);
+	sp_recv_all(k.s, buf, 4);
 	assert_int_equal(epset_new(&ep), 0);
-	f = fd_get(sfd);
-	assert_int_equal(epset_control(ep, EPSET_ADD, sfd, f, WATCH_RDNORM, 9), 0);
-	file_put(f);
+	assert_int_equal(ep_ctl(ep, EPSET_ADD, k.sfd, WATCH_RDNORM, 9), 0);
 	t = sp_spawn(send_later, &l);
 	t0 = sp_ms();
 	assert_int_equal(epset_wait(ep, r, 2, 3000 * MS), 1);
@@ -167,8 +206,7 @@ static void test_rdnorm_alone_woken_by_data(void **state)
 	assert_int_equal(r[0].events, WATCH_RDNORM);
 	pthread_join(t, NULL);
 	file_put(ep);
-	fd_close(cfd);
-	fd_close(sfd);
+	conn_close(&k);
 	sock_pair_free(sp);
 }
 
@@ -177,19 +215,17 @@ static void test_rdnorm_alone_woken_by_data(void **state)
 static void test_peer_fin_in_rdhup_then_hup(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock *c, *s;
-	int cfd, sfd;
+	struct conn k;
 
 	(void)state;
-	fd_pair(sp, 80, &cfd, &sfd, &c, &s);
-	assert_int_equal(sock_shutdown(c, SOCK_SHUT_WR), 0);
-	assert_int_equal(poll1(sfd, WATCH_RDHUP, 2000 * MS), WATCH_RDHUP);
-	assert_int_equal(poll1(sfd, WATCH_IN | WATCH_OUT | WATCH_RDHUP, 0),
+	conn_open(sp, 80, &k);
+	assert_int_equal(sock_shutdown(k.c, SOCK_SHUT_WR), 0);
+	assert_int_equal(poll1(k.sfd, WATCH_RDHUP, 2000 * MS), WATCH_RDHUP);
+	assert_int_equal(poll1(k.sfd, WATCH_IN | WATCH_OUT | WATCH_RDHUP, 0),
 			 WATCH_IN | WATCH_OUT | WATCH_RDHUP);
-	assert_int_equal(sock_shutdown(s, SOCK_SHUT_WR), 0);
-	assert_true(poll1(sfd, WATCH_IN, 0) & WATCH_HUP);
-	fd_close(cfd);
-	fd_close(sfd);
+	assert_int_equal(sock_shutdown(k.s, SOCK_SHUT_WR), 0);
+	assert_true(poll1(k.sfd, WATCH_IN, 0) & WATCH_HUP);
+	conn_close(&k);
 	sock_pair_free(sp);
 }
 
@@ -198,23 +234,22 @@ static void test_peer_fin_in_rdhup_then_hup(void **state)
 static void test_reset_err_hup(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock *c, *s;
-	int cfd, sfd;
+	struct conn k;
 	short r;
 
 	(void)state;
-	fd_pair(sp, 80, &cfd, &sfd, &c, &s);
-	assert_int_equal(sock_setopt(s, SOCK_OPT_LINGER, 0), 0);
-	fd_close(sfd);
-	r = poll1(cfd, WATCH_IN, 2000 * MS);
+	conn_open(sp, 80, &k);
+	assert_int_equal(sock_setopt(k.s, SOCK_OPT_LINGER, 0), 0);
+	fd_close(k.sfd);
+	r = poll1(k.cfd, WATCH_IN, 2000 * MS);
 	assert_true(r & WATCH_ERR);
 	assert_true(r & WATCH_HUP);
 	assert_true(r & WATCH_IN);
-	assert_int_equal(sock_error(c), -ECONNRESET);
-	r = poll1(cfd, WATCH_IN, 0);
+	assert_int_equal(sock_error(k.c), -ECONNRESET);
+	r = poll1(k.cfd, WATCH_IN, 0);
 	assert_false(r & WATCH_ERR);
 	assert_true(r & WATCH_HUP);
-	fd_close(cfd);
+	fd_close(k.cfd);
 	sock_pair_free(sp);
 }
 
@@ -235,22 +270,20 @@ static void test_closed_fd_nval_negative_skipped(void **state)
 static void test_poll_timeout_zero_and_ms(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock *c, *s;
-	int cfd, sfd;
+	struct conn k;
 	uint64_t t0, ms;
 
 	(void)state;
-	fd_pair(sp, 80, &cfd, &sfd, &c, &s);
+	conn_open(sp, 80, &k);
 	t0 = sp_ms();
-	assert_int_equal(poll1(sfd, WATCH_IN, 0), 0);
+	assert_int_equal(poll1(k.sfd, WATCH_IN, 0), 0);
 	assert_true(sp_ms() - t0 < 50);
 	t0 = sp_ms();
-	assert_int_equal(poll1(sfd, WATCH_IN, 120 * MS), 0);
+	assert_int_equal(poll1(k.sfd, WATCH_IN, 120 * MS), 0);
 	ms = sp_ms() - t0;
 	assert_true(ms >= 110);
 	assert_true(ms < 2000);
-	fd_close(cfd);
-	fd_close(sfd);
+	conn_close(&k);
 	sock_pair_free(sp);
 }
 
@@ -277,109 +310,79 @@ static void test_epoll_level_triggered_until_read(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
 	struct epset_result r[4];
-	struct sock *c, *s;
-	struct file *ep, *f;
-	int cfd, sfd;
+	struct file *ep;
+	struct conn k;
 	char b[8];
 
 	(void)state;
-	fd_pair(sp, 80, &cfd, &sfd, &c, &s);
+	conn_open(sp, 80, &k);
 	assert_int_equal(epset_new(&ep), 0);
-	f = fd_get(sfd);
-	assert_int_equal(epset_control(ep, EPSET_ADD, sfd, f, WATCH_IN, 42), 0);
-	assert_int_equal(epset_control(ep, EPSET_ADD, sfd, f, WATCH_IN, 42), -EEXIST);
+	assert_int_equal(ep_ctl(ep, EPSET_ADD, k.sfd, WATCH_IN, 42), 0);
+	assert_int_equal(ep_ctl(ep, EPSET_ADD, k.sfd, WATCH_IN, 42), -EEXIST);
 	assert_int_equal(epset_wait(ep, r, 4, 0), 0);
-	sp_send_all(c, "abc", 3);
+	sp_send_all(k.c, "abc", 3);
 	assert_int_equal(epset_wait(ep, r, 4, 2000 * MS), 1);
 	assert_int_equal(r[0].data, 42);
 	assert_int_equal(r[0].events, WATCH_IN);	/* RDNORM only when asked */
 	assert_int_equal(epset_wait(ep, r, 4, 0), 1);
-	assert_int_equal(sock_recv(s, b, sizeof(b), 0), 3);
+	assert_int_equal(sock_recv(k.s, b, sizeof(b), 0), 3);
 	assert_int_equal(epset_wait(ep, r, 4, 0), 0);
-	assert_int_equal(epset_control(ep, EPSET_DEL, sfd, f, 0, 0), 0);
-	assert_int_equal(epset_control(ep, EPSET_DEL, sfd, f, 0, 0), -ENOENT);
-	file_put(f);
+	assert_int_equal(ep_ctl(ep, EPSET_DEL, k.sfd, 0, 0), 0);
+	assert_int_equal(ep_ctl(ep, EPSET_DEL, k.sfd, 0, 0), -ENOENT);
 	file_put(ep);
-	fd_close(cfd);
-	fd_close(sfd);
+	conn_close(&k);
 	sock_pair_free(sp);
 }
 
 /* EPOLLET: reported once per arrival; EPOLLONESHOT: once until MOD. */
 static void test_epoll_edge_and_oneshot(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
 	struct epset_result r[4];
-	struct sock *c, *s, *c2, *s2;
-	int cfd, sfd, cfd2, sfd2;
-	struct file *ep, *f, *f2;
+	struct ep_two w;
 
 	(void)state;
-	fd_pair(sp, 80, &cfd, &sfd, &c, &s);
-	fd_pair(sp, 81, &cfd2, &sfd2, &c2, &s2);
-	assert_int_equal(epset_new(&ep), 0);
-	f = fd_get(sfd);
-	f2 = fd_get(sfd2);
-	assert_int_equal(epset_control(ep, EPSET_ADD, sfd, f, WATCH_IN | EPSET_ET, 1), 0);
-	assert_int_equal(epset_control(ep, EPSET_ADD, sfd2, f2, WATCH_IN | EPSET_ONESHOT, 2), 0);
-	sp_send_all(c, "a", 1);
-	assert_int_equal(epset_wait(ep, r, 4, 2000 * MS), 1);
+	ep_two_open(&w);
+	assert_int_equal(ep_ctl(w.ep, EPSET_ADD, w.k1.sfd, WATCH_IN | EPSET_ET, 1), 0);
+	assert_int_equal(ep_ctl(w.ep, EPSET_ADD, w.k2.sfd, WATCH_IN | EPSET_ONESHOT, 2), 0);
+	sp_send_all(w.k1.c, "a", 1);
+	assert_int_equal(epset_wait(w.ep, r, 4, 2000 * MS), 1);
 	assert_int_equal(r[0].data, 1);
-	assert_int_equal(epset_wait(ep, r, 4, 0), 0);	/* unread, but no new edge */
-	sp_send_all(c, "b", 1);
-	assert_int_equal(epset_wait(ep, r, 4, 2000 * MS), 1);
+	assert_int_equal(epset_wait(w.ep, r, 4, 0), 0);	/* unread, but no new edge */
+	sp_send_all(w.k1.c, "b", 1);
+	assert_int_equal(epset_wait(w.ep, r, 4, 2000 * MS), 1);
 	assert_int_equal(r[0].data, 1);
-	sp_send_all(c2, "x", 1);
-	assert_int_equal(epset_wait(ep, r, 4, 2000 * MS), 1);
+	sp_send_all(w.k2.c, "x", 1);
+	assert_int_equal(epset_wait(w.ep, r, 4, 2000 * MS), 1);
 	assert_int_equal(r[0].data, 2);
-	sp_send_all(c2, "y", 1);
+	sp_send_all(w.k2.c, "y", 1);
 	usleep(50000);
-	assert_int_equal(epset_wait(ep, r, 4, 0), 0);	/* disabled */
-	assert_int_equal(epset_control(ep, EPSET_MOD, sfd2, f2, WATCH_IN, 3), 0);
-	assert_int_equal(epset_wait(ep, r, 4, 0), 1);
+	assert_int_equal(epset_wait(w.ep, r, 4, 0), 0);	/* disabled */
+	assert_int_equal(ep_ctl(w.ep, EPSET_MOD, w.k2.sfd, WATCH_IN, 3), 0);
+	assert_int_equal(epset_wait(w.ep, r, 4, 0), 1);
 	assert_int_equal(r[0].data, 3);
-	file_put(f);
-	file_put(f2);
-	file_put(ep);		/* the set goes with items in it */
-	fd_close(cfd);
-	fd_close(sfd);
-	fd_close(cfd2);
-	fd_close(sfd2);
-	sock_pair_free(sp);
+	ep_two_close(&w);	/* the set goes with items in it */
 }
 
 /* A file that goes away leaves the set by itself (WATCH_GONE): nothing
  * leaks and the set still works for the others. */
 static void test_epoll_closed_file_leaves_set(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
 	struct epset_result r[4];
-	struct sock *c, *s, *c2, *s2;
-	int cfd, sfd, cfd2, sfd2;
-	struct file *ep, *f, *f2;
+	struct ep_two w;
 
 	(void)state;
-	fd_pair(sp, 80, &cfd, &sfd, &c, &s);
-	fd_pair(sp, 81, &cfd2, &sfd2, &c2, &s2);
-	assert_int_equal(epset_new(&ep), 0);
-	f = fd_get(sfd);
-	f2 = fd_get(sfd2);
-	assert_int_equal(epset_control(ep, EPSET_ADD, sfd, f, WATCH_IN, 1), 0);
-	assert_int_equal(epset_control(ep, EPSET_ADD, sfd2, f2, WATCH_IN, 2), 0);
-	sp_send_all(c, "a", 1);
-	assert_int_equal(epset_wait(ep, r, 4, 2000 * MS), 1);
-	file_put(f);
-	fd_close(sfd);		/* ready and in the set: it must leave it */
-	assert_int_equal(epset_wait(ep, r, 4, 0), 0);
-	sp_send_all(c2, "b", 1);
-	assert_int_equal(epset_wait(ep, r, 4, 2000 * MS), 1);
+	ep_two_open(&w);
+	assert_int_equal(ep_ctl(w.ep, EPSET_ADD, w.k1.sfd, WATCH_IN, 1), 0);
+	assert_int_equal(ep_ctl(w.ep, EPSET_ADD, w.k2.sfd, WATCH_IN, 2), 0);
+	sp_send_all(w.k1.c, "a", 1);
+	assert_int_equal(epset_wait(w.ep, r, 4, 2000 * MS), 1);
+	fd_close(w.k1.sfd);	/* ready and in the set: it must leave it */
+	w.k1.sfd = -1;
+	assert_int_equal(epset_wait(w.ep, r, 4, 0), 0);
+	sp_send_all(w.k2.c, "b", 1);
+	assert_int_equal(epset_wait(w.ep, r, 4, 2000 * MS), 1);
 	assert_int_equal(r[0].data, 2);
-	file_put(f2);
-	file_put(ep);
-	fd_close(cfd);
-	fd_close(cfd2);
-	fd_close(sfd2);
-	sock_pair_free(sp);
+	ep_two_close(&w);
 }
 
 struct ep_arg {
@@ -405,9 +408,8 @@ static void test_epoll_wait_blocks_and_reports_only_ready(void **state)
 {
 	enum { N = 40 };
 	struct sock_pair *sp = sock_pair_new();
-	struct sock *c[N], *s[N];
-	int cfd[N], sfd[N];
 	struct epset_result r[N];
+	struct conn k[N];
 	struct file *ep;
 	struct ep_arg a;
 	pthread_t t;
@@ -415,29 +417,23 @@ static void test_epoll_wait_blocks_and_reports_only_ready(void **state)
 	(void)state;
 	assert_int_equal(epset_new(&ep), 0);
 	for (int i = 0; i < N; i++) {
-		struct file *f;
-
-		fd_pair(sp, (uint16_t)(1000 + i), &cfd[i], &sfd[i], &c[i], &s[i]);
-		f = fd_get(sfd[i]);
-		assert_int_equal(epset_control(ep, EPSET_ADD, sfd[i], f, WATCH_IN, (uint64_t)i), 0);
-		file_put(f);
+		conn_open(sp, (uint16_t)(1000 + i), &k[i]);
+		assert_int_equal(ep_ctl(ep, EPSET_ADD, k[i].sfd, WATCH_IN, (uint64_t)i), 0);
 	}
 	a = (struct ep_arg){ ep, 0, 0 };
 	t = sp_spawn(epoll_thread, &a);
 	usleep(100000);
-	sp_send_all(c[7], "x", 1);
+	sp_send_all(k[7].c, "x", 1);
 	pthread_join(t, NULL);
 	assert_true(a.n >= 1);
 	assert_true(a.ms >= 80);
-	sp_send_all(c[31], "y", 1);
+	sp_send_all(k[31].c, "y", 1);
 	usleep(50000);
 	assert_int_equal(epset_wait(ep, r, N, 0), 2);
 	assert_true((r[0].data == 7 && r[1].data == 31) || (r[0].data == 31 && r[1].data == 7));
 	file_put(ep);
-	for (int i = 0; i < N; i++) {
-		fd_close(cfd[i]);
-		fd_close(sfd[i]);
-	}
+	for (int i = 0; i < N; i++)
+		conn_close(&k[i]);
 	sock_pair_free(sp);
 }
 

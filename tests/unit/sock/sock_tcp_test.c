@@ -42,6 +42,26 @@ static void *send_thread(void *p)
 	return NULL;
 }
 
+/* A fresh pair of stacks with a connection on port 80: c on A, s on B. */
+static struct sock_pair *conn_new(struct sock **c, struct sock **s)
+{
+	struct sock_pair *sp = sock_pair_new();
+
+	sp_tcp_pair(sp, 80, c, s);
+	return sp;
+}
+
+/* Closes c and s (NULL: closed already) and frees the stacks, which
+ * checks that nothing was left behind. */
+static void conn_free(struct sock_pair *sp, struct sock *c, struct sock *s)
+{
+	if (c)
+		sock_close(c);
+	if (s)
+		sock_close(s);
+	sock_pair_free(sp);
+}
+
 static void fill(uint8_t *b, size_t n, unsigned seed)
 {
 	for (size_t i = 0; i < n; i++)
@@ -52,40 +72,36 @@ static void fill(uint8_t *b, size_t n, unsigned seed)
  * queued; the reader gets every byte in order. */
 static void test_blocking_send_1mb_all_bytes_arrive(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
 	size_t n = 1u << 20;
 	uint8_t *out = malloc(n), *in = malloc(n);
 	struct sock *c, *s;
+	struct sock_pair *sp = conn_new(&c, &s);
 	struct io_arg a;
 	pthread_t t;
 
 	(void)state;
 	fill(out, n, 1);
-	sp_tcp_pair(sp, 80, &c, &s);
 	a = (struct io_arg){ c, out, n, 0, 0, 0 };
 	t = sp_spawn(send_thread, &a);
 	sp_recv_all(s, in, n);
 	pthread_join(t, NULL);
 	assert_int_equal(a.ret, (long)n);
 	assert_memory_equal(in, out, n);
-	sock_close(c);
-	sock_close(s);
 	free(in);
 	free(out);
-	sock_pair_free(sp);
+	conn_free(sp, c, s);
 }
 
 /* A receive with nothing there blocks the thread until data comes. */
 static void test_recv_blocks_until_data_arrives(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
-	char buf[16] = "";
 	struct sock *c, *s;
+	struct sock_pair *sp = conn_new(&c, &s);
+	char buf[16] = "";
 	struct io_arg a;
 	pthread_t t;
 
 	(void)state;
-	sp_tcp_pair(sp, 80, &c, &s);
 	a = (struct io_arg){ s, buf, sizeof(buf), 0, 0, 0 };
 	t = sp_spawn(recv_thread, &a);
 	usleep(100000);
@@ -94,9 +110,7 @@ static void test_recv_blocks_until_data_arrives(void **state)
 	assert_int_equal(a.ret, 4);
 	assert_memory_equal(buf, "late", 4);
 	assert_true(a.ms >= 80);
-	sock_close(c);
-	sock_close(s);
-	sock_pair_free(sp);
+	conn_free(sp, c, s);
 }
 
 static void *accept_thread(void *p)
@@ -115,15 +129,12 @@ static void *accept_thread(void *p)
 static void test_accept_blocks_until_connect(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock_addr any = { 0, 81 }, to = { SP_IP_B, 81 };
-	struct sock *lis, *c;
+	struct sock_addr to = { SP_IP_B, 81 };
+	struct sock *lis = sp_tcp_listen(sp, 81, 4), *c;
 	struct io_arg a;
 	pthread_t t;
 
 	(void)state;
-	assert_int_equal(sock_create(&sp->snb, SOCK_T_STREAM, &lis), 0);
-	assert_int_equal(sock_bind(lis, &any), 0);
-	assert_int_equal(sock_listen(lis, 4), 0);
 	a = (struct io_arg){ lis, NULL, 0, 0, 0, 0 };
 	t = sp_spawn(accept_thread, &a);
 	usleep(100000);
@@ -145,15 +156,11 @@ static void test_accept_blocks_until_connect(void **state)
 static void test_listener_shutdown_wakes_blocked_accept(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock_addr any = { 0, 86 };
-	struct sock *lis;
+	struct sock *lis = sp_tcp_listen(sp, 86, 4);
 	struct io_arg a;
 	pthread_t t;
 
 	(void)state;
-	assert_int_equal(sock_create(&sp->snb, SOCK_T_STREAM, &lis), 0);
-	assert_int_equal(sock_bind(lis, &any), 0);
-	assert_int_equal(sock_listen(lis, 4), 0);
 	sock_set_timeout(lis, false, 5000000000ull);
 	a = (struct io_arg){ lis, NULL, 0, 0, 0, 0 };
 	t = sp_spawn(accept_thread, &a);
@@ -171,21 +178,15 @@ static void test_listener_shutdown_wakes_blocked_accept(void **state)
 static void test_dontwait_calls_eagain(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock_addr any = { 0, 82 };
-	struct sock *lis, *ns, *c, *s;
+	struct sock *lis = sp_tcp_listen(sp, 82, 4), *ns, *c, *s;
 	char b;
 
 	(void)state;
-	assert_int_equal(sock_create(&sp->snb, SOCK_T_STREAM, &lis), 0);
-	assert_int_equal(sock_bind(lis, &any), 0);
-	assert_int_equal(sock_listen(lis, 4), 0);
 	assert_int_equal(sock_accept(lis, SOCK_MSG_DONTWAIT, &ns, NULL), -EAGAIN);
 	sp_tcp_pair(sp, 80, &c, &s);
 	assert_int_equal(sock_recv(s, &b, 1, SOCK_MSG_DONTWAIT), -EAGAIN);
-	sock_close(c);
-	sock_close(s);
 	sock_close(lis);
-	sock_pair_free(sp);
+	conn_free(sp, c, s);
 }
 
 /* Linux: connect() on a non-blocking socket says EINPROGRESS; the socket
@@ -194,14 +195,11 @@ static void test_dontwait_calls_eagain(void **state)
 static void test_connect_dontwait_einprogress_then_connected(void **state)
 {
 	struct sock_pair *sp = sock_pair_new();
-	struct sock_addr any = { 0, 83 }, to = { SP_IP_B, 83 }, peer;
-	struct sock *lis, *c, *s;
+	struct sock_addr to = { SP_IP_B, 83 }, peer;
+	struct sock *lis = sp_tcp_listen(sp, 83, 4), *c, *s;
 	uint64_t t0;
 
 	(void)state;
-	assert_int_equal(sock_create(&sp->snb, SOCK_T_STREAM, &lis), 0);
-	assert_int_equal(sock_bind(lis, &any), 0);
-	assert_int_equal(sock_listen(lis, 4), 0);
 	assert_int_equal(sock_create(&sp->sna, SOCK_T_STREAM, &c), 0);
 	assert_int_equal(sock_connect(c, &to, SOCK_MSG_DONTWAIT), -EINPROGRESS);
 	assert_false(sock_poll(c) & WATCH_OUT);
@@ -216,68 +214,59 @@ static void test_connect_dontwait_einprogress_then_connected(void **state)
 	assert_int_equal(peer.addr, SP_IP_B);
 	assert_int_equal(peer.port, 83);
 	assert_int_equal(sock_accept(lis, 0, &s, NULL), 0);
-	sock_close(s);
-	sock_close(c);
 	sock_close(lis);
-	sock_pair_free(sp);
+	conn_free(sp, c, s);
 }
 
 /* SO_RCVTIMEO: a receive that finds nothing gives EAGAIN after the
  * timeout, not before and not much later. */
 static void test_rcvtimeo_expires_with_eagain(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
 	struct sock *c, *s;
+	struct sock_pair *sp = conn_new(&c, &s);
 	uint64_t t0, ms;
 	char b;
 
 	(void)state;
-	sp_tcp_pair(sp, 80, &c, &s);
 	sock_set_timeout(s, false, 150000000);
 	t0 = sp_ms();
 	assert_int_equal(sock_recv(s, &b, 1, 0), -EAGAIN);
 	ms = sp_ms() - t0;
 	assert_true(ms >= 140);
 	assert_true(ms < 2000);
-	sock_close(c);
-	sock_close(s);
-	sock_pair_free(sp);
+	conn_free(sp, c, s);
 }
 
 /* SO_SNDTIMEO against a peer that never reads: the send returns what was
  * queued when the timeout struck; then a non-blocking send says EAGAIN. */
 static void test_sndtimeo_full_path_returns_partial(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
 	size_t n = 8u << 20;
 	uint8_t *buf = calloc(1, n);
 	struct sock *c, *s;
+	struct sock_pair *sp = conn_new(&c, &s);
 	long r;
 
 	(void)state;
-	sp_tcp_pair(sp, 80, &c, &s);
 	sock_set_timeout(c, true, 300000000);
 	r = sock_send(c, buf, n, 0);
 	assert_true(r > 0);
 	assert_true(r < (long)n);
 	assert_int_equal(sock_send(c, buf, 1000, SOCK_MSG_DONTWAIT), -EAGAIN);
 	assert_false(sock_poll(c) & WATCH_OUT);
-	sock_close(c);
-	sock_close(s);
 	free(buf);
-	sock_pair_free(sp);
+	conn_free(sp, c, s);
 }
 
 /* RFC 9293 3.10.4 via shutdown(SHUT_WR): the peer reads EOF and can still
  * send back; the half-closed side receives it. */
 static void test_shutdown_wr_peer_reads_eof_and_replies(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
 	struct sock *c, *s;
+	struct sock_pair *sp = conn_new(&c, &s);
 	char buf[8];
 
 	(void)state;
-	sp_tcp_pair(sp, 80, &c, &s);
 	sp_send_all(c, "bye", 3);
 	assert_int_equal(sock_shutdown(c, SOCK_SHUT_WR), 0);
 	sp_recv_all(s, buf, 3);
@@ -287,23 +276,20 @@ static void test_shutdown_wr_peer_reads_eof_and_replies(void **state)
 	sp_recv_all(c, buf, 2);
 	assert_memory_equal(buf, "ok", 2);
 	assert_int_equal(sock_send(c, "x", 1, 0), -EPIPE);
-	sock_close(c);
-	sock_close(s);
-	sock_pair_free(sp);
+	conn_free(sp, c, s);
 }
 
 /* A peer that aborts (SO_LINGER 0: RST): a blocked receive gets
  * ECONNRESET; later sends get EPIPE, as on Linux. */
 static void test_peer_reset_econnreset_then_epipe(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
 	struct sock *c, *s;
+	struct sock_pair *sp = conn_new(&c, &s);
 	struct io_arg a;
 	char buf[8];
 	pthread_t t;
 
 	(void)state;
-	sp_tcp_pair(sp, 80, &c, &s);
 	a = (struct io_arg){ c, buf, sizeof(buf), 0, 0, 0 };
 	t = sp_spawn(recv_thread, &a);
 	usleep(50000);
@@ -312,8 +298,7 @@ static void test_peer_reset_econnreset_then_epipe(void **state)
 	pthread_join(t, NULL);
 	assert_int_equal(a.ret, -ECONNRESET);
 	assert_int_equal(sock_send(c, "x", 1, 0), -EPIPE);
-	sock_close(c);
-	sock_pair_free(sp);
+	conn_free(sp, c, NULL);
 }
 
 /* Two listeners on one port: EADDRINUSE (RFC 9293 3.4: one pcb per
@@ -354,12 +339,11 @@ static void test_connect_closed_port_econnrefused(void **state)
 /* MSG_PEEK copies without consuming; MSG_WAITALL gathers several sends. */
 static void test_peek_then_waitall(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
 	struct sock *c, *s;
+	struct sock_pair *sp = conn_new(&c, &s);
 	char buf[16];
 
 	(void)state;
-	sp_tcp_pair(sp, 80, &c, &s);
 	sp_send_all(c, "abc", 3);
 	assert_int_equal(sock_recv(s, buf, 2, SOCK_MSG_PEEK), 2);
 	assert_memory_equal(buf, "ab", 2);
@@ -367,21 +351,18 @@ static void test_peek_then_waitall(void **state)
 	sp_send_all(c, "def", 3);
 	sp_recv_all(s, buf, 6);
 	assert_memory_equal(buf, "abcdef", 6);
-	sock_close(c);
-	sock_close(s);
-	sock_pair_free(sp);
+	conn_free(sp, c, s);
 }
 
 /* Names: the client's local address is A's, the server's peer is the
  * client's own local port. */
 static void test_names_match_both_ends(void **state)
 {
-	struct sock_pair *sp = sock_pair_new();
-	struct sock_addr cl, sr, sl, cr;
 	struct sock *c, *s;
+	struct sock_pair *sp = conn_new(&c, &s);
+	struct sock_addr cl, sr, sl, cr;
 
 	(void)state;
-	sp_tcp_pair(sp, 80, &c, &s);
 	assert_int_equal(sock_getsockname(c, &cl), 0);
 	assert_int_equal(sock_getpeername(c, &cr), 0);
 	assert_int_equal(sock_getsockname(s, &sl), 0);
@@ -391,9 +372,7 @@ static void test_names_match_both_ends(void **state)
 	assert_int_equal(cl.port, sr.port);
 	assert_int_equal(sl.port, 80);
 	assert_int_equal(cr.port, 80);
-	sock_close(c);
-	sock_close(s);
-	sock_pair_free(sp);
+	conn_free(sp, c, s);
 }
 
 /* The per-stack count of open sockets follows create and close. */

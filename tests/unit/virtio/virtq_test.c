@@ -47,22 +47,23 @@ static int fixture_setup(struct fixture *f, bool event_idx)
 	return 0;
 }
 
-static int setup_event_idx(void **state)
+static int setup_with(void **state, bool event_idx)
 {
 	struct fixture *f = malloc(sizeof(*f));
-	if (!f || fixture_setup(f, true))
+	if (!f || fixture_setup(f, event_idx))
 		return -1;
 	*state = f;
 	return 0;
 }
 
+static int setup_event_idx(void **state)
+{
+	return setup_with(state, true);
+}
+
 static int setup_flags(void **state)
 {
-	struct fixture *f = malloc(sizeof(*f));
-	if (!f || fixture_setup(f, false))
-		return -1;
-	*state = f;
-	return 0;
+	return setup_with(state, false);
 }
 
 /* Every test hands all chains back: the free list must be whole again. */
@@ -123,6 +124,32 @@ static bool dev_push(struct fake_dev *d, uint32_t id, uint32_t len)
 	return !(q->avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
+/* The device takes the next published chain, which must be there; returns its head. */
+static uint32_t dev_take(struct fixture *f)
+{
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	int head = dev_pop(&f->dev, s, &n);
+	assert_true(head >= 0);
+	return (uint32_t)head;
+}
+
+/* The device uses the next published chain, writing len bytes; true when it asked for an interrupt. */
+static bool dev_use_next(struct fixture *f, uint32_t len)
+{
+	return dev_push(&f->dev, dev_take(f), len);
+}
+
+/* The device uses every published chain, writing nothing. */
+static void dev_use_all(struct fixture *f)
+{
+	struct virtq_seg s[VIRTQ_MAX_SEGS];
+	unsigned n;
+	int head;
+	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
+		dev_push(&f->dev, (uint32_t)head, 0);
+}
+
 static int add1(struct fixture *f, unsigned k, uint32_t len, bool writes)
 {
 	struct virtq_seg s = { 0x100000u + 0x1000u * k, len, writes };
@@ -179,11 +206,7 @@ static void test_add_ring_full_enospc(void **state)
 	assert_int_equal(virtq_num_free(&f->q), 0);
 	assert_int_equal(add1(f, QSIZE, 100, true), -ENOSPC);
 	virtq_kick_prepare(&f->q);
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
-	int head;
-	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
-		dev_push(&f->dev, (uint32_t)head, 0);
+	dev_use_all(f);
 	assert_int_equal(drain(f), QSIZE);
 }
 
@@ -361,8 +384,6 @@ static void test_kick_nothing_new_no_notify(void **state)
 static void test_kick_event_idx_only_when_avail_event_crossed(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	*dev_avail_event(&f->q) = 2;   /* the device will look by itself until it has seen entry 2 */
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	assert_false(virtq_kick_prepare(&f->q));   /* idx 0 -> 1 */
@@ -373,9 +394,7 @@ static void test_kick_event_idx_only_when_avail_event_crossed(void **state)
 	assert_true(virtq_kick_prepare(&f->q));    /* 2 -> 4 writes entry 2 */
 	assert_int_equal(f->q.stats.notifies, 1);
 	assert_int_equal(f->q.stats.notifies_saved, 2);
-	int head;
-	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
-		dev_push(&f->dev, (uint32_t)head, 0);
+	dev_use_all(f);
 	assert_int_equal(drain(f), 4);
 }
 
@@ -421,11 +440,9 @@ static void dev_goes_idle_at_1(struct fixture *f)
 static void test_kick_event_idx_device_idles_in_fence_window_confirm_notifies(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	assert_true(virtq_kick_prepare(&f->q));        /* 0 -> 1 crosses avail_event 0 */
-	assert_true(dev_pop(&f->dev, s, &n) >= 0);     /* busy: avail_event stays 0 */
+	uint32_t busy = dev_take(f);                   /* busy: avail_event stays 0 */
 	use_fake_fence(f, dev_goes_idle_at_1);
 	assert_int_equal(add1(f, 1, 10, true), 0);
 	assert_false(virtq_kick_prepare(&f->q));       /* 1 -> 2, avail_event 0 as read: provisional no */
@@ -434,10 +451,8 @@ static void test_kick_event_idx_device_idles_in_fence_window_confirm_notifies(vo
 	assert_int_equal(fence_calls, 1);
 	assert_false(virtq_kick_confirm(&f->q));       /* checked: nothing left, no second fence */
 	assert_int_equal(fence_calls, 1);
-	int head;
-	dev_push(&f->dev, 0, 0);
-	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
-		dev_push(&f->dev, (uint32_t)head, 0);
+	dev_push(&f->dev, busy, 0);
+	dev_use_all(f);
 	assert_int_equal(drain(f), 2);
 }
 
@@ -445,11 +460,9 @@ static void test_kick_event_idx_device_idles_in_fence_window_confirm_notifies(vo
 static void test_kick_confirm_burst_one_fence_busy_device_no_notify(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	assert_true(virtq_kick_prepare(&f->q));
-	assert_true(dev_pop(&f->dev, s, &n) >= 0);
+	uint32_t busy = dev_take(f);
 	use_fake_fence(f, NULL);
 	for (unsigned k = 1; k < 4; k++) {
 		assert_int_equal(add1(f, k, 10, true), 0);
@@ -457,10 +470,8 @@ static void test_kick_confirm_burst_one_fence_busy_device_no_notify(void **state
 	}
 	assert_false(virtq_kick_confirm(&f->q));       /* avail_event still 0: the device will look */
 	assert_int_equal(fence_calls, 1);
-	int head;
-	dev_push(&f->dev, 0, 0);
-	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
-		dev_push(&f->dev, (uint32_t)head, 0);
+	dev_push(&f->dev, busy, 0);
+	dev_use_all(f);
 	assert_int_equal(drain(f), 4);
 }
 
@@ -468,23 +479,18 @@ static void test_kick_confirm_burst_one_fence_busy_device_no_notify(void **state
 static void test_kick_unconfirmed_burst_checked_at_ring_size(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
-	int head;
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	assert_true(virtq_kick_prepare(&f->q));
 	*dev_avail_event(&f->q) = 0xff00;              /* far away: every look says no */
 	use_fake_fence(f, NULL);
 	for (unsigned k = 1; k < QSIZE + 1; k++) {
-		head = dev_pop(&f->dev, s, &n);
-		dev_push(&f->dev, (uint32_t)head, 0);
+		dev_use_next(f, 0);
 		assert_int_equal(drain(f), 1);
 		assert_int_equal(add1(f, k, 10, true), 0);
 		assert_false(virtq_kick_prepare(&f->q));
 		assert_int_equal(fence_calls, k < QSIZE ? 0 : 1);
 	}
-	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
-		dev_push(&f->dev, (uint32_t)head, 0);
+	dev_use_all(f);
 	assert_int_equal(drain(f), 1);
 }
 
@@ -492,14 +498,12 @@ static void test_kick_unconfirmed_burst_checked_at_ring_size(void **state)
 static void test_kick_needed_skips_fence(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	use_fake_fence(f, NULL);
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	assert_true(virtq_kick_prepare(&f->q));
 	assert_false(virtq_kick_confirm(&f->q));
 	assert_int_equal(fence_calls, 0);
-	dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 0);
+	dev_use_next(f, 0);
 	assert_int_equal(drain(f), 1);
 }
 
@@ -507,16 +511,12 @@ static void test_kick_needed_skips_fence(void **state)
 static void test_kick_no_fence_hook_confirm_false(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	assert_true(virtq_kick_prepare(&f->q));
 	assert_int_equal(add1(f, 1, 10, true), 0);
 	assert_false(virtq_kick_prepare(&f->q));
 	assert_false(virtq_kick_confirm(&f->q));
-	int head;
-	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
-		dev_push(&f->dev, (uint32_t)head, 0);
+	dev_use_all(f);
 	assert_int_equal(drain(f), 2);
 }
 
@@ -524,17 +524,13 @@ static void test_kick_no_fence_hook_confirm_false(void **state)
 static void test_kick_no_notify_flag_suppresses(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	f->q.used->flags = VIRTQ_USED_F_NO_NOTIFY;
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	assert_false(virtq_kick_prepare(&f->q));
 	f->q.used->flags = 0;
 	assert_int_equal(add1(f, 1, 10, true), 0);
 	assert_true(virtq_kick_prepare(&f->q));
-	int head;
-	while ((head = dev_pop(&f->dev, s, &n)) >= 0)
-		dev_push(&f->dev, (uint32_t)head, 0);
+	dev_use_all(f);
 	assert_int_equal(drain(f), 2);
 }
 
@@ -544,20 +540,18 @@ static void test_kick_no_notify_flag_suppresses(void **state)
 static void test_enable_cb_event_idx_interrupts_once(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	for (unsigned k = 0; k < 4; k++)
 		assert_int_equal(add1(f, k, 10, true), 0);
 	virtq_kick_prepare(&f->q);
 	assert_false(virtq_enable_cb(&f->q));
-	assert_true(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1));
-	assert_false(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1));
-	assert_false(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1));
+	assert_true(dev_use_next(f, 1));
+	assert_false(dev_use_next(f, 1));
+	assert_false(dev_use_next(f, 1));
 	virtq_disable_cb(&f->q);   /* a no-op with EVENT_IDX: the flag must stay 0 (2.7.7.1) */
 	assert_int_equal(f->q.avail->flags, 0);
 	assert_int_equal(drain(f), 3);
 	assert_false(virtq_enable_cb(&f->q));
-	assert_true(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1));
+	assert_true(dev_use_next(f, 1));
 	assert_int_equal(drain(f), 1);
 }
 
@@ -565,11 +559,9 @@ static void test_enable_cb_event_idx_interrupts_once(void **state)
 static void test_enable_cb_pending_element_reported(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	virtq_kick_prepare(&f->q);
-	dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1);
+	dev_use_next(f, 1);
 	assert_true(virtq_enable_cb(&f->q));
 	assert_int_equal(drain(f), 1);
 	assert_false(virtq_enable_cb(&f->q));
@@ -578,12 +570,10 @@ static void test_enable_cb_pending_element_reported(void **state)
 /* The device uses element 1 deciding on the used_event it still sees (0), which it already passed: no interrupt. */
 static void dev_uses_next_unseen(struct fixture *f)
 {
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	uint16_t seen = 0, old = f->dev.used_idx;
 	uint16_t mine = *dev_used_event(&f->q);
 	*dev_used_event(&f->q) = seen;
-	bool irq = dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 0);
+	bool irq = dev_use_next(f, 0);
 	*dev_used_event(&f->q) = mine;
 	assert_false(irq);
 	assert_int_equal(f->dev.used_idx, old + 1);
@@ -599,12 +589,10 @@ static void dev_uses_next_unseen(struct fixture *f)
 static void test_enable_cb_element_used_in_fence_window_reported(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	assert_int_equal(add1(f, 1, 10, true), 0);
 	virtq_kick_prepare(&f->q);
-	assert_true(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1));   /* crosses used_event 0 */
+	assert_true(dev_use_next(f, 1));   /* crosses used_event 0 */
 	assert_int_equal(drain(f), 1);
 	use_fake_fence(f, dev_uses_next_unseen);
 	assert_true(virtq_enable_cb(&f->q));
@@ -617,12 +605,10 @@ static void test_enable_cb_element_used_in_fence_window_reported(void **state)
 static void test_enable_cb_delayed_element_used_in_fence_window_reported(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	assert_int_equal(add1(f, 0, 10, false), 0);
 	assert_int_equal(add1(f, 1, 10, false), 0);
 	virtq_kick_prepare(&f->q);
-	assert_true(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 0));
+	assert_true(dev_use_next(f, 0));
 	assert_int_equal(drain(f), 1);
 	use_fake_fence(f, dev_uses_next_unseen);
 	assert_true(virtq_enable_cb_delayed(&f->q));   /* 1 outstanding: notify at the next one */
@@ -634,12 +620,10 @@ static void test_enable_cb_delayed_element_used_in_fence_window_reported(void **
 static void test_enable_cb_pending_skips_fence(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	use_fake_fence(f, NULL);
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	virtq_kick_prepare(&f->q);
-	dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1);
+	dev_use_next(f, 1);
 	assert_true(virtq_enable_cb(&f->q));
 	assert_int_equal(fence_calls, 0);
 	assert_int_equal(drain(f), 1);
@@ -649,16 +633,14 @@ static void test_enable_cb_pending_skips_fence(void **state)
 static void test_disable_cb_flag_without_event_idx(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	assert_int_equal(add1(f, 0, 10, true), 0);
 	assert_int_equal(add1(f, 1, 10, true), 0);
 	virtq_kick_prepare(&f->q);
 	virtq_disable_cb(&f->q);
-	assert_false(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1));
+	assert_false(dev_use_next(f, 1));
 	assert_int_equal(drain(f), 1);
 	assert_false(virtq_enable_cb(&f->q));
-	assert_true(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 1));
+	assert_true(dev_use_next(f, 1));
 	assert_int_equal(drain(f), 1);
 }
 
@@ -666,16 +648,14 @@ static void test_disable_cb_flag_without_event_idx(void **state)
 static void test_enable_cb_delayed_three_quarters(void **state)
 {
 	struct fixture *f = *state;
-	struct virtq_seg s[VIRTQ_MAX_SEGS];
-	unsigned n;
 	for (unsigned k = 0; k < QSIZE; k++)
 		assert_int_equal(add1(f, k, 10, false), 0);
 	virtq_kick_prepare(&f->q);
 	assert_false(virtq_enable_cb_delayed(&f->q));
 	for (unsigned k = 0; k < 6; k++)
-		assert_false(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 0));
-	assert_true(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 0));
-	assert_false(dev_push(&f->dev, (uint32_t)dev_pop(&f->dev, s, &n), 0));
+		assert_false(dev_use_next(f, 0));
+	assert_true(dev_use_next(f, 0));
+	assert_false(dev_use_next(f, 0));
 	assert_int_equal(drain(f), QSIZE);
 }
 
