@@ -84,11 +84,15 @@ FORCE:
 $(BUILD)/gen/version.o: $(BUILD)/gen/version.c
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
+# An app may add build steps of its own in apps/NAME/NAME.mk (generated
+# sources): objects it lists in NAME_GEN_OBJS are linked into its image.
+-include $(wildcard $(foreach a,$(APPS_ALL),apps/$(a)/$(a).mk))
+
 # Per-app: its name and default command line (apps/NAME/NAME.cmdline) are
 # compiled into the image, so both boot paths see the same defaults.
 define APP_RULES
 $(1)_SRCS := $(wildcard apps/$(1)/*.c)
-$(1)_OBJS := $$(patsubst %,$(BUILD)/obj/%.o,$$($(1)_SRCS))
+$(1)_OBJS := $$(patsubst %,$(BUILD)/obj/%.o,$$($(1)_SRCS)) $$($(1)_GEN_OBJS)
 
 $(BUILD)/gen/$(1)/appinfo.c: $(wildcard apps/$(1)/$(1).cmdline) Makefile
 	@mkdir -p $$(dir $$@)
