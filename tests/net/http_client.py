@@ -26,16 +26,24 @@ test's back. Subcommands:
   slowloris HOST         --conns N connections each send a request line
                          and then one header byte every --interval S; all
                          must be closed by the server within --max-s, while
-                         a fresh GET --probe PATH every second is answered
-                         within --probe-ms
-  first HOST PATH        poll GET PATH (fresh connection, 20 ms apart)
-                         until a 200 comes back, within --wait S; print the
-                         epoch time of that response (boot timing)
+                         a fresh GET --probe PATH every 250 ms is answered
+                         within --probe-ms; counts the 408s the server sent
+                         before closing
+  first HOST PATH        GET PATH on a fresh connection every 50 ms (each
+                         attempt kept 2 s) until a 200 status line comes
+                         back, within --wait S; print the epoch time it
+                         came (boot timing); --while-pid P gives up as soon
+                         as process P (the guest's QEMU) is gone
+  cap HOST N             hold N silent connections, then one more sends a
+                         GET: it must get 503 and be closed (a clean
+                         refusal past the connection cap); after the N are
+                         closed a GET must be answered 200 again
 
 Every operation has a deadline. The result line starts with "ok" or
 "error"; the exit status is 0 only for "ok". --port P (default 80).
 """
 import argparse
+import os
 import selectors
 import socket
 import sys
@@ -262,16 +270,19 @@ def cmd_slowloris(a):
     deadline = start + a.max_s
     sel = selectors.DefaultSelector()
     open_at = {}
+    got = {}
     for i in range(a.conns):
         s = connect(a.host, a.port, deadline)
         s.sendall(("GET /?slowloris=%d HTTP/1.1\r\nHost: %s\r\n" % (i, a.host)).encode())
         s.setblocking(False)
         sel.register(s, selectors.EVENT_READ)
         open_at[s] = now()
+        got[s] = b""
     closed_after = []
+    n408 = 0
     probes = []
     next_byte = now() + a.interval
-    next_probe = now() + 1.0
+    next_probe = now() + 0.25
     n = 0
     while open_at and now() < deadline:
         for key, _ in sel.select(timeout=0.05):
@@ -282,8 +293,11 @@ def cmd_slowloris(a):
                 continue
             except OSError:
                 data = b""
+            got[s] += data
             if not data:  # FIN or RST: the server gave up on it
                 closed_after.append(now() - start)
+                if got[s].startswith(b"HTTP/1.1 408 ") or got[s].startswith(b"HTTP/1.0 408 "):
+                    n408 += 1
                 sel.unregister(s)
                 s.close()
                 del open_at[s]
@@ -298,13 +312,13 @@ def cmd_slowloris(a):
             next_byte = now() + a.interval
         if now() >= next_probe:
             probes.append(probe(a, now() + a.probe_ms / 1000.0 + 5))
-            next_probe = now() + 1.0
+            next_probe = now() + 0.25
     for s in list(open_at):
         s.close()
     bad = [p for p in probes if not isinstance(p[1], int) or p[1] != 200 or p[0] > a.probe_ms]
     worst = max((p[0] for p in probes), default=-1)
-    summary = ("conns=%d closed=%d first_close_s=%.1f last_close_s=%.1f probes=%d probe_max_ms=%d"
-               % (a.conns, len(closed_after), min(closed_after, default=-1),
+    summary = ("conns=%d closed=%d got_408=%d first_close_s=%.1f last_close_s=%.1f probes=%d probe_max_ms=%d"
+               % (a.conns, len(closed_after), n408, min(closed_after, default=-1),
                   max(closed_after, default=-1), len(probes), worst))
     if open_at:
         print("error %d of %d still open after %d s; %s" % (len(open_at), a.conns, a.max_s, summary))
@@ -316,21 +330,123 @@ def cmd_slowloris(a):
     return 0
 
 
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def cmd_cap(a):
+    deadline = now() + a.timeout
+    held = [connect(a.host, a.port, deadline) for _ in range(a.n)]
+    time.sleep(0.5)  # let the server accept them all before the extra one
+    extra = connect(a.host, a.port, deadline)
+    extra.sendall(request("GET", "/", a.host))
+    rd = Reader(extra, deadline)
+    try:
+        status, hdr, body = read_response(rd)
+        tail = rd.rest()
+    except (Closed, OSError, ValueError) as e:
+        print("error the connection past %d: %s" % (a.n, e))
+        return 1
+    extra.close()
+    # The held ones must still be open and served: the refusal took nothing from them.
+    first = held[0]
+    first.sendall(request("GET", "/", a.host, "Connection: close\r\n"))
+    try:
+        held_status, _, _ = read_response(Reader(first, deadline))
+    except (Closed, OSError, ValueError) as e:
+        held_status = "failed: %s" % e
+    for s in held:
+        s.close()
+    time.sleep(0.5)
+    after, _ = probe_path(a, "/", deadline)
+    summary = ("held=%d extra_status=%d close=%s held_status=%s after_status=%s"
+               % (a.n, status, hdr.get("connection", "-"), held_status, after))
+    if status != 503 or hdr.get("connection", "").lower() != "close" or tail:
+        print("error past the cap: %s" % summary)
+        return 1
+    if held_status != 200 or after != 200:
+        print("error held or later requests not served: %s" % summary)
+        return 1
+    print("ok " + summary)
+    return 0
+
+
+def probe_path(a, path, deadline):
+    try:
+        s = connect(a.host, a.port, deadline)
+        s.sendall(request("GET", path, a.host, "Connection: close\r\n"))
+        status, _, body = read_response(Reader(s, deadline))
+        s.close()
+        return status, body
+    except (Closed, OSError, ValueError) as e:
+        return str(e), b""
+
+
 def cmd_first(a):
+    """A fresh connection attempt every 50 ms, each kept up to 2 s, so
+    the time found is not rounded up to a SYN retransmission (1 s) or to
+    a connect that started while the guest was not yet listening."""
     deadline = now() + a.wait
+    sel = selectors.DefaultSelector()
+    req = request("GET", a.path, a.host, "Connection: close\r\n")
+    started = {}  # socket -> (start time, received bytes or None before connect)
+    next_try = now()
+
+    def drop(s):
+        sel.unregister(s)
+        s.close()
+        del started[s]
+
     while now() < deadline:
-        try:
-            s = connect(a.host, a.port, min(deadline, now() + 2))
-            s.sendall(request("GET", a.path, a.host, "Connection: close\r\n"))
-            status, _, _ = read_response(Reader(s, min(deadline, now() + 5)))
-            t = time.time()
-            s.close()
-            if status == 200:
-                print("ok epoch=%.6f" % t)
-                return 0
-        except (Closed, OSError, ValueError):
-            pass
-        time.sleep(0.02)
+        if a.while_pid and not pid_alive(a.while_pid):
+            print("error process %d ended before a 200" % a.while_pid)
+            return 1
+        if now() >= next_try:
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex((a.host, a.port))
+            started[s] = [now(), None]
+            sel.register(s, selectors.EVENT_WRITE)
+            next_try = now() + 0.05
+        for s in [s for s, v in started.items() if now() - v[0] > 2]:
+            drop(s)
+        for key, ev in sel.select(timeout=0.01):
+            s = key.fileobj
+            st = started[s]
+            if st[1] is None:
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0:
+                    drop(s)
+                    continue
+                try:
+                    s.send(req)
+                except OSError:
+                    drop(s)
+                    continue
+                st[1] = b""
+                sel.modify(s, selectors.EVENT_READ)
+                continue
+            try:
+                data = s.recv(4096)
+            except OSError:
+                data = b""
+            st[1] += data
+            if b"\n" in st[1]:
+                line = st[1].split(b"\n", 1)[0].split(b" ")
+                if len(line) > 1 and line[1] == b"200":
+                    t = time.time()
+                    for o in list(started):
+                        drop(o)
+                    print("ok epoch=%.6f" % t)
+                    return 0
+                drop(s)
+            elif not data:
+                drop(s)
     print("error no 200 for GET %s within %d s" % (a.path, a.wait))
     return 1
 
@@ -367,10 +483,14 @@ def main():
     f.add_argument("host")
     f.add_argument("path")
     f.add_argument("--wait", type=float, default=120)
+    f.add_argument("--while-pid", type=int)
+    c = sub.add_parser("cap")
+    c.add_argument("host")
+    c.add_argument("n", type=int)
     a = p.parse_args()
     try:
         return {"raw": cmd_raw, "keepalive": cmd_keepalive, "pipeline": cmd_pipeline,
-                "slowloris": cmd_slowloris, "first": cmd_first}[a.cmd](a)
+                "slowloris": cmd_slowloris, "first": cmd_first, "cap": cmd_cap}[a.cmd](a)
     except (OSError, ValueError, TimeoutError) as e:
         print("error %s: %s" % (a.cmd, e))
         return 1
