@@ -44,7 +44,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit deps check bench bench-csum soak FORCE
+.PHONY: all kernel images clean help test unit deps check bench bench-csum bench-http soak FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -57,6 +57,7 @@ help:
 	@echo "make soak               long runs kept out of make test (50,000 connections through apps/echo)"
 	@echo "make bench              skiff against the Linux VM yardstick (boot, ping), scheduler costs"
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
+	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
 	@echo "make deps               install missing build and test packages (Debian)"
 	@echo "make clean              remove build/"
 	@echo "apps: $(APPS_ALL)"
@@ -153,6 +154,11 @@ $(BENCH_CSUM): bench/csum/csum_bench.c net/checksum.c net/checksum.h
 
 bench-csum: $(BENCH_CSUM)
 	$(Q)$(BENCH_CSUM)
+
+# The HTTP part of make bench alone: apps/httpd against the yardstick's nginx.
+bench-http:
+	$(Q)tools/deps.sh --quiet
+	$(Q)bench/http.sh
 
 # The layering checks: net/'s and arch/'s includes, and arch/'s calls (on the built objects).
 check: kernel
