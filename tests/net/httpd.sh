@@ -38,6 +38,9 @@
 #                   all closed by the request timeout (httpd.request_ms,
 #                   REQ_MS here), not before it, each after a 408, while a
 #                   fresh GET / every 250 ms is answered within 5 s
+#   idle_<g>        meanwhile, a kept-alive connection that asks nothing
+#                   after its first answer is closed after httpd.idle_ms
+#                   (IDLE_MS), not before
 #   wrk_<g>         wrk -t1 -c8 for 10 s on /612.html: requests made, no
 #                   socket error, no non-2xx/3xx response
 #   stats_<g>       /stats is JSON, and its requests by status are exactly
@@ -111,7 +114,6 @@ in_ns() { netns_exec "$NS" "$@"; }
 
 # log_has LOG ERE: a line of the guest's log matches (its CR LF ends taken as LF).
 log_has() { tr -d '\r' <"$1" | grep -qE -- "$2"; }
-log_count() { tr -d '\r' <"$1" | grep -cE -- "$2"; }
 hdr_field() { # FILE NAME: the header's value, CR stripped
 	grep -i "^$2:" "$1" | head -n 1 | sed 's/^[^:]*: *//' | tr -d '\r'
 }
@@ -343,7 +345,10 @@ case_pipeline() {
 
 case_slowloris() {
 	local g=$1 r
-	local first
+	local first idle_pid idle
+	# The idle case runs alongside: it only waits.
+	client raw "$GUEST" 'GET /612.html HTTP/1.1\r\nHost: t\r\n\r\n' --wait 30 >"$tmp/idle-$g" &
+	idle_pid=$!
 	r=$(client --timeout 120 slowloris "$GUEST" --conns 20 --interval 1 \
 		--max-s $((REQ_MS / 1000 + 20)) --probe / --probe-ms 5000)
 	first=$(sed -n 's/.* first_close_s=\([0-9.]*\).*/\1/p' <<<"$r")
@@ -357,6 +362,17 @@ case_slowloris() {
 		pass "slowloris_$g $r (request_ms $REQ_MS)"
 	fi
 	expect_n 408 20
+	wait "$idle_pid"
+	idle=$(cat "$tmp/idle-$g")
+	local ms=${idle##* ms=}
+	ms=${ms%% *}
+	if [[ "$idle" != "ok status=200 closed=yes "* ]]; then
+		fail "idle_$g: $idle"
+	elif ((ms < IDLE_MS - 200 || ms > IDLE_MS + 10000)); then
+		fail "idle_$g: closed after $ms ms, idle_ms is $IDLE_MS: $idle"
+	else
+		pass "idle_$g closed after $ms ms (idle_ms $IDLE_MS)"
+	fi
 }
 
 case_wrk() {
