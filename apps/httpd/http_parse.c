@@ -251,6 +251,8 @@ static int parse_request_line(const struct line *l, struct http_request *req)
 	return 0;
 }
 
+#define CL_MAX	(UINT64_MAX >> 1)	/* largest Content-Length taken: 2^63 - 1 */
+
 /*
  * RFC 9110 8.6: Content-Length = 1*DIGIT; a list of equal values (from a
  * proxy that merged lines) is that value. *have says whether an earlier
@@ -267,9 +269,11 @@ static int parse_content_length(const char *v, size_t n, bool *have, uint64_t *o
 		while (i < n && is_ows((uint8_t)v[i]))
 			i++;
 		for (; i < n && is_digit((uint8_t)v[i]); i++, digits++) {
-			if (x > (UINT64_MAX >> 1) / 10)
-				return 400;	/* past 2^63: no real length */
-			x = x * 10 + (uint64_t)(v[i] - '0');
+			uint64_t d = (uint64_t)(v[i] - '0');
+
+			if (x > (CL_MAX - d) / 10)
+				return 400;	/* 2^63 or more: no real length */
+			x = x * 10 + d;
 		}
 		if (!digits)
 			return 400;

@@ -552,11 +552,12 @@ static void http_timeout(struct svc_conn *c)
 		hc->phase = HC_CLOSING;
 		svc_close(c, 0);
 		break;
-	case HC_STREAM:
 	case HC_BLOCKED:
+		httpd_count(&httpd.ctr.aborted, 1);
+		/* fall through */
+	case HC_STREAM:		/* counted in http_close, with the bytes sent */
 	case HC_CLOSING:
 		/* The client stopped reading. */
-		httpd_count(&httpd.ctr.aborted, 1);
 		hc->phase = HC_CLOSING;
 		svc_close(c, SVC_CLOSE_NOW);
 		break;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <skiff/service.h>
+#include "include/skiff/service.h"
 
 #include "http_parse.h"
 
