@@ -44,7 +44,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit deps check bench bench-csum soak FORCE
+.PHONY: all kernel images clean help test unit deps check bench bench-csum bench-http soak FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -57,6 +57,7 @@ help:
 	@echo "make soak               long runs kept out of make test (50,000 connections through apps/echo)"
 	@echo "make bench              skiff against the Linux VM yardstick (boot, ping), scheduler costs"
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
+	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
 	@echo "make deps               install missing build and test packages (Debian)"
 	@echo "make clean              remove build/"
 	@echo "apps: $(APPS_ALL)"
@@ -84,11 +85,15 @@ FORCE:
 $(BUILD)/gen/version.o: $(BUILD)/gen/version.c
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
+# An app may add build steps of its own in apps/NAME/NAME.mk (generated
+# sources): objects it lists in NAME_GEN_OBJS are linked into its image.
+-include $(wildcard $(foreach a,$(APPS_ALL),apps/$(a)/$(a).mk))
+
 # Per-app: its name and default command line (apps/NAME/NAME.cmdline) are
 # compiled into the image, so both boot paths see the same defaults.
 define APP_RULES
 $(1)_SRCS := $(wildcard apps/$(1)/*.c)
-$(1)_OBJS := $$(patsubst %,$(BUILD)/obj/%.o,$$($(1)_SRCS))
+$(1)_OBJS := $$(patsubst %,$(BUILD)/obj/%.o,$$($(1)_SRCS)) $$($(1)_GEN_OBJS)
 
 $(BUILD)/gen/$(1)/appinfo.c: $(wildcard apps/$(1)/$(1).cmdline) Makefile
 	@mkdir -p $$(dir $$@)
@@ -149,6 +154,11 @@ $(BENCH_CSUM): bench/csum/csum_bench.c net/checksum.c net/checksum.h
 
 bench-csum: $(BENCH_CSUM)
 	$(Q)$(BENCH_CSUM)
+
+# The HTTP part of make bench alone: apps/httpd against the yardstick's nginx.
+bench-http:
+	$(Q)tools/deps.sh --quiet
+	$(Q)bench/http.sh
 
 # The layering checks: net/'s and arch/'s includes, and arch/'s calls (on the built objects).
 check: kernel

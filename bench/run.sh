@@ -9,7 +9,10 @@
 # faster). Then TCP throughput (bench/tcp.sh): the same host client sends
 # into each guest's RFC 863 discard and reads its RFC 864 chargen; there the
 # ratio skiff/Linux above 1 means skiff is faster. Absolute times depend on
-# the machine; the ratios are the result. Last, the host micro-benchmark of
+# the machine; the ratios are the result. Then HTTP (bench/http.sh, also
+# make bench-http): apps/httpd against the yardstick's nginx with wrk on a
+# 612-byte page at several concurrencies, boot to first HTTP response,
+# image size and the smallest RAM that serves. Last, the host micro-benchmark of
 # the Internet checksum (make bench-csum: net/checksum.c against the byte
 # loop it replaced).
 # Nothing is asserted. BENCH_ACCEL=auto|kvm|tcg picks the accelerator
@@ -53,6 +56,9 @@ done
 
 echo
 ACCEL=$ACCEL bench/tcp.sh --no-build || echo "bench: tcp: failed"
+
+echo
+ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/http.sh || echo "bench: http: failed"
 
 echo
 echo "bench: scheduler (apps/threads threads.mode=bench, 2 CPUs, $ACCEL)"

@@ -44,6 +44,8 @@ unsigned skiff_cpu_count(void);
 uint64_t skiff_mem_total(void);                       /* bytes of usable RAM */
 uint64_t skiff_time_ns(void);                         /* monotonic, since boot */
 uint64_t skiff_wall_time(void);                       /* Unix seconds */
+/* Time CPU cpu has spent halted (idle) since boot: load = 1 - idle / uptime. */
+uint64_t skiff_cpu_idle_ns(unsigned cpu);
 
 /*
  * Threads (sched/sched.h has the full contract): cooperative, each bound to

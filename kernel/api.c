@@ -70,6 +70,7 @@ unsigned skiff_cpu_count(void) { return cpu_count(); }
 uint64_t skiff_mem_total(void) { return page_total_bytes(); }
 uint64_t skiff_time_ns(void) { return time_ns(); }
 uint64_t skiff_wall_time(void) { return time_wall(); }
+uint64_t skiff_cpu_idle_ns(unsigned cpu) { return sched_cpu_idle_ns(cpu); }
 
 void skiff_mem_stats(struct skiff_mem_stats *st)
 {

@@ -48,6 +48,11 @@ struct cpu {
 	uint64_t timer_armed;      /* deadline the scheduler asked the APIC timer for, 0 = none */
 	struct heap *heap;         /* this CPU's heap (mm/) */
 	struct cpu_stats stats;
+	/* Halted time, for load figures (sched_cpu_idle_ns): written by this
+	 * CPU only, read by any under idle_seq (odd while being updated). */
+	uint64_t idle_seq;
+	uint64_t idle_ns;          /* time spent halted, up to the last wake */
+	uint64_t idle_since;       /* time_ns() the current halt began, 0: running */
 } __attribute__((aligned(64)));
 
 /* arch/ finds its per-CPU state through the GS base (arch/x86_64/cpu_init.h). */

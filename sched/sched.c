@@ -176,6 +176,43 @@ void sched_install_handlers(void)
 	lapic_timer_set_handler(timer_handler, NULL);
 }
 
+/*
+ * A halt that began at t0 ended: its time joins idle_ns. The sequence
+ * count lets another CPU read idle_ns and idle_since as one pair.
+ */
+static void idle_account(struct cpu *c, uint64_t t0)
+{
+	uint64_t t1 = time_ns();
+
+	__atomic_store_n(&c->idle_seq, c->idle_seq + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->idle_ns, c->idle_ns + (t1 - t0), __ATOMIC_RELAXED);
+	__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->idle_seq, c->idle_seq + 1, __ATOMIC_RELEASE);
+}
+
+uint64_t sched_cpu_idle_ns(unsigned id)
+{
+	struct cpu *c;
+	uint64_t s1, s2, idle, since;
+
+	if (id >= MAX_CPUS || !cpus[id].online)
+		return 0;
+	c = &cpus[id];
+	do {
+		s1 = __atomic_load_n(&c->idle_seq, __ATOMIC_ACQUIRE);
+		idle = __atomic_load_n(&c->idle_ns, __ATOMIC_RELAXED);
+		since = __atomic_load_n(&c->idle_since, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&c->idle_seq, __ATOMIC_RELAXED);
+	} while (s1 != s2 || (s1 & 1));
+	if (since) {
+		uint64_t now = time_ns();
+
+		idle += now > since ? now - since : 0;
+	}
+	return idle;
+}
+
 /* The idle thread of each CPU: run whatever is ready, else halt until an interrupt. */
 __attribute__((noreturn)) void sched_idle_loop(void);
 __attribute__((noreturn)) void sched_idle_loop(void)
@@ -201,7 +238,10 @@ __attribute__((noreturn)) void sched_idle_loop(void)
 			continue;
 		}
 		c->stats.halts++;
+		uint64_t t0 = time_ns();
+		__atomic_store_n(&c->idle_since, t0, __ATOMIC_RELEASE);
 		cpu_idle();   /* sti; hlt: an interrupt wakes us, its handler runs, then we continue */
 		c->halted = false;
+		idle_account(c, t0);
 	}
 }

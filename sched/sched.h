@@ -93,6 +93,8 @@ struct sched_stats {
 	uint64_t stacks_free;      /* of those, free now */
 };
 void sched_get_stats(struct sched_stats *st);
+/* Time CPU id has spent halted in its idle loop since boot (any CPU may ask; 0 if offline). */
+uint64_t sched_cpu_idle_ns(unsigned id);
 /* Non-zero when addr lies in a stack guard page: the kernel names stack overflows. */
 bool sched_addr_is_stack_guard(uint64_t addr);
 

@@ -116,12 +116,50 @@ static void lis_event(struct svc_lis *l)
 	}
 }
 
+/* Adds the listening socket fd to s; l->shared says who closes it. */
+static int lis_add(struct svc *s, int fd, uint16_t port, bool shared)
+{
+	struct epoll_event ev;
+	struct svc_lis *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	l->ep.kind = SVC_EP_LISTENER;
+	l->ep.fd = fd;
+	l->svc = s;
+	l->port = port;
+	l->shared = shared;
+	timer_init(&l->retry, lis_retry_fired);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &l->ep;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		int err = -errno;
+
+		free(l);
+		return err;
+	}
+	l->next = s->lis;
+	s->lis = l;
+	return port;
+}
+
+int svc_listen_fd(struct svc *s, int fd)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &salen) != 0)
+		return -errno;
+	if (sa.sin_family != AF_INET)
+		return -EINVAL;
+	return lis_add(s, fd, ntohs(sa.sin_port), true);
+}
+
 int svc_listen(struct svc *s, uint16_t port, int backlog)
 {
 	struct sockaddr_in sa;
 	socklen_t salen = sizeof(sa);
-	struct epoll_event ev;
-	struct svc_lis *l;
 	int fd, one = 1, err;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -139,27 +177,10 @@ int svc_listen(struct svc *s, uint16_t port, int backlog)
 		err = -errno;
 		goto out_close;
 	}
-	l = calloc(1, sizeof(*l));
-	if (!l) {
-		err = -ENOMEM;
+	err = lis_add(s, fd, ntohs(sa.sin_port), false);
+	if (err < 0)
 		goto out_close;
-	}
-	l->ep.kind = SVC_EP_LISTENER;
-	l->ep.fd = fd;
-	l->svc = s;
-	l->port = ntohs(sa.sin_port);
-	timer_init(&l->retry, lis_retry_fired);
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.ptr = &l->ep;
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		err = -errno;
-		free(l);
-		goto out_close;
-	}
-	l->next = s->lis;
-	s->lis = l;
-	return l->port;
+	return err;
 
 out_close:
 	close(fd);
@@ -191,7 +212,10 @@ static void svc_teardown(struct svc *s)
 
 		s->lis = l->next;
 		timerq_cancel(&s->timers, &l->retry);
-		close(l->ep.fd);
+		if (l->shared)
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, l->ep.fd, NULL);
+		else
+			close(l->ep.fd);
 		free(l);
 	}
 	if (s->epfd >= 0)

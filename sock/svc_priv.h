@@ -30,6 +30,7 @@ struct svc_lis {
 	uint16_t port;
 	bool off;		/* out of epoll for a while (accept failing) */
 	bool warned;		/* logged this run of failures */
+	bool shared;		/* svc_listen_fd: the app's socket, not closed here */
 	struct timer retry;	/* puts it back */
 	struct svc_lis *next;
 };

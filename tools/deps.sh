@@ -16,14 +16,16 @@ set -euo pipefail
 # netcat-openbsd; procps for ps (tests/lib/netns.sh); dnsmasq-base for the
 # DHCP server of tests/net/multi_nic.sh (the binary only: no service that
 # would start and bind port 53 on the host); python3 for the TCP checks
-# (tests/net/tcp_client.py) and the QEMU monitor in virtio_ping.sh.
+# (tests/net/tcp_client.py) and the QEMU monitor in virtio_ping.sh;
+# telnet (the transitional package that brings inetutils-telnet) driven by
+# expect, and wrk, for tests/net/httpd.sh and bench/http.sh.
 PACKAGES=(
 	gcc binutils make
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
 	qemu-system-x86 ovmf
 	libcmocka-dev
 	iproute2 iputils-ping curl netcat-openbsd procps dnsmasq-base
-	python3
+	python3 telnet expect wrk
 )
 
 quiet=0

@@ -6,7 +6,9 @@
 # PVH entry note that QEMU's -kernel boots directly, skipping the xz decompressor,
 # as it boots a unikernel ELF) and build/bench/linux/initrd.img (busybox-static, nginx with exactly the shared libs
 # it loads, the virtio-net and NE2000 PCI modules with their dependencies, and
-# bench/linux/init). Packages come from `apt-get download` into a cache under
+# bench/linux/init; nginx serves /index.html, the 612-byte page apps/httpd
+# serves as /612.html (the same bytes, copied from apps/httpd/www/) and a
+# 1 MiB /1m.bin). Packages come from `apt-get download` into a cache under
 # build/ and are unpacked with dpkg-deb -x; nothing is installed on the host.
 # Idempotent: exits at once when the outputs are newer than their inputs.
 #
@@ -33,7 +35,8 @@ while [[ $# -gt 0 ]]; do
 	shift
 done
 
-inputs=("$here/build.sh" "$here/init" "$here/nginx.conf" "$here/index.html")
+page612=$root/apps/httpd/www/612.html
+inputs=("$here/build.sh" "$here/init" "$here/nginx.conf" "$here/index.html" "$page612")
 if [[ $force -eq 0 && -s "$out/vmlinuz" && -s "$out/vmlinux" && -s "$out/initrd.img" ]]; then
 	stale=0
 	for f in "${inputs[@]}"; do
@@ -185,6 +188,10 @@ root:x:0:
 nogroup:x:65534:
 EOF
 cp "$here/index.html" "$stage/srv/www/index.html"
+# bench/http.sh's page: the very bytes skiff's httpd serves, so both guests
+# send the same body.
+[[ -s "$page612" ]] || die "$page612 is missing"
+cp "$page612" "$stage/srv/www/612.html"
 # TCP services for bench/lib/tcp_bench.sh, run by busybox nc (bench/linux/init):
 # echo is cat itself; discard and chargen are two-line scripts. chargen sends
 # the RFC 864 pattern (95 lines of 72 printable characters, each starting one

@@ -3,10 +3,13 @@
 #
 # Usage: bench/linux/run.sh [--nic virtio|ne2k] [--accel auto|kvm|tcg]
 #          [--net tap:IFNAME|user[:HOSTPORT]] [--ip A.B.C.D/P] [--headless]
-#          [--timeout S] [--boot pvh|bzimage] [--smp N] [--verbose] [--dry-run]
+#          [--timeout S] [--boot pvh|bzimage] [--smp N] [--mem SIZE] [--verbose]
+#          [--dry-run]
 #
 # Boots the way a skiff guest boots: -kernel/-initrd, serial console on stdout,
-# -nodefaults -no-reboot, 256 MiB, one vCPU. Prints "accel: kvm|tcg" first, then the
+# -nodefaults -no-reboot, 256 MiB (--mem), one vCPU, and no option ROM on the NIC
+# (romfile=, as tools/cloudit.sh: nothing network-boots, and iPXE's init costs
+# boot time). Prints "accel: kvm|tcg" first, then the
 # serial console; the guest prints "yardstick: ready ..." once nginx answers. The
 # line "qemu-start: EPOCHREALTIME" comes just before QEMU is exec'd.
 #   --net tap:IFNAME  attach to an existing tap (run inside its namespace, e.g. with
@@ -33,7 +36,7 @@ die() {
 	exit 2
 }
 
-nic=virtio boot=pvh accel=auto net=tap:tap0 ip="" headless=0 timeout_s="" smp=1 quiet=quiet dry=0
+nic=virtio boot=pvh accel=auto net=tap:tap0 ip="" headless=0 timeout_s="" smp=1 mem=256M quiet=quiet dry=0
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--nic) nic=${2:-}; shift ;;
@@ -44,6 +47,7 @@ while [[ $# -gt 0 ]]; do
 	--headless) headless=1 ;;
 	--timeout) timeout_s=${2:-}; shift ;;
 	--smp) smp=${2:-}; shift ;;
+	--mem) mem=${2:-}; shift ;;
 	--verbose) quiet="" ;;
 	--dry-run) dry=1 ;;
 	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -64,6 +68,7 @@ bzimage) kernel=vmlinuz ;;
 esac
 [[ -z "$timeout_s" || "$timeout_s" =~ ^[0-9]+$ ]] || die "--timeout wants whole seconds, not '$timeout_s'"
 [[ "$smp" =~ ^[1-9][0-9]*$ ]] || die "--smp wants a positive count, not '$smp'"
+[[ "$mem" =~ ^[1-9][0-9]*[MG]$ ]] || die "--mem wants e.g. 256M or 1G, not '$mem'"
 [[ -n "$timeout_s" ]] || { [[ $headless -eq 1 ]] && timeout_s=600 || timeout_s=0; }
 
 case "$net" in
@@ -105,10 +110,10 @@ fi
 
 # shellcheck disable=SC2207 # accel_qemu_args prints plain words
 accargs=($(accel_qemu_args "$acc"))
-cmd=(qemu-system-x86_64 "${accargs[@]}" -machine pc -m 256M -smp "$smp"
+cmd=(qemu-system-x86_64 "${accargs[@]}" -machine pc -m "$mem" -smp "$smp"
 	-nodefaults -no-reboot -display none "${serial[@]}"
 	-kernel "$out/$kernel" -initrd "$out/initrd.img" -append "$append"
-	-netdev "$netdev" -device "$nicdev,netdev=n0,mac=52:54:00:77:01:02")
+	-netdev "$netdev" -device "$nicdev,netdev=n0,romfile=,mac=52:54:00:77:01:02")
 
 if [[ $dry -eq 1 ]]; then
 	printf '%q ' "${cmd[@]}"

@@ -124,6 +124,16 @@ int svc_register(const struct svc_config *cfg, struct svc **out);
  * backlog <= 0: 128.
  */
 int svc_listen(struct svc *s, uint16_t port, int backlog);
+/*
+ * Accepts on fd, a TCP socket the app made non-blocking, bound and
+ * listening, from s's handlers (init). The app keeps it: s never closes
+ * it, and it must stay open until s has stopped. Several services (on
+ * several CPUs) may share one listening socket this way, as Linux threads
+ * share one with an epoll set each: every one is woken when a connection
+ * waits, and the first to accept() gets it (the others find EAGAIN).
+ * Returns the socket's port, or a negative errno.
+ */
+int svc_listen_fd(struct svc *s, int fd);
 
 /*
  * Ends s once the current pass of its thread is over: every connection

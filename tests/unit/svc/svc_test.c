@@ -917,6 +917,117 @@ static void test_slow_handler_delays_only_its_own_service(void **state)
 	close(stop);
 }
 
+/* ---- a listening socket shared by two services (svc_listen_fd) ---- */
+
+static int shared_fd;
+
+static int shared_init(struct svc *s)
+{
+	return svc_listen_fd(s, shared_fd) > 0 ? 0 : -1;
+}
+
+/* Answers with the service's name (one letter) and closes. */
+static size_t shared_receive(struct svc_conn *c, const uint8_t *d, size_t len)
+{
+	(void)d;
+	svc_send(c, svc_name(svc_of(c)), 1);
+	svc_close(c, 0);
+	return len;
+}
+
+static int shared_listener(int *port)
+{
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &salen), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/*
+ * Two services accept from one socket the app made: every connection is
+ * served by one of them, and stopping both leaves the socket open and
+ * listening (the app owns it).
+ */
+static void test_listen_fd_shared_by_two_services_app_keeps_it(void **state)
+{
+	struct svc_config a = {
+		.name = "A",
+		.handlers = {.init = shared_init, .receive = shared_receive},
+	};
+	struct svc_config b = a;
+	struct svc *sa, *sb;
+	struct svc_stats sta, stb;
+	int port, i, fd;
+	uint8_t buf[4];
+
+	(void)state;
+	b.name = "B";
+	shared_fd = shared_listener(&port);
+	assert_int_equal(svc_register(&a, &sa), 0);
+	assert_int_equal(svc_register(&b, &sb), 0);
+	for (i = 0; i < 40; i++) {
+		fd = client_connect(port);
+		send_all(fd, "x", 1);
+		assert_int_equal(recv_all(fd, buf, sizeof(buf)), 1);
+		assert_true(buf[0] == 'A' || buf[0] == 'B');
+		close(fd);
+	}
+	svc_get_stats(sa, &sta);
+	svc_get_stats(sb, &stb);
+	assert_int_equal(sta.accepted + stb.accepted, 40);
+	svc_stop(sa);
+	svc_stop(sb);
+	/* A connection wakes both (each watches the socket); stopping, neither
+	 * accepts it, so it waits in the backlog for the app. */
+	fd = client_connect(port);
+	assert_int_equal(svc_join(sa), 0);
+	assert_int_equal(svc_join(sb), 0);
+	{
+		struct sockaddr_in peer;
+		socklen_t plen = sizeof(peer);
+		int c = -1;
+		uint64_t end = now_ms() + 5000;
+
+		while (c < 0 && now_ms() < end) {
+			c = accept(shared_fd, (struct sockaddr *)&peer, &plen);
+			if (c < 0)
+				usleep(10000);
+		}
+		assert_true(c >= 0);
+		close(c);
+	}
+	close(fd);
+	close(shared_fd);
+}
+
+/* svc_listen_fd on a descriptor that is not a socket fails init cleanly. */
+static void test_listen_fd_not_a_socket_fails_init(void **state)
+{
+	struct svc_config a = {
+		.name = "A",
+		.handlers = {.init = shared_init, .receive = shared_receive},
+	};
+	struct svc *s = NULL;
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	shared_fd = p[0];
+	assert_int_equal(svc_register(&a, &s), -1);
+	assert_null(s);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 #define T_(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -938,6 +1049,8 @@ int main(void)
 		T_(test_cleared_timer_does_not_fire),
 		T_(test_timer_bounds_a_close_that_cannot_drain),
 		T_(test_slow_handler_delays_only_its_own_service),
+		T_(test_listen_fd_shared_by_two_services_app_keeps_it),
+		T_(test_listen_fd_not_a_socket_fails_init),
 	};
 #undef T_
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# bench/http.sh (make bench-http; part of make bench): skiff's apps/httpd
+# against the Linux yardstick's nginx (bench/linux/), one after the other,
+# same QEMU options, same NIC, same client.
+#
+# Usage: bench/http.sh [--no-build] [--nic virtio|ne2k] [--secs S] [--no-mem]
+#                      [--only skiff|linux]
+#
+# Each guest boots alone on tap0 in a private namespace (tests/lib/netns.sh)
+# with 1 vCPU, 256 MiB, -machine pc and the accelerator's CPU model
+# (bench/lib/accel.sh: -cpu max under TCG), the NIC's MAC fixed and in the
+# host's neighbour table (so no ARP wait is timed). Measured:
+#   - wrk -t1 on the 612-byte page (/612.html, the same bytes in both) for S
+#     seconds (default 10, BENCH_HTTP_SECS) at -c1, -c16, -c30 and -c64 with
+#     keep-alive, and -c16 with "Connection: close" (a connection per
+#     request): requests per second, and p50 and p99 latency (wrk --latency);
+#     a 2 s warm-up first; socket errors and non-2xx answers are counted
+#   - boot to first HTTP response: from QEMU's process start (its start
+#     time in /proc, 10 ms ticks) to the first 200 of GET /612.html, polled
+#     from the host with a fresh connection every 50 ms
+#     (tests/net/http_client.py first): skiff by direct (PVH) boot and through
+#     SeaBIOS and GRUB, Linux as the yardstick boots (PVH vmlinux + initrd)
+#   - image size: build/httpd.elf (direct boot) and build/httpd.img (GRUB
+#     ISO) against the yardstick's vmlinuz + initrd.img (and the vmlinux it
+#     boots by PVH)
+#   - the smallest RAM that still serves: a bisection over a list of sizes
+#     (skiff 2..256 MiB, direct boot; Linux 24..256 MiB), each boot bounded
+#     (BENCH_HTTP_MEM_WAIT s, default 40; a QEMU that exits ends its try);
+#     "serves" = GET /612.html gives 200
+# Then a table: measure, skiff, Linux, skiff/Linux, with the accelerator
+# named. For req/s a ratio above 1 means skiff is faster; for latency, boot,
+# size and RAM below 1 does. Nothing is asserted. BENCH_ACCEL=auto|kvm|tcg
+# as in bench/run.sh (ACCEL already set: used as is).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=bench/lib/accel.sh
+source bench/lib/accel.sh
+# shellcheck source=tests/lib/netns.sh
+source tests/lib/netns.sh
+
+build=1 only="" nic=virtio secs=${BENCH_HTTP_SECS:-10} do_mem=1 mem_wait=${BENCH_HTTP_MEM_WAIT:-40}
+while [[ $# -gt 0 ]]; do
+	case "$1" in
+	--no-build) build=0 ;;
+	--nic) nic=${2:?--nic wants virtio or ne2k}; shift ;;
+	--secs) secs=${2:?--secs wants seconds}; shift ;;
+	--no-mem) do_mem=0 ;;
+	--only) only=${2:?--only wants skiff or linux}; shift ;;
+	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+	*) echo "bench/http.sh: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+	shift
+done
+[[ $nic == virtio || $nic == ne2k ]] || { echo "bench/http.sh: --nic wants virtio or ne2k" >&2; exit 2; }
+[[ -z $only || $only == skiff || $only == linux ]] || { echo "bench/http.sh: --only wants skiff or linux" >&2; exit 2; }
+kinds=(skiff linux)
+[[ -z $only ]] || kinds=("$only")
+want() { [[ -z $only || $only == "$1" ]]; }
+[[ "$secs" =~ ^[1-9][0-9]*$ ]] || { echo "bench/http.sh: --secs wants whole seconds" >&2; exit 2; }
+
+netns_require
+for tool in wrk python3 qemu-system-x86_64; do
+	command -v "$tool" >/dev/null || netns_die "missing $tool (tools/deps.sh installs it)"
+done
+if [[ -z "${ACCEL:-}" ]]; then
+	accel_resolve "${BENCH_ACCEL:-auto}"
+fi
+if [[ $build -eq 1 ]]; then
+	! want skiff || make -s -j2 APP=httpd >/dev/null
+	! want linux || bench/linux/build.sh >/dev/null
+fi
+yard=build/bench/linux
+need=()
+! want skiff || need+=(build/httpd.elf build/httpd.img)
+! want linux || need+=("$yard/vmlinux" "$yard/vmlinuz" "$yard/initrd.img")
+for f in "${need[@]}"; do
+	[[ -s $f ]] || netns_die "$f missing (build first, or drop --no-build)"
+done
+
+GUEST=10.77.1.2 MAC=52:54:00:77:01:02
+CLIENT=$root/tests/net/http_client.py
+tmp=$(mktemp -d /tmp/bench-http.XXXXXX)
+finish() {
+	netns_cleanup
+	rm -rf "$tmp"
+}
+trap finish EXIT
+trap 'finish; trap - EXIT; exit 130' INT
+trap 'finish; trap - EXIT; exit 143' TERM
+
+ns=$(netns_name httpb)
+netns_create "$ns" 10.77.1.1/24 tap0
+# The guest's MAC is fixed: a permanent neighbour entry, so the host never
+# waits on ARP (boot timing would round up to its 1 s retries).
+netns_exec "$ns" ip neigh replace "$GUEST" lladdr "$MAC" dev tap0 nud permanent
+
+cpu=$(accel_qemu_args "$ACCEL" | sed -n 's/.*-cpu \([^ ]*\).*/\1/p')
+
+# start_guest KIND MEM [BOOT]: KIND skiff or linux, BOOT direct|grub
+# (skiff). Sets GPID (the session bg_start made) and GLOG.
+start_guest() {
+	local kind=$1 mem=$2 boot=${3:-direct}
+	GLOG=$tmp/$kind-$boot-$mem.log
+	if [[ $kind == skiff ]]; then
+		local how=(--direct)
+		[[ $boot == grub ]] && how=(--firmware bios)
+		bg_start "$ns" "$GLOG" tools/cloudit.sh httpd --headless --no-build "${how[@]}" \
+			--accel "$ACCEL" --cpu "$cpu" --smp 1 --mem "$mem" --nic "$nic" --net tap:tap0 \
+			--mac "$MAC" --append "ip=$GUEST/24 httpd.log=0" --timeout 900
+	else
+		bg_start "$ns" "$GLOG" bench/linux/run.sh --headless --accel "$ACCEL" --nic "$nic" \
+			--net tap:tap0 --ip "$GUEST/24" --mem "$mem" --timeout 900
+	fi
+	GPID=$BG_PID
+}
+
+# qemu_pid SID: the guest's QEMU among the processes of the session
+# bg_start made (waits up to 5 s for it to start).
+qemu_pid() {
+	local sid=$1 pid="" i
+	for ((i = 0; i < 500; i++)); do
+		pid=$(ps -s "$sid" -o pid=,comm= 2>/dev/null | awk '$2 ~ /^qemu-system/ { print $1; exit }')
+		[[ -n "$pid" ]] && break
+		kill -0 "$sid" 2>/dev/null || return 1
+		sleep 0.01
+	done
+	[[ -n "$pid" ]] && echo "$pid"
+}
+
+# qemu_start_epoch SID: when the guest's QEMU process started (epoch, 10 ms
+# ticks).
+qemu_start_epoch() {
+	local pid ticks btime hz
+	pid=$(qemu_pid "$1") || return 1
+	# Field 22 of /proc/PID/stat, counted after the ")" closing the name.
+	ticks=$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f20)
+	btime=$(awk '$1 == "btime" { print $2 }' /proc/stat)
+	hz=$(getconf CLK_TCK)
+	awk -v b="$btime" -v t="$ticks" -v h="$hz" 'BEGIN { printf "%.3f", b + t / h }'
+}
+
+# first_ms WAIT: ms from QEMU's start to the first 200, or nothing.
+first_ms() {
+	local start r
+	start=$(qemu_start_epoch "$GPID") || return 1
+	r=$(netns_exec "$ns" python3 "$CLIENT" first "$GUEST" /612.html --wait "$1" 2>&1 | tail -n 1)
+	[[ $r == "ok epoch="* ]] || return 1
+	awk -v a="$start" -v b="${r#ok epoch=}" 'BEGIN { printf "%d", (b - a) * 1000 }'
+}
+
+# to_ms VALUE: wrk's 845.00us / 1.23ms / 2.00s in milliseconds.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+		else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+		else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.1f", v * 60000 }
+		else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.1f", v * 1000 }
+		else print "-" }'
+}
+
+declare -A R # R[kind,measure]
+
+# run_wrk KIND NAME CONNS [HEADER]: one measured wrk run into R.
+run_wrk() {
+	local kind=$1 name=$2 c=$3 out=$tmp/wrk-$1-$2.txt errs
+	shift 3
+	netns_exec "$ns" timeout $((secs + 60)) wrk -t1 -c"$c" -d"${secs}s" --timeout 10s --latency "$@" \
+		"http://$GUEST/612.html" >"$out" 2>&1 || true
+	R[$kind,rps_$name]=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$out")
+	R[$kind,p50_$name]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+	R[$kind,p99_$name]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+	errs=$(grep -E 'Socket errors|Non-2xx' "$out" | tr -s ' \n' ' ' || true)
+	[[ -z "$errs" ]] || echo "bench: http: $kind $name:$errs" >&2
+	[[ -n "${R[$kind,rps_$name]}" ]] || echo "bench: http: $kind $name: wrk failed: $(tail -n 3 "$out" | tr '\n' ' ')" >&2
+	echo "bench: http: $kind $name: ${R[$kind,rps_$name]:-failed} req/s, p50 ${R[$kind,p50_$name]} ms, p99 ${R[$kind,p99_$name]} ms" >&2
+}
+
+# serves KIND MEM: does the guest answer GET /612.html with MEM of RAM?
+# Given up at once when QEMU exits (a panic with -no-reboot, a refusal).
+serves() {
+	local ok=0 qpid r why
+	start_guest "$1" "$2"
+	if qpid=$(qemu_pid "$GPID"); then
+		r=$(netns_exec "$ns" python3 "$CLIENT" first "$GUEST" /612.html --wait "$mem_wait" \
+			--while-pid "$qpid" 2>&1 | tail -n 1)
+		[[ $r == ok* ]] && ok=1
+	fi
+	bg_stop "$GPID" 2
+	if [[ $ok -eq 1 ]]; then
+		why=serves
+	elif [[ ${r:-} == *ended* || -z ${qpid:-} ]]; then
+		# The line that says why: a panic's, a refusal's, else the last.
+		why=$(tr -d '\r' <"$GLOG" | grep -iE 'panic|error|refus|minimum|too small|no memory|cannot' | head -n 1)
+		[[ -n "$why" ]] || why=$(tr -d '\r' <"$GLOG" | grep -v '^ *$' | tail -n 1)
+		why="does not serve: QEMU exited: ${why:0:110}"
+	else
+		why="does not serve within $mem_wait s"
+	fi
+	echo "bench: http: $1 with $2: $why" >&2
+	[[ $ok -eq 1 ]]
+}
+
+# min_mem KIND SIZES...: the smallest of the ascending SIZES that serves,
+# by bisection (assumes more RAM never hurts); "> largest" if none does.
+min_mem() {
+	local kind=$1 lo=0 hi mid
+	shift
+	local sizes=("$@")
+	hi=${#sizes[@]}
+	# Invariant: sizes[hi] serves (or hi is past the end); below lo none does.
+	while ((lo < hi)); do
+		mid=$(((lo + hi) / 2))
+		if serves "$kind" "${sizes[$mid]}"; then hi=$mid; else lo=$((mid + 1)); fi
+	done
+	if ((hi < ${#sizes[@]})); then echo "${sizes[$hi]}"; else echo "> ${sizes[-1]}"; fi
+}
+
+load1=$(cut -d' ' -f1 /proc/loadavg)
+echo "bench: http, accelerator $ACCEL ($ACCEL_WHY), nic $nic, 1 vCPU, 256M, cpu ${cpu:-default}, wrk -t1 ${secs} s per run; load $load1"
+
+for kind in "${kinds[@]}"; do
+	start_guest "$kind" 256M direct
+	if ms=$(first_ms 120); then
+		R[$kind,boot_direct]=$ms
+		echo "bench: http: $kind: first HTTP response $ms ms after QEMU started" >&2
+		netns_exec "$ns" timeout 30 wrk -t1 -c1 -d2s "http://$GUEST/612.html" >/dev/null 2>&1 || true
+		run_wrk "$kind" c1 1
+		run_wrk "$kind" c16 16
+		run_wrk "$kind" c30 30
+		run_wrk "$kind" c64 64
+		run_wrk "$kind" c16close 16 -H 'Connection: close'
+	else
+		echo "bench: http: $kind: no HTTP response within 120 s: $(tail -n 3 "$GLOG" | tr -s '\r\n' ' ')" >&2
+	fi
+	bg_stop "$GPID" 3
+done
+if want skiff; then
+	start_guest skiff 256M grub
+	R[skiff,boot_grub]=$(first_ms 120) || echo "bench: http: skiff through GRUB: no HTTP response" >&2
+	bg_stop "$GPID" 3
+	R[skiff,size_boot]=$(stat -c %s build/httpd.elf)
+	R[skiff,size_img]=$(stat -c %s build/httpd.img)
+fi
+if want linux; then
+	R[linux,size_boot]=$(($(stat -c %s "$yard/vmlinux") + $(stat -c %s "$yard/initrd.img")))
+	R[linux,size_img]=$(($(stat -c %s "$yard/vmlinuz") + $(stat -c %s "$yard/initrd.img")))
+fi
+if [[ $do_mem -eq 1 ]]; then
+	! want skiff || R[skiff,mem]=$(min_mem skiff 2M 3M 4M 6M 8M 12M 16M 24M 32M 48M 64M 128M 256M)
+	! want linux || R[linux,mem]=$(min_mem linux 24M 32M 48M 64M 80M 96M 112M 128M 160M 192M 256M)
+fi
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+row() { # LABEL KEY [UNIT-STRIPPING]
+	local s=${R[skiff,$2]:-} l=${R[linux,$2]:-}
+	printf '%-40s %12s %12s %12s\n' "$1" "${s:--}" "${l:--}" "$(ratio "${s%M}" "${l%M}")"
+}
+echo
+echo "bench: http results (accelerator $ACCEL; nic $nic; wrk -t1 on /612.html, ${secs} s each)"
+printf '%-40s %12s %12s %12s\n' measure skiff linux skiff/linux
+for n in c1 c16 c30 c64 c16close; do
+	case $n in
+	c16close) what="-c16 Connection: close" ;;
+	*) what="-${n} keep-alive" ;;
+	esac
+	row "req/s $what" "rps_$n"
+	row "p50 ms $what" "p50_$n"
+	row "p99 ms $what" "p99_$n"
+done
+row "boot to first HTTP ms, direct (PVH)" boot_direct
+row "boot to first HTTP ms, SeaBIOS+GRUB" boot_grub
+row "image bytes: elf | vmlinux+initrd" size_boot
+row "image bytes: iso | vmlinuz+initrd" size_img
+[[ $do_mem -eq 0 ]] || row "smallest RAM that serves (direct)" mem
