@@ -42,8 +42,11 @@
  * is bounded by max_conns (+ HTTPD_REFUSE_SLACK per service) times those.
  *
  * Access log (cfg.log): one line per response, "httpd: #ID ADDR:PORT
- * METHOD PATH STATUS BYTES" (BYTES: the body's length; 0 for HEAD and
- * 304), plus a line per accepted and per closed connection.
+ * METHOD TARGET STATUS BYTES" (ID: the connection's number since boot,
+ * over all services; METHOD and TARGET as sent, non-printable bytes as
+ * \xHH, "-" when the request line could not be read; BYTES: the body's
+ * length, 0 for HEAD and 304), plus "httpd: #ID accept ADDR:PORT on cpu
+ * N" and "httpd: #ID close ADDR:PORT: REASON, N requests" per connection.
  */
 #include <skiff.h>
 #include <errno.h>
@@ -62,6 +65,7 @@ struct hconn {
 	bool keep;			/* after the response being streamed */
 	const struct www_file *file;	/* STREAM: the body */
 	uint64_t off;			/* STREAM: next byte of it */
+	uint64_t id;			/* for log lines, unique over all services */
 	char peer[24];			/* "a.b.c.d:port" */
 };
 
@@ -138,7 +142,7 @@ static void access_log(struct svc_conn *c, const struct http_request *req, int s
 		strcpy(m, "-");
 		strcpy(t, "-");
 	}
-	printf("httpd: #%llu %s %s %s %d %llu\n", (unsigned long long)svc_conn_id(c), hc->peer, m, t,
+	printf("httpd: #%llu %s %s %s %d %llu\n", (unsigned long long)hc->id, hc->peer, m, t,
 	       status, (unsigned long long)bytes);
 }
 
@@ -593,7 +597,7 @@ static int http_accept(struct svc_conn *c)
 		 a & 255, p);
 	svc_conn_set_data(c, hc);
 	open = __atomic_add_fetch(&httpd.ctr.conns_open, 1, __ATOMIC_RELAXED);
-	httpd_count(&httpd.ctr.conns_total, 1);
+	hc->id = __atomic_add_fetch(&httpd.ctr.conns_total, 1, __ATOMIC_RELAXED);
 	if (open > httpd.cfg.max_conns) {
 		/* Past the cap: a 503 once the request is in (answering before
 		 * it could reset the connection under the client's request). */
@@ -605,7 +609,7 @@ static int http_accept(struct svc_conn *c)
 		svc_set_timer(c, httpd.cfg.idle_ms);
 	}
 	if (httpd.cfg.log)
-		printf("httpd: #%llu accept %s on cpu %u%s\n", (unsigned long long)svc_conn_id(c), hc->peer,
+		printf("httpd: #%llu accept %s on cpu %u%s\n", (unsigned long long)hc->id, hc->peer,
 		       cpu_id(), hc->phase == HC_REFUSED ? " (over max_conns: 503)" : "");
 	return 0;
 }
@@ -620,14 +624,14 @@ static void http_close(struct svc_conn *c, enum svc_reason why, int err)
 		httpd_count(&httpd.ctr.aborted, 1);
 		if (httpd.cfg.log)
 			printf("httpd: #%llu %s: %s aborted after %llu of %llu bytes\n",
-			       (unsigned long long)svc_conn_id(c), hc->peer, hc->file->path,
+			       (unsigned long long)hc->id, hc->peer, hc->file->path,
 			       (unsigned long long)hc->off, (unsigned long long)hc->file->size);
 	}
 	if (httpd.cfg.log && err)
-		printf("httpd: #%llu close %s: %s (%d), %u requests\n", (unsigned long long)svc_conn_id(c),
+		printf("httpd: #%llu close %s: %s (%d), %u requests\n", (unsigned long long)hc->id,
 		       hc->peer, svc_reason_name(why), err, hc->requests);
 	else if (httpd.cfg.log)
-		printf("httpd: #%llu close %s: %s, %u requests\n", (unsigned long long)svc_conn_id(c),
+		printf("httpd: #%llu close %s: %s, %u requests\n", (unsigned long long)hc->id,
 		       hc->peer, svc_reason_name(why), hc->requests);
 	__atomic_sub_fetch(&httpd.ctr.conns_open, 1, __ATOMIC_RELAXED);
 	free(hc);
