@@ -42,8 +42,11 @@
  * is bounded by max_conns (+ HTTPD_REFUSE_SLACK per service) times those.
  *
  * Access log (cfg.log): one line per response, "httpd: #ID ADDR:PORT
- * METHOD PATH STATUS BYTES" (BYTES: the body's length; 0 for HEAD and
- * 304), plus a line per accepted and per closed connection.
+ * METHOD TARGET STATUS BYTES" (ID: the connection's number since boot,
+ * over all services; METHOD and TARGET as sent, non-printable bytes as
+ * \xHH, "-" when the request line could not be read; BYTES: the body's
+ * length, 0 for HEAD and 304), plus "httpd: #ID accept ADDR:PORT on cpu
+ * N" and "httpd: #ID close ADDR:PORT: REASON, N requests" per connection.
  */
 #include <skiff.h>
 #include <errno.h>
@@ -62,6 +65,7 @@ struct hconn {
 	bool keep;			/* after the response being streamed */
 	const struct www_file *file;	/* STREAM: the body */
 	uint64_t off;			/* STREAM: next byte of it */
+	uint64_t id;			/* for log lines, unique over all services */
 	char peer[24];			/* "a.b.c.d:port" */
 };
 
@@ -138,7 +142,7 @@ static void access_log(struct svc_conn *c, const struct http_request *req, int s
 		strcpy(m, "-");
 		strcpy(t, "-");
 	}
-	printf("httpd: #%llu %s %s %s %d %llu\n", (unsigned long long)svc_conn_id(c), hc->peer, m, t,
+	printf("httpd: #%llu %s %s %s %d %llu\n", (unsigned long long)hc->id, hc->peer, m, t,
 	       status, (unsigned long long)bytes);
 }
 
@@ -293,10 +297,16 @@ static void stream_pump(struct svc_conn *c)
 		conn_finish(c, hc->keep);
 }
 
-/* An error answer (short text body), then close. */
-static void error_close(struct svc_conn *c, const struct http_request *req, int status)
+/*
+ * An error answer (short text body) and the close after it. -ENOBUFS when
+ * the output queue has no room for it: nothing was sent and the
+ * connection stays as it was, so the caller can answer again after
+ * writable (the responses queued before it must not be cut short).
+ */
+static int error_close(struct svc_conn *c, const struct http_request *req, int status)
 {
 	struct httpd_svc *hs = svc_of_conn(c);
+	struct hconn *hc = svc_conn_data(c);
 	char *body = hs->buf + HTTPD_BUF / 2;
 	int n = snprintf(body, 64, "%d %s\n", status, http_reason(status));
 	struct resp r = {
@@ -307,12 +317,27 @@ static void error_close(struct svc_conn *c, const struct http_request *req, int 
 		.keep = false,
 		.extra = status == 405 ? ALLOW_FIELD : status == 503 ? "Retry-After: 1\r\n" : NULL,
 	};
+	int rc = respond(c, req, &r);
 
-	if (respond(c, req, &r) != 0) {
-		/* No room even for this: close all the same. */
-		svc_close(c, SVC_CLOSE_NOW);
+	if (rc == -ENOBUFS)
+		return rc;
+	if (rc)
+		svc_close(c, SVC_CLOSE_NOW);	/* the connection is failing */
+	hc->phase = HC_CLOSING;
+	return 0;
+}
+
+/* From a timer: the error answer, or, with no room for it, just the close
+ * once what is queued has gone. */
+static void error_close_now(struct svc_conn *c, int status)
+{
+	struct hconn *hc = svc_conn_data(c);
+
+	if (error_close(c, NULL, status) == -ENOBUFS) {
+		hc->phase = HC_CLOSING;
+		svc_close(c, 0);
+		svc_set_timer(c, httpd.cfg.idle_ms);
 	}
-	((struct hconn *)svc_conn_data(c))->phase = HC_CLOSING;
 }
 
 /* RFC 9110 13.2.2: If-None-Match first; If-Modified-Since only without it. */
@@ -407,16 +432,13 @@ static int serve(struct svc_conn *c, const struct http_request *req)
 	} else if (req->body != HTTP_BODY_NONE) {
 		/* RFC 9110 15.5.14: no content is accepted; we close rather
 		 * than read it (RFC 9110 9.3.1). */
-		error_close(c, req, 413);
-		return 0;
+		return error_close(c, req, 413);
 	} else if ((n = http_target_path(req, path, sizeof(path))) == -1) {
-		error_close(c, req, 400);
-		return 0;
+		return error_close(c, req, 400);
 	} else if (n >= 0 && !strcmp(path, "/stats")) {
 		n = httpd_stats_json(hs, hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2);
 		if (n < 0) {
-			error_close(c, req, 500);
-			return 0;
+			return error_close(c, req, 500);
 		}
 		r.status = 200;
 		r.type = "application/json";
@@ -428,8 +450,7 @@ static int serve(struct svc_conn *c, const struct http_request *req)
 	} else if (f->tmpl) {
 		n = tmpl_fill(hs, f, hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2);
 		if (n < 0) {
-			error_close(c, req, 500);
-			return 0;
+			return error_close(c, req, 500);
 		}
 		r.status = 200;
 		r.type = f->type;
@@ -465,10 +486,8 @@ static int request(struct svc_conn *c, const uint8_t *buf, size_t len)
 	struct http_request req;
 	int status = http_parse_request(buf, len, &req);
 
-	if (status) {
-		error_close(c, req.method_str ? &req : NULL, status);
-		return 0;
-	}
+	if (status)
+		return error_close(c, req.method_str ? &req : NULL, status);
 	return serve(c, &req);
 }
 
@@ -479,7 +498,7 @@ static size_t http_receive(struct svc_conn *c, const uint8_t *d, size_t len)
 	int rc;
 
 	if (hc->phase == HC_REFUSED) {
-		error_close(c, NULL, 503);
+		error_close_now(c, 503);	/* nothing queued: it fits */
 		return len;
 	}
 	if (hc->phase == HC_STREAM || hc->phase == HC_CLOSING)
@@ -499,11 +518,10 @@ static size_t http_receive(struct svc_conn *c, const uint8_t *d, size_t len)
 			}
 			return off;
 		}
-		if (rc != HTTP_SCAN_DONE) {
-			error_close(c, NULL, rc);
-			return len;
-		}
-		rc = request(c, d + off, head_len);
+		if (rc == HTTP_SCAN_DONE)
+			rc = request(c, d + off, head_len);
+		else
+			rc = error_close(c, NULL, rc);
 		if (rc == -ENOBUFS) {
 			/* The queue is full: this request is answered after
 			 * writable; the stall timer bounds the wait. */
@@ -515,11 +533,12 @@ static size_t http_receive(struct svc_conn *c, const uint8_t *d, size_t len)
 		if (rc) {
 			svc_close(c, SVC_CLOSE_NOW);
 			hc->phase = HC_CLOSING;
-			return len;
 		}
+		if (hc->phase == HC_CLOSING)
+			return len;	/* answered with close: the rest is not read */
 		off += head_len;
 	}
-	return hc->phase == HC_CLOSING ? len : off;
+	return off;
 }
 
 static void http_writable(struct svc_conn *c)
@@ -542,10 +561,10 @@ static void http_timeout(struct svc_conn *c)
 	switch (hc->phase) {
 	case HC_REQUEST:
 		/* RFC 9110 15.5.9: the request did not complete in time. */
-		error_close(c, NULL, 408);
+		error_close_now(c, 408);
 		break;
 	case HC_REFUSED:
-		error_close(c, NULL, 503);
+		error_close_now(c, 503);
 		break;
 	case HC_IDLE:
 		httpd_count(&httpd.ctr.idle_closed, 1);
@@ -578,7 +597,7 @@ static int http_accept(struct svc_conn *c)
 		 a & 255, p);
 	svc_conn_set_data(c, hc);
 	open = __atomic_add_fetch(&httpd.ctr.conns_open, 1, __ATOMIC_RELAXED);
-	httpd_count(&httpd.ctr.conns_total, 1);
+	hc->id = __atomic_add_fetch(&httpd.ctr.conns_total, 1, __ATOMIC_RELAXED);
 	if (open > httpd.cfg.max_conns) {
 		/* Past the cap: a 503 once the request is in (answering before
 		 * it could reset the connection under the client's request). */
@@ -590,7 +609,7 @@ static int http_accept(struct svc_conn *c)
 		svc_set_timer(c, httpd.cfg.idle_ms);
 	}
 	if (httpd.cfg.log)
-		printf("httpd: #%llu accept %s on cpu %u%s\n", (unsigned long long)svc_conn_id(c), hc->peer,
+		printf("httpd: #%llu accept %s on cpu %u%s\n", (unsigned long long)hc->id, hc->peer,
 		       cpu_id(), hc->phase == HC_REFUSED ? " (over max_conns: 503)" : "");
 	return 0;
 }
@@ -605,14 +624,14 @@ static void http_close(struct svc_conn *c, enum svc_reason why, int err)
 		httpd_count(&httpd.ctr.aborted, 1);
 		if (httpd.cfg.log)
 			printf("httpd: #%llu %s: %s aborted after %llu of %llu bytes\n",
-			       (unsigned long long)svc_conn_id(c), hc->peer, hc->file->path,
+			       (unsigned long long)hc->id, hc->peer, hc->file->path,
 			       (unsigned long long)hc->off, (unsigned long long)hc->file->size);
 	}
 	if (httpd.cfg.log && err)
-		printf("httpd: #%llu close %s: %s (%d), %u requests\n", (unsigned long long)svc_conn_id(c),
+		printf("httpd: #%llu close %s: %s (%d), %u requests\n", (unsigned long long)hc->id,
 		       hc->peer, svc_reason_name(why), err, hc->requests);
 	else if (httpd.cfg.log)
-		printf("httpd: #%llu close %s: %s, %u requests\n", (unsigned long long)svc_conn_id(c),
+		printf("httpd: #%llu close %s: %s, %u requests\n", (unsigned long long)hc->id,
 		       hc->peer, svc_reason_name(why), hc->requests);
 	__atomic_sub_fetch(&httpd.ctr.conns_open, 1, __ATOMIC_RELAXED);
 	free(hc);

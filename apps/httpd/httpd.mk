@@ -18,6 +18,8 @@ $(HTTPD_GEN)/www/1m.bin: apps/httpd/httpd.mk
 $(HTTPD_GEN)/www_table.c: tools/gen-www.sh apps/httpd/www $(HTTPD_WWW_SRC) $(HTTPD_GEN)/www/1m.bin
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  GEN     $@")
+	$(Q)test "$$(stat -c %s apps/httpd/www/612.html)" = 612 || \
+		{ echo "apps/httpd/www/612.html must be 612 bytes (benchmarks compare it with nginx's page)" >&2; exit 1; }
 	$(Q)tools/gen-www.sh $@ $(HTTPD_GEN)/www_data.S $(HTTPD_WWW_SRC) $(HTTPD_GEN)/www/1m.bin
 
 $(HTTPD_GEN)/www_data.S: $(HTTPD_GEN)/www_table.c

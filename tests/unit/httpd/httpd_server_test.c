@@ -86,6 +86,7 @@ int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap)
 static struct httpd_svc svcs[2];
 static int port;
 static int listen_sndbuf;	/* a test's SO_SNDBUF for the listener (accepted sockets inherit it) */
+static int client_rcvbuf;	/* a test's SO_RCVBUF for its next connections */
 
 static uint64_t now_ms(void)
 {
@@ -101,6 +102,7 @@ static int setup(void **state)
 	(void)state;
 	memset(&httpd, 0, sizeof(httpd));
 	listen_sndbuf = 0;
+	client_rcvbuf = 0;
 	httpd.cfg.max_conns = 64;
 	httpd.cfg.max_requests = 1000;
 	httpd.cfg.idle_ms = 5000;
@@ -162,6 +164,8 @@ static int client(void)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	assert_true(fd >= 0);
+	if (client_rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &client_rcvbuf, sizeof(client_rcvbuf));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	memset(&sa, 0, sizeof(sa));
@@ -542,6 +546,45 @@ static void test_pipelined_flood_behind_big_file_all_answered(void **state)
 	free(all);
 }
 
+/* A malformed request behind responses that filled the output queue: the
+ * responses before it are all delivered, then its 400, then the close. */
+static void test_error_behind_full_queue_keeps_earlier_responses(void **state)
+{
+	const char *small = "GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+	size_t n = 2000, i, cap = 64 + n * 40, len = 0;
+	char *all = malloc(cap);
+	struct conn c;
+	struct resp r;
+
+	(void)state;
+	/* Room for one small response: the next waits, and so would the 400
+	 * (main.c never allows so small a queue; the cases are the same). */
+	httpd.cfg.out_max = 256;
+	httpd.cfg.max_requests = 10000;
+	listen_sndbuf = 4096;
+	client_rcvbuf = 2048;
+	start();
+	assert_non_null(all);
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(all + len, cap - len, "%s", small);
+	len += (size_t)snprintf(all + len, cap - len, "GARBAGE\r\n\r\n");
+	conn_open(&c);
+	send_str(c.fd, all, len);
+	usleep(300000);	/* the server runs into its full queue */
+	for (i = 0; i < n; i++) {
+		if (!read_resp(&c, &r, false))
+			fail_msg("response %zu of %zu missing", i, n);
+		assert_int_equal(r.status, 200);
+		resp_free(&r);
+	}
+	assert_true(read_resp(&c, &r, false));
+	assert_int_equal(r.status, 400);
+	resp_free(&r);
+	assert_true(sees_eof(&c));
+	conn_close(&c);
+	free(all);
+}
+
 /* A request that trickles in byte by byte is answered once whole. */
 static void test_request_in_pieces_answered(void **state)
 {
@@ -906,6 +949,7 @@ int main(void)
 		T_(test_stats_json),
 		T_(test_pipelined_requests_answered_in_order),
 		T_(test_pipelined_flood_behind_big_file_all_answered),
+		T_(test_error_behind_full_queue_keeps_earlier_responses),
 		T_(test_request_in_pieces_answered),
 		T_(test_bare_lf_and_leading_empty_lines_answered),
 		T_(test_http10_close_unless_keep_alive),
