@@ -16,14 +16,17 @@ set -euo pipefail
 # netcat-openbsd; procps for ps (tests/lib/netns.sh); dnsmasq-base for the
 # DHCP server of tests/net/multi_nic.sh (the binary only: no service that
 # would start and bind port 53 on the host); python3 for the TCP checks
-# (tests/net/tcp_client.py) and the QEMU monitor in virtio_ping.sh.
+# (tests/net/tcp_client.py) and the QEMU monitor in virtio_ping.sh; telnet
+# and bsdutils (script(1): a terminal for tools/cloudit.sh) for the user's
+# path in tests/boot/cloudit-cli.sh and tests/net/cloudit_tap.sh; perl-base
+# for cloudit's serial filter.
 PACKAGES=(
 	gcc binutils make
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
 	qemu-system-x86 ovmf
 	libcmocka-dev
 	iproute2 iputils-ping curl netcat-openbsd procps dnsmasq-base
-	python3
+	python3 telnet bsdutils perl-base
 )
 
 quiet=0
