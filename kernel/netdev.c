@@ -10,6 +10,7 @@
 
 #include "include/skiff.h"
 #include "kernel/cmdline.h"
+#include "kernel/cmdline_parse.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
 #include "kernel/netdev_priv.h"
@@ -159,22 +160,81 @@ static void log_interfaces(struct netns *nn)
 	}
 }
 
+/* Whether the len bytes at key name a network option: ip, gw, ethN.ip, ethN.gw. */
+static bool net_option_key(const char *key, size_t len, bool *is_ip)
+{
+	char k[CMDLINE_MAX_KEY];
+	if (len >= sizeof(k))
+		return false;
+	memcpy(k, key, len);
+	k[len] = '\0';
+	if (!strcmp(k, "ip") || cmdline_key_matches("eth*.ip", k)) {
+		*is_ip = true;
+		return true;
+	}
+	*is_ip = false;
+	return !strcmp(k, "gw") || cmdline_key_matches("eth*.gw", k);
+}
+
+/*
+ * Why netconf refused the command line's network options, in words: the
+ * first ip=/gw= token whose value is malformed on its own, else what is
+ * wrong with them together (a gateway without an address of its own).
+ */
+static void net_options_reason(const char *line, int err, char *buf, size_t size)
+{
+	for (const char *s = line; *s;) {
+		while (*s == ' ')
+			s++;
+		const char *tok = s;
+		while (*s && *s != ' ')
+			s++;
+		size_t len = (size_t)(s - tok);
+		const char *eq = memchr(tok, '=', len);
+		bool is_ip;
+		if (!eq || !net_option_key(tok, (size_t)(eq - tok), &is_ip))
+			continue;
+		const char *val = eq + 1;
+		size_t vlen = len - (size_t)(val - tok);
+		struct netconf c;
+		char one[CMDLINE_MAX_VAL + 4] = "ip=";
+		uint32_t a;
+		if (is_ip && vlen < CMDLINE_MAX_VAL) {
+			memcpy(one + 3, val, vlen);
+			one[3 + vlen] = '\0';
+			if (netconf_parse(one, &c) == 0)
+				continue;
+			snprintf(buf, size, "option %.*s: not an address A.B.C.D/N (octets 0-255, prefix 0-32) nor dhcp",
+				 (int)len, tok);
+			return;
+		}
+		if (!is_ip && (ip4_parse(val, vlen, &a) || !a)) {
+			snprintf(buf, size, "option %.*s: not an address A.B.C.D", (int)len, tok);
+			return;
+		}
+	}
+	snprintf(buf, size, "options: a gw= needs an ip=A.B.C.D/N on the same interface, not dhcp (%s)",
+		 strerror(-err));
+}
+
 /*
  * ip=/gw= (eth0) and ethN.ip=/ethN.gw=, parsed and applied by net/netconf;
  * an interface given neither gets DHCP; options naming no NIC here (an
  * app's "name.ip=", a NIC the machine lacks) are not ours. A malformed
  * value changes nothing, so then every interface falls back to DHCP, with
- * a warning.
+ * a warning that names the value and what is wrong with it.
  */
 static void apply_config(struct netstack *ns)
 {
 	int n = netconf_apply_cmdline(ns, cmdline_str(), NETCONF_DHCP_REST | NETCONF_IGNORE_UNKNOWN);
 	if (n >= 0)
 		return;
-	kwarn("net", "bad network options on the command line (%d); every interface uses dhcp", n);
+	char why[160];
+	net_options_reason(cmdline_str(), n, why, sizeof(why));
+	kwarn("net", "bad network %s; every interface uses dhcp", why);
 	n = netconf_apply_cmdline(ns, "", NETCONF_DHCP_REST);
 	if (n < 0)
-		kwarn("net", "could not start dhcp (%d)", n);
+		kwarn("net", "could not start dhcp: %s", strerror(-n));
 }
 
 void netdev_init(void)
@@ -191,8 +251,8 @@ void netdev_init(void)
 				continue;
 			int err = (*dr)->attach(d);
 			if (err)
-				kwarn("net", "%s: %02x:%02x.%x: attach failed (%d)", (*dr)->name, d->bus, d->dev, d->fn,
-				      err);
+				kwarn("net", "%s: %02x:%02x.%x: attach failed: %s", (*dr)->name, d->bus, d->dev, d->fn,
+				      strerror(-err));
 			break;
 		}
 	}

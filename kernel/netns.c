@@ -355,7 +355,8 @@ static int dev_move(struct netdev *d, struct netns *to)
 	int back = dev_join(from, d);
 	netns_unlock(from);
 	if (back)
-		kwarn(from->tag, "%s: lost: could not join stack %u (%d) nor come back (%d)", d->name, to->id, err, back);
+		kwarn(from->tag, "%s: lost: could not join stack %u (%s) nor come back (%s)", d->name, to->id,
+		      strerror(-err), strerror(-back));
 	else
 		netdev_kick(d);
 	return err;

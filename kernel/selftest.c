@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "arch/x86_64/cpu_init.h"
 #include "include/skiff.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
@@ -38,7 +39,7 @@ static __attribute__((noinline)) void fault_gp(void)
 	(void)*p;
 }
 
-SKIFF_OPTION(test_fault, "test.fault", "trigger a fault after boot: pf ud de gp bp stack yield_locked panic");
+SKIFF_OPTION(test_fault, "test.fault", "trigger a fault after boot: pf ud de gp bp stack yield_locked panic triple");
 
 /* Recurses until the depth limit; the limit is far beyond any stack, so the guard page is hit first. */
 static __attribute__((noinline)) uint64_t recurse(volatile uint64_t *limit, uint64_t depth)
@@ -195,6 +196,8 @@ void selftest_run(void)
 		spin_unlock(&held);
 	} else if (!strcmp(f, "panic"))
 		panic("selftest: panic requested");
+	else if (!strcmp(f, "triple"))
+		cpu_triple_fault();   /* no report: the machine resets */
 	else
-		kwarn("selftest", "unknown test.fault '%s' (pf ud de gp bp stack yield_locked panic)", f);
+		kwarn("selftest", "unknown test.fault '%s' (pf ud de gp bp stack yield_locked panic triple)", f);
 }

@@ -10,7 +10,8 @@
 # Promises:
 #   - output streams as it goes; every test case is one line starting with
 #     PASS or FAIL, and a stage or suite that fails without naming a case
-#     (build error, crash) counts as one failed case of its own;
+#     (build error, crash) counts as one failed case of its own, as does one
+#     whose closing "N passed, M failed" disagrees with its PASS/FAIL lines;
 #   - the last line is exactly "N passed, M failed"; exit status 1 when
 #     M > 0 (or nothing ran), else 0;
 #   - a suite that exits 77 is skipped (outside CI only: tests/lib/boot.sh
@@ -24,8 +25,11 @@ passed=0 failed=0 skipped=0
 start=$SECONDS
 
 # stage NAME CMD...: run CMD, echo its output, count its PASS/FAIL lines.
+# A suite's own closing count ("[NAME: ]N passed, M failed") must agree with
+# the lines counted: a suite that counts checks without printing a line for
+# each would otherwise be left out of the total unseen (netns_test was).
 stage() {
-	local name=$1 line rc p0=$passed f0=$failed t0=$SECONDS
+	local name=$1 line rc p0=$passed f0=$failed t0=$SECONDS said=""
 	shift
 	echo "== $name"
 	while IFS= read -r line; do
@@ -34,9 +38,15 @@ stage() {
 		"PASS "*) passed=$((passed + 1)) ;;
 		"FAIL "*) failed=$((failed + 1)) ;;
 		esac
+		[[ "$line" =~ ^([A-Za-z0-9_./-]+:\ )?([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]] &&
+			said="${BASH_REMATCH[2]} ${BASH_REMATCH[3]}"
 	done < <("$@" 2>&1 </dev/null)
 	wait $! 2>/dev/null
 	rc=$?
+	if [[ -n "$said" && "$said" != "$((passed - p0)) $((failed - f0))" ]]; then
+		echo "FAIL $name: its count says ${said% *} passed, ${said#* } failed, but it printed $((passed - p0)) PASS and $((failed - f0)) FAIL lines"
+		failed=$((failed + 1))
+	fi
 	if [[ $rc -eq 77 ]]; then
 		skipped=$((skipped + 1))
 	elif [[ $rc -ne 0 && $failed -eq $f0 ]]; then

@@ -4,15 +4,26 @@
 #
 # Promises:
 #   - the first line printed says what runs: app, accelerator, firmware,
-#     boot path, NIC and network;
-#   - a usage error (unknown app or option, bad value) is ONE line on stderr
-#     and exit status 2, before anything is built or started;
+#     boot path, NIC and network; after the build, before the guest's output,
+#     lines say how to reach the app's ports (the URL to open for guest port
+#     80) and, on a terminal, how to quit;
+#   - a usage error (unknown app or option, bad value, less memory than the
+#     boot path needs, a tap that does not exist) is ONE line on stderr and
+#     exit status 2, before anything is built or started;
 #   - the exit status is the guest's: the kernel powers off through QEMU's
 #     isa-debug-exit device (port 0xf4), which makes QEMU exit 2*status+1, so
 #     QEMU's odd rc maps back to (rc-1)/2 (rc 141 -> 70, a kernel panic or
-#     exception); 124 when --timeout killed QEMU; 125 when QEMU failed or
-#     exited without a status from the guest (reset, triple fault, quit);
-#     1 when the build or a dependency failed;
+#     exception). Otherwise one line says why it ended: 124 when --timeout
+#     killed QEMU; 126 when the user quit (Ctrl-A X, the monitor's quit);
+#     130 on Ctrl-C (SIGINT), 143 on SIGTERM; 125 when QEMU failed or the
+#     guest stopped without a status (reset, triple fault). cloudit tells
+#     these apart by QEMU's SHUTDOWN event and its reason, read from a QMP
+#     monitor written to a file; 1 when the build or a dependency failed;
+#   - --headless output carries no terminal control sequences (OVMF clears
+#     the screen and sets colours on the serial port; GRUB is set up not to);
+#   - --accel auto remembers the KVM probe's verdict per machine (host
+#     kernel, CPU model, /dev/kvm, QEMU binary, --cpu) in
+#     ${XDG_CACHE_HOME:-~/.cache}/skiff/cloudit-accel; --reprobe re-probes;
 #   - every temporary file (the UEFI variable store copy, FIFOs) lives in one
 #     temp dir removed on exit, and QEMU does not outlive the script.
 # Per-app defaults come from apps/APP/APP.qemu (format in --help and README);
@@ -35,7 +46,9 @@ Build apps/APP into build/APP.img and build/APP.elf (make APP=APP) and boot it
 in QEMU with the serial console on this terminal (Ctrl-A X quits QEMU, Ctrl-A C
 toggles the QEMU monitor, Ctrl-C also stops QEMU). Exit status: the app's exit
 status; 70 = kernel panic or CPU exception; 124 = --timeout expired; 125 =
-QEMU failed or the guest stopped without a status; 2 = bad usage.
+QEMU failed or the guest stopped without a status (reset, triple fault); 126 =
+quit by the user (Ctrl-A X); 130 = Ctrl-C; 143 = SIGTERM; 2 = bad usage; 1 =
+build failed or packages missing.
 
 Boot:
   --firmware bios|uefi   SeaBIOS or OVMF, both booting build/APP.img through
@@ -46,23 +59,31 @@ Boot:
                          without a rebuild
 Machine:
   --accel auto|kvm|tcg   auto = KVM when /dev/kvm works and is fast (a timed
-                         firmware probe), else TCG (default auto)
+                         firmware probe, its verdict remembered per machine),
+                         else TCG (default auto)
+  --reprobe              with --accel auto: probe KVM again instead of using
+                         the remembered verdict
   --cpu MODEL            QEMU CPU model (default: host for KVM, qemu64 for TCG)
   --smp N                CPUs (default 1)
-  --mem SIZE             RAM, e.g. 256M or 1G (default 256M)
+  --mem SIZE             RAM, e.g. 256M or 1G (default 256M); at least 8M (GRUB), 54M (UEFI), 2M (--direct)
+                         through GRUB under SeaBIOS, 54M under UEFI, 2M with
+                         --direct
   --qemu 'ARGS'          extra QEMU arguments (split on blanks)
 Network:
   --nic virtio|ne2k|none virtio-net-pci or ne2k_pci (default virtio)
   --net user|tap:IFNAME  user: QEMU user networking; the app's hostfwd ports
                          listen on 127.0.0.1 only. tap:IFNAME: an existing tap
-                         device the caller owns (no up/down scripts)
+                         device the caller owns (no up/down scripts); the
+                         host reaches the guest at its own address (give it
+                         one with --append ip=A.B.C.D/N)
   --hostfwd P:GUEST:HOST forward 127.0.0.1:HOST to guest port GUEST (P = tcp
                          or udp); replaces the .qemu file's hostfwd lines;
                          repeatable; 'none' forwards nothing
   --mac MAC              NIC MAC address (default 52:54:00:12:34:56 for
                          user, derived from IFNAME for tap)
 Run:
-  --headless             no monitor, stdin not read; serial on stdout
+  --headless             no monitor, stdin not read; serial on stdout, without
+                         terminal control sequences
   --input                with --headless: this script's stdin feeds the
                          serial console (the guest's console input)
   --timeout SECONDS      kill QEMU after SECONDS (exit 124)
@@ -76,7 +97,9 @@ Run:
 apps/APP/APP.qemu holds per-app defaults, one "key: value" per line, '#'
 starts a comment. Keys: firmware, accel, cpu, smp, mem, nic, net, timeout
 (like the options above), hostfwd: PROTO GUEST HOST (e.g. "hostfwd: tcp 80
-8080", repeatable) and qemu: ARGS (repeatable).
+8080", repeatable; an app serving HTTP on port 80 declares "hostfwd: tcp 80
+8080" and cloudit prints http://127.0.0.1:8080/ to open) and qemu: ARGS
+(repeatable).
 EOF
 }
 
@@ -128,7 +151,7 @@ add_hostfwd() {
 
 app=""
 firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac=""
-direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0
+direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0 reprobe=0
 timeout_s="" logfile="" append=""
 hostfwds=() qemu_extra=()
 cli=()   # options, applied after the .qemu file so they override it
@@ -155,6 +178,7 @@ while [[ $# -gt 0 ]]; do
 	--input) input=1 && shift ;;
 	--timestamps) timestamps=1 && shift ;;
 	--gdb) gdb=1 && shift ;;
+	--reprobe) reprobe=1 && shift ;;
 	--build-only) build_only=1 && shift ;;
 	--no-build) no_build=1 && shift ;;
 	-*) die_usage "unknown option '$1' (see --help)" ;;
@@ -263,6 +287,44 @@ if [[ $gdb -eq 1 && $headless -eq 1 && -n "$timeout_s" ]]; then
 	: # allowed: a scripted gdb session may want a bound
 fi
 
+# Below these the guest hangs without a word: SeaBIOS's GRUB stops at "out of
+# memory" at its prompt, OVMF cannot read the CD or faults, and the kernel
+# finds no room for its page metadata. Measured with tests/boot/cloudit-cli.sh
+# (which boots each path at its floor) under QEMU 7.2. GRUB under SeaBIOS
+# loads the whole image into memory, so its floor follows the image: hello
+# booted at 5M before the socket layer and libioth were linked in and needs
+# 6M since; the floor keeps 2M of headroom so that the next growth does not
+# turn the floor itself into a silent hang. The kernel itself warns when
+# memory is too short for the network stack.
+MEM_MIN_GRUB_BIOS=8 MEM_MIN_UEFI=54 MEM_MIN_DIRECT=2
+mem_mib() {
+	case "$1" in
+	*G) echo $((${1%G} * 1024)) ;;
+	*M) echo "${1%M}" ;;
+	*) echo "$1" ;; # QEMU's -m counts MiB without a suffix
+	esac
+}
+if [[ $direct -eq 1 ]]; then
+	mem_min=$MEM_MIN_DIRECT mem_path="direct boot"
+elif [[ $firmware == uefi ]]; then
+	mem_min=$MEM_MIN_UEFI mem_path="UEFI (OVMF and GRUB)"
+else
+	mem_min=$MEM_MIN_GRUB_BIOS mem_path="GRUB under SeaBIOS"
+fi
+if [[ $(mem_mib "$mem") -lt $mem_min ]]; then
+	die_usage "--mem $mem is too little for $mem_path: it needs at least ${mem_min}M (GRUB under SeaBIOS ${MEM_MIN_GRUB_BIOS}M, UEFI ${MEM_MIN_UEFI}M, --direct ${MEM_MIN_DIRECT}M)"
+fi
+
+# A tap that is not there would only show as QEMU's "could not configure
+# /dev/net/tun" after the build.
+if [[ $net == tap:* && $nic != none && $build_only -eq 0 ]]; then
+	tapif=${net#tap:}
+	if [[ ! -e /sys/class/net/$tapif ]]; then
+		die_usage "--net $net: no network interface '$tapif' (as root: ip tuntap add $tapif mode tap user $(id -un); ip addr add 192.168.77.1/24 dev $tapif; ip link set $tapif up)"
+	fi
+	[[ -e /sys/class/net/$tapif/tun_flags ]] || die_usage "--net $net: '$tapif' is not a tap device"
+fi
+
 # ---- dependencies and accelerator
 
 # Cheap checks; tools/deps.sh installs (as root) or says what to run.
@@ -287,17 +349,53 @@ kvm_works() {
 	echo quit | timeout 10 "$QEMU" -accel kvm -cpu "${cpu:-$kvm_cpu_default}" -machine pc -S \
 		-nodefaults -display none -monitor stdio >/dev/null 2>&1
 }
+# The probe costs 1.4 to 1.9 s where KVM is nested, on every run, for an
+# answer that changes only with the machine: it is remembered per machine.
+# The key names what the answer depends on: host kernel, CPU model, whether
+# /dev/kvm is there and ours, the QEMU binary (size and time), --cpu and the
+# time limit. One line per key: "KEY<TAB>ACCEL<TAB>WHY".
+accel_cache=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/skiff/cloudit-accel
+accel_key() {
+	local kvm=absent qbin model
+	[[ -e /dev/kvm ]] && kvm=present
+	[[ -r /dev/kvm && -w /dev/kvm ]] && kvm+=",rw"
+	qbin=$(command -v "$QEMU")
+	model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+	printf '%s' "$(uname -srvm)|$model|kvm $kvm|$qbin $(stat -L -c '%s %Y' "$qbin" 2>/dev/null)|cpu ${cpu:-default}|max ${ACCEL_KVM_MAX_MS:-1000}" |
+		cksum | cut -d' ' -f1
+}
+accel_auto() {
+	accel=tcg accel_why="auto; KVM not usable"
+	if kvm_works; then
+		# shellcheck source=bench/lib/accel.sh
+		source "$ROOT/bench/lib/accel.sh"
+		accel_resolve auto 2>/dev/null && accel=$ACCEL accel_why=$ACCEL_WHY
+	fi
+}
 accel_why=requested
 case "$accel" in
 auto)
 	# Nested KVM can work and still be many times slower than TCG (seen here:
 	# 50 s to boot hello under KVM, 0.1 s under TCG), so "auto" times the
 	# firmware under KVM once (bench/lib/accel.sh) and keeps KVM only if fast.
-	accel=tcg accel_why="auto; KVM not usable"
-	if [[ $build_only -eq 0 ]] && kvm_works; then
-		# shellcheck source=bench/lib/accel.sh
-		source "$ROOT/bench/lib/accel.sh"
-		accel_resolve auto 2>/dev/null && accel=$ACCEL accel_why=$ACCEL_WHY
+	if [[ $build_only -eq 1 ]]; then
+		accel=tcg accel_why="auto; not probed for --build-only"
+	else
+		key=$(accel_key) cached=""
+		[[ $reprobe -eq 0 && -r "$accel_cache" ]] && cached=$(awk -F'\t' -v k="$key" '$1 == k { print $2 "\t" $3 }' "$accel_cache" | tail -n 1)
+		if [[ -n "$cached" ]]; then
+			accel=${cached%%$'\t'*} accel_why="${cached#*$'\t'}; remembered, --reprobe to probe again"
+		else
+			accel_auto
+			# Best effort: a cache that cannot be written only costs the next probe.
+			if mkdir -p "${accel_cache%/*}" 2>/dev/null; then
+				{
+					[[ -r "$accel_cache" ]] && awk -F'\t' -v k="$key" '$1 != k' "$accel_cache"
+					printf '%s\t%s\t%s\n' "$key" "$accel" "$accel_why"
+				} >"$accel_cache.$$" 2>/dev/null && mv -f "$accel_cache.$$" "$accel_cache" 2>/dev/null
+				rm -f "$accel_cache.$$"
+			fi
+		fi
 	fi
 	;;
 kvm) [[ $build_only -eq 1 ]] || kvm_works || die "--accel kvm: KVM is not usable here (/dev/kvm missing, no access, or VM creation failed)" ;;
@@ -327,15 +425,41 @@ done
 # ---- QEMU command line
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cloudit.XXXXXX") || die "cannot create a temp dir"
-qpid="" fpid=""
+qpid="" fpid="" qmpfd=""
+t0=${EPOCHREALTIME/[.,]/}
+elapsed() {
+	local t1=${EPOCHREALTIME/[.,]/}
+	printf '%d.%02d' $(((t1 - t0) / 1000000)) $(((t1 - t0) / 10000 % 100))
+}
 cleanup() {
 	[[ -n "$qpid" ]] && kill -TERM "$qpid" 2>/dev/null
 	[[ -n "$fpid" ]] && wait "$fpid" 2>/dev/null
+	[[ -n "$qmpfd" ]] && exec {qmpfd}>&-
 	rm -rf "$tmp"
 }
+# A signal ends the run with one line saying so and status 128+N, the
+# shell's convention. The traps serve --headless, where the signal
+# interrupts the wait at once. Interactively, Ctrl-C reaches QEMU too (one
+# process group); QEMU stops with status 0, and bash, seeing its child
+# survive SIGINT, takes it as the child's business and skips the trap, so
+# the end of the script reads the signal from QEMU's SHUTDOWN reason and
+# its "terminating on signal N" line.
+signal_words() {
+	case "$1" in
+	1) echo "hung up (SIGHUP)" ;;
+	2) echo "interrupted (Ctrl-C, SIGINT)" ;;
+	15) echo "terminated (SIGTERM)" ;;
+	*) echo "stopped by signal $1" ;;
+	esac
+}
+stopped_by() {
+	echo "$PROG: $(signal_words "$1") after $(elapsed) s: QEMU stopped" >&2
+	exit $((128 + $1))
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'stopped_by 2' INT
+trap 'stopped_by 15' TERM
+trap 'stopped_by 1' HUP
 
 q=("$QEMU" -accel "$accel" -nodefaults -no-reboot -m "$mem" -smp "$smp"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
@@ -389,6 +513,16 @@ else
 	# multiplexed on the terminal, Ctrl-A X quits, Ctrl-A C to the monitor.
 	q+=(-display none -chardev stdio,id=con0,mux=on -serial chardev:con0 -mon chardev=con0,mode=readline)
 fi
+# A QMP monitor whose output is a file: QEMU's exit status is 0 for a reset
+# under -no-reboot, a quit and a signal alike, but its SHUTDOWN event names
+# the reason (guest-reset, host-qmp-quit, host-signal, ...). QMP sends
+# events only after qmp_capabilities, which waits in the input FIFO (held
+# open here, so it is neither lost nor ever at end of file).
+if ! { mkfifo "$tmp/qmp.in" && : >"$tmp/qmp.out" && exec {qmpfd}<>"$tmp/qmp.in"; }; then
+	die "cannot create the QMP files in $tmp"
+fi
+printf '{"execute": "qmp_capabilities"}\n' >&"$qmpfd"
+q+=(-chardev "pipe,id=qmp,path=$tmp/qmp" -mon chardev=qmp,mode=control)
 if [[ $gdb -eq 1 ]]; then
 	q+=(-s -S)
 	echo "$PROG: QEMU waits for gdb on :1234; attach with: gdb build/$app.elf -ex 'target remote :1234'" >&2
@@ -401,8 +535,102 @@ run=()
 [[ -n "$timeout_s" && $headless -eq 0 ]] && run+=(--foreground)
 [[ -n "$timeout_s" ]] && run+=("$timeout_s")
 
-# ---- serial filters: timestamps, log copy
+# ---- how to reach the guest and how to quit, printed before its output
 
+# The guest's address as its options give it (eth0.ip= wins over ip=, as in
+# the kernel); empty when it uses DHCP.
+guest_addr() {
+	local w ip="" eth0=""
+	for w in $append; do
+		case "$w" in
+		ip=*) ip=${w#ip=} ;;
+		eth0.ip=*) eth0=${w#eth0.ip=} ;;
+		esac
+	done
+	ip=${eth0:-$ip}
+	[[ $ip =~ ^([0-9]+\.[0-9]+\.[0-9]+\.[0-9]+)/[0-9]+$ ]] && echo "${BASH_REMATCH[1]}"
+}
+# A free address next to the tap's own, for the hint: "A.B.C.D/N".
+tap_suggest() {
+	local cidr a b c d n ip mask host
+	cidr=$(ip -4 -o addr show dev "$1" 2>/dev/null | awk '{ print $4; exit }')
+	[[ $cidr =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)\.([0-9]+)/([0-9]+)$ ]] || return 1
+	a=${BASH_REMATCH[1]} b=${BASH_REMATCH[2]} c=${BASH_REMATCH[3]} d=${BASH_REMATCH[4]} n=${BASH_REMATCH[5]}
+	[[ $n -le 30 ]] || return 1
+	ip=$(((a << 24) | (b << 16) | (c << 8) | d))
+	mask=$(((0xffffffff << (32 - n)) & 0xffffffff))
+	host=$(((ip + 1) & ~mask & 0xffffffff))
+	# The next address up, or down when that is the broadcast address.
+	if [[ $host -ne 0 && $host -ne $((~mask & 0xffffffff)) ]]; then
+		ip=$((ip + 1))
+	else
+		ip=$((ip - 1))
+	fi
+	echo "$((ip >> 24 & 255)).$((ip >> 16 & 255)).$((ip >> 8 & 255)).$((ip & 255))/$n $cidr"
+}
+# "how to reach guest port G at HOST:PORT", one phrase.
+reach() {
+	local proto=$1 guest=$2 addr=$3 port=$4 url
+	if [[ $proto == udp ]]; then
+		echo "guest udp port $guest is $addr:$port"
+	elif [[ $guest == 80 ]]; then
+		url="http://$addr$([[ $port != 80 ]] && echo ":$port")/"
+		echo "open $url (guest port 80; or: curl $url, telnet $addr $port)"
+	else
+		echo "guest tcp port $guest is $addr:$port (telnet $addr $port)"
+	fi
+}
+hints() {
+	local fwd proto guest host addr s
+	if [[ $nic != none && $net == user ]]; then
+		for fwd in "${hostfwds[@]}"; do
+			IFS=: read -r proto guest host <<<"$fwd"
+			echo "$PROG: $(reach "$proto" "$guest" 127.0.0.1 "$host")"
+		done
+	elif [[ $nic != none ]]; then
+		addr=$(guest_addr)
+		if [[ -n "$addr" ]]; then
+			echo "$PROG: the guest is $addr on $ifname: ping $addr"
+			for fwd in "${hostfwds[@]}"; do
+				IFS=: read -r proto guest host <<<"$fwd"
+				echo "$PROG: $(reach "$proto" "$guest" "$addr" "$guest")"
+			done
+		elif s=$(tap_suggest "$ifname"); then
+			echo "$PROG: the guest asks for an address by DHCP on $ifname; to ping and telnet it at a known one: --append ip=${s%% *} ($ifname is ${s#* })"
+		else
+			echo "$PROG: the guest asks for an address by DHCP on $ifname, which has no IPv4 address; to reach it: ip addr add 192.168.77.1/24 dev $ifname, then --append ip=192.168.77.2/24"
+		fi
+	fi
+	if [[ $headless -eq 0 ]]; then
+		echo "$PROG: to quit: Ctrl-A X (Ctrl-A C switches to the QEMU monitor and back; Ctrl-C also stops QEMU)"
+	fi
+}
+hints
+
+# ---- serial filters: control sequences, timestamps, log copy
+
+# strip_escapes all|clear: copy stdin to stdout as it comes (no line
+# buffering: prompts and the monitor stay live), without every terminal
+# control sequence (all: --headless logs) or without the screen clears and
+# cursor homes OVMF sends (clear: an interactive UEFI console, where they
+# would wipe cloudit's lines; colours and the monitor's line editing stay).
+# A sequence split across two reads is held back until it is complete.
+# ECMA-48 5.4: CSI is ESC [, parameter bytes 0x30-0x3F, intermediate bytes
+# 0x20-0x2F, a final byte 0x40-0x7E; other escapes are ESC, intermediates,
+# a final byte 0x30-0x7E other than [.
+strip_escapes() {
+	perl -e '
+		$SIG{INT} = "IGNORE";
+		my $re = $ARGV[0] eq "all" ? qr/\e(?:\[[0-?]*[ -\/]*[@-~]|(?!\[)[ -\/]*[0-~])/
+		                           : qr/\e\[(?:[02]?J|H|0?1;0?1H|=3h)/;
+		my $held = "";
+		while (sysread(STDIN, my $b, 65536)) {
+			$b = $held . $b;
+			$b =~ s/$re//g;
+			$held = $b =~ s/(\e(?:\[[0-?]*[ -\/]*|[ -\/]*))\z// ? $1 : "";
+			syswrite(STDOUT, $b) if length $b;
+		}' "$1"
+}
 stamp() {
 	local t0=$1 line now
 	while IFS= read -r line || [[ -n "$line" ]]; do
@@ -410,8 +638,12 @@ stamp() {
 		printf '[+%6d ms] %s\n' $(((now - t0) / 1000)) "${line%$'\r'}"
 	done
 }
+escapes=none
+[[ $headless -eq 1 ]] && escapes=all
+[[ $headless -eq 0 && $firmware == uefi ]] && escapes=clear
 serial_filter() {
-	if [[ $timestamps -eq 1 ]]; then stamp "$1"; else cat; fi |
+	if [[ $escapes != none ]]; then strip_escapes "$escapes"; else cat; fi |
+		if [[ $timestamps -eq 1 ]]; then stamp "$1"; else cat; fi |
 		if [[ -n "$logfile" ]]; then tee "$logfile"; else cat; fi
 }
 
@@ -439,20 +671,20 @@ if [[ $headless -eq 1 ]]; then
 	qpid=""
 	wait "$fpid"
 	fpid=""
-elif [[ $timestamps -eq 1 || -n "$logfile" ]]; then
+elif [[ $escapes != none || $timestamps -eq 1 || -n "$logfile" ]]; then
 	"${run[@]}" "${q[@]}" 2>"$tmp/qemu.err" | serial_filter "$t0"
 	rc=${PIPESTATUS[0]}
 else
 	"${run[@]}" "${q[@]}" 2>"$tmp/qemu.err"
 	rc=$?
 fi
-t1=${EPOCHREALTIME/[.,]/}
-elapsed=$(printf '%d.%02d' $(((t1 - t0) / 1000000)) $(((t1 - t0) / 10000 % 100)))
+took=$(elapsed)
 
 # QEMU's own messages (warnings, errors) after the serial output; GRUB's
 # "no suitable video mode" under OVMF is serial output, not one of these.
+# "terminating on signal" only repeats what the lines below say.
 qemu_errors=$(grep -v ': warning: ' "$tmp/qemu.err" 2>/dev/null | grep -E '^qemu-system-[a-z0-9_]+: ' || true)
-[[ -s "$tmp/qemu.err" ]] && cat "$tmp/qemu.err" >&2
+grep -v ': terminating on signal [0-9]' "$tmp/qemu.err" >&2
 
 if [[ -n "$timeout_s" && ($rc -eq 124 || $rc -eq 137) ]]; then
 	echo "$PROG: timeout: QEMU killed after ${timeout_s} s" >&2
@@ -466,13 +698,33 @@ if ((rc % 2 == 1)); then
 	status=$(((rc - 1) / 2))
 	what="exited with status $status"
 	[[ $status -eq 70 ]] && what+=" (kernel panic or CPU exception)"
-	echo "$PROG: $app $what after $elapsed s" >&2
+	echo "$PROG: $app $what after $took s" >&2
 	exit "$status"
 fi
 if [[ $rc -eq 0 ]]; then
-	echo "$PROG: QEMU exited without a status from the guest (reset, triple fault or quit) after $elapsed s" >&2
-	[[ $headless -eq 1 ]] && exit 125
-	exit 0
+	# The last SHUTDOWN event's reason (QAPI ShutdownCause).
+	reason=$(sed -n 's/.*"event": *"SHUTDOWN".*"reason": *"\([a-z-]*\)".*/\1/p' "$tmp/qmp.out" | tail -n 1)
+	case "$reason" in
+	host-qmp-quit | host-ui)
+		echo "$PROG: quit by the user (Ctrl-A X or the monitor's quit) after $took s" >&2
+		exit 126
+		;;
+	guest-reset)
+		echo "$PROG: the guest reset without a status (a triple fault or a reboot; -no-reboot makes that an exit) after $took s" >&2
+		;;
+	guest-shutdown)
+		echo "$PROG: the guest powered off without a status (ACPI, not isa-debug-exit) after $took s" >&2
+		;;
+	host-signal)
+		sig=$(sed -n 's/.*: terminating on signal \([0-9]*\).*/\1/p' "$tmp/qemu.err" | tail -n 1)
+		[[ -n "$sig" ]] && stopped_by "$sig"
+		echo "$PROG: QEMU was stopped by a signal after $took s" >&2
+		;;
+	*)
+		echo "$PROG: QEMU exited without a status from the guest${reason:+ ($reason)} after $took s" >&2
+		;;
+	esac
+	exit 125
 fi
 echo "$PROG: QEMU failed with rc $rc${qemu_errors:+: ${qemu_errors%%$'\n'*}}" >&2
 exit 125

@@ -18,14 +18,17 @@ set -euo pipefail
 # would start and bind port 53 on the host); python3 for the TCP checks
 # (tests/net/tcp_client.py) and the QEMU monitor in virtio_ping.sh;
 # telnet (the transitional package that brings inetutils-telnet) driven by
-# expect, and wrk, for tests/net/httpd.sh and bench/http.sh.
+# expect, and wrk, for tests/net/httpd.sh and bench/http.sh; bsdutils
+# (script(1): a terminal for tools/cloudit.sh) for the user's path in
+# tests/boot/cloudit-cli.sh and tests/net/cloudit_tap.sh; perl-base for
+# cloudit's serial filter.
 PACKAGES=(
 	gcc binutils make
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
 	qemu-system-x86 ovmf
 	libcmocka-dev
 	iproute2 iputils-ping curl netcat-openbsd procps dnsmasq-base
-	python3 telnet expect wrk
+	python3 telnet expect wrk bsdutils perl-base
 )
 
 quiet=0

@@ -98,6 +98,15 @@ void cpu_init_ap(struct arch_cpu *a)
 	cpu_load_tables(a);
 }
 
+void cpu_triple_fault(void)
+{
+	/* SDM vol. 3A 6.14.1: a fault while delivering the double fault is a triple fault. */
+	struct dt_ptr p = { 0, 0 };
+	__asm__ volatile("cli\n\tlidt %0\n\tint3" : : "m"(p) : "memory");
+	for (;;)
+		__asm__ volatile("hlt");
+}
+
 const char *cpu_model(void)
 {
 	static char model[49];

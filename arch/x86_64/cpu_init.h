@@ -54,6 +54,14 @@ static inline struct arch_cpu *arch_this_cpu(void)
 	return a;
 }
 
+/*
+ * Shut the CPU down the way a broken kernel would: with an empty IDT an
+ * exception cannot be delivered, nor the double fault that follows, so the
+ * CPU triple-faults and the machine resets (under QEMU's -no-reboot: QEMU
+ * exits). For test.fault=triple (tools/cloudit.sh's "the guest reset").
+ */
+__attribute__((noreturn)) void cpu_triple_fault(void);
+
 /* CPUID brand string ("QEMU Virtual CPU version 2.5+"), trimmed. */
 const char *cpu_model(void);
 /* True under QEMU's TCG: hypervisor leaf 0x40000000 says "TCGTCGTCGTCG". */

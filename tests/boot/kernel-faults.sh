@@ -2,7 +2,8 @@
 # tests/boot/kernel-faults.sh: deliberate faults (kernel/selftest.c, option
 # test.fault) must reach the exception report or panic, name kernel code in
 # the backtrace and power off with status 70; options that the kernel does
-# not know or cannot parse must boot with a warning naming them. Options are
+# not know or cannot parse must boot with a warning naming them, and a bad
+# ip=/gw= with a warning naming the value and the reason in words. Options are
 # passed with --append (fw_cfg opt/skiff/cmdline), so this also checks that
 # they reach the kernel without a rebuild. Faults run on the direct path (the
 # cheapest boot) and a page fault also through SeaBIOS+GRUB.
@@ -36,4 +37,14 @@ boot_case bad-options-direct 0 hello --direct --append 'bogus.option=1 noequals'
 	"unknown option 'bogus.option'" "malformed option 'noequals'" \
 	"~boot: command line: .*bogus.option=1" \
 	"~^Hello from skiff: " "skiff: hello exited with status 0"
+# A bad ip=/gw= says which value and what is wrong in words, not an errno.
+boot_case bad-ip-direct 0 hello --direct --append 'ip=10.0.0.300/24' --expect \
+	"net: warning: bad network option ip=10.0.0.300/24: not an address A.B.C.D/N (octets 0-255, prefix 0-32) nor dhcp; every interface uses dhcp" \
+	'!\(-[0-9]+\)' "skiff: hello exited with status 0"
+boot_case bad-gw-direct 0 hello --direct --append 'eth0.gw=10.0.0' --expect \
+	"net: warning: bad network option eth0.gw=10.0.0: not an address A.B.C.D; every interface uses dhcp" \
+	'!\(-[0-9]+\)'
+boot_case gw-with-dhcp-direct 0 hello --direct --append 'ip=dhcp gw=10.0.0.1' --expect \
+	"net: warning: bad network options: a gw= needs an ip=A.B.C.D/N on the same interface, not dhcp (Invalid argument); every interface uses dhcp" \
+	'!\(-[0-9]+\)'
 boot_finish

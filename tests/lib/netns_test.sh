@@ -5,7 +5,9 @@
 # taps share a bridge, that netns_add_tap adds an addressed tap of its own, that
 # bg_start feeds a command BG_STDIN, that wait_for_line matches split lines, times
 # out and notices a dead process, and that netns_cleanup leaves no namespace or process
-# behind. Prints "N passed, N failed"; exits 77 (skip) without root unless CI=true.
+# behind. Prints one "PASS netns_test: CHECK" or "FAIL netns_test: CHECK" line
+# per check (tests/run.sh counts those), then "netns_test: N passed, M failed";
+# exits 77 (skip) without root unless CI=true.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,9 +22,10 @@ check() {
 	shift
 	if "$@"; then
 		passed=$((passed + 1))
+		echo "PASS netns_test: $name"
 	else
 		failed=$((failed + 1))
-		echo "FAIL: $name" >&2
+		echo "FAIL netns_test: $name"
 	fi
 }
 
@@ -74,5 +77,5 @@ check "cleanup deleted the namespaces" \
 	bash -c "! ip netns list | grep -qE '^($ns1|$ns2)( |\$)'"
 rm -f "$log" "$log.in" "$log.out"
 
-echo "$passed passed, $failed failed"
+echo "netns_test: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
