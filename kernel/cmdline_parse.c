@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernel/cmdline_parse.h"
+#include "lib/digit.h"
 #include "lib/fmt.h"
 
 static void warn(struct cmdline *cl, const char *fmt, const char *a, size_t alen)
@@ -141,14 +142,8 @@ bool cmdline_parse_long(const char *s, long *out)
 	if (!*s)
 		return false;
 	for (; *s; s++) {
-		unsigned d;
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (unsigned)(*s - 'a' + 10);
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = (unsigned)(*s - 'A' + 10);
-		else
+		unsigned d = (unsigned)digit_value(*s);
+		if (d >= base)
 			return false;
 		if (v > ((~0ul) - d) / base)
 			return false;

@@ -11,16 +11,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-static int digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A' + 10;
-	return 99;
-}
+#include "lib/digit.h"
+
 
 /* The magnitude in *mag (saturated at limit) and the sign; the end. */
 static const char *parse(const char *s, int base, unsigned long limit,
@@ -37,7 +29,7 @@ static const char *parse(const char *s, int base, unsigned long limit,
 	if (*s == '+' || *s == '-')
 		*neg = *s++ == '-';
 	if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') &&
-	    digit(s[2]) < 16) {
+	    digit_value(s[2]) < 16) {
 		s += 2;
 		base = 16;
 	} else if (base == 0) {
@@ -47,8 +39,8 @@ static const char *parse(const char *s, int base, unsigned long limit,
 		errno = EINVAL;
 		return start;
 	}
-	for (; digit(*s) < base; s++) {
-		unsigned long d = (unsigned long)digit(*s);
+	for (; digit_value(*s) < base; s++) {
+		unsigned long d = (unsigned long)digit_value(*s);
 
 		any = true;
 		if (*mag > (limit - d) / (unsigned long)base)

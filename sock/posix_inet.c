@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <string.h>
 
+#include "lib/digit.h"
 #include "sock/sock_os.h"
 
 int inet_pton(int af, const char *src, void *dst)
@@ -90,15 +91,11 @@ static const char *aton_part(const char *s, uint32_t *v)
 		base = 8;
 	}
 	for (;; s++, digits++) {
-		unsigned d;
+		unsigned d = (unsigned)digit_value(*s);
 
-		if (*s >= '0' && *s <= '9')
-			d = (unsigned)(*s - '0');
-		else if (base == 16 && *s >= 'a' && *s <= 'f')
-			d = (unsigned)(*s - 'a' + 10);
-		else if (base == 16 && *s >= 'A' && *s <= 'F')
-			d = (unsigned)(*s - 'A' + 10);
-		else
+		/* A letter past the base ends the part ("1a" in decimal stops
+		 * at 'a'); an 8 or 9 in an octal part is an error, as in glibc. */
+		if (d >= 16 || (base != 16 && d >= 10))
 			break;
 		if (d >= base)
 			return NULL;

@@ -50,40 +50,46 @@ show_include() {
 	if [[ $inc_delim == '<' ]]; then echo "<$inc_hdr>"; else echo "\"$inc_hdr\""; fi
 }
 
-check_net() {
-	if [[ ! -d net ]]; then
-		echo "PASS layering: no net/ yet"
-		return
-	fi
-	local bad=0 files=0 f line lineno
+# scan_includes DIR RULE: run RULE on every #include of every .c/.h/.S file
+# under DIR (with inc_delim, inc_hdr set and FILE as its argument); RULE
+# returns 0 when the include is allowed, else prints nothing and returns 1,
+# and the include is reported with RULE's reason (RULE_WHY). Sets
+# scan_bad and scan_files.
+scan_includes() {
+	local dir=$1 rule=$2 f line lineno
+	scan_bad=0 scan_files=0
 	while IFS= read -r -d '' f; do
-		files=$((files + 1))
+		scan_files=$((scan_files + 1))
 		lineno=0
 		while IFS= read -r line || [[ -n "$line" ]]; do
 			lineno=$((lineno + 1))
 			include_of "$line" || continue
 			[[ "$ALLOWED_SYSTEM" == *" $inc_hdr "* ]] && continue
-			case "$inc_hdr" in
-			net/*)
-				[[ "$inc_hdr" != *..* ]] && continue
-				;;
-			*/* | *..*) ;;
-			*)
-				# A bare "x.h" in quotes is net/'s own header when it exists there.
-				[[ $inc_delim == '"' && -f "net/$inc_hdr" ]] && continue
-				;;
-			esac
-			echo "layering: $f:$lineno: net/ may not include $(show_include)" >&2
-			bad=$((bad + 1))
+			"$rule" "$f" && continue
+			echo "layering: $f:$lineno: $dir/ may not include $(show_include)$RULE_WHY" >&2
+			scan_bad=$((scan_bad + 1))
 		done <"$f"
-	done < <(find net -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
+	done < <(find "$dir" -type f \( -name '*.c' -o -name '*.h' -o -name '*.S' \) -print0 | sort -z)
+}
 
-	if [[ $bad -gt 0 ]]; then
-		echo "FAIL layering: $bad forbidden include(s) in net/ (see above)"
-		status=1
-	else
-		echo "PASS layering: $files file(s) in net/ include only net/ and freestanding headers"
-	fi
+# net_rule FILE: net/'s own headers ("net/x.h", or a bare "x.h" in quotes
+# naming a file in net/).
+net_rule() {
+	case "$inc_hdr" in
+	*..*) return 1 ;;
+	net/*) return 0 ;;
+	*/*) return 1 ;;
+	esac
+	[[ $inc_delim == '"' && -f "net/$inc_hdr" ]]
+}
+
+# arch_rule FILE: arch/'s and lib/'s headers, or a listed exception.
+arch_rule() {
+	case "$inc_hdr" in
+	*..*) ;;
+	arch/* | lib/*) return 0 ;;
+	esac
+	arch_excepted "$(basename "$1")" "$inc_hdr"
 }
 
 # arch_excepted NAME ITEM: true when ARCH_EXCEPTIONS lists NAME:ITEM with a reason.
@@ -95,30 +101,29 @@ arch_excepted() {
 	return 1
 }
 
-check_arch_includes() {
-	local bad=0 files=0 f line lineno
-	while IFS= read -r -d '' f; do
-		files=$((files + 1))
-		lineno=0
-		while IFS= read -r line || [[ -n "$line" ]]; do
-			lineno=$((lineno + 1))
-			include_of "$line" || continue
-			[[ "$ALLOWED_SYSTEM" == *" $inc_hdr "* ]] && continue
-			case "$inc_hdr" in
-			*..*) ;;
-			arch/* | lib/*) continue ;;
-			esac
-			arch_excepted "$(basename "$f")" "$inc_hdr" && continue
-			echo "layering: $f:$lineno: arch/ may not include $(show_include) (arch/ is the floor: the kernel calls it)" >&2
-			bad=$((bad + 1))
-		done <"$f"
-	done < <(find arch -type f \( -name '*.c' -o -name '*.h' -o -name '*.S' \) -print0 | sort -z)
-
-	if [[ $bad -gt 0 ]]; then
-		echo "FAIL layering: $bad forbidden include(s) in arch/ (see above)"
+check_net() {
+	if [[ ! -d net ]]; then
+		echo "PASS layering: no net/ yet"
+		return
+	fi
+	RULE_WHY=""
+	scan_includes net net_rule
+	if [[ $scan_bad -gt 0 ]]; then
+		echo "FAIL layering: $scan_bad forbidden include(s) in net/ (see above)"
 		status=1
 	else
-		echo "PASS layering: $files file(s) in arch/ include only arch/, lib/ and freestanding headers"
+		echo "PASS layering: $scan_files file(s) in net/ include only net/ and freestanding headers"
+	fi
+}
+
+check_arch_includes() {
+	RULE_WHY=" (arch/ is the floor: the kernel calls it)"
+	scan_includes arch arch_rule
+	if [[ $scan_bad -gt 0 ]]; then
+		echo "FAIL layering: $scan_bad forbidden include(s) in arch/ (see above)"
+		status=1
+	else
+		echo "PASS layering: $scan_files file(s) in arch/ include only arch/, lib/ and freestanding headers"
 	fi
 }
 
