@@ -101,15 +101,15 @@ int main(void)
 			   skiff_opt(keepalive <= 0 ? "msg.keepalive" : "msg.queue"));
 	cfg.msg.keepalive_ms = (unsigned)keepalive;
 	cfg.msg.queue_max = (size_t)queue;
+	if (count < 0 || size < 32 || size > MSG_MAX_DATA)
+		return bad(count < 0 ? "msg.count" : "msg.size",
+			   skiff_opt(count < 0 ? "msg.count" : "msg.size"));
+	mr.gen_count = (uint64_t)count;
+	mr.gen_size = (size_t)size;
 	if (gen) {
 		if (msg_addr_parse(gen, strlen(gen), &mr.gen_dst))
 			return bad("msg.gen", gen);
-		if (count < 0 || size < 32 || size > MSG_MAX_DATA)
-			return bad(count < 0 ? "msg.count" : "msg.size",
-				   skiff_opt(count < 0 ? "msg.count" : "msg.size"));
 		mr.gen = true;
-		mr.gen_count = (uint64_t)count;
-		mr.gen_size = (size_t)size;
 		msg_addr_format(&mr.gen_dst, mr.gen_text);
 	}
 	mr.stats_ms = (uint64_t)skiff_opt_long("msg.stats", 0) * 1000u;

@@ -7,6 +7,8 @@
  *   stats REPLY        answered with "stats ME sent=N ..." (the counters)
  *   seq SRC N ...      traffic: N counts 0, 1, ... per sender SRC; padding
  *                      after it is ignored
+ *   gen REPLY DEST N   starts the generator toward DEST for N packets
+ *                      (answered "gen ME started", or "gen ME busy")
  *   end SRC TOTAL      SRC sent TOTAL seq packets: the checker logs
  *                      "msgrouter: from SRC: R received, L lost,
  *                      D duplicated, O reordered (of TOTAL)"
@@ -79,6 +81,55 @@ static int send_text(struct msg_svc *m, const struct msg_addr *dst, const char *
 	return msg_node_send(msg_svc_node(m), dst, text, n);
 }
 
+/*
+ * Answers (pong, stats, gen) that met a full queue wait here and go first
+ * when it has room again, ahead of the generator, which would otherwise
+ * fill every gap: a domain streaming at full speed still answers.
+ */
+#define MR_HELD		4
+
+static struct {
+	bool used;
+	struct msg_addr dst;
+	size_t len;
+	char text[512];
+} held[MR_HELD];
+
+static void reply(struct msg_svc *m, const struct msg_addr *dst, const char *text, size_t n)
+{
+	int i;
+
+	if (n > sizeof(held[0].text))
+		n = sizeof(held[0].text);
+	if (send_text(m, dst, text, n) != -ENOBUFS)
+		return;
+	for (i = 0; i < MR_HELD; i++) {
+		if (!held[i].used) {
+			held[i].used = true;
+			held[i].dst = *dst;
+			held[i].len = n;
+			memcpy(held[i].text, text, n);
+			return;
+		}
+	}
+	printf("msgrouter: an answer was dropped: queue full and %d held\n", MR_HELD);
+}
+
+/* False while an answer still finds the queue full. */
+static bool replies_flush(struct msg_svc *m)
+{
+	int i;
+
+	for (i = 0; i < MR_HELD; i++) {
+		if (!held[i].used)
+			continue;
+		if (send_text(m, &held[i].dst, held[i].text, held[i].len) == -ENOBUFS)
+			return false;
+		held[i].used = false;
+	}
+	return true;
+}
+
 static int stats_text(struct msg_svc *m, char *buf, size_t size)
 {
 	struct msg_stats st;
@@ -136,7 +187,8 @@ static void gen_pump(struct msg_svc *m)
 
 void mr_ready(struct msg_svc *m)
 {
-	gen_pump(m);
+	if (replies_flush(m))
+		gen_pump(m);
 }
 
 static void arm_timer(struct msg_svc *m)
@@ -250,6 +302,30 @@ static void log_other(const uint8_t *data, size_t len)
 	printf("msgrouter: packet, %lu bytes: %s\n", (unsigned long)len, text);
 }
 
+/* "gen REPLY DEST N": the generator, started by a packet (tests). */
+static void gen_command(struct msg_svc *m, const struct msg_addr *to,
+			const char **pp, const char *end)
+{
+	struct word dst = next_word(pp, end), cnt = next_word(pp, end);
+	struct msg_addr d;
+	uint64_t v;
+	char buf[64];
+	bool busy = mr.gen && mr.gen_phase != MR_GEN_DONE;
+	int n;
+
+	if (!busy && dst.n && msg_addr_parse(dst.p, dst.n, &d) == 0 && word_u64(cnt, &v)) {
+		mr.gen = true;
+		mr.gen_dst = d;
+		mr.gen_count = v;
+		mr.gen_next = 0;
+		mr.gen_phase = MR_GEN_PROBE;
+		msg_addr_format(&d, mr.gen_text);
+		msg_svc_set_timer(m, 0);
+	}
+	n = snprintf(buf, sizeof(buf), "gen %s %s", mr.me_text, busy ? "busy" : "started");
+	reply(m, to, buf, (size_t)n);
+}
+
 void mr_deliver(struct msg_svc *m, const struct msg_addr *dst, const uint8_t *data, size_t len)
 {
 	const char *p = (const char *)data, *end = p + len;
@@ -268,7 +344,7 @@ void mr_deliver(struct msg_svc *m, const struct msg_addr *dst, const uint8_t *da
 		while (p < end && *p == ' ')
 			p++;
 		n = snprintf(buf, sizeof(buf), "pong %s %.*s", mr.me_text, (int)(end - p), p);
-		send_text(m, &from, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+		reply(m, &from, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 	} else if (word_is(cmd, "pong")) {
 		arg = next_word(&p, end);
 		if (mr.gen && mr.gen_phase == MR_GEN_PROBE && word_is(arg, "gen") &&
@@ -285,7 +361,9 @@ void mr_deliver(struct msg_svc *m, const struct msg_addr *dst, const uint8_t *da
 	} else if (word_is(cmd, "stats")) {
 		n = snprintf(buf, sizeof(buf), "stats %s ", mr.me_text);
 		n += stats_text(m, buf + n, sizeof(buf) - (size_t)n);
-		send_text(m, &from, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+		reply(m, &from, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	} else if (word_is(cmd, "gen")) {
+		gen_command(m, &from, &p, end);
 	} else if (word_is(cmd, "seq") && word_u64(next_word(&p, end), &v)) {
 		seq_in(&from, v);
 	} else if (word_is(cmd, "end") && word_u64(next_word(&p, end), &v)) {
