@@ -6,6 +6,10 @@
 #       - the freestanding/libc headers string.h errno.h stddef.h stdint.h
 #         stdbool.h stdarg.h, and
 #       - net/'s own headers ("net/x.h", or "x.h" naming a file in net/).
+#  1b. msg/'s portable part (the SchemeStation library; everything but
+#      msg_svc.c, the glue to the callback services) builds on a host too
+#      (build/host/msgtool, tests/unit/msg/): the same headers as net/,
+#      plus msg/'s own, include/skiff/msg.h and net/byteorder.h.
 #  2. arch/ is the floor the kernel stands on: it offers mechanisms and the
 #     kernel calls it, never the other way round. Its files (.c .h .S) may
 #     include only arch/'s own headers, lib/ (the freestanding string and
@@ -86,6 +90,34 @@ check_net() {
 	fi
 }
 
+check_msg() {
+	local bad=0 files=0 f line lineno
+	[[ -d msg ]] || return
+	while IFS= read -r -d '' f; do
+		[[ "$f" == msg/msg_svc.c ]] && continue
+		files=$((files + 1))
+		lineno=0
+		while IFS= read -r line || [[ -n "$line" ]]; do
+			lineno=$((lineno + 1))
+			include_of "$line" || continue
+			[[ "$ALLOWED_SYSTEM" == *" $inc_hdr "* ]] && continue
+			case "$inc_hdr" in
+			*..*) ;;
+			msg/* | include/skiff/msg.h | net/byteorder.h) continue ;;
+			esac
+			echo "layering: $f:$lineno: msg/ (portable part) may not include $(show_include)" >&2
+			bad=$((bad + 1))
+		done <"$f"
+	done < <(find msg -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
+
+	if [[ $bad -gt 0 ]]; then
+		echo "FAIL layering: $bad forbidden include(s) in msg/ (see above)"
+		status=1
+	else
+		echo "PASS layering: $files file(s) of msg/'s portable part include only msg/, skiff/msg.h, net/byteorder.h and freestanding headers"
+	fi
+}
+
 # arch_excepted NAME ITEM: true when ARCH_EXCEPTIONS lists NAME:ITEM with a reason.
 arch_excepted() {
 	local e
@@ -160,6 +192,7 @@ check_arch_symbols() {
 }
 
 check_net
+check_msg
 check_arch_includes
 check_arch_symbols
 exit $status
