@@ -121,7 +121,7 @@ $(foreach a,$(APPS_ALL),$(eval $(call APP_RULES,$(a))))
 # msgtool: a SchemeStation domain on Linux, the same msg/ library as the
 # guests' (its portable part) over plain sockets.
 MSG_PORTABLE_SRCS := msg/msg_wire.c msg/msg_text.c msg/msg_conn.c msg/msg_node.c
-MSG_PORTABLE_HDRS := include/skiff/msg.h msg/msg_priv.h net/byteorder.h
+MSG_PORTABLE_HDRS := include/skiff/msg.h msg/msg_priv.h net/byteorder.h lib/digit.h
 MSGTOOL := $(BUILD)/host/msgtool
 
 tools: $(MSGTOOL)

@@ -24,16 +24,16 @@
 
 struct msg_conn *msg_conn_new(struct msg_node *n, enum msg_kind kind, enum msg_state st)
 {
-	struct msg_conn *c = n->io.alloc(n->io.ctx, sizeof(*c));
+	struct msg_conn *c = n->io.alloc(1, sizeof(*c));
 
 	if (!c)
 		return NULL;
-	c->rx = n->io.alloc(n->io.ctx, MSG_FRAME_MAX);
-	c->tx = n->io.alloc(n->io.ctx, n->cfg.queue_max);
+	c->rx = n->io.alloc(1, MSG_FRAME_MAX);
+	c->tx = n->io.alloc(1, n->cfg.queue_max);
 	if (!c->rx || !c->tx) {
-		n->io.free(n->io.ctx, c->rx);
-		n->io.free(n->io.ctx, c->tx);
-		n->io.free(n->io.ctx, c);
+		n->io.free(c->rx);
+		n->io.free(c->tx);
+		n->io.free(c);
 		return NULL;
 	}
 	c->node = n;
@@ -54,9 +54,9 @@ void msg_conn_release(struct msg_conn *c)
 {
 	struct msg_node *n = c->node;
 
-	n->io.free(n->io.ctx, c->rx);
-	n->io.free(n->io.ctx, c->tx);
-	n->io.free(n->io.ctx, c);
+	n->io.free(c->rx);
+	n->io.free(c->tx);
+	n->io.free(c);
 }
 
 /* Ours: ask the host for a TCP connection; without one, try again later. */

@@ -181,7 +181,7 @@ int msg_node_new(const struct msg_config *cfg, const struct msg_io *io,
 	if (!io->connect || !io->write || !io->close || !io->alloc || !io->free ||
 	    !io->deliver || (cfg->npeers && !cfg->peers))
 		return -EINVAL;
-	n = io->alloc(io->ctx, sizeof(*n));
+	n = io->alloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	n->cfg = *cfg;
@@ -257,7 +257,7 @@ void msg_node_free(struct msg_node *n)
 	}
 	n->ready_owed = false;
 	msg_node_leave(n);
-	n->io.free(n->io.ctx, n);
+	n->io.free(n);
 }
 
 const struct msg_addr *msg_node_addr(const struct msg_node *n)

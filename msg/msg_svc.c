@@ -91,18 +91,6 @@ static void io_close(void *ctx, void *handle, bool drain)
 	svc_close(sc, drain ? 0 : SVC_CLOSE_NOW);
 }
 
-static void *io_alloc(void *ctx, size_t size)
-{
-	(void)ctx;
-	return calloc(1, size);
-}
-
-static void io_free(void *ctx, void *p)
-{
-	(void)ctx;
-	free(p);
-}
-
 static void io_deliver(void *ctx, const struct msg_addr *dst, const uint8_t *data, size_t len)
 {
 	struct msg_svc *m = ctx;
@@ -195,7 +183,7 @@ static int on_init(struct svc *s)
 	struct msg_svc *m = svc_data(s);
 	struct msg_io io = {
 		.ctx = m, .connect = io_connect, .write = io_write, .close = io_close,
-		.alloc = io_alloc, .free = io_free, .deliver = io_deliver,
+		.alloc = calloc, .free = free, .deliver = io_deliver,
 		.event = io_event, .ready = io_ready,
 	};
 	uint64_t now = msg_svc_now_ms();

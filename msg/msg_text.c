@@ -13,17 +13,7 @@
 #include <string.h>
 
 #include "include/skiff/msg.h"
-
-static int hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "lib/digit.h"
 
 int msg_addr_parse(const char *s, size_t n, struct msg_addr *a)
 {
@@ -38,9 +28,9 @@ int msg_addr_parse(const char *s, size_t n, struct msg_addr *a)
 	memset(a, 0, sizeof(*a));
 	/* Right-aligned: the last digit is the low nibble of the last octet. */
 	for (i = 0; i < n; i++) {
-		int v = hex_val(s[n - 1 - i]);
+		int v = digit_value(s[n - 1 - i]);
 
-		if (v < 0)
+		if (v >= 16)
 			return -EINVAL;
 		a->b[MSG_ADDR_LEN - 1 - i / 2] |= (uint8_t)(i & 1 ? v << 4 : v);
 	}

@@ -6,10 +6,10 @@
 #       - the freestanding/libc headers string.h errno.h stddef.h stdint.h
 #         stdbool.h stdarg.h, and
 #       - net/'s own headers ("net/x.h", or "x.h" naming a file in net/).
-#  1b. msg/'s portable part (the SchemeStation library; everything but
-#      msg_svc.c, the glue to the callback services) builds on a host too
-#      (build/host/msgtool, tests/unit/msg/): the same headers as net/,
-#      plus msg/'s own, include/skiff/msg.h and net/byteorder.h.
+#  1b. msg/'s portable part (the SchemeStation library; all but
+#      msg_svc.c, its glue to the callback services) builds on a host too
+#      (build/host/msgtool, tests/unit/msg/): the headers net/ may use,
+#      msg/'s own, include/skiff/msg.h, net/byteorder.h and lib/digit.h.
 #  2. arch/ is the floor the kernel stands on: it offers mechanisms and the
 #     kernel calls it, never the other way round. Its files (.c .h .S) may
 #     include only arch/'s own headers, lib/ (the freestanding string and
@@ -54,68 +54,57 @@ show_include() {
 	if [[ $inc_delim == '<' ]]; then echo "<$inc_hdr>"; else echo "\"$inc_hdr\""; fi
 }
 
-check_net() {
-	if [[ ! -d net ]]; then
-		echo "PASS layering: no net/ yet"
-		return
-	fi
-	local bad=0 files=0 f line lineno
+# scan_includes DIR RULE: run RULE on every #include of every .c/.h/.S file
+# under DIR (with inc_delim, inc_hdr set and FILE as its argument); RULE
+# returns 0 when the include is allowed, else prints nothing and returns 1,
+# and the include is reported with RULE's reason (RULE_WHY). Sets
+# scan_bad and scan_files.
+scan_includes() {
+	local dir=$1 rule=$2 f line lineno
+	scan_bad=0 scan_files=0
 	while IFS= read -r -d '' f; do
-		files=$((files + 1))
+		scan_files=$((scan_files + 1))
 		lineno=0
 		while IFS= read -r line || [[ -n "$line" ]]; do
 			lineno=$((lineno + 1))
 			include_of "$line" || continue
 			[[ "$ALLOWED_SYSTEM" == *" $inc_hdr "* ]] && continue
-			case "$inc_hdr" in
-			net/*)
-				[[ "$inc_hdr" != *..* ]] && continue
-				;;
-			*/* | *..*) ;;
-			*)
-				# A bare "x.h" in quotes is net/'s own header when it exists there.
-				[[ $inc_delim == '"' && -f "net/$inc_hdr" ]] && continue
-				;;
-			esac
-			echo "layering: $f:$lineno: net/ may not include $(show_include)" >&2
-			bad=$((bad + 1))
+			"$rule" "$f" && continue
+			echo "layering: $f:$lineno: $dir/ may not include $(show_include)$RULE_WHY" >&2
+			scan_bad=$((scan_bad + 1))
 		done <"$f"
-	done < <(find net -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
-
-	if [[ $bad -gt 0 ]]; then
-		echo "FAIL layering: $bad forbidden include(s) in net/ (see above)"
-		status=1
-	else
-		echo "PASS layering: $files file(s) in net/ include only net/ and freestanding headers"
-	fi
+	done < <(find "$dir" -type f \( -name '*.c' -o -name '*.h' -o -name '*.S' \) -print0 | sort -z)
 }
 
-check_msg() {
-	local bad=0 files=0 f line lineno
-	[[ -d msg ]] || return
-	while IFS= read -r -d '' f; do
-		[[ "$f" == msg/msg_svc.c ]] && continue
-		files=$((files + 1))
-		lineno=0
-		while IFS= read -r line || [[ -n "$line" ]]; do
-			lineno=$((lineno + 1))
-			include_of "$line" || continue
-			[[ "$ALLOWED_SYSTEM" == *" $inc_hdr "* ]] && continue
-			case "$inc_hdr" in
-			*..*) ;;
-			msg/* | include/skiff/msg.h | net/byteorder.h) continue ;;
-			esac
-			echo "layering: $f:$lineno: msg/ (portable part) may not include $(show_include)" >&2
-			bad=$((bad + 1))
-		done <"$f"
-	done < <(find msg -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
+# net_rule FILE: net/'s own headers ("net/x.h", or a bare "x.h" in quotes
+# naming a file in net/).
+net_rule() {
+	case "$inc_hdr" in
+	*..*) return 1 ;;
+	net/*) return 0 ;;
+	*/*) return 1 ;;
+	esac
+	[[ $inc_delim == '"' && -f "net/$inc_hdr" ]]
+}
 
-	if [[ $bad -gt 0 ]]; then
-		echo "FAIL layering: $bad forbidden include(s) in msg/ (see above)"
-		status=1
-	else
-		echo "PASS layering: $files file(s) of msg/'s portable part include only msg/, skiff/msg.h, net/byteorder.h and freestanding headers"
-	fi
+# msg_rule FILE: msg/'s portable part; msg_svc.c is the glue to the
+# callback services (skiff/service.h, libc) and is not portable.
+msg_rule() {
+	[[ "$1" == msg/msg_svc.c ]] && return 0
+	case "$inc_hdr" in
+	*..*) return 1 ;;
+	msg/* | include/skiff/msg.h | net/byteorder.h | lib/digit.h) return 0 ;;
+	esac
+	return 1
+}
+
+# arch_rule FILE: arch/'s and lib/'s headers, or a listed exception.
+arch_rule() {
+	case "$inc_hdr" in
+	*..*) ;;
+	arch/* | lib/*) return 0 ;;
+	esac
+	arch_excepted "$(basename "$1")" "$inc_hdr"
 }
 
 # arch_excepted NAME ITEM: true when ARCH_EXCEPTIONS lists NAME:ITEM with a reason.
@@ -127,30 +116,41 @@ arch_excepted() {
 	return 1
 }
 
-check_arch_includes() {
-	local bad=0 files=0 f line lineno
-	while IFS= read -r -d '' f; do
-		files=$((files + 1))
-		lineno=0
-		while IFS= read -r line || [[ -n "$line" ]]; do
-			lineno=$((lineno + 1))
-			include_of "$line" || continue
-			[[ "$ALLOWED_SYSTEM" == *" $inc_hdr "* ]] && continue
-			case "$inc_hdr" in
-			*..*) ;;
-			arch/* | lib/*) continue ;;
-			esac
-			arch_excepted "$(basename "$f")" "$inc_hdr" && continue
-			echo "layering: $f:$lineno: arch/ may not include $(show_include) (arch/ is the floor: the kernel calls it)" >&2
-			bad=$((bad + 1))
-		done <"$f"
-	done < <(find arch -type f \( -name '*.c' -o -name '*.h' -o -name '*.S' \) -print0 | sort -z)
-
-	if [[ $bad -gt 0 ]]; then
-		echo "FAIL layering: $bad forbidden include(s) in arch/ (see above)"
+check_net() {
+	if [[ ! -d net ]]; then
+		echo "PASS layering: no net/ yet"
+		return
+	fi
+	RULE_WHY=""
+	scan_includes net net_rule
+	if [[ $scan_bad -gt 0 ]]; then
+		echo "FAIL layering: $scan_bad forbidden include(s) in net/ (see above)"
 		status=1
 	else
-		echo "PASS layering: $files file(s) in arch/ include only arch/, lib/ and freestanding headers"
+		echo "PASS layering: $scan_files file(s) in net/ include only net/ and freestanding headers"
+	fi
+}
+
+check_msg() {
+	[[ -d msg ]] || return
+	RULE_WHY=" (msg/ builds on a host: build/host/msgtool)"
+	scan_includes msg msg_rule
+	if [[ $scan_bad -gt 0 ]]; then
+		echo "FAIL layering: $scan_bad forbidden include(s) in msg/ (see above)"
+		status=1
+	else
+		echo "PASS layering: $scan_files file(s) in msg/ include only msg/, skiff/msg.h, net/byteorder.h, lib/digit.h and freestanding headers (but msg_svc.c, the glue)"
+	fi
+}
+
+check_arch_includes() {
+	RULE_WHY=" (arch/ is the floor: the kernel calls it)"
+	scan_includes arch arch_rule
+	if [[ $scan_bad -gt 0 ]]; then
+		echo "FAIL layering: $scan_bad forbidden include(s) in arch/ (see above)"
+		status=1
+	else
+		echo "PASS layering: $scan_files file(s) in arch/ include only arch/, lib/ and freestanding headers"
 	fi
 }
 

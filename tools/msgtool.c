@@ -149,18 +149,6 @@ static void io_close(void *ctx, void *handle, bool drain)
 	h->mc = NULL;
 }
 
-static void *io_alloc(void *ctx, size_t size)
-{
-	(void)ctx;
-	return calloc(1, size);
-}
-
-static void io_free(void *ctx, void *p)
-{
-	(void)ctx;
-	free(p);
-}
-
 static void io_deliver(void *ctx, const struct msg_addr *dst, const uint8_t *data, size_t len)
 {
 	size_t i;
@@ -448,7 +436,7 @@ int main(int argc, char **argv)
 	struct msg_config cfg;
 	struct msg_io io = {
 		.connect = io_connect, .write = io_write, .close = io_close,
-		.alloc = io_alloc, .free = io_free, .deliver = io_deliver,
+		.alloc = calloc, .free = free, .deliver = io_deliver,
 		.event = io_event, .ready = io_ready,
 	};
 	const char *input = "-";

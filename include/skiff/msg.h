@@ -211,8 +211,10 @@ struct msg_io {
 	/* The library is done with handle: after this call the host reports
 	 * nothing more about it. drain: what write took goes out first. */
 	void (*close)(void *ctx, void *handle, bool drain);
-	void *(*alloc)(void *ctx, size_t size);		/* zeroed; NULL when short */
-	void (*free)(void *ctx, void *p);
+	/* Memory, calloc's and free's contract: libc's and the kernel's
+	 * own fit as they are. */
+	void *(*alloc)(size_t n, size_t size);
+	void (*free)(void *p);
 	/* A data packet for this node's address. */
 	void (*deliver)(void *ctx, const struct msg_addr *dst, const uint8_t *data, size_t len);
 	void (*event)(void *ctx, const struct msg_event *ev);	/* may be NULL */

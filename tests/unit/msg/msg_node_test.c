@@ -149,16 +149,14 @@ static void io_close(void *ctx, void *handle, bool drain)
 		f->out_len = 0;
 }
 
-static void *io_alloc(void *ctx, size_t size)
+static void *io_alloc(size_t n, size_t size)
 {
-	(void)ctx;
 	allocs++;
-	return calloc(1, size);
+	return calloc(n, size);
 }
 
-static void io_free(void *ctx, void *p)
+static void io_free(void *p)
 {
-	(void)ctx;
 	if (p)
 		allocs--;
 	free(p);
@@ -377,6 +375,17 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Node i's links go dead: what either end writes vanishes, no FIN. */
+static void cut_links(int i)
+{
+	int k;
+
+	for (k = 0; k < FCONNS; k++)
+		if (fconns[k].used && (fconns[k].owner == &nodes[i] ||
+				       (fconns[k].peer && fconns[k].peer->owner == &nodes[i])))
+			fconns[k].cut = true;
+}
+
 /* Router 0 and domains 1, 2, 3 on it, all up. */
 static void star(void)
 {
@@ -469,14 +478,10 @@ static void test_closed_domain_removed_at_once(void **state)
 static void test_dead_domain_removed_after_silence_others_stay(void **state)
 {
 	struct msg_stats st;
-	int i;
 
 	(void)state;
 	star();
-	for (i = 0; i < FCONNS; i++)
-		if (fconns[i].used && (fconns[i].owner == &nodes[2] ||
-				       (fconns[i].peer && fconns[i].peer->owner == &nodes[2])))
-			fconns[i].cut = true;
+	cut_links(2);
 	msg_node_free(nodes[2].node);	/* says goodbye into the cut link */
 	nodes[2].node = NULL;
 	pump();
@@ -593,14 +598,10 @@ static void test_full_queue_refuses_then_ready_and_nothing_lost(void **state)
 static void test_returning_domain_replaces_old_connection(void **state)
 {
 	struct msg_stats st;
-	int i;
 
 	(void)state;
 	star();
-	for (i = 0; i < FCONNS; i++)
-		if (fconns[i].used && (fconns[i].owner == &nodes[2] ||
-				       (fconns[i].peer && fconns[i].peer->owner == &nodes[2])))
-			fconns[i].cut = true;
+	cut_links(2);
 	msg_node_free(nodes[2].node);
 	nodes[2].node = NULL;
 	pump();
