@@ -43,6 +43,9 @@ uint64_t msg_svc_now_ms(void)
 #endif
 
 #define MSG_SVC_OUT_MAX	(32u * 1024)	/* svc's queue: the node's holds the rest */
+/* About 128 KiB per connection (svc's queues, the node's queue and
+ * reassembly buffer): 256 of them is what a small guest can hold. */
+#define MSG_SVC_MAX_CONNS	256
 #define MSG_SVC_NEVER	UINT64_MAX
 
 struct msg_svc {
@@ -279,6 +282,7 @@ int msg_svc_start(const struct msg_svc_config *cfg, struct msg_svc **out)
 	sc.data = m;
 	sc.cpu = cfg->cpu;
 	sc.out_max = MSG_SVC_OUT_MAX;
+	sc.max_conns = MSG_SVC_MAX_CONNS;
 	sc.handlers.init = on_init;
 	sc.handlers.accept = on_accept;
 	sc.handlers.receive = on_receive;

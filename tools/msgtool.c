@@ -414,12 +414,23 @@ static unsigned long number(const char *opt, const char *s, unsigned long max)
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || !*s || *end || v > max || s[0] == '-')
-		usage_error("bad %s", opt);
+	if (errno || !*s || *end || v > max || s[0] == '-') {
+		char what[128];
+
+		snprintf(what, sizeof(what), "%s '%s' (want a number up to %lu)", opt, s, max);
+		usage_error("bad %s", what);
+	}
 	return v;
 }
 
-int main(int argc, char **argv)
+struct opts {
+	struct msg_config cfg;
+	struct msg_peer peers[TOOL_PEERS];
+	const char *input;
+	unsigned long wait_ms, expect, listen_port;
+};
+
+static void parse_options(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
 		{ "addr", required_argument, NULL, 'a' },
@@ -432,53 +443,44 @@ int main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct msg_peer peers[TOOL_PEERS];
-	struct msg_config cfg;
-	struct msg_io io = {
-		.connect = io_connect, .write = io_write, .close = io_close,
-		.alloc = calloc, .free = free, .deliver = io_deliver,
-		.event = io_event, .ready = io_ready,
-	};
-	const char *input = "-";
-	unsigned long wait_ms = 2000, expect = 0, listen_port = 0;
+	struct msg_config *cfg = &o->cfg;
 	bool have_addr = false;
-	uint64_t deadline, next_tick;
-	size_t unsent;
-	int c, rc;
+	int c;
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.role = MSG_DOMAIN;
-	cfg.peers = peers;
+	cfg->role = MSG_DOMAIN;
+	cfg->peers = o->peers;
+	o->input = "-";
+	o->wait_ms = 2000;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (msg_addr_parse(optarg, strlen(optarg), &cfg.addr))
+			if (msg_addr_parse(optarg, strlen(optarg), &cfg->addr))
 				usage_error("bad --addr '%s' (want 1 to 32 hex digits)", optarg);
 			have_addr = true;
 			break;
 		case 'r':
-			if (msg_ipv4_parse(optarg, strlen(optarg), &cfg.router_ip, &cfg.router_port))
+			if (msg_ipv4_parse(optarg, strlen(optarg), &cfg->router_ip, &cfg->router_port))
 				usage_error("bad --router '%s' (want A.B.C.D[:PORT])", optarg);
 			break;
 		case 'p':
-			if (cfg.npeers == TOOL_PEERS)
+			if (cfg->npeers == TOOL_PEERS)
 				usage_error("more than 16 --peer options%s", "");
-			if (msg_peer_parse(optarg, strlen(optarg), &peers[cfg.npeers]))
+			if (msg_peer_parse(optarg, strlen(optarg), &o->peers[cfg->npeers]))
 				usage_error("bad --peer '%s' (want ADDR@A.B.C.D[:PORT])", optarg);
-			cfg.npeers++;
+			cfg->npeers++;
 			break;
 		case 'l':
-			listen_port = number("--listen", optarg, 65535);
+			o->listen_port = number("--listen", optarg, 65535);
 			break;
 		case 'i':
-			input = optarg;
+			o->input = optarg;
 			break;
 		case 'w':
-			wait_ms = number("--wait", optarg, 86400000ul);
+			o->wait_ms = number("--wait", optarg, 86400000ul);
 			break;
 		case 'e':
-			expect = number("--expect", optarg, 1ul << 30);
+			o->expect = number("--expect", optarg, 1ul << 30);
 			break;
 		case 'q':
 			T.quiet = true;
@@ -491,48 +493,76 @@ int main(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!have_addr)
 		usage_error("--addr is required%s", "");
-	if (!cfg.router_ip && !cfg.npeers && !listen_port)
+	if (!cfg->router_ip && !cfg->npeers && !o->listen_port)
 		usage_error("nothing to talk to: give --router, --peer or --listen%s", "");
+}
 
-	T.lfd = -1;
-	T.in_fd = strcmp(input, "-") == 0 ? STDIN_FILENO : open(input, O_RDONLY);
-	if (T.in_fd < 0) {
-		fprintf(stderr, "msgtool: cannot open %s: %s\n", input, strerror(errno));
-		return 2;
-	}
-	if (listen_port) {
-		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)listen_port) };
-		int one = 1;
+/* --listen: other domains may open direct connections to us. */
+static int open_listener(unsigned long port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
-		T.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-		setsockopt(T.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (T.lfd < 0 || bind(T.lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
-		    listen(T.lfd, 16)) {
-			fprintf(stderr, "msgtool: cannot listen on port %lu: %s\n", listen_port,
-				strerror(errno));
-			return 1;
-		}
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+		close(fd);
+		return -1;
 	}
-	rc = msg_node_new(&cfg, &io, now_ms(), &T.node);
-	if (rc) {
-		fprintf(stderr, "msgtool: %s\n", msg_err_name(rc));
-		return 1;
-	}
-	next_tick = now_ms();
-	deadline = UINT64_MAX;
+	return fd;
+}
+
+/* Until the input is sent and --wait passed (or --expect packets came). */
+static void run(const struct opts *o)
+{
+	uint64_t deadline = UINT64_MAX, next_tick = now_ms();
+
 	for (;;) {
 		uint64_t now = now_ms(), due;
 
 		if (now >= next_tick)
 			next_tick = now + msg_node_tick(T.node, now);
 		if (T.in_fd < 0 && !T.blocked && T.in_len == 0 && deadline == UINT64_MAX)
-			deadline = now + wait_ms;
-		if (now >= deadline || (expect && T.received >= expect && T.in_fd < 0 &&
+			deadline = now + o->wait_ms;
+		if (now >= deadline || (o->expect && T.received >= o->expect && T.in_fd < 0 &&
 					msg_node_queued(T.node) == 0))
-			break;
+			return;
 		due = next_tick < deadline ? next_tick : deadline;
 		run_once(due > now ? (int)(due - now) : 0);
 	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct opts o;
+	struct msg_io io = {
+		.connect = io_connect, .write = io_write, .close = io_close,
+		.alloc = calloc, .free = free, .deliver = io_deliver,
+		.event = io_event, .ready = io_ready,
+	};
+	uint64_t deadline;
+	size_t unsent;
+	int rc;
+
+	parse_options(argc, argv, &o);
+	T.lfd = -1;
+	T.in_fd = strcmp(o.input, "-") == 0 ? STDIN_FILENO : open(o.input, O_RDONLY);
+	if (T.in_fd < 0) {
+		fprintf(stderr, "msgtool: cannot open %s: %s\n", o.input, strerror(errno));
+		return 2;
+	}
+	if (o.listen_port && (T.lfd = open_listener(o.listen_port)) < 0) {
+		fprintf(stderr, "msgtool: cannot listen on port %lu: %s\n", o.listen_port,
+			strerror(errno));
+		return 1;
+	}
+	rc = msg_node_new(&o.cfg, &io, now_ms(), &T.node);
+	if (rc) {
+		fprintf(stderr, "msgtool: %s\n", msg_err_name(rc));
+		return 1;
+	}
+	run(&o);
 	/* What is queued goes out (bounded), then the close commands. */
 	deadline = now_ms() + 2000;
 	while (msg_node_queued(T.node) && now_ms() < deadline)
@@ -542,7 +572,7 @@ int main(int argc, char **argv)
 	reap();
 	if (unsent)
 		fprintf(stderr, "msgtool: %zu bytes could not be sent\n", unsent);
-	if (expect && T.received < expect)
-		fprintf(stderr, "msgtool: %lu packets arrived, %lu expected\n", T.received, expect);
-	return unsent || T.bad_lines || (expect && T.received < expect) ? 1 : 0;
+	if (o.expect && T.received < o.expect)
+		fprintf(stderr, "msgtool: %lu packets arrived, %lu expected\n", T.received, o.expect);
+	return unsent || T.bad_lines || (o.expect && T.received < o.expect) ? 1 : 0;
 }

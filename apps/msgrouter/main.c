@@ -31,7 +31,7 @@ SKIFF_OPTION(gen, "msg.gen", "traffic generator: send msg.count packets to this 
 SKIFF_OPTION(count, "msg.count", "generator: packets to send (default 1000)");
 SKIFF_OPTION(size, "msg.size", "generator: octets per packet (default 64)");
 SKIFF_OPTION(stats, "msg.stats", "log the counters every N seconds (0: never)");
-SKIFF_OPTION(keepalive, "msg.keepalive", "keepalive period in ms (default 1000; dead after 4)");
+SKIFF_OPTION(keepalive, "msg.keepalive", "keepalive period in ms (default 2000; dead after 4)");
 SKIFF_OPTION(queue, "msg.queue", "send queue per connection in bytes (default 65536)");
 SKIFF_OPTION(quiet, "msg.quiet", "1: no per-connection log lines");
 
@@ -69,7 +69,7 @@ int main(void)
 	long port = skiff_opt_long("msg.port", MSG_PORT);
 	long count = skiff_opt_long("msg.count", 1000);
 	long size = skiff_opt_long("msg.size", 64);
-	long keepalive = skiff_opt_long("msg.keepalive", 1000);
+	long keepalive = skiff_opt_long("msg.keepalive", 2000);
 	long queue = skiff_opt_long("msg.queue", 65536);
 	struct msg_svc_config cfg;
 	struct msg_svc *m;

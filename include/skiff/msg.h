@@ -168,7 +168,7 @@ struct msg_config {
 	const struct msg_peer *peers;	/* copied by msg_node_new */
 	unsigned npeers;
 	size_t queue_max;		/* send queue per connection; 0: 65536 */
-	unsigned keepalive_ms;		/* 0: 1000 */
+	unsigned keepalive_ms;		/* 0: 2000 */
 	unsigned dead_ms;		/* 0: 4 * keepalive_ms */
 	unsigned retry_ms;		/* 0: 500 */
 	unsigned handshake_ms;		/* connect and handshake; 0: 5000 */

@@ -30,6 +30,8 @@
 #                   answers the tool's ping through R
 #   bad_hello       a client with the wrong magic and one with the wrong
 #                   version are refused by R, which logs the reason
+#   tool_options    msgtool refuses bad options with one line on stderr
+#                   and exit status 2
 #   guest_clean     no panic or CPU exception in any guest's log
 # Exit 1 if any case failed, 77 to skip (never under CI=true). Every wait
 # is bounded; QEMU is killed by PID on exit. MSGROUTER_KEEP=1 keeps the
@@ -55,6 +57,20 @@ if ! make -C "$ROOT" -s tools >"$tmp/tools.log" 2>&1; then
 	tail -n 20 "$tmp/tools.log"
 	exit 1
 fi
+
+# ---- tool_options: no guest needed ----
+bad_opts=0
+for args in "--addr xyz --router $R" "--addr f" "--addr f --router 1.2.3" "--addr f --router $R --wait -1" \
+	"--addr f --peer nope --router $R" "--router $R" "--addr f --router $R --bogus" "--addr f --router $R extra"; do
+	# shellcheck disable=SC2086 # the words are the options
+	"$TOOL" $args </dev/null >/dev/null 2>"$tmp/opt.err"
+	rc=$?
+	if [[ $rc != 2 || $(wc -l <"$tmp/opt.err") != 1 ]] || ! grep -q '^msgtool: ' "$tmp/opt.err"; then
+		fail "tool_options: '$args' gave status $rc and: $(cat "$tmp/opt.err")"
+		bad_opts=1
+	fi
+done
+[[ $bad_opts == 0 ]] && pass "tool_options 8 bad option sets: one line each, exit status 2"
 
 NS=$(netns_name msgrouter)
 netns_create "$NS" "$HOST/24" tap0 tap1 tap2 tap3 tap4

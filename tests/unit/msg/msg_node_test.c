@@ -487,9 +487,10 @@ static void test_dead_domain_removed_after_silence_others_stay(void **state)
 	pump();
 	stats(0, &st);
 	assert_int_equal(st.domains, 3);	/* nothing told the router yet */
-	advance(3000);
+	/* dead_ms is 4 keepalive periods of 2 s by default. */
+	advance(7000);
 	stats(0, &st);
-	assert_int_equal(st.domains, 3);	/* 3 s of silence: not dead yet */
+	assert_int_equal(st.domains, 3);	/* 7 s of silence: not dead yet */
 	advance(2000);
 	stats(0, &st);
 	assert_int_equal(st.domains, 2);
