@@ -55,7 +55,7 @@ struct msg_svc {
 	struct msg_node *node;
 	uint64_t node_due;		/* ms: the node's next tick */
 	uint64_t app_due;		/* ms: the app's timer, or NEVER */
-	int start_rc;
+	bool stopping;			/* msg_svc_stop: end at the next tick */
 };
 
 static void *io_connect(void *ctx, uint32_t ip, uint16_t port, struct msg_conn *c)
@@ -165,6 +165,14 @@ static void on_tick(struct svc *s)
 	struct msg_svc *m = svc_data(s);
 	uint64_t now = msg_svc_now_ms();
 
+	if (__atomic_load_n(&m->stopping, __ATOMIC_ACQUIRE)) {
+		/* The close commands are queued; svc_stop drops what the
+		 * sockets have not taken by the end of this pass. */
+		msg_node_free(m->node);
+		m->node = NULL;
+		svc_stop(s);
+		return;
+	}
 	if (now >= m->node_due)
 		m->node_due = now + msg_node_tick(m->node, now);
 	if (now >= m->app_due) {
@@ -219,6 +227,8 @@ static int on_accept(struct svc_conn *sc)
 	uint16_t port;
 	struct msg_conn *c;
 
+	if (!m->node)
+		return -ESHUTDOWN;	/* stopping */
 	svc_conn_peer(sc, &ip, &port);
 	c = msg_node_accepted(m->node, sc, ip, port);
 	if (!c)
@@ -297,6 +307,19 @@ int msg_svc_start(const struct msg_svc_config *cfg, struct msg_svc **out)
 	}
 	*out = m;
 	return 0;
+}
+
+void msg_svc_stop(struct msg_svc *m)
+{
+	__atomic_store_n(&m->stopping, true, __ATOMIC_RELEASE);
+}
+
+int msg_svc_join(struct msg_svc *m)
+{
+	int rc = svc_join(m->svc);
+
+	free(m);
+	return rc;
 }
 
 struct msg_node *msg_svc_node(struct msg_svc *m)

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "skiff/msg.h"
+#include "msg.h"
 
 struct msg_svc;
 
@@ -48,6 +48,13 @@ struct msg_node *msg_svc_node(struct msg_svc *m);
 void *msg_svc_data(struct msg_svc *m);
 /* The app's one-shot timer, in ms from now (re-arms when set). */
 void msg_svc_set_timer(struct msg_svc *m, uint64_t ms);
+/*
+ * From any thread: the node says goodbye on every connection (the close
+ * command) and is freed in the service's thread at its next tick, then
+ * the service stops. msg_svc_join waits for that and frees m.
+ */
+void msg_svc_stop(struct msg_svc *m);
+int msg_svc_join(struct msg_svc *m);
 /* Milliseconds of the service's clock. */
 uint64_t msg_svc_now_ms(void);
 
