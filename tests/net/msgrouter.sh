@@ -126,13 +126,11 @@ fi
 want="0 lost, 0 duplicated, 0 reordered \\(of $COUNT\\)"
 ok=1
 for pair in "A b" "B a"; do
-	set -- $pair
-	if wait_log "$1" "^msgrouter: from $2: [0-9]+ received" "$WAIT" &&
-		log_has "$1" "^msgrouter: from $2: $COUNT received, $want"; then
-		:
-	else
+	read -r guest src <<<"$pair"
+	if ! { wait_log "$guest" "^msgrouter: from $src: [0-9]+ received" "$WAIT" &&
+		log_has "$guest" "^msgrouter: from $src: $COUNT received, $want"; }; then
 		ok=0
-		fail "routed: $1's checker: $(tr -d '\r' <"$tmp/$1.log" | grep "from $2:" | tail -n 1)"
+		fail "routed: $guest's checker: $(tr -d '\r' <"$tmp/$guest.log" | grep "from $src:" | tail -n 1)"
 	fi
 done
 [[ $ok == 1 ]] && pass "routed $COUNT packets a->b and b->a through R: all received, in order, none lost or doubled"
@@ -141,7 +139,7 @@ fwd=$(router_stat forwarded)
 if [[ "$fwd" =~ ^[0-9]+$ ]] && ((fwd >= 2 * COUNT)); then
 	pass "router_counted R forwarded $fwd packets (2 x $COUNT and the probes)"
 else
-	fail "router_counted: R's forwarded counter is '${fwd:-none}', want >= $((2 * COUNT)) ($(cat "$tmp/stats$STATS_N.err" 2>/dev/null | tail -n 1))"
+	fail "router_counted: R's forwarded counter is '${fwd:-none}', want >= $((2 * COUNT)) ($(tail -n 1 "$tmp/stats$STATS_N.err" 2>/dev/null))"
 fi
 
 # ---- tool: a fourth domain on Linux ----
@@ -164,11 +162,11 @@ boot C tap3 "$C" msg.role=domain msg.addr=c "msg.router=$R" "msg.peers=d@$D" msg
 	boot D tap4 "$D" msg.role=domain msg.addr=d "msg.router=$R" "msg.peers=c@$C" msg.gen=c "msg.count=$COUNT"
 ok=1
 for pair in "C d" "D c"; do
-	set -- $pair
-	if ! { wait_log "$1" "^msgrouter: from $2: [0-9]+ received" "$WAIT" &&
-		log_has "$1" "^msgrouter: from $2: $COUNT received, $want"; }; then
+	read -r guest src <<<"$pair"
+	if ! { wait_log "$guest" "^msgrouter: from $src: [0-9]+ received" "$WAIT" &&
+		log_has "$guest" "^msgrouter: from $src: $COUNT received, $want"; }; then
 		ok=0
-		fail "direct: $1's checker: $(tr -d '\r' <"$tmp/$1.log" | grep "from $2:" | tail -n 1)"
+		fail "direct: $guest's checker: $(tr -d '\r' <"$tmp/$guest.log" | grep "from $src:" | tail -n 1)"
 	fi
 done
 fwd1=$(router_stat forwarded)
@@ -187,8 +185,8 @@ fi
 # ---- kill: B dies while A streams to it ----
 echo "a gen f b 100000000" | tool gen --addr f --router "$R" --wait 1000
 if wait_log A '^msgrouter: b reachable, sending 100000000 packets' 30; then
-	sleep 2
-	unknown0=$(tr -d '\r' <"$tmp/R.log" | grep -c 'table: removed b ')
+	sleep 2 # mid-stream: not a timing assertion
+	# shellcheck disable=SC2153 # PID_B is set by boot (printf -v)
 	bg_stop "$PID_B"
 	if wait_log R '^msgrouter: table: removed b ' "$WAIT"; then
 		unknown=$(router_stat unknown)
@@ -201,7 +199,7 @@ if wait_log A '^msgrouter: b reachable, sending 100000000 packets' 30; then
 			pass "kill R dropped b from its table ($(tr -d '\r' <"$tmp/R.log" | grep -m1 'down: in b' | sed 's/^msgrouter: //')), unknown=$unknown, A still answers"
 		fi
 	else
-		fail "kill: b still in R's table ${WAIT}s after B was killed (removed lines before: $unknown0)"
+		fail "kill: b still in R's table ${WAIT}s after B was killed"
 	fi
 else
 	fail "kill: A's generator toward b did not start: $(cat "$tmp/gen.err")"
