@@ -38,17 +38,17 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin-printf -nostdinc -isyst
 KASFLAGS := -I. -D__ASSEMBLY__ -Wa,--noexecstack -MMD -MP
 LDFLAGS := -nostdlib -static -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
-KERNEL_DIRS := arch/x86_64 kernel mm lib sched net sock xv6 $(sort $(dir $(wildcard drivers/*/*.c)))
+KERNEL_DIRS := arch/x86_64 kernel mm lib sched net sock msg xv6 $(sort $(dir $(wildcard drivers/*/*.c)))
 KSRCS := $(foreach d,$(patsubst %/,%,$(KERNEL_DIRS)),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit deps check bench bench-csum bench-http soak FORCE
+.PHONY: all kernel images tools clean help test unit deps check bench bench-csum bench-http soak FORCE
 .SUFFIXES:
 .SECONDARY:
 
-all: images
+all: images tools
 
 help:
 	@echo "make [APP=name] [V=1]   build build/APP.elf and build/APP.img for every app (or one)"
@@ -59,6 +59,7 @@ help:
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
 	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
 	@echo "make deps               install missing build and test packages (Debian)"
+	@echo "make tools              host tools: build/host/msgtool (a SchemeStation domain on Linux)"
 	@echo "make clean              remove build/"
 	@echo "apps: $(APPS_ALL)"
 
@@ -115,6 +116,20 @@ $(BUILD)/$(1).img: $(BUILD)/$(1).elf tools/mkimage.sh
 	$(Q)tools/mkimage.sh $(1) $$< $$@ $(BUILD)/iso/$(1)
 endef
 $(foreach a,$(APPS_ALL),$(eval $(call APP_RULES,$(a))))
+
+# ---- host tools -----------------------------------------------------------
+# msgtool: a SchemeStation domain on Linux, the same msg/ library as the
+# guests' (its portable part) over plain sockets.
+MSG_PORTABLE_SRCS := msg/msg_wire.c msg/msg_text.c msg/msg_conn.c msg/msg_node.c
+MSG_PORTABLE_HDRS := include/skiff/msg.h msg/msg_priv.h net/byteorder.h lib/digit.h
+MSGTOOL := $(BUILD)/host/msgtool
+
+tools: $(MSGTOOL)
+
+$(MSGTOOL): tools/msgtool.c $(MSG_PORTABLE_SRCS) $(MSG_PORTABLE_HDRS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -g -I. -Wall -Wextra -Werror -o $@ tools/msgtool.c $(MSG_PORTABLE_SRCS)
 
 # ---- host unit tests (cmocka) -------------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer

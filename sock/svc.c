@@ -99,7 +99,7 @@ static void lis_event(struct svc_lis *l)
 		 * once instead of waiting in the backlog. */
 		if (__atomic_load_n(&s->st.active, __ATOMIC_RELAXED) >= s->max_conns ||
 		    !(c = svc_conn_new(s, fd, ntohl(sa.sin_addr.s_addr),
-					  ntohs(sa.sin_port), l->port))) {
+					  ntohs(sa.sin_port), l->port, false))) {
 			close(fd);
 			SVC_STAT_ADD(s, refused, 1);
 			continue;
@@ -187,6 +187,63 @@ out_close:
 	return err;
 }
 
+int svc_connect(struct svc *s, uint32_t addr, uint16_t port, void *data,
+		struct svc_conn **out)
+{
+	struct sockaddr_in sa;
+	struct svc_conn *c;
+	int fd, err;
+
+	*out = NULL;
+	if (__atomic_load_n(&s->st.active, __ATOMIC_RELAXED) >= s->max_conns)
+		return -EMFILE;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(port);
+	sa.sin_addr.s_addr = htonl(addr);
+	/* Even a connect that completes at once (loopback) is reported
+	 * through EPOLLOUT, so connected runs from the loop like every other
+	 * handler, never inside the caller's. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 && errno != EINPROGRESS) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	c = svc_conn_new(s, fd, addr, port, 0, true);
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->data = data;
+	SVC_STAT_ADD(s, connects, 1);
+	*out = c;
+	return 0;
+}
+
+static void svc_tick_fired(struct timer *t)
+{
+	struct svc *s = container_of(t, struct svc, tick);
+
+	if (s->h.tick)
+		s->h.tick(s);
+	svc_conn_settle_all(s);
+}
+
+int svc_set_tick(struct svc *s, uint64_t ms)
+{
+	uint64_t ns = ms > UINT64_MAX / 2000000u ? UINT64_MAX / 2 : ms * 1000000u;
+
+	return timerq_add(&s->timers, &s->tick, svc_os_now_ns() + ns);
+}
+
+void svc_clear_tick(struct svc *s)
+{
+	timerq_cancel(&s->timers, &s->tick);
+}
+
 /* Milliseconds until the next timer, rounded up; -1: none. */
 static int wait_ms(struct svc *s)
 {
@@ -207,6 +264,7 @@ static void svc_teardown(struct svc *s)
 		svc_conn_stop(container_of(s->conns.next, struct svc_conn, link));
 	svc_conn_settle_all(s);
 	svc_conn_free_dead(s);
+	timerq_cancel(&s->timers, &s->tick);
 	while (s->lis) {
 		struct svc_lis *l = s->lis;
 
@@ -292,6 +350,7 @@ int svc_register(const struct svc_config *cfg, struct svc **out)
 	list_init(&s->dead);
 	list_init(&s->touched);
 	timerq_init(&s->timers, svc_timer_grow);
+	timer_init(&s->tick, svc_tick_fired);
 	svc_os_event_init(&s->init_done);
 	s->scratch = malloc(s->in_max);
 	if (!s->scratch) {

@@ -15,7 +15,9 @@
  * Sockets are non-blocking, in epoll level-triggered: EPOLLIN while the
  * connection reads, EPOLLOUT only while its output queue is not empty.
  * One recv of at most in_max bytes per ready connection per wake, so a
- * busy connection cannot starve the others of its service.
+ * busy connection cannot starve the others of its service. A connection
+ * svc_connect() began waits for EPOLLOUT alone until its handshake is over
+ * (SO_ERROR says how it went); what is sent meanwhile is queued.
  */
 #include <errno.h>
 #include <string.h>
@@ -28,7 +30,7 @@
 static void conn_timer_fired(struct timer *t);
 
 struct svc_conn *svc_conn_new(struct svc *s, int fd, uint32_t addr,
-			      uint16_t port, uint16_t local_port)
+			      uint16_t port, uint16_t local_port, bool connecting)
 {
 	struct svc_conn *c = calloc(1, sizeof(*c));
 	struct epoll_event ev;
@@ -43,17 +45,18 @@ struct svc_conn *svc_conn_new(struct svc *s, int fd, uint32_t addr,
 	c->peer_port = port;
 	c->local_port = local_port;
 	c->state = SVC_CONN_OPEN;
+	c->connecting = connecting;
 	svc_outq_init(&c->out, s->out_max);
 	timer_init(&c->timer, conn_timer_fired);
 	list_init(&c->tlink);
 	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
+	ev.events = connecting ? EPOLLOUT : EPOLLIN;
 	ev.data.ptr = &c->ep;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 		free(c);
 		return NULL;
 	}
-	c->ev = EPOLLIN;
+	c->ev = ev.events;
 	list_add_tail(&s->conns, &c->link);
 	SVC_STAT_ADD(s, active, 1);
 	return c;
@@ -135,7 +138,7 @@ static enum svc_reason reason_of(int err)
 
 static bool conn_reading(const struct svc_conn *c)
 {
-	if (c->eof)
+	if (c->eof || c->connecting)
 		return false;
 	return (c->state == SVC_CONN_OPEN && !c->paused) ||
 	       c->state == SVC_CONN_CLOSING;
@@ -168,7 +171,7 @@ static void conn_settle(struct svc_conn *c)
 	}
 	if (conn_reading(c))
 		want |= EPOLLIN;
-	if (svc_outq_bytes(&c->out))
+	if (svc_outq_bytes(&c->out) || c->connecting)
 		want |= EPOLLOUT;
 	if (want == c->ev)
 		return;
@@ -355,12 +358,38 @@ static bool conn_check_error(struct svc_conn *c)
 	return true;
 }
 
+/* svc_connect's handshake ended (EPOLLOUT, ERR or HUP): how? */
+static void conn_connect_done(struct svc_conn *c, uint32_t events)
+{
+	struct svc *s = c->svc;
+
+	c->connecting = false;
+	svc_conn_touch(c);
+	if (conn_check_error(c))
+		return;
+	/* Closed with no error left to read (it was taken already): the
+	 * attempt failed all the same. */
+	if ((events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLOUT)) {
+		conn_fail(c, -ECONNABORTED);
+		return;
+	}
+	if (s->h.connected && c->state == SVC_CONN_OPEN)
+		s->h.connected(c);
+}
+
 void svc_conn_event(struct svc_conn *c, uint32_t events)
 {
 	bool moved = false;
 
 	if (c->state == SVC_CONN_DEAD)
 		return;
+	if (c->connecting) {
+		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		conn_connect_done(c, events);
+		svc_conn_settle_all(c->svc);
+		return;	/* level-triggered: what is ready now is reported again */
+	}
 	if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && conn_reading(c))
 		moved |= conn_read(c);
 	if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && !c->err &&
@@ -444,8 +473,9 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 		SVC_STAT_ADD(s, send_refused, 1);
 		return -ENOBUFS;
 	}
-	/* Nothing queued: the socket may take it now, with no copy here. */
-	if (svc_outq_bytes(&c->out) == 0) {
+	/* Nothing queued: the socket may take it now, with no copy here
+	 * (not while connecting: the queue holds it until the handshake). */
+	if (svc_outq_bytes(&c->out) == 0 && !c->connecting) {
 		n = send(c->ep.fd, buf, len, SVC_SEND_FLAGS);
 		if (n < 0) {
 			if (!would_block(errno)) {

@@ -53,6 +53,7 @@ struct svc_conn {
 	uint16_t local_port;	/* the listener's */
 	enum svc_conn_state state;
 	uint32_t ev;		/* epoll events registered now */
+	bool connecting;	/* svc_connect: the handshake is not over yet */
 	bool eof;		/* the peer's FIN was read */
 	bool paused;		/* input buffer full: not reading until the queue drains */
 	bool refused;		/* svc_send said -ENOBUFS: writable is owed */
@@ -83,6 +84,7 @@ struct svc {
 	struct list_node dead;	/* freed at the end of the pass */
 	struct list_node touched; /* to settle after the current handler */
 	struct timerq timers;
+	struct timer tick;	/* svc_set_tick */
 	uint64_t next_id;
 
 	struct svc_os_thread thread;
@@ -97,7 +99,7 @@ struct svc {
 
 /* svc_conn.c */
 struct svc_conn *svc_conn_new(struct svc *s, int fd, uint32_t addr,
-			      uint16_t port, uint16_t local_port);
+			      uint16_t port, uint16_t local_port, bool connecting);
 void svc_conn_event(struct svc_conn *c, uint32_t events);
 void svc_conn_settle_all(struct svc *s);
 void svc_conn_stop(struct svc_conn *c);

@@ -6,6 +6,10 @@
 #       - the freestanding/libc headers string.h errno.h stddef.h stdint.h
 #         stdbool.h stdarg.h, and
 #       - net/'s own headers ("net/x.h", or "x.h" naming a file in net/).
+#  1b. msg/'s portable part (the SchemeStation library; all but
+#      msg_svc.c, its glue to the callback services) builds on a host too
+#      (build/host/msgtool, tests/unit/msg/): the headers net/ may use,
+#      msg/'s own, include/skiff/msg.h, net/byteorder.h and lib/digit.h.
 #  2. arch/ is the floor the kernel stands on: it offers mechanisms and the
 #     kernel calls it, never the other way round. Its files (.c .h .S) may
 #     include only arch/'s own headers, lib/ (the freestanding string and
@@ -83,6 +87,17 @@ net_rule() {
 	[[ $inc_delim == '"' && -f "net/$inc_hdr" ]]
 }
 
+# msg_rule FILE: msg/'s portable part; msg_svc.c is the glue to the
+# callback services (skiff/service.h, libc) and is not portable.
+msg_rule() {
+	[[ "$1" == msg/msg_svc.c ]] && return 0
+	case "$inc_hdr" in
+	*..*) return 1 ;;
+	msg/* | include/skiff/msg.h | net/byteorder.h | lib/digit.h) return 0 ;;
+	esac
+	return 1
+}
+
 # arch_rule FILE: arch/'s and lib/'s headers, or a listed exception.
 arch_rule() {
 	case "$inc_hdr" in
@@ -113,6 +128,18 @@ check_net() {
 		status=1
 	else
 		echo "PASS layering: $scan_files file(s) in net/ include only net/ and freestanding headers"
+	fi
+}
+
+check_msg() {
+	[[ -d msg ]] || return
+	RULE_WHY=" (msg/ builds on a host: build/host/msgtool)"
+	scan_includes msg msg_rule
+	if [[ $scan_bad -gt 0 ]]; then
+		echo "FAIL layering: $scan_bad forbidden include(s) in msg/ (see above)"
+		status=1
+	else
+		echo "PASS layering: $scan_files file(s) in msg/ include only msg/, skiff/msg.h, net/byteorder.h, lib/digit.h and freestanding headers (but msg_svc.c, the glue)"
 	fi
 }
 
@@ -165,6 +192,7 @@ check_arch_symbols() {
 }
 
 check_net
+check_msg
 check_arch_includes
 check_arch_symbols
 exit $status

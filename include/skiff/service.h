@@ -27,6 +27,11 @@
  *             the connection is closed, svc_close).
  *   writable  optional: after svc_send() refused data with -ENOBUFS, once
  *             the output queue has drained to half of out_max or less.
+ *   connected optional: once a connection made by svc_connect() is
+ *             established (before its first receive). One that cannot be
+ *             established gets close(SVC_FAILED, -ECONNREFUSED, ...) instead.
+ *   tick      optional: the service's own one-shot timer (svc_set_tick),
+ *             for work tied to no connection (retries, generators, stats).
  *   close     exactly once per accepted connection, last: the peer closed
  *             (SVC_PEER_CLOSED), the connection failed (SVC_RESET,
  *             SVC_FAILED with the negative errno), the app's svc_close()
@@ -34,7 +39,8 @@
  *             (SVC_STOPPED). Free the connection's data here; the pointer
  *             c is invalid once close returns. In SVC_PEER_CLOSED the
  *             peer still reads: close may svc_send() a last answer, which
- *             is sent before our FIN.
+ *             is sent before our FIN. A connection from svc_connect() gets
+ *             close exactly once too, whether or not it was established.
  * Calls for one service never overlap (one thread), so handlers need no
  * locks for the service's own state.
  *
@@ -94,6 +100,8 @@ struct svc_handlers {
 	void (*close)(struct svc_conn *c, enum svc_reason why, int err); /* may be NULL */
 	void (*timeout)(struct svc_conn *c);	/* may be NULL: timers close */
 	void (*writable)(struct svc_conn *c);	/* may be NULL */
+	void (*connected)(struct svc_conn *c);	/* may be NULL */
+	void (*tick)(struct svc *s);		/* may be NULL */
 };
 
 #define SVC_DEFAULT_MAX_CONNS	1024
@@ -136,6 +144,25 @@ int svc_listen(struct svc *s, uint16_t port, int backlog);
 int svc_listen_fd(struct svc *s, int fd);
 
 /*
+ * Opens a TCP connection to addr:port (IPv4, host byte order) for s, from
+ * s's handlers, without waiting: *out is the connection at once, with data
+ * as its svc_conn_data. svc_send() queues on it while the handshake is
+ * under way (the bytes go once it is established); connected is called
+ * when it is, and close(SVC_FAILED, err) when it cannot be (refused,
+ * timed out). It counts against max_conns like an accepted one. Returns 0,
+ * -EMFILE when max_conns are open, or the socket's error (-ENETUNREACH...).
+ */
+int svc_connect(struct svc *s, uint32_t addr, uint16_t port, void *data,
+		struct svc_conn **out);
+
+/*
+ * The service's own timer: tick is called once, in s's thread, ms
+ * milliseconds from now (re-arms when set). From s's handlers.
+ */
+int svc_set_tick(struct svc *s, uint64_t ms);
+void svc_clear_tick(struct svc *s);
+
+/*
  * Ends s once the current pass of its thread is over: every connection
  * still open gets close(SVC_STOPPED) and is closed at once (queued output
  * is dropped), the listeners close and the thread exits. Meant for s's
@@ -151,9 +178,10 @@ struct svc *svc_of(struct svc_conn *c);
 
 void *svc_conn_data(struct svc_conn *c);
 void svc_conn_set_data(struct svc_conn *c, void *p);
-/* The peer's IPv4 address and port, host byte order. */
+/* The peer's IPv4 address and port, host byte order (for svc_connect: the
+ * address it was given). */
 void svc_conn_peer(const struct svc_conn *c, uint32_t *addr, uint16_t *port);
-/* The local port it came in on (which svc_listen). */
+/* The local port it came in on (which svc_listen); 0 for svc_connect. */
 uint16_t svc_conn_port(const struct svc_conn *c);
 /* A number unique per connection within the service, for log lines. */
 uint64_t svc_conn_id(const struct svc_conn *c);
@@ -186,6 +214,7 @@ void svc_clear_timer(struct svc_conn *c);
 
 struct svc_stats {
 	uint64_t accepted;	/* connections given to accept */
+	uint64_t connects;	/* connections svc_connect() began */
 	uint64_t refused;	/* accept said no, or max_conns was reached */
 	uint64_t accept_errors;	/* accept() failed (EMFILE...): listener rested */
 	uint64_t active;	/* connections open now */

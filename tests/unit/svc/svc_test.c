@@ -32,7 +32,7 @@
 
 #include "include/skiff/service.h"
 
-enum ev_type { EV_ACCEPT, EV_CLOSE, EV_TIMEOUT, EV_WRITABLE, EV_TYPES };
+enum ev_type { EV_ACCEPT, EV_CLOSE, EV_TIMEOUT, EV_WRITABLE, EV_CONNECTED, EV_TICK, EV_TYPES };
 
 struct ev {
 	enum ev_type type;
@@ -61,6 +61,10 @@ static struct {
 	void (*on_timeout)(struct svc_conn *c);
 	void (*on_writable)(struct svc_conn *c);
 	int accept_rc;
+	int connect_port;	/* the tick's svc_connect goes there (0: no tick) */
+	int connect_rc;
+	char got[64];		/* what the outbound connection received */
+	size_t got_len;
 	struct svc_stats final;
 } T;
 
@@ -218,6 +222,8 @@ static int h_init(struct svc *s)
 		return T.init_rc;
 	T.port = svc_listen(s, 0, 16);
 	T.ctl_port = svc_listen(s, 0, 4);
+	if (T.connect_port)
+		svc_set_tick(s, 5);
 	return T.port > 0 && T.ctl_port > 0 ? 0 : -1;
 }
 
@@ -266,6 +272,38 @@ static void h_writable(struct svc_conn *c)
 		T.on_writable(c);
 }
 
+/* The service's tick (svc_set_tick in init): one outbound connection,
+ * with octets sent before it is established. */
+static void h_tick(struct svc *s)
+{
+	struct svc_conn *c;
+
+	check_thread();
+	record(EV_TICK, NULL, 0, 0);
+	T.connect_rc = svc_connect(s, INADDR_LOOPBACK, (uint16_t)T.connect_port, &T, &c);
+	if (T.connect_rc == 0) {
+		assert_ptr_equal(svc_conn_data(c), &T);
+		assert_int_equal(svc_send(c, "early ", 6), 0);
+	}
+}
+
+static void h_connected(struct svc_conn *c)
+{
+	check_thread();
+	record(EV_CONNECTED, c, 0, 0);
+	assert_int_equal(svc_send(c, "late", 4), 0);
+}
+
+static size_t out_receive(struct svc_conn *c, const uint8_t *d, size_t len)
+{
+	(void)c;
+	if (T.got_len + len <= sizeof(T.got)) {
+		memcpy(T.got + T.got_len, d, len);
+		T.got_len += len;
+	}
+	return len;
+}
+
 static struct svc_config base_config(void)
 {
 	struct svc_config cfg = {
@@ -277,6 +315,8 @@ static struct svc_config base_config(void)
 			.close = h_close,
 			.timeout = h_timeout,
 			.writable = h_writable,
+			.connected = h_connected,
+			.tick = h_tick,
 		},
 	};
 	return cfg;
@@ -309,8 +349,9 @@ static int teardown(void **state)
 		assert_int_equal(svc_join(T.s), 0);
 		close(fd);
 		T.s = NULL;
-		/* Every connection accept took got exactly one close. */
-		assert_int_equal(count_of(EV_CLOSE), (int)T.final.accepted);
+		/* Every connection accept took or svc_connect began got
+		 * exactly one close. */
+		assert_int_equal(count_of(EV_CLOSE), (int)(T.final.accepted + T.final.connects));
 	}
 	assert_false(T.wrong_thread);
 	pthread_cond_destroy(&T.cv);
@@ -1028,6 +1069,74 @@ static void test_listen_fd_not_a_socket_fails_init(void **state)
 	close(p[1]);
 }
 
+/* A listening socket of the test's own on 127.0.0.1; *port is its port. */
+static int test_listener(int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* svc_connect from the service's tick: what is sent while connecting
+ * goes first, connected runs once, input comes to receive, the peer's FIN
+ * ends it with close(SVC_PEER_CLOSED). */
+static void test_connect_queues_until_established_then_flows(void **state)
+{
+	struct svc_config cfg = base_config();
+	struct timeval tv = {10, 0};
+	char buf[32];
+	int lfd, fd;
+	ssize_t n;
+	size_t got = 0;
+
+	(void)state;
+	lfd = test_listener(&T.connect_port);
+	T.receive = out_receive;
+	start(cfg);
+	setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	fd = accept(lfd, NULL, NULL);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (got < 10 && (n = recv(fd, buf + got, sizeof(buf) - got, 0)) > 0)
+		got += (size_t)n;
+	assert_int_equal(got, 10);
+	assert_memory_equal(buf, "early late", 10);
+	assert_int_equal(T.connect_rc, 0);
+	assert_true(wait_count(EV_CONNECTED, 1, 5000));
+	send_all(fd, "pong", 4);
+	close(fd);
+	assert_true(wait_count(EV_CLOSE, 1, 5000));
+	assert_int_equal(last_of(EV_CLOSE).why, SVC_PEER_CLOSED);
+	assert_int_equal(count_of(EV_CONNECTED), 1);
+	assert_int_equal(count_of(EV_TICK), 1);
+	assert_int_equal(T.got_len, 4);
+	assert_memory_equal(T.got, "pong", 4);
+	close(lfd);
+}
+
+/* Nobody listens: close(SVC_FAILED, -ECONNREFUSED), connected never. */
+static void test_connect_refused_reports_failed_close(void **state)
+{
+	int lfd;
+
+	(void)state;
+	lfd = test_listener(&T.connect_port);
+	close(lfd);	/* the port is free again: a connect is refused */
+	start(base_config());
+	assert_true(wait_count(EV_CLOSE, 1, 5000));
+	assert_int_equal(T.connect_rc, 0);
+	assert_int_equal(last_of(EV_CLOSE).why, SVC_FAILED);
+	assert_int_equal(last_of(EV_CLOSE).err, -ECONNREFUSED);
+	assert_int_equal(count_of(EV_CONNECTED), 0);
+}
+
 int main(void)
 {
 #define T_(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1051,6 +1160,8 @@ int main(void)
 		T_(test_slow_handler_delays_only_its_own_service),
 		T_(test_listen_fd_shared_by_two_services_app_keeps_it),
 		T_(test_listen_fd_not_a_socket_fails_init),
+		T_(test_connect_queues_until_established_then_flows),
+		T_(test_connect_refused_reports_failed_close),
 	};
 #undef T_
 	return cmocka_run_group_tests(tests, NULL, NULL);
