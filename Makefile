@@ -48,7 +48,7 @@ VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unkn
 .SUFFIXES:
 .SECONDARY:
 
-all: images
+all: images lossylink
 
 help:
 	@echo "make [APP=name] [V=1]   build build/APP.elf and build/APP.img for every app (or one)"
@@ -115,6 +115,9 @@ $(BUILD)/$(1).img: $(BUILD)/$(1).elf tools/mkimage.sh
 	$(Q)tools/mkimage.sh $(1) $$< $$@ $(BUILD)/iso/$(1)
 endef
 $(foreach a,$(APPS_ALL),$(eval $(call APP_RULES,$(a))))
+
+# Host tools.
+include tools/lossylink/lossylink.mk
 
 # ---- host unit tests (cmocka) -------------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer
