@@ -20,6 +20,10 @@
  *     armed for the earliest waiting frame, and a signalfd; nothing polls;
  *   - no allocation per frame: the waiting frames live in pools sized at
  *     start (limit frames per direction);
+ *   - QEMU's socket queue (net.unix.max_dgram_qlen datagrams, 10 by
+ *     default) is not a source of loss: when it is full, frames to the
+ *     guest wait in the link's queue until it drains (EPOLLOUT), as they
+ *     would in a tap's; only past limit are they dropped (queue_drop);
  *   - --exit-with-parent: it ends (counters printed) when its parent does,
  *     so a killed tools/cloudit.sh leaves no relay behind.
  */
@@ -62,6 +66,8 @@ struct relay {
 	struct link_dir dir[2];
 	struct link_queue q[2];
 	uint64_t armed;         /* the timer's deadline, UINT64_MAX = disarmed */
+	bool connected;         /* sock is connected to QEMU's socket */
+	bool blocked;           /* QEMU's receive queue is full: wait for EPOLLOUT */
 };
 
 static void usage(FILE *f)
@@ -191,35 +197,58 @@ static void watch(struct relay *r, int fd)
 
 /* ---- the data path */
 
-static void xmit(struct relay *r, int dir, const uint8_t *frame, size_t len)
+static void want_writable(struct relay *r, bool on)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.fd = r->sock };
+
+	r->blocked = on;
+	epoll_ctl(r->ep, EPOLL_CTL_MOD, r->sock, &ev);
+}
+
+/* Sends one frame: 0, or -EAGAIN when QEMU's queue is full (the frame
+ * must wait). A frame the far side refuses otherwise is lost, as on a
+ * wire: QEMU not up yet or gone (ENOENT, ECONNREFUSED), the tap down (EIO). */
+static int xmit(struct relay *r, int dir, const uint8_t *frame, size_t len)
 {
 	struct link_stats *s = &r->dir[dir].st;
 	ssize_t n;
 
-	if (dir == TO_GUEST)
-		n = sendto(r->sock, frame, len, 0, (struct sockaddr *)&r->peer, sizeof(r->peer));
-	else
+	if (dir == TO_GUEST) {
+		/* Connected, so EPOLLOUT tells when QEMU's queue has room. */
+		if (!r->connected)
+			r->connected = connect(r->sock, (struct sockaddr *)&r->peer, sizeof(r->peer)) == 0;
+		n = r->connected ? send(r->sock, frame, len, 0) : -1;
+		if (n < 0 && errno == EAGAIN) {
+			want_writable(r, true);
+			return -EAGAIN;
+		}
+		if (n < 0 && errno == ECONNREFUSED)
+			r->connected = false;
+	} else {
 		n = write(r->tap, frame, len);
+	}
 	if (n != (ssize_t)len) {
-		/* QEMU not up yet or gone (ENOENT, ECONNREFUSED), its queue
-		 * full (EAGAIN), the tap down (EIO): the frame is lost, as
-		 * on a wire. */
 		s->send_fail++;
-		return;
+		return 0;
 	}
 	s->out++;
 	s->bytes_out += len;
+	return 0;
 }
 
-/* Frames due by now leave, earliest first. */
+/* Frames due by now leave, earliest first; to the guest, until QEMU's
+ * queue is full. */
 static void flush(struct relay *r, uint64_t now)
 {
 	const struct link_slot *slot;
 	int d;
 
 	for (d = 0; d < 2; d++) {
+		if (d == TO_GUEST && r->blocked)
+			continue;
 		while ((slot = link_queue_due(&r->q[d], now))) {
-			xmit(r, d, slot->data, slot->len);
+			if (xmit(r, d, slot->data, slot->len) == -EAGAIN)
+				break;
 			link_queue_pop(&r->q[d]);
 		}
 	}
@@ -266,11 +295,13 @@ static void relay_frame(struct relay *r, int dir, uint8_t *frame, size_t len, ui
 			link_flip(flipped, len, f.copy[i].flip_bit);
 			p = flipped;
 		}
-		/* flush() ran first, so whatever still waits departs later:
-		 * a frame due now may go at once without overtaking it. */
-		if (f.copy[i].depart <= now)
-			xmit(r, dir, p, len);
-		else if (link_queue_put(&r->q[dir], f.copy[i].depart, p, len) < 0)
+		/* flush() ran first, so whatever still waits departs later
+		 * (or QEMU is blocked): a frame due now may go at once without
+		 * overtaking it unless the guest's side is blocked. */
+		if (f.copy[i].depart <= now && !(dir == TO_GUEST && r->blocked) &&
+		    xmit(r, dir, p, len) == 0)
+			continue;
+		if (link_queue_put(&r->q[dir], f.copy[i].depart, p, len) < 0)
 			d->st.queue_drop++;
 	}
 }
@@ -329,8 +360,13 @@ static void run(struct relay *r)
 				if (read(r->timer, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					die_errno("timerfd", "read failed");
 				r->armed = UINT64_MAX;
+			} else if (fd == r->tap) {
+				read_side(r, TO_GUEST);
 			} else {
-				read_side(r, fd == r->tap ? TO_GUEST : TO_HOST);
+				if (ev[i].events & EPOLLOUT)
+					want_writable(r, false);
+				if (ev[i].events & EPOLLIN)
+					read_side(r, TO_HOST);
 			}
 		}
 		flush(r, now_ns());
