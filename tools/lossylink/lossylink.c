@@ -15,7 +15,8 @@
  *     or socket it cannot open, one line and exit 1;
  *   - "lossylink: ready ..." on stderr once the tap is attached and the
  *     socket bound; the counters of both directions, one line each, on
- *     SIGUSR1 and when it exits (SIGTERM, SIGINT, SIGHUP: exit 0);
+ *     SIGUSR1 and when it exits (SIGTERM, SIGINT, SIGHUP: exit 0), and
+ *     the CPU time it used;
  *   - event-driven: one epoll wait for the tap, the socket, a timerfd
  *     armed for the earliest waiting frame, and a signalfd; nothing polls;
  *   - no allocation per frame: the waiting frames live in pools sized at
@@ -42,6 +43,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -107,6 +109,7 @@ static uint64_t now_ns(void)
 
 static void print_stats(const struct relay *r)
 {
+	struct rusage ru;
 	int i;
 
 	for (i = 0; i < 2; i++) {
@@ -119,6 +122,10 @@ static void print_stats(const struct relay *r)
 			dir_name[i], s->in, s->out, s->bytes_out, s->lost, s->duplicated, s->corrupted,
 			s->reordered, s->queue_drop, s->send_fail, s->oversize);
 	}
+	/* The relay's own cost, to tell its ceiling from the guest's. */
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(stderr, PROG ": cpu user=%ld.%03lds sys=%ld.%03lds\n", (long)ru.ru_utime.tv_sec,
+			(long)ru.ru_utime.tv_usec / 1000, (long)ru.ru_stime.tv_sec, (long)ru.ru_stime.tv_usec / 1000);
 }
 
 /* ---- setup */
