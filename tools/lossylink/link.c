@@ -75,52 +75,58 @@ static bool parse_percent(const char *v, uint32_t *ppm)
 	return true;
 }
 
+struct unit {
+	const char *suffix;
+	uint64_t mult;     /* base units per one of this */
+};
+
+/* digits[.digits]SUFFIX with a suffix from units (or a bare "0") -> base
+ * units, within [min, max] (0 is always allowed: "none"). scale: the
+ * fraction digits allowed (a base unit's share of the largest unit). */
+static bool parse_scaled(const char *v, const struct unit *units, size_t nunits, int scale, uint64_t min,
+			 uint64_t max, uint64_t *out)
+{
+	uint64_t w, f, pow10 = 1;
+	size_t i;
+	int d;
+
+	if (!parse_decimal(&v, &w, &f, scale))
+		return false;
+	if (*v == '\0') {
+		*out = 0;
+		return w == 0 && f == 0; /* only 0 goes without a unit */
+	}
+	for (d = 0; d < scale; d++)
+		pow10 *= 10;
+	for (i = 0; i < nunits; i++) {
+		if (strcmp(v, units[i].suffix) != 0)
+			continue;
+		if (w > max / units[i].mult)
+			return false;
+		*out = w * units[i].mult + f * units[i].mult / pow10;
+		return (w == 0 && f == 0) || (*out >= min && *out <= max);
+	}
+	return false;
+}
+
 /* "10ms", "250us", "1.5s", "800ns", "0" -> ns, at most LINK_TIME_MAX. */
 static bool parse_time(const char *v, uint64_t *ns)
 {
-	static const struct { const char *suffix; uint64_t ns; } units[] = {
+	static const struct unit units[] = {
 		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", NS_PER_S },
 	};
-	uint64_t w, f;
-	size_t i;
 
-	if (!parse_decimal(&v, &w, &f, 9))
-		return false;
-	if (*v == '\0')
-		return w == 0 && f == 0 ? (*ns = 0, true) : false;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(v, units[i].suffix) != 0)
-			continue;
-		if (w > LINK_TIME_MAX / units[i].ns)
-			return false;
-		*ns = w * units[i].ns + f * units[i].ns / NS_PER_S;
-		return *ns <= LINK_TIME_MAX;
-	}
-	return false;
+	return parse_scaled(v, units, sizeof(units) / sizeof(units[0]), 9, 0, LINK_TIME_MAX, ns);
 }
 
 /* "100mbit", "512kbit", "1.5gbit", "9600bit", "0" -> bit/s. */
 static bool parse_rate(const char *v, uint64_t *bps)
 {
-	static const struct { const char *suffix; uint64_t mult; } units[] = {
+	static const struct unit units[] = {
 		{ "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 }, { "gbit", 1000000000 },
 	};
-	uint64_t w, f;
-	size_t i;
 
-	if (!parse_decimal(&v, &w, &f, 6))
-		return false;
-	if (*v == '\0')
-		return w == 0 && f == 0 ? (*bps = 0, true) : false;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(v, units[i].suffix) != 0)
-			continue;
-		if (w > LINK_RATE_MAX / units[i].mult)
-			return false;
-		*bps = w * units[i].mult + f * units[i].mult / 1000000;
-		return *bps >= LINK_RATE_MIN && *bps <= LINK_RATE_MAX;
-	}
-	return false;
+	return parse_scaled(v, units, sizeof(units) / sizeof(units[0]), 6, LINK_RATE_MIN, LINK_RATE_MAX, bps);
 }
 
 static bool parse_count(const char *v, uint64_t max, uint64_t *n)

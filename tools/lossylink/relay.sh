@@ -36,6 +36,7 @@ link_start() {
 		[[ $rc -eq 2 ]] && return 2
 		return 1
 	fi
+	# shellcheck disable=SC2034 # an output for the caller
 	LINK_NETDEV="local.type=unix,local.path=$dir/qemu.sock,remote.type=unix,remote.path=$dir/link.sock"
 }
 

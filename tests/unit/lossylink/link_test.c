@@ -111,6 +111,8 @@ static void test_parse_units(void **state)
 	assert_int_equal(knobs("rate=512kbit").rate, 512000);
 	assert_int_equal(knobs("rate=1.5gbit").rate, 1500000000);
 	assert_int_equal(knobs("rate=0").rate, 0);
+	assert_int_equal(knobs("rate=0mbit").rate, 0);
+	assert_int_equal(knobs("delay=0ms").delay, 0);
 	assert_int_equal(knobs("loss=100%").loss, LINK_PPM);
 	assert_int_equal(knobs("loss=0%").loss, 0);
 }
@@ -147,6 +149,9 @@ static void test_parse_malformed_refused(void **state)
 		{ "rate=100mbps", "bad rate '100mbps'" },
 		{ "rate=999bit", "bad rate '999bit'" },
 		{ "rate=101gbit", "bad rate '101gbit'" },
+		{ "rate=0.0001kbit", "bad rate '0.0001kbit'" },
+		{ "rate=0xyz", "bad rate '0xyz'" },
+		{ "delay=0xyz", "bad delay '0xyz'" },
 		{ "limit=0", "bad limit '0'" },
 		{ "limit=100001", "bad limit '100001'" },
 		{ "limit=1.5", "bad limit '1.5'" },
