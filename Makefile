@@ -44,7 +44,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images tools clean help test unit deps check bench bench-csum bench-http soak FORCE
+.PHONY: all kernel images tools clean help test unit deps check bench bench-csum bench-http bench-lossy soak FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -54,12 +54,14 @@ help:
 	@echo "make [APP=name] [V=1]   build build/APP.elf and build/APP.img for every app (or one)"
 	@echo "make test               host unit tests, then boot tests of every image (BIOS, UEFI, direct)"
 	@echo "make unit               host unit tests only"
-	@echo "make soak               long runs kept out of make test (50,000 connections through apps/echo)"
+	@echo "make soak               long runs kept out of make test (50,000 connections through apps/echo;"
+	@echo "                        10 MB each way through a 20 %-loss link)"
 	@echo "make bench              skiff against the Linux VM yardstick (boot, ping), scheduler costs"
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
 	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
+	@echo "make bench-lossy        TCP goodput of skiff and the yardstick through a 1 %-loss link (tools/lossylink)"
 	@echo "make deps               install missing build and test packages (Debian)"
-	@echo "make tools              host tools: build/host/msgtool (a SchemeStation domain on Linux)"
+	@echo "make tools              host tools: build/host/msgtool (a SchemeStation domain on Linux), build/host/lossylink (the lossy-link relay)"
 	@echo "make clean              remove build/"
 	@echo "apps: $(APPS_ALL)"
 
@@ -118,13 +120,15 @@ endef
 $(foreach a,$(APPS_ALL),$(eval $(call APP_RULES,$(a))))
 
 # ---- host tools -----------------------------------------------------------
+include tools/lossylink/lossylink.mk
+
 # msgtool: a SchemeStation domain on Linux, the same msg/ library as the
 # guests' (its portable part) over plain sockets.
 MSG_PORTABLE_SRCS := msg/msg_wire.c msg/msg_text.c msg/msg_conn.c msg/msg_node.c
 MSG_PORTABLE_HDRS := include/skiff/msg.h msg/msg_priv.h net/byteorder.h lib/digit.h
 MSGTOOL := $(BUILD)/host/msgtool
 
-tools: $(MSGTOOL)
+tools: $(MSGTOOL) $(LOSSYLINK)
 
 $(MSGTOOL): tools/msgtool.c $(MSG_PORTABLE_SRCS) $(MSG_PORTABLE_HDRS)
 	@mkdir -p $(dir $@)
@@ -153,6 +157,7 @@ deps:
 soak:
 	$(Q)tools/deps.sh --quiet
 	$(Q)IOTH_LEAK_CONNS=50000 tests/net/ioth_leak.sh
+	$(Q)LOSSY_HTTP_N=10 LOSSY_ECHO_MB=10 tests/net/lossy.sh
 
 bench:
 	$(Q)tools/deps.sh --quiet
@@ -169,6 +174,11 @@ $(BENCH_CSUM): bench/csum/csum_bench.c net/checksum.c net/checksum.h
 
 bench-csum: $(BENCH_CSUM)
 	$(Q)$(BENCH_CSUM)
+
+# The lossy-link part of make bench alone: skiff and the yardstick behind tools/lossylink.
+bench-lossy:
+	$(Q)tools/deps.sh --quiet
+	$(Q)bench/lossy.sh
 
 # The HTTP part of make bench alone: apps/httpd against the yardstick's nginx.
 bench-http:

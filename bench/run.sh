@@ -9,7 +9,9 @@
 # faster). Then TCP throughput (bench/tcp.sh): the same host client sends
 # into each guest's RFC 863 discard and reads its RFC 864 chargen; there the
 # ratio skiff/Linux above 1 means skiff is faster. Absolute times depend on
-# the machine; the ratios are the result. Then HTTP (bench/http.sh, also
+# the machine; the ratios are the result. Then the same through a lossy
+# link (bench/lossy.sh: 100 MB each way at 1 % loss, tools/lossylink in
+# front of both guests). Then HTTP (bench/http.sh, also
 # make bench-http): apps/httpd against the yardstick's nginx with wrk on a
 # 612-byte page at several concurrencies, boot to first HTTP response,
 # image size and the smallest RAM that serves. Last, the host micro-benchmark of
@@ -56,6 +58,9 @@ done
 
 echo
 ACCEL=$ACCEL bench/tcp.sh --no-build || echo "bench: tcp: failed"
+
+echo
+ACCEL=$ACCEL bench/lossy.sh --no-build || echo "bench: lossy: failed"
 
 echo
 ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/http.sh || echo "bench: http: failed"

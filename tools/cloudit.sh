@@ -24,8 +24,11 @@
 #   - --accel auto remembers the KVM probe's verdict per machine (host
 #     kernel, CPU model, /dev/kvm, QEMU binary, --cpu) in
 #     ${XDG_CACHE_HOME:-~/.cache}/skiff/cloudit-accel; --reprobe re-probes;
-#   - every temporary file (the UEFI variable store copy, FIFOs) lives in one
-#     temp dir removed on exit, and QEMU does not outlive the script.
+#   - every temporary file (the UEFI variable store copy, FIFOs, the link
+#     relay's sockets) lives in one temp dir removed on exit, and neither
+#     QEMU nor the link relay (--link, --loss, ...: tools/lossylink, between
+#     QEMU's dgram netdev and the tap) outlives the script; the relay's
+#     counters come on stderr before the last line.
 # Per-app defaults come from apps/APP/APP.qemu (format in --help and README);
 # command-line options override them.
 # shellcheck disable=SC2054 # commas inside QEMU option values, not array separators
@@ -81,6 +84,22 @@ Network:
                          repeatable; 'none' forwards nothing
   --mac MAC              NIC MAC address (default 52:54:00:12:34:56 for
                          user, derived from IFNAME for tap)
+  --link SPEC            with --net tap:IFNAME: a lossy link between the
+                         guest and the tap (tools/lossylink, built on
+                         demand; QEMU talks to it over a dgram netdev).
+                         SPEC is key=value,... with loss=P%, dup=P%,
+                         reorder=P% (hold=T: how long a reordered frame
+                         waits, default 2ms), corrupt=P% (one bit flipped
+                         past the Ethernet header), delay=T, jitter=T
+                         (T: 10ms, 250us, 1.5s), rate=R (100mbit, 512kbit),
+                         limit=N (frames waiting per direction, 1000),
+                         seed=N (default 1: runs repeat). Both directions.
+                         The relay's counters are printed at the end
+  --loss P%, --dup P%, --reorder P%, --corrupt P%, --delay T, --jitter T,
+  --rate R               each adds that knob to --link (e.g. --loss 20%)
+  --pcap FILE            record the guest's frames in FILE (pcap, QEMU's
+                         filter-dump on the NIC's netdev): tshark -r FILE or
+                         tcpdump -nr FILE
 Run:
   --headless             no monitor, stdin not read; serial on stdout, without
                          terminal control sequences
@@ -137,6 +156,33 @@ set_mac() {
 	[[ $1 =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]] || die_usage "bad --mac '$1' (want xx:xx:xx:xx:xx:xx)"
 	mac=$1
 }
+# add_link SPEC: check each key=value of a --link spec (or one shorthand
+# option's) and append them. tools/lossylink parses them again and is the
+# authority; this check makes a bad value a usage error before the build.
+add_link() {
+	local item key v pct='^(100(\.0{1,4})?|[0-9]{1,2}(\.[0-9]{1,4})?)%$'
+	local time='^(0|[0-9]{1,11}(\.[0-9]{1,9})?(ns|us|ms|s))$' rate='^(0|[0-9]{1,12}(\.[0-9]{1,6})?(bit|kbit|mbit|gbit))$'
+	local items
+	[[ -n "$1" && $1 != ,* && $1 != *, && $1 != *,,* ]] || die_usage "bad --link '$1': empty knob"
+	IFS=, read -r -a items <<<"$1"
+	for item in "${items[@]}"; do
+		[[ $item == ?*=* ]] || die_usage "bad link knob '$item' (want key=value, e.g. loss=20%)"
+		key=${item%%=*} v=${item#*=}
+		case "$key" in
+		loss | dup | reorder | corrupt)
+			[[ $v =~ $pct ]] || die_usage "bad $key '$v' (want a percentage from 0% to 100%, e.g. 20% or 0.5%)" ;;
+		delay | jitter | hold)
+			[[ $v =~ $time ]] || die_usage "bad $key '$v' (want a time up to 60s, e.g. 10ms, 250us, 1.5s)" ;;
+		rate)
+			[[ $v =~ $rate ]] || die_usage "bad rate '$v' (want 1kbit to 100gbit, e.g. 100mbit, 512kbit; 0 = unlimited)" ;;
+		limit)
+			[[ $v =~ ^[1-9][0-9]{0,5}$ && $v -le 100000 ]] || die_usage "bad limit '$v' (want frames waiting per direction, 1 to 100000)" ;;
+		seed) [[ $v =~ ^[0-9]{1,19}$ ]] || die_usage "bad seed '$v' (want a whole number)" ;;
+		*) die_usage "unknown link knob '$key' (knobs: loss dup reorder corrupt delay jitter hold rate limit seed)" ;;
+		esac
+	done
+	link_spec="${link_spec:+$link_spec,}$1"
+}
 # hostfwd PROTO GUEST HOST -> "proto:guest:host"
 add_hostfwd() {
 	local proto=$1 guest=$2 host=$3 p
@@ -152,7 +198,7 @@ add_hostfwd() {
 app=""
 firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac=""
 direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0 reprobe=0
-timeout_s="" logfile="" append=""
+timeout_s="" logfile="" append="" link_spec="" pcap=""
 hostfwds=() qemu_extra=()
 cli=()   # options, applied after the .qemu file so they override it
 
@@ -164,12 +210,14 @@ while [[ $# -gt 0 ]]; do
 		usage
 		exit 0
 		;;
-	--firmware | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu)
+	--firmware | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu | \
+		--link | --loss | --dup | --reorder | --corrupt | --delay | --jitter | --rate | --pcap)
 		needs_value "$@"
 		cli+=("$1" "$2")
 		shift 2
 		;;
-	--firmware=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=*)
+	--firmware=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=* | \
+		--link=* | --loss=* | --dup=* | --reorder=* | --corrupt=* | --delay=* | --jitter=* | --rate=* | --pcap=*)
 		cli+=("${1%%=*}" "${1#*=}")
 		shift
 		;;
@@ -263,6 +311,13 @@ for ((i = 0; i < ${#cli[@]}; i += 2)); do
 		read -r -a w <<<"$val"
 		qemu_extra+=("${w[@]}")
 		;;
+	--link) add_link "$val" ;;
+	--loss | --dup | --reorder | --corrupt | --delay | --jitter | --rate) add_link "${opt#--}=$val" ;;
+	--pcap)
+		[[ -n "$val" ]] || die_usage "bad --pcap: empty file name"
+		[[ -d "$(dirname -- "$val")" ]] || die_usage "bad --pcap '$val': no directory '$(dirname -- "$val")'"
+		pcap=$val
+		;;
 	--hostfwd)
 		[[ $cli_hostfwd -eq 1 ]] || hostfwds=()
 		cli_hostfwd=1
@@ -282,6 +337,12 @@ if [[ $timestamps -eq 1 && $headless -eq 0 ]]; then
 fi
 if [[ $input -eq 1 && $headless -eq 0 ]]; then
 	die_usage "--input needs --headless (interactive sessions read the terminal anyway)"
+fi
+if [[ -n "$link_spec" && ($nic == none || $net != tap:*) ]]; then
+	die_usage "--link and --loss, --dup, ... need a NIC on --net tap:IFNAME (the relay sits between QEMU and that tap)"
+fi
+if [[ -n "$pcap" && $nic == none ]]; then
+	die_usage "--pcap records the NIC's traffic: it needs a NIC (not --nic none)"
 fi
 if [[ $gdb -eq 1 && $headless -eq 1 && -n "$timeout_s" ]]; then
 	: # allowed: a scripted gdb session may want a bound
@@ -403,7 +464,7 @@ esac
 
 boot=grub
 [[ $direct -eq 1 ]] && boot=direct
-echo "$PROG: $app, accel $accel ($accel_why), firmware $firmware, boot $boot, nic $nic, net $([[ $nic == none ]] && echo none || echo "$net")"
+echo "$PROG: $app, accel $accel ($accel_why), firmware $firmware, boot $boot, nic $nic, net $([[ $nic == none ]] && echo none || echo "$net")${link_spec:+, link $link_spec}"
 
 # ---- build
 
@@ -415,6 +476,13 @@ if [[ $no_build -eq 0 ]]; then
 		flock -w 600 9 || die "timed out waiting for another build"
 		make -C "$ROOT" -s --no-print-directory APP="$app" >&2
 	) 9>"$ROOT/build/.cloudit.lock" || die "build of $app failed"
+fi
+# The relay is a host tool, built (or found up to date) even with --no-build.
+if [[ -n "$link_spec" ]]; then
+	(
+		flock -w 600 9 || die "timed out waiting for another build"
+		make -C "$ROOT" -s --no-print-directory lossylink >&2
+	) 9>"$ROOT/build/.cloudit.lock" || die "build of tools/lossylink failed"
 fi
 elf="$ROOT/build/$app.elf" img="$ROOT/build/$app.img"
 for f in "$elf" "$img"; do
@@ -431,9 +499,12 @@ elapsed() {
 	local t1=${EPOCHREALTIME/[.,]/}
 	printf '%d.%02d' $(((t1 - t0) / 1000000)) $(((t1 - t0) / 10000 % 100))
 }
+# shellcheck source=tools/lossylink/relay.sh
+source "$ROOT/tools/lossylink/relay.sh"
 cleanup() {
 	[[ -n "$qpid" ]] && kill -TERM "$qpid" 2>/dev/null
 	[[ -n "$fpid" ]] && wait "$fpid" 2>/dev/null
+	link_stop # its counters, if the run did not get to print them
 	[[ -n "$qmpfd" ]] && exec {qmpfd}>&-
 	rm -rf "$tmp"
 }
@@ -494,6 +565,16 @@ else
 	else
 		ifname=${net#tap:}
 		nd="tap,id=net0,ifname=$ifname,script=no,downscript=no"
+		if [[ -n "$link_spec" ]]; then
+			# The relay owns the tap; QEMU sends it frames over two
+			# datagram sockets in the temp dir.
+			link_start "$ifname" "$tmp" "$link_spec"
+			case $? in
+			2) die_usage "tools/lossylink refused --link '$link_spec' (above)" ;;
+			1) die "the link relay (tools/lossylink) did not start on $ifname (above)" ;;
+			esac
+			nd="dgram,id=net0,$LINK_NETDEV"
+		fi
 		if [[ -z "$mac" ]]; then
 			# Distinct guests on one bridge need distinct MACs: derive it from the tap name.
 			sum=$(printf '%s' "$ifname" | cksum | cut -d' ' -f1)
@@ -504,6 +585,8 @@ else
 	[[ $nic == ne2k ]] && dev=ne2k_pci
 	# romfile= skips the iPXE option ROM: nothing network-boots, and it costs boot time.
 	q+=(-netdev "$nd" -device "$dev,netdev=net0,romfile=${mac:+,mac=$mac}")
+	# Both directions as the guest's NIC sees them (after the link's losses).
+	[[ -n "$pcap" ]] && q+=(-object "filter-dump,id=pcap0,netdev=net0,file=${pcap//,/,,}")
 fi
 
 if [[ $headless -eq 1 ]]; then
@@ -679,6 +762,7 @@ else
 	rc=$?
 fi
 took=$(elapsed)
+link_stop
 
 # QEMU's own messages (warnings, errors) after the serial output; GRUB's
 # "no suitable video mode" under OVMF is serial output, not one of these.

@@ -4,7 +4,7 @@
 # Usage: bench/linux/run.sh [--nic virtio|ne2k] [--accel auto|kvm|tcg]
 #          [--net tap:IFNAME|user[:HOSTPORT]] [--ip A.B.C.D/P] [--headless]
 #          [--timeout S] [--boot pvh|bzimage] [--smp N] [--mem SIZE] [--verbose]
-#          [--dry-run]
+#          [--link SPEC] [--dry-run]
 #
 # Boots the way a skiff guest boots: -kernel/-initrd, serial console on stdout,
 # -nodefaults -no-reboot, 256 MiB (--mem), one vCPU, and no option ROM on the NIC
@@ -23,7 +23,13 @@
 #   --boot pvh        -kernel vmlinux, entered through its PVH note (default; no
 #                     decompressor, like a unikernel ELF); bzimage: -kernel vmlinuz
 #   --verbose         drop "quiet" from the kernel command line
-# QEMU is exec'd (or exec'd under timeout), so killing this script's PID kills it.
+#   --link SPEC       with --net tap:IFNAME: the guest's frames go through
+#                     tools/lossylink (SPEC as tools/cloudit.sh --link, e.g.
+#                     loss=1%), the same relay and knobs a skiff guest gets
+#                     from cloudit; its counters come on stderr at the end
+# QEMU is exec'd (or exec'd under timeout), so killing this script's PID kills
+# it; with --link it runs as a child instead, and a TERM to the script stops
+# QEMU and the relay and removes their sockets' temp dir.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,7 +42,7 @@ die() {
 	exit 2
 }
 
-nic=virtio boot=pvh accel=auto net=tap:tap0 ip="" headless=0 timeout_s="" smp=1 mem=256M quiet=quiet dry=0
+nic=virtio boot=pvh accel=auto net=tap:tap0 ip="" headless=0 timeout_s="" smp=1 mem=256M quiet=quiet dry=0 link=""
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--nic) nic=${2:-}; shift ;;
@@ -49,6 +55,7 @@ while [[ $# -gt 0 ]]; do
 	--smp) smp=${2:-}; shift ;;
 	--mem) mem=${2:-}; shift ;;
 	--verbose) quiet="" ;;
+	--link) link=${2:-}; [[ -n "$link" ]] || die "--link wants a spec, e.g. loss=1%"; shift ;;
 	--dry-run) dry=1 ;;
 	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
@@ -88,6 +95,7 @@ user | user:*)
 	;;
 *) die "--net must be tap:IFNAME or user[:HOSTPORT], not '$net'" ;;
 esac
+[[ -z "$link" || $net == tap:* ]] || die "--link needs --net tap:IFNAME"
 [[ "$ip" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$ ]] || die "--ip wants A.B.C.D/P, not '$ip'"
 
 out=$root/build/bench/linux
@@ -122,6 +130,35 @@ if [[ $dry -eq 1 ]]; then
 fi
 # Scripts measuring boot time (bench/lib/ping_bench.sh) start their clock here, so
 # the accelerator probe above is not counted as boot time.
+if [[ -n "$link" ]]; then
+	make -C "$root" -s --no-print-directory lossylink >&2 || die "build of tools/lossylink failed"
+	# shellcheck source=tools/lossylink/relay.sh
+	source "$root/tools/lossylink/relay.sh"
+	linkdir=$(mktemp -d "${TMPDIR:-/tmp}/yardstick-link.XXXXXX") || die "cannot create a temp dir"
+	qpid=""
+	# shellcheck disable=SC2317 # runs from the EXIT trap
+	link_cleanup() {
+		[[ -n "$qpid" ]] && kill -TERM "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
+		link_stop
+		rm -rf "$linkdir"
+	}
+	trap link_cleanup EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	link_start "${net#tap:}" "$linkdir" "$link" || die "the link relay did not start (above)"
+	for ((i = 0; i < ${#cmd[@]}; i++)); do
+		[[ ${cmd[i]} == "$netdev" ]] && cmd[i]="dgram,id=n0,$LINK_NETDEV"
+	done
+	echo "qemu-start: $EPOCHREALTIME"
+	run=()
+	[[ $timeout_s -gt 0 ]] && run=(timeout -k 5 "$timeout_s")
+	"${run[@]}" "${cmd[@]}" &
+	qpid=$!
+	rc=0
+	wait "$qpid" || rc=$?
+	qpid=""
+	exit "$rc"
+fi
 echo "qemu-start: $EPOCHREALTIME"
 if [[ $timeout_s -gt 0 ]]; then
 	exec timeout --foreground -k 5 "$timeout_s" "${cmd[@]}"

@@ -43,6 +43,21 @@ cli_case direct-uefi 2 hello --direct --firmware uefi --expect "--direct"
 cli_case input-not-headless 2 hello --input --expect "--input needs --headless"
 cli_case no-such-tap 2 hello --net tap:skiffnotap0 --expect "--net tap:skiffnotap0: no network interface 'skiffnotap0'"
 cli_case not-a-tap 2 hello --net tap:lo --expect "--net tap:lo: 'lo' is not a tap device"
+# The lossy link (tools/lossylink) and the capture: bad values are usage errors too.
+cli_case bad-loss 2 hello --loss 20 --expect "bad loss '20' (want a percentage"
+cli_case loss-over-100 2 hello --loss 120% --expect "bad loss '120%'"
+cli_case bad-dup 2 hello --dup 1.5 --expect "bad dup '1.5'"
+cli_case bad-delay 2 hello --delay 10 --expect "bad delay '10' (want a time"
+cli_case bad-jitter 2 hello --jitter 5min --expect "bad jitter '5min'"
+cli_case bad-rate 2 hello --rate fast --expect "bad rate 'fast'"
+cli_case bad-link-knob 2 hello --link 'loss=1%,speed=2' --expect "unknown link knob 'speed'"
+cli_case bad-link-item 2 hello --link 'loss' --expect "bad link knob 'loss' (want key=value"
+cli_case bad-link-empty 2 hello --link 'loss=1%,,dup=1%' --expect "bad --link 'loss=1%,,dup=1%': empty knob"
+cli_case bad-link-limit 2 hello --link 'limit=0' --expect "bad limit '0'"
+cli_case link-needs-tap 2 hello --loss 5% --expect "need a NIC on --net tap:IFNAME"
+cli_case link-no-nic 2 hello --nic none --net tap:lo --loss 5% --expect "need a NIC on --net tap:IFNAME"
+cli_case bad-pcap-dir 2 hello --pcap /nonexistent-skiff/x.pcap --expect "bad --pcap '/nonexistent-skiff/x.pcap': no directory"
+cli_case pcap-no-nic 2 hello --nic none --pcap x.pcap --expect "--pcap records the NIC's traffic: it needs a NIC"
 # Below each path's floor the guest used to hang without a word.
 cli_case mem-floor-bios-refused 2 hello --mem 7M --expect \
 	"--mem 7M is too little for GRUB under SeaBIOS: it needs at least 8M"
@@ -53,7 +68,7 @@ cli_case mem-floor-direct-refused 2 hello --direct --mem 1M --expect \
 
 # --help names every option the parser accepts.
 help_opts=(--firmware --direct --append --accel --reprobe --cpu --smp --mem --qemu --nic --net --hostfwd --mac
-	--headless --input --timeout --timestamps --log --gdb --build-only --no-build --help)
+	--link --loss --dup --reorder --corrupt --delay --jitter --rate --pcap --headless --input --timeout --timestamps --log --gdb --build-only --no-build --help)
 cli_case help 0 --help --expect "${help_opts[@]}" "126 =" "130 = Ctrl-C"
 cli_case build-only 0 hello --build-only --accel tcg --expect \
 	"cloudit: hello, accel tcg (requested), firmware bios, boot grub, nic virtio, net user" '!Booting|boot: skiff'
