@@ -38,7 +38,7 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin-printf -nostdinc -isyst
 KASFLAGS := -I. -D__ASSEMBLY__ -Wa,--noexecstack -MMD -MP
 LDFLAGS := -nostdlib -static -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
-KERNEL_DIRS := arch/x86_64 kernel mm lib sched net sock xv6 $(sort $(dir $(wildcard drivers/*/*.c)))
+KERNEL_DIRS := arch/x86_64 kernel mm lib sched net pipe sock xv6 $(sort $(dir $(wildcard drivers/*/*.c)))
 KSRCS := $(foreach d,$(patsubst %/,%,$(KERNEL_DIRS)),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 

@@ -2,10 +2,10 @@
 # tools/check-layering.sh [BUILD]: check that the lower layers do not reach
 # up (STYLE.md, "The arch boundary").
 #
-#  1. net/ builds on a Linux host unchanged, so its files may include only
+#  1. net/ and pipe/ build on a Linux host unchanged, so their files may include only
 #       - the freestanding/libc headers string.h errno.h stddef.h stdint.h
 #         stdbool.h stdarg.h, and
-#       - net/'s own headers ("net/x.h", or "x.h" naming a file in net/).
+#       - their own headers ("net/x.h", or "x.h" naming a file in net/).
 #  2. arch/ is the floor the kernel stands on: it offers mechanisms and the
 #     kernel calls it, never the other way round. Its files (.c .h .S) may
 #     include only arch/'s own headers, lib/ (the freestanding string and
@@ -50,9 +50,12 @@ show_include() {
 	if [[ $inc_delim == '<' ]]; then echo "<$inc_hdr>"; else echo "\"$inc_hdr\""; fi
 }
 
-check_net() {
-	if [[ ! -d net ]]; then
-		echo "PASS layering: no net/ yet"
+# check_portable DIR: DIR builds on a Linux host unchanged (net/, and pipe/: the
+# guest<->host pipes' ring and frames, shared with tools/pipemon).
+check_portable() {
+	local d=$1
+	if [[ ! -d $d ]]; then
+		echo "PASS layering: no $d/ yet"
 		return
 	fi
 	local bad=0 files=0 f line lineno
@@ -64,25 +67,25 @@ check_net() {
 			include_of "$line" || continue
 			[[ "$ALLOWED_SYSTEM" == *" $inc_hdr "* ]] && continue
 			case "$inc_hdr" in
-			net/*)
+			"$d"/*)
 				[[ "$inc_hdr" != *..* ]] && continue
 				;;
 			*/* | *..*) ;;
 			*)
-				# A bare "x.h" in quotes is net/'s own header when it exists there.
-				[[ $inc_delim == '"' && -f "net/$inc_hdr" ]] && continue
+				# A bare "x.h" in quotes is the folder's own header when it exists there.
+				[[ $inc_delim == '"' && -f "$d/$inc_hdr" ]] && continue
 				;;
 			esac
-			echo "layering: $f:$lineno: net/ may not include $(show_include)" >&2
+			echo "layering: $f:$lineno: $d/ may not include $(show_include)" >&2
 			bad=$((bad + 1))
 		done <"$f"
-	done < <(find net -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
+	done < <(find "$d" -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
 
 	if [[ $bad -gt 0 ]]; then
-		echo "FAIL layering: $bad forbidden include(s) in net/ (see above)"
+		echo "FAIL layering: $bad forbidden include(s) in $d/ (see above)"
 		status=1
 	else
-		echo "PASS layering: $files file(s) in net/ include only net/ and freestanding headers"
+		echo "PASS layering: $files file(s) in $d/ include only $d/ and freestanding headers"
 	fi
 }
 
@@ -159,7 +162,8 @@ check_arch_symbols() {
 	fi
 }
 
-check_net
+check_portable net
+check_portable pipe
 check_arch_includes
 check_arch_symbols
 exit $status
