@@ -182,7 +182,7 @@ int main(int argc, char **argv)
 	mon_slots_init(m);
 	m->client = -1;
 	m->files_dir = -1;
-	m->shm_size = 8u << 20;
+	m->shm_size = 16u << 20;   /* 128 slots of two 32 KiB rings */
 	m->nslots = 128;
 	m->max_ring = 64u << 10;
 	parse_args(m, argc, argv, &sock);
