@@ -320,6 +320,14 @@ void pipe_set_notify(struct pipe_stream *s, void (*fn)(void *arg), void *arg)
 
 uint32_t pipe_slot(const struct pipe_stream *s) { return s->slot; }
 
+void pipe_stream_arm(struct pipe_stream *s, bool read, bool write)
+{
+	if (read)
+		pipe_ring_reader_arm(&s->v.h2g);
+	if (write)
+		pipe_ring_writer_arm(&s->v.g2h);
+}
+
 void pipe_get_stats(struct pipe_stats *st)
 {
 	*st = P.st;
