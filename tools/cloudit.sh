@@ -540,13 +540,15 @@ fi
 if [[ $pipes -eq 1 ]]; then
 	pipemon="$ROOT/build/host/pipemon"
 	[[ -x "$pipemon" ]] || die "$pipemon is missing (make builds it)"
-	margs=(--socket "$tmp/pipes.sock" --once)
+	# A keeper process holds what QEMU was given, so a monitor that dies can
+	# be replaced (pipemon --attach) while the guest runs on.
+	margs=()
 	[[ -n "$pipes_files" ]] && margs+=(--files "$pipes_files")
 	for fwd in "${hostfwds[@]}"; do
 		IFS=: read -r proto guest host <<<"$fwd"
 		[[ $proto == tcp ]] && margs+=(--fwd "$guest:$host")
 	done
-	"$pipemon" "${margs[@]}" </dev/null >&2 &
+	"$pipemon" --socket "$tmp/pipes.sock" --keep "$tmp/pipes.keep" --once "${margs[@]}" </dev/null >&2 &
 	mpid=$!
 	for ((i = 0; i < 500; i++)); do
 		[[ -S "$tmp/pipes.sock" ]] && break
@@ -554,7 +556,7 @@ if [[ $pipes -eq 1 ]]; then
 		sleep 0.01
 	done
 	[[ -S "$tmp/pipes.sock" ]] || die "the pipes monitor did not listen within 5 s"
-	echo "$PROG: pipes monitor pid $mpid" >&2
+	echo "$PROG: pipes monitor pid $mpid (to replace it: $pipemon --attach $tmp/pipes.keep${margs[*]:+ ${margs[*]}})" >&2
 	q+=(-chardev "socket,id=pipes,path=$tmp/pipes.sock" -device "ivshmem-doorbell,chardev=pipes,vectors=128")
 fi
 

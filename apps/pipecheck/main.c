@@ -8,7 +8,8 @@
  *     read round-robin, each digest compared with the first;
  *   - echo: with pipecheck.port, listens on that host port through the
  *     pipes and echoes every connection (a thread each) until the listener
- *     ends, reporting how streams ended (the monitor gone: reset);
+ *     ends, reporting how streams ended (the monitor gone: reset), then
+ *     listens again pipecheck.relisten times (a replaced monitor);
  *   - idle: pipecheck.idle=S seconds asleep, the idle time of CPU 0 and the
  *     pipes' interrupt and doorbell counts before and after.
  * Without the pipes device it says so and exits 0 (the plain boot tests).
@@ -23,6 +24,7 @@
 SKIFF_OPTION(file, "pipecheck.file", "host file (under cloudit's --pipes-files) to read and digest");
 SKIFF_OPTION(streams, "pipecheck.streams", "file streams to hold open at once (default 64)");
 SKIFF_OPTION(port, "pipecheck.port", "echo server on this host port through the pipes (default: none)");
+SKIFF_OPTION(relisten, "pipecheck.relisten", "listen again this many times after the listener ends (default 0)");
 SKIFF_OPTION(idle, "pipecheck.idle", "seconds to sleep while measuring idle CPU (default 0: none)");
 
 #define MAX_STREAMS 126
@@ -183,7 +185,8 @@ int main(void)
 	if (idle > 0)
 		check_idle(idle);
 	long port = skiff_opt_long("pipecheck.port", 0);
-	if (port > 0 && port < 65536) {
+	long relisten = skiff_opt_long("pipecheck.relisten", 0);
+	for (long round = 0; port > 0 && port < 65536 && round <= relisten; round++) {
 		run_echo((uint16_t)port);
 		printf("pipecheck: still running after the listener ended\n");
 		if (idle > 0)

@@ -6,8 +6,13 @@
  * doorbell eventfd and its host fd. It sleeps in epoll_wait with no
  * timeout: an idle monitor uses no CPU.
  *
- *   pipemon --socket PATH [--shm-size BYTES] [--slots N] [--ring BYTES]
+ *   pipemon --socket PATH [--keep KPATH] [--shm-size BYTES] [--slots N] [--ring BYTES]
  *           [--files DIR] [--fwd GUEST:HOST]... [--once] [--verbose]
+ *   pipemon --attach KPATH [--files DIR] [--fwd GUEST:HOST]... [--verbose]
+ *
+ * --keep KPATH splits off a keeper process that holds what QEMU was given,
+ * so a relay that dies can be replaced by `pipemon --attach KPATH`
+ * (keeper.c says how).
  *
  * QEMU side: -chardev socket,path=PATH,id=ID
  *            -device ivshmem-doorbell,chardev=ID,vectors=N (N = --slots)
@@ -61,8 +66,9 @@ int mon_epoll_set(struct mon *m, int fd, struct ep_src *src, uint32_t events, ui
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pipemon --socket PATH [--shm-size BYTES] [--slots N] [--ring BYTES] [--files DIR]\n"
-			"               [--fwd GUEST:HOST]... [--once] [--verbose]\n");
+	fprintf(stderr, "usage: pipemon --socket PATH [--keep KPATH] [--shm-size BYTES] [--slots N] [--ring BYTES]\n"
+			"               [--files DIR] [--fwd GUEST:HOST]... [--once] [--verbose]\n"
+			"       pipemon --attach KPATH [--files DIR] [--fwd GUEST:HOST]... [--verbose]\n");
 	exit(2);
 }
 
@@ -81,6 +87,8 @@ static unsigned long long parse_size(const char *opt, const char *v)
 	}
 	return n;
 }
+
+static const char *keep_path, *attach_path;
 
 static void parse_args(struct mon *m, int argc, char **argv, const char **sock)
 {
@@ -105,6 +113,10 @@ static void parse_args(struct mon *m, int argc, char **argv, const char **sock)
 		i++;
 		if (!strcmp(a, "--socket")) {
 			*sock = v;
+		} else if (!strcmp(a, "--keep")) {
+			keep_path = v;
+		} else if (!strcmp(a, "--attach")) {
+			attach_path = v;
 		} else if (!strcmp(a, "--shm-size")) {
 			m->shm_size = parse_size(a, v);
 		} else if (!strcmp(a, "--slots")) {
@@ -132,8 +144,8 @@ static void parse_args(struct mon *m, int argc, char **argv, const char **sock)
 			exit(2);
 		}
 	}
-	if (!*sock) {
-		fprintf(stderr, "pipemon: --socket PATH is required\n");
+	if (!*sock == !attach_path || (attach_path && keep_path)) {
+		fprintf(stderr, "pipemon: give --socket PATH (a new monitor) or --attach KPATH (a relay for a kept one)\n");
 		exit(2);
 	}
 	if (m->shm_size < (1u << 16) || (m->shm_size & (m->shm_size - 1)) || m->shm_size > (1ull << 30)) {
@@ -182,6 +194,7 @@ int main(int argc, char **argv)
 	mon_slots_init(m);
 	m->client = -1;
 	m->files_dir = -1;
+	m->keeper_link = -1;
 	m->shm_size = 16u << 20;   /* 128 slots of two 32 KiB rings */
 	m->nslots = 128;
 	m->max_ring = 64u << 10;
@@ -194,13 +207,21 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	if (sfd < 0 || setup(m, sock))
-		return 1;
+	if (attach_path) {
+		m->ep = epoll_create1(EPOLL_CLOEXEC);
+		if (sfd < 0 || m->ep < 0 || mon_attach(m, attach_path))
+			return 1;
+		sock = NULL;
+	} else {
+		m->keeper_mode = keep_path != NULL;
+		if (sfd < 0 || setup(m, sock) || (keep_path && mon_keep(m, keep_path)))
+			return 1;
+	}
 	static struct ep_src src_signal = { .type = SRC_SIGNAL, .slot = NULL };
 	struct epoll_event se = { .events = EPOLLIN, .data.ptr = &src_signal };
 	epoll_ctl(m->ep, EPOLL_CTL_ADD, sfd, &se);
-	mon_log(m, "ready: socket %s, %llu bytes of shared memory, %u slots", sock,
-		(unsigned long long)m->shm_size, m->nslots);
+	mon_log(m, "ready: %s %s, %llu bytes of shared memory, %u slots", sock ? "socket" : "attached to",
+		sock ? sock : attach_path, (unsigned long long)m->shm_size, m->nslots);
 	int status = 0;
 	for (bool run = true; run;) {
 		struct epoll_event ev[64];
@@ -219,12 +240,16 @@ int main(int argc, char **argv)
 			} else if (src->type == SRC_CLIENT) {
 				if (m->client >= 0 && mon_client_event(m))
 					run = false;
+			} else if (src->type == SRC_LINK) {
+				mon_log(m, "the keeper is gone (QEMU hung up)");
+				run = false;
 			} else {
 				slot_run(src->slot);
 			}
 		}
 	}
-	unlink(sock);
+	if (sock)
+		unlink(sock);
 	mon_log(m, "exit: %llu streams, %llu files, %llu listens, %llu connects, %llu accepted, %llu refused, "
 		   "%llu protocol errors, %llu guest interrupts",
 		(unsigned long long)m->st.streams, (unsigned long long)m->st.files, (unsigned long long)m->st.listens,

@@ -26,7 +26,7 @@
 #define PIPEMON_GUEST_ID 1         /* the ID we give the (single) QEMU client */
 #define PIPEMON_MAX_FWD 16
 
-enum src_type { SRC_SERVER, SRC_CLIENT, SRC_BELL, SRC_FD, SRC_SIGNAL };
+enum src_type { SRC_SERVER, SRC_CLIENT, SRC_BELL, SRC_FD, SRC_SIGNAL, SRC_KEEP, SRC_LINK };
 
 /* What an epoll event names. */
 struct ep_src {
@@ -84,6 +84,10 @@ struct mon {
 	int guest_bell;            /* eventfd of the guest's vector 0 */
 	int files_dir;             /* READ_FILE root (O_PATH dir), -1: refused */
 	bool once, verbose;
+	bool keeper_mode;          /* memory laid out once at start: a client's accept keeps it */
+	int keeper_link;           /* relay: its connection to the keeper (-1: none) */
+	int keeper_pid;            /* relay started with --keep: the keeper child */
+	struct ep_src src_link;
 	struct fwd fwd[PIPEMON_MAX_FWD];
 	unsigned nfwd;
 	struct ep_src src_server, src_client;
@@ -103,6 +107,12 @@ int mon_server_open(struct mon *m, const char *path);
 void mon_server_accept(struct mon *m);
 /* The client hung up: true when the monitor should exit (--once). */
 bool mon_client_event(struct mon *m);
+
+/* keeper.c: surviving a relay restart (--keep, --attach). */
+int mon_keep(struct mon *m, const char *keep_path);
+int mon_attach(struct mon *m, const char *keep_path);
+/* relay.c: takes over memory a dead relay served: its streams reset, the control pipe goes on. */
+void mon_recover(struct mon *m);
 
 /* main.c */
 void mon_log(struct mon *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

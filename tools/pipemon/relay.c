@@ -547,3 +547,32 @@ int mon_reset(struct mon *m)
 	pipe_ring_reader_arm(&m->slots[PIPE_CONTROL_SLOT].v.g2h);
 	return 0;
 }
+
+void mon_recover(struct mon *m)
+{
+	struct pipe_shm_hdr *h = (struct pipe_shm_hdr *)m->shm;
+	unsigned reset = 0;
+	__atomic_add_fetch(&h->epoch, 1, __ATOMIC_ACQ_REL);
+	for (uint32_t i = 0; i < m->nslots; i++) {
+		struct slot *s = &m->slots[i];
+		s->kind = i == PIPE_CONTROL_SLOT ? SLOT_CONTROL : SLOT_FREE;
+		pipe_shm_slot(m->shm, i, &s->v);
+		if (i == PIPE_CONTROL_SLOT || h->slot_state[i] != PIPE_SLOT_USED)
+			continue;
+		if (pipe_ring_gone(&s->v.h2g)) {
+			slot_free(s);
+			continue;
+		}
+		/* Its host socket or file died with the old relay: the guest sees a reset. */
+		s->kind = SLOT_DONE;
+		pipe_ring_set_reset(&s->v.h2g);
+		pipe_shm_post_guest(m->shm, i);
+		reset++;
+	}
+	uint64_t one = 1;
+	if (write(m->guest_bell, &one, sizeof(one)) != sizeof(one))
+		mon_log(m, "cannot signal the guest: %s", strerror(errno));
+	mon_log(m, "took over the pipes (epoch %u): %u streams of the previous monitor reset", h->epoch, reset);
+	/* Requests the guest made while no relay ran are waiting: serve them now. */
+	slot_run(&m->slots[PIPE_CONTROL_SLOT]);
+}

@@ -95,8 +95,9 @@ void mon_server_accept(struct mon *m)
 		close(c);
 		return;
 	}
-	/* A fresh layout for a fresh guest: no slot of a previous one survives. */
-	if (mon_reset(m)) {
+	/* A fresh layout for a fresh guest: no slot of a previous one survives. The
+	 * keeper's memory was laid out before the relay forked off, and stays. */
+	if (!m->keeper_mode && mon_reset(m)) {
 		close(c);
 		return;
 	}
@@ -128,6 +129,7 @@ bool mon_client_event(struct mon *m)
 	close(m->client);
 	m->client = -1;
 	mon_log(m, "guest disconnected");
-	mon_reset(m);
+	if (!m->keeper_mode)
+		mon_reset(m);
 	return m->once;
 }

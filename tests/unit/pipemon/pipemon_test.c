@@ -403,6 +403,55 @@ static void test_guest_hangup_ends_once_monitor(void **state)
 	rmdir(e.dir);
 }
 
+/*
+ * --keep: a relay killed with SIGKILL is replaced by --attach; the guest's
+ * open streams are reset, the control pipe goes on, and the new relay
+ * serves new streams (keeper.c).
+ */
+static void test_killed_relay_replaced_by_attach(void **state)
+{
+	(void)state;
+	struct env e;
+	memset(&e, 0, sizeof(e));
+	strcpy(e.dir, "/tmp/pipemon-keep.XXXXXX");
+	assert_non_null(mkdtemp(e.dir));
+	snprintf(e.sock, sizeof(e.sock), "%s/sock", e.dir);
+	snprintf(e.files, sizeof(e.files), "%s", e.dir);
+	char keep[128];
+	snprintf(keep, sizeof(keep), "%s/keep", e.dir);
+	pid_t relay = fork();
+	if (relay == 0) {
+		execl(PIPEMON_BIN, "pipemon", "--socket", e.sock, "--slots", "16", "--shm-size", "1M", "--keep", keep,
+		      "--once", (char *)NULL);
+		_exit(127);
+	}
+	assert_int_equal(wait_path(keep), 0);
+	assert_int_equal(wait_path(e.sock), 0);
+	assert_int_equal(fg_connect(&e.g, e.sock, NSLOTS), 0);
+	int ls;
+	guest_listen(&e, &ls);
+	kill(relay, SIGKILL);
+	waitpid(relay, NULL, 0);
+	pid_t relay2 = fork();
+	if (relay2 == 0) {
+		execl(PIPEMON_BIN, "pipemon", "--attach", keep, (char *)NULL);
+		_exit(127);
+	}
+	uint8_t b[4];
+	assert_int_equal(fg_read(&e.g, (uint32_t)ls, b, sizeof(b)), -ECONNRESET);
+	fg_stream_close(&e.g, (uint32_t)ls, 0);
+	int again;
+	guest_listen(&e, &again);   /* the new relay answers the control pipe and listens */
+	assert_true(again > 0);
+	const struct pipe_shm_hdr *h = (const void *)e.g.shm;
+	assert_true(h->epoch >= 2);
+	fg_close(&e.g);   /* QEMU's hang-up ends the keeper, and with it the relay */
+	assert_int_equal(stop_monitor(relay2, 0), 0);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", e.dir);
+	if (system(cmd)) {}
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -419,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_slots_exhaust_and_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_monitor_uses_no_cpu, setup, teardown),
 		cmocka_unit_test(test_guest_hangup_ends_once_monitor),
+		cmocka_unit_test(test_killed_relay_replaced_by_attach),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
