@@ -43,6 +43,7 @@ enum slot_kind {
 	SLOT_TCP,                  /* raw bytes both ways with a TCP socket */
 	SLOT_LISTEN,               /* a listening socket: INCOMING frames */
 	SLOT_DONE,                 /* host side finished: waiting for the guest to leave */
+	SLOT_DRAIN,                /* the guest left: its last bytes go out, then the slot is freed */
 };
 
 struct mon;

@@ -425,11 +425,25 @@ static uint32_t host_in(struct slot *s)
 	return would_block ? EPOLLIN : 0;
 }
 
-/* The guest left (h2g.gone) or aborted (g2h.reset): true when the slot was freed or failed. */
+/*
+ * The guest left (h2g.gone) or aborted (g2h.reset): true when the slot was
+ * freed, failed or is draining. What the guest wrote before it left still
+ * goes out first (its close is a FIN after the data, not an abort): the
+ * slot drains g2h into the socket, then shuts it and frees itself.
+ */
 static bool slot_guest_left(struct slot *s)
 {
 	if (pipe_ring_gone(&s->v.h2g)) {
-		slot_close_fd(s, pipe_ring_is_reset(&s->v.g2h));
+		bool abort = pipe_ring_is_reset(&s->v.g2h);
+		if (!abort && (s->kind == SLOT_TCP || s->kind == SLOT_DRAIN) && pipe_ring_readable_len(&s->v.g2h)) {
+			s->kind = SLOT_DRAIN;
+			uint32_t ev = tcp_out(s);
+			if (s->kind == SLOT_DRAIN && ev) {
+				slot_set_events(s, ev);
+				return true;
+			}
+		}
+		slot_close_fd(s, abort);
 		slot_free(s);
 		return true;
 	}
@@ -454,6 +468,7 @@ static uint32_t slot_step(struct slot *s)
 		return s->kind == SLOT_TCP ? out | host_in(s) : 0;
 	}
 	case SLOT_LISTEN: listen_run(s); return slot_flush_out(s) ? EPOLLIN : 0;
+	case SLOT_DRAIN: return 0;   /* only slot_guest_left moves it */
 	case SLOT_DONE:
 		if (slot_flush_out(s) && s->peer_eof && !pipe_ring_fin(&s->v.h2g)) {
 			pipe_ring_set_fin(&s->v.h2g);
@@ -489,8 +504,8 @@ void slot_run(struct slot *s)
 	for (;;) {
 		pipe_ring_reader_disarm(&s->v.g2h);
 		pipe_ring_writer_disarm(&s->v.h2g);
-		if (s->kind != SLOT_CONTROL && slot_guest_left(s) && s->kind == SLOT_FREE)
-			return;
+		if (s->kind != SLOT_CONTROL && slot_guest_left(s))
+			return;   /* freed, draining (its events set), or aborted */
 		enum slot_kind before;
 		do {
 			before = s->kind;

@@ -270,6 +270,33 @@ static void test_guest_close_is_fin_after_data(void **state)
 	free(got);
 }
 
+/*
+ * Bytes the guest left in g2h when it closed still reach the host peer
+ * before the FIN: written with no doorbell, then gone and one doorbell.
+ */
+static void test_guest_close_drains_unsent_bytes(void **state)
+{
+	struct env *e = *state;
+	int ls;
+	uint16_t port = guest_listen(e, &ls);
+	int c = tcp_connect(port);
+	struct pipe_msg m;
+	assert_int_equal(fg_recv_msg(&e->g, (uint32_t)ls, &m), 1);
+	uint32_t s = m.u.incoming.slot;
+	struct pipe_slot_view v;
+	pipe_shm_slot(e->g.shm, s, &v);
+	assert_int_equal(pipe_ring_write(&v.g2h, "last words", 10), 10);
+	fg_stream_close(&e->g, s, 0);
+	char b[16];
+	assert_int_equal(recv(c, b, 10, MSG_WAITALL), 10);
+	assert_memory_equal(b, "last words", 10);
+	assert_int_equal(recv(c, b, 1, 0), 0);
+	close(c);
+	for (int i = 0; i < 1000 && fg_slot_state(&e->g, s) != PIPE_SLOT_FREE; i++)
+		usleep(10000);
+	assert_int_equal(fg_slot_state(&e->g, s), PIPE_SLOT_FREE);
+}
+
 static void test_connect_relays_both_ways(void **state)
 {
 	struct env *e = *state;
@@ -462,6 +489,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_file_refused_outside_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen_accepts_as_new_pipe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_close_is_fin_after_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_close_drains_unsent_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_relays_both_ways, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_refused_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_first_frame_resets, setup, teardown),
