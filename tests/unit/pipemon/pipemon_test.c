@@ -215,6 +215,18 @@ static uint16_t guest_listen(struct env *e, int *slot_out)
 	return m.u.listen_result.port;
 }
 
+/* A guest listener, a host connection to it, and the slot it arrived on (*c: the host's socket). */
+static uint32_t accepted_pipe(struct env *e, int *c)
+{
+	int ls;
+	uint16_t port = guest_listen(e, &ls);
+	*c = tcp_connect(port);
+	struct pipe_msg m;
+	assert_int_equal(fg_recv_msg(&e->g, (uint32_t)ls, &m), 1);
+	assert_int_equal(m.type, PIPE_MSG_INCOMING);
+	return m.u.incoming.slot;
+}
+
 /* Each accepted host connection arrives as a new data pipe carrying raw bytes both ways. */
 static void test_listen_accepts_as_new_pipe(void **state)
 {
@@ -250,12 +262,8 @@ static void test_listen_accepts_as_new_pipe(void **state)
 static void test_guest_close_is_fin_after_data(void **state)
 {
 	struct env *e = *state;
-	int ls;
-	uint16_t port = guest_listen(e, &ls);
-	int c = tcp_connect(port);
-	struct pipe_msg m;
-	assert_int_equal(fg_recv_msg(&e->g, (uint32_t)ls, &m), 1);
-	uint32_t s = m.u.incoming.slot;
+	int c;
+	uint32_t s = accepted_pipe(e, &c);
 	size_t n = 200000;
 	uint8_t *big = malloc(n), *got = malloc(n);
 	for (size_t i = 0; i < n; i++)
@@ -277,12 +285,8 @@ static void test_guest_close_is_fin_after_data(void **state)
 static void test_guest_close_drains_unsent_bytes(void **state)
 {
 	struct env *e = *state;
-	int ls;
-	uint16_t port = guest_listen(e, &ls);
-	int c = tcp_connect(port);
-	struct pipe_msg m;
-	assert_int_equal(fg_recv_msg(&e->g, (uint32_t)ls, &m), 1);
-	uint32_t s = m.u.incoming.slot;
+	int c;
+	uint32_t s = accepted_pipe(e, &c);
 	struct pipe_slot_view v;
 	pipe_shm_slot(e->g.shm, s, &v);
 	assert_int_equal(pipe_ring_write(&v.g2h, "last words", 10), 10);
