@@ -44,7 +44,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit deps check bench bench-csum bench-http soak FORCE
+.PHONY: all kernel images clean help test unit deps check bench bench-csum bench-http bench-pipes soak FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -58,6 +58,7 @@ help:
 	@echo "make bench              skiff against the Linux VM yardstick (boot, ping), scheduler costs"
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
 	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
+	@echo "make bench-pipes        apps/httpd through the host pipes against virtio-net (req/s, MB/s)"
 	@echo "make deps               install missing build and test packages (Debian)"
 	@echo "make clean              remove build/"
 	@echo "apps: $(APPS_ALL)"
@@ -159,6 +160,11 @@ bench-csum: $(BENCH_CSUM)
 bench-http:
 	$(Q)tools/deps.sh --quiet
 	$(Q)bench/http.sh
+
+# The pipes part of make bench alone: httpd through the host pipes vs virtio-net.
+bench-pipes:
+	$(Q)tools/deps.sh --quiet
+	$(Q)bench/pipes.sh
 
 # The layering checks: net/'s and arch/'s includes, and arch/'s calls (on the built objects).
 check: kernel
