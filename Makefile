@@ -173,4 +173,7 @@ check: kernel
 clean:
 	rm -rf $(BUILD)
 
--include $(KOBJS:.o=.d)
+# Header dependencies of the kernel's objects and of every app's (an app's
+# own header changed must rebuild all its files: a struct laid out two ways
+# in one image corrupts it silently).
+-include $(KOBJS:.o=.d) $(patsubst %,$(BUILD)/obj/%.d,$(wildcard apps/*/*.c))
