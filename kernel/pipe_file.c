@@ -117,7 +117,10 @@ static void pf_release(struct file *f)
 	files[pf->slot] = NULL;
 	watch_list_gone(&pf->watches);
 	sock_spin_unlock(&pf_lock, saved);
-	/* A listener closed with connections it never accepted: those were announced to no one. */
+	/* Connections announced to a listener that is closing: close them too, or their slots stay taken. */
+	struct pipe_stream *c;
+	while (pf->listener && pipe_tcp_accept(pf->s, &c, NULL, NULL, true) == 0)
+		pipe_close(c, true);
 	pipe_close(pf->s, pf->listener);
 	free(pf);
 }

@@ -16,6 +16,11 @@
  *
  * The keeper ends when QEMU hangs up; a relay attached to it sees its
  * connection close and ends too (--once behaviour).
+ *
+ * Limit: a relay killed between reading a NEW_STREAM request and writing
+ * its answer loses that request; the guest's opener then waits for an
+ * answer that never comes (and holds the control pipe). Requests made
+ * while no relay runs are served by the next one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
