@@ -278,8 +278,10 @@ int pipe_open(struct pipe_stream **out)
 	struct pipe_msg m = { .type = PIPE_MSG_NEW_STREAM, .u.new_stream.req = ++P.next_req };
 	uint32_t req = m.u.new_stream.req;
 	int err = pipe_send_msg(&P.ctl, &m);
-	if (!err)
-		err = pipe_recv_msg(&P.ctl, &m);
+	/* A replaced monitor may answer an earlier request again (tools/pipemon/keeper.c): skip those. */
+	while (!err && !(err = pipe_recv_msg(&P.ctl, &m)) && m.type == PIPE_MSG_STREAM_INFO &&
+	       (int32_t)(req - m.u.stream_info.req) > 0)
+		;
 	ctl_release();
 	if (err)
 		return err;

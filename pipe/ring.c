@@ -73,6 +73,19 @@ void pipe_ring_consume(struct pipe_ring *r, uint32_t n)
 	STORE_REL(&r->ctl->tail, LOAD_RLX(&r->ctl->tail) + n);
 }
 
+size_t pipe_ring_peek_copy(const struct pipe_ring *r, void *buf, size_t len)
+{
+	uint32_t avail = pipe_ring_readable_len(r);
+	if (avail == PIPE_RING_CORRUPT)
+		return 0;
+	uint32_t n = len < avail ? (uint32_t)len : avail;
+	uint32_t off = LOAD_RLX(&r->ctl->tail) & (r->cap - 1);
+	uint32_t first = r->cap - off < n ? r->cap - off : n;
+	memcpy(buf, r->data + off, first);
+	memcpy((uint8_t *)buf + first, r->data, n - first);
+	return n;
+}
+
 size_t pipe_ring_read(struct pipe_ring *r, void *buf, size_t len)
 {
 	uint32_t avail = pipe_ring_readable_len(r);

@@ -80,6 +80,8 @@ size_t pipe_ring_read(struct pipe_ring *r, void *buf, size_t len);
  */
 uint32_t pipe_ring_peek(const struct pipe_ring *r, const uint8_t **p);
 void pipe_ring_consume(struct pipe_ring *r, uint32_t n);
+/* Consumer: copies min(len, readable) bytes out without consuming them (a later consume() does). */
+size_t pipe_ring_peek_copy(const struct pipe_ring *r, void *buf, size_t len);
 
 /* Producer: no more bytes (fin) or abort (reset). */
 void pipe_ring_set_fin(struct pipe_ring *r);

@@ -10,7 +10,7 @@
 #                 size and SHA-256 equal sha256sum's on the host
 #   streams       64 file streams open at once, each read whole: no digest
 #                 differs
-#   idle_guest    while pipecheck sleeps 3 s with its streams closed, CPU 0
+#   idle_guest    while pipecheck sleeps 6 s with its streams closed, CPU 0
 #                 is idle >= 90% of the time, and no pipe interrupt or
 #                 doorbell happens
 #   idle_monitor  meanwhile the monitor (relay and keeper) uses no CPU tick
@@ -65,10 +65,10 @@ head -c 3000000 /dev/urandom >"$files/data.bin"
 want=$(sha256sum "$files/data.bin" | cut -d' ' -f1)
 log=$tmp/pipecheck.log
 if part file && guest_boot "pipecheck booted" "$NS" "$log" '^pipecheck: streams:' pipecheck --direct --nic none --pipes \
-	--pipes-files "$files" --append "pipecheck.file=data.bin pipecheck.streams=64 pipecheck.idle=3" --timeout 300; then
+	--pipes-files "$files" --append "pipecheck.file=data.bin pipecheck.streams=64 pipecheck.idle=6" --timeout 300; then
 	mpid=$(monitor_pid "$log")
 	# The relay and its keeper (its child).
-	mpids=("$mpid" $(pgrep -P "$mpid" -x pipemon))
+	mapfile -t mpids < <(echo "$mpid"; pgrep -P "$mpid" -x pipemon)
 	# The guest's idle window starts now: sample the monitor across most of it.
 	sleep 0.5
 	t0=$(pipemon_ticks "${mpids[@]}")

@@ -17,10 +17,11 @@
  * The keeper ends when QEMU hangs up; a relay attached to it sees its
  * connection close and ends too (--once behaviour).
  *
- * Limit: a relay killed between reading a NEW_STREAM request and writing
- * its answer loses that request; the guest's opener then waits for an
- * answer that never comes (and holds the control pipe). Requests made
- * while no relay runs are served by the next one.
+ * A NEW_STREAM request is consumed only after its answer is written
+ * (relay.c, control_run): one that the dead relay had read but not
+ * answered is answered by the next; one it had answered is answered again
+ * and the guest drops the repeat (its slot stays taken: a rare leak).
+ * Requests made while no relay runs are served by the next one.
  */
 #define _GNU_SOURCE
 #include <errno.h>

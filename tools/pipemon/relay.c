@@ -145,16 +145,40 @@ static int slot_take_frame(struct slot *s, struct pipe_msg *msg)
 	}
 }
 
+#define STREAM_INFO_FRAME (PIPE_FRAME_HDR + 12)
+
+/*
+ * The control pipe: NEW_STREAM -> STREAM_INFO. A request is consumed only
+ * once its answer is in h2g, so a relay killed in between leaves it for
+ * the next relay (keeper.c), which answers it again: the guest drops an
+ * answer to a request number it no longer waits for. Answers wait for
+ * room first: a request is never taken that could not be answered at once.
+ */
 static void control_run(struct slot *s)
 {
 	struct mon *m = s->m;
-	struct pipe_msg msg;
-	int r;
-	/* Replies wait for room first: never read a request we could not answer. */
-	while (slot_flush_out(s) && (r = slot_take_frame(s, &msg)) != 0) {
-		if (r < 0 || msg.type != PIPE_MSG_NEW_STREAM) {
+	uint8_t b[PIPE_FRAME_MAX];
+	while (slot_flush_out(s) && pipe_ring_writable_len(&s->v.h2g) >= STREAM_INFO_FRAME) {
+		uint32_t readable = pipe_ring_readable_len(&s->v.g2h);
+		if (readable == PIPE_RING_CORRUPT || readable < PIPE_FRAME_HDR)
+			break;
+		pipe_ring_peek_copy(&s->v.g2h, b, PIPE_FRAME_HDR);
+		uint32_t len = PIPE_FRAME_HDR + (b[0] | b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+		struct pipe_msg msg;
+		if (len > PIPE_FRAME_MAX || len < PIPE_FRAME_HDR) {
+			/* No frame boundary to trust: drop what is there. */
+			m->st.protocol_errors++;
+			mon_log(m, "control pipe: malformed frame: %u bytes dropped", readable);
+			pipe_ring_consume(&s->v.g2h, readable);
+			continue;
+		}
+		if (readable < len)
+			break;
+		pipe_ring_peek_copy(&s->v.g2h, b, len);
+		if (pipe_msg_decode(b, len, &msg) <= 0 || msg.type != PIPE_MSG_NEW_STREAM) {
 			m->st.protocol_errors++;
 			mon_log(m, "control pipe: malformed frame dropped");
+			pipe_ring_consume(&s->v.g2h, len);
 			continue;
 		}
 		struct slot *n = slot_alloc(m);
@@ -165,7 +189,12 @@ static void control_run(struct slot *s)
 		if (n)
 			m->st.streams++;
 		slot_send_msg(s, &rep);
+		pipe_ring_consume(&s->v.g2h, len);
 	}
+	if (pipe_ring_writable_len(&s->v.h2g) < STREAM_INFO_FRAME)
+		pipe_ring_writer_arm(&s->v.h2g);
+	if (pipe_ring_writer_needs_wake(&s->v.g2h))
+		mon_notify_guest(m, s->id);
 }
 
 static uint16_t fwd_port(const struct mon *m, uint16_t guest)

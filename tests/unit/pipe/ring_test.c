@@ -110,6 +110,23 @@ static void test_peek_stops_at_end_then_wraps(void **state)
 	assert_int_equal(pipe_ring_peek(&f->r, &p), 0);
 }
 
+/* peek_copy takes bytes across the wrap without consuming them; consume then frees them. */
+static void test_peek_copy_leaves_bytes(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t in[CAP], out[CAP];
+	for (unsigned i = 0; i < CAP; i++)
+		in[i] = (uint8_t)(i + 1);
+	pipe_ring_write(&f->r, in, 50);
+	pipe_ring_read(&f->r, out, 50);
+	pipe_ring_write(&f->r, in, 30);   /* wraps */
+	assert_int_equal(pipe_ring_peek_copy(&f->r, out, 40), 30);
+	assert_memory_equal(out, in, 30);
+	assert_int_equal(pipe_ring_readable_len(&f->r), 30);
+	pipe_ring_consume(&f->r, 30);
+	assert_int_equal(pipe_ring_readable_len(&f->r), 0);
+}
+
 /* A head more than a ring ahead of tail is a peer's corruption, not data. */
 static void test_corrupt_counters_reported(void **state)
 {
@@ -164,6 +181,7 @@ int main(void)
 		cmocka_unit_test_setup(test_wrap_around_keeps_order, setup),
 		cmocka_unit_test_setup(test_counters_wrap_at_2_32, setup),
 		cmocka_unit_test_setup(test_peek_stops_at_end_then_wraps, setup),
+		cmocka_unit_test_setup(test_peek_copy_leaves_bytes, setup),
 		cmocka_unit_test_setup(test_corrupt_counters_reported, setup),
 		cmocka_unit_test_setup(test_fin_reset_gone_flags, setup),
 		cmocka_unit_test_setup(test_reader_wait_flag_handshake, setup),
