@@ -38,13 +38,13 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin-printf -nostdinc -isyst
 KASFLAGS := -I. -D__ASSEMBLY__ -Wa,--noexecstack -MMD -MP
 LDFLAGS := -nostdlib -static -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 
-KERNEL_DIRS := arch/x86_64 kernel mm lib sched net sock msg xv6 $(sort $(dir $(wildcard drivers/*/*.c)))
+KERNEL_DIRS := arch/x86_64 kernel mm lib sched net pipe sock msg xv6 $(sort $(dir $(wildcard drivers/*/*.c)))
 KSRCS := $(foreach d,$(patsubst %/,%,$(KERNEL_DIRS)),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
 KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images tools clean help test unit deps check bench bench-csum bench-http bench-lossy soak FORCE
+.PHONY: all kernel images tools clean help test unit deps check bench bench-csum bench-http bench-lossy bench-pipes soak FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -60,8 +60,9 @@ help:
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
 	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
 	@echo "make bench-lossy        TCP goodput of skiff and the yardstick through a 1 %-loss link (tools/lossylink)"
+	@echo "make bench-pipes        apps/httpd through the host pipes against virtio-net (req/s, MB/s)"
 	@echo "make deps               install missing build and test packages (Debian)"
-	@echo "make tools              host tools: build/host/msgtool (a SchemeStation domain on Linux), build/host/lossylink (the lossy-link relay)"
+	@echo "make tools              host tools: build/host/msgtool (a SchemeStation domain on Linux), build/host/lossylink (the lossy-link relay), build/host/pipemon (the host pipes monitor)"
 	@echo "make clean              remove build/"
 	@echo "apps: $(APPS_ALL)"
 
@@ -185,6 +186,11 @@ bench-http:
 	$(Q)tools/deps.sh --quiet
 	$(Q)bench/http.sh
 
+# The pipes part of make bench alone: httpd through the host pipes vs virtio-net.
+bench-pipes:
+	$(Q)tools/deps.sh --quiet
+	$(Q)bench/pipes.sh
+
 # The layering checks: net/'s and arch/'s includes, and arch/'s calls (on the built objects).
 check: kernel
 	$(Q)tools/check-layering.sh $(BUILD)
@@ -192,4 +198,7 @@ check: kernel
 clean:
 	rm -rf $(BUILD)
 
--include $(KOBJS:.o=.d)
+# Header dependencies of the kernel's objects and of every app's (an app's
+# own header changed must rebuild all its files: a struct laid out two ways
+# in one image corrupts it silently).
+-include $(KOBJS:.o=.d) $(patsubst %,$(BUILD)/obj/%.d,$(wildcard apps/*/*.c))

@@ -16,7 +16,8 @@
 # 612-byte page at several concurrencies, boot to first HTTP response,
 # image size and the smallest RAM that serves. Last, the host micro-benchmark of
 # the Internet checksum (make bench-csum: net/checksum.c against the byte
-# loop it replaced).
+# loop it replaced). After HTTP, the host pipes (bench/pipes.sh, also make
+# bench-pipes): the same httpd through the pipes against virtio-net.
 # Nothing is asserted. BENCH_ACCEL=auto|kvm|tcg picks the accelerator
 # (default auto: KVM only when it is actually fast here).
 set -euo pipefail
@@ -64,6 +65,9 @@ ACCEL=$ACCEL bench/lossy.sh --no-build || echo "bench: lossy: failed"
 
 echo
 ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/http.sh || echo "bench: http: failed"
+
+echo
+ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/pipes.sh || echo "bench: pipes: failed"
 
 echo
 echo "bench: scheduler (apps/threads threads.mode=bench, 2 CPUs, $ACCEL)"

@@ -23,6 +23,7 @@
 #include "kernel/fault.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
+#include "kernel/pipe_stream.h"
 #include "kernel/netstat.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
@@ -81,6 +82,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	banner();
 	pci_init();
 	netdev_init();
+	pipe_stream_init();   /* host streams over ivshmem, when cloudit --pipes gave the device */
 	console_file_init();   /* descriptors 0, 1, 2 */
 	netstat_init();
 	selftest_run();

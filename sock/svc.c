@@ -82,9 +82,8 @@ static void lis_event(struct svc_lis *l)
 
 	for (k = 0; k < SVC_ACCEPT_BURST && !s->stopping; k++) {
 		struct sockaddr_in sa;
-		socklen_t salen = sizeof(sa);
 		struct svc_conn *c;
-		int fd = accept4(l->ep.fd, (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK);
+		int fd = svc_os_accept(l->ep.fd, &sa);
 
 		if (fd < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -242,6 +241,22 @@ int svc_set_tick(struct svc *s, uint64_t ms)
 void svc_clear_tick(struct svc *s)
 {
 	timerq_cancel(&s->timers, &s->tick);
+}
+
+int svc_listen_pipe(struct svc *s, uint16_t port)
+{
+	uint16_t host_port = 0;
+	int fd = svc_os_pipe_listen(port, &host_port), err;
+
+	if (fd < 0)
+		return fd;
+	/* Connections report the guest's port (svc_conn_port), as TCP ones do. */
+	err = lis_add(s, fd, port, false);
+	if (err < 0) {
+		close(fd);
+		return err;
+	}
+	return host_port;
 }
 
 /* Milliseconds until the next timer, rounded up; -1: none. */

@@ -97,7 +97,7 @@ static void conn_release(struct svc_conn *c)
 	timerq_cancel(&s->timers, &c->timer);
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->ep.fd, NULL);
 	for (i = 0; !c->err && !c->eof && i < 4; i++) {
-		ssize_t n = recv(c->ep.fd, s->scratch, s->in_max, 0);
+		ssize_t n = svc_os_recv(c->ep.fd, s->scratch, s->in_max);
 
 		if (n <= 0)
 			break;
@@ -268,7 +268,7 @@ static bool conn_read(struct svc_conn *c)
 
 	if (held >= s->in_max)
 		return false;	/* paused: a recv of 0 bytes would look like EOF */
-	n = recv(c->ep.fd, base + held, s->in_max - held, 0);
+	n = svc_os_recv(c->ep.fd, base + held, s->in_max - held);
 	if (n < 0) {
 		if (would_block(errno))
 			return false;
@@ -326,7 +326,7 @@ static bool conn_flush(struct svc_conn *c)
 	while (svc_outq_bytes(&c->out)) {
 		size_t len;
 		const uint8_t *p = svc_outq_front(&c->out, &len);
-		ssize_t n = send(c->ep.fd, p, len, SVC_SEND_FLAGS);
+		ssize_t n = svc_os_send(c->ep.fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -476,7 +476,7 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 	/* Nothing queued: the socket may take it now, with no copy here
 	 * (not while connecting: the queue holds it until the handshake). */
 	if (svc_outq_bytes(&c->out) == 0 && !c->connecting) {
-		n = send(c->ep.fd, buf, len, SVC_SEND_FLAGS);
+		n = svc_os_send(c->ep.fd, buf, len);
 		if (n < 0) {
 			if (!would_block(errno)) {
 				conn_fail(c, -errno);

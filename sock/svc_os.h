@@ -15,6 +15,9 @@
 #include <sys/socket.h>
 
 #ifdef SVC_HOST
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,8 +116,44 @@ static inline void svc_os_event_destroy(struct svc_os_event *e)
 
 #define svc_os_log(...)	fprintf(stderr, __VA_ARGS__)
 
+/* Connection I/O: Linux sockets, without SIGPIPE. */
+static inline ssize_t svc_os_recv(int fd, void *buf, size_t len)
+{
+	return recv(fd, buf, len, 0);
+}
+
+static inline ssize_t svc_os_send(int fd, const void *buf, size_t len)
+{
+	return send(fd, buf, len, SVC_SEND_FLAGS);
+}
+
+/* accept4(SOCK_NONBLOCK) in POSIX terms (accept4 needs _GNU_SOURCE before any header). */
+static inline int svc_os_accept(int fd, struct sockaddr_in *sa)
+{
+	socklen_t salen = sizeof(*sa);
+	int c = accept(fd, (struct sockaddr *)sa, &salen);
+
+	if (c >= 0 && fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK) != 0) {
+		close(c);
+		return -1;
+	}
+	return c;
+}
+
+/* The host has no pipes to a monitor. */
+static inline int svc_os_pipe_listen(uint16_t port, uint16_t *host_port)
+{
+	(void)port;
+	(void)host_port;
+	return -ENODEV;
+}
+
 #else /* the kernel */
+#include <netinet/in.h>
+#include <unistd.h>
+
 #include "include/skiff.h"
+#include "kernel/pipe_file.h"
 #include "sched/sched.h"
 
 #ifdef MSG_NOSIGNAL
@@ -175,6 +214,36 @@ static inline void svc_os_event_destroy(struct svc_os_event *e)
 }
 
 #define svc_os_log(...)	printf(__VA_ARGS__)
+
+/*
+ * Connection I/O through the descriptor's file ops (read/write), so a
+ * connection may be a TCP socket or a host pipe stream
+ * (kernel/pipe_file.h); skiff has no signals, so write is send.
+ */
+static inline ssize_t svc_os_recv(int fd, void *buf, size_t len)
+{
+	return read(fd, buf, len);
+}
+
+static inline ssize_t svc_os_send(int fd, const void *buf, size_t len)
+{
+	return write(fd, buf, len);
+}
+
+/* A listener is a TCP socket or a pipe listener (connections arriving through the host monitor). */
+static inline int svc_os_accept(int fd, struct sockaddr_in *sa)
+{
+	socklen_t salen = sizeof(*sa);
+
+	if (pipe_file_is_listener(fd))
+		return pipe_file_accept(fd, sa);
+	return accept4(fd, (struct sockaddr *)sa, &salen, SOCK_NONBLOCK);
+}
+
+static inline int svc_os_pipe_listen(uint16_t port, uint16_t *host_port)
+{
+	return pipe_file_listen(port, host_port);
+}
 #endif
 
 #endif /* SOCK_SVC_OS_H */

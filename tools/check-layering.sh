@@ -2,10 +2,11 @@
 # tools/check-layering.sh [BUILD]: check that the lower layers do not reach
 # up (STYLE.md, "The arch boundary").
 #
-#  1. net/ builds on a Linux host unchanged, so its files may include only
+#  1. net/ and pipe/ (the guest<->host pipes' ring and frames, shared with
+#     tools/pipemon) build on a Linux host unchanged, so their files may include only
 #       - the freestanding/libc headers string.h errno.h stddef.h stdint.h
 #         stdbool.h stdarg.h, and
-#       - net/'s own headers ("net/x.h", or "x.h" naming a file in net/).
+#       - their own headers ("net/x.h", or "x.h" naming a file in net/).
 #  1b. msg/'s portable part (the SchemeStation library; all but
 #      msg_svc.c, its glue to the callback services) builds on a host too
 #      (build/host/msgtool, tests/unit/msg/): the headers net/ may use,
@@ -76,15 +77,16 @@ scan_includes() {
 	done < <(find "$dir" -type f \( -name '*.c' -o -name '*.h' -o -name '*.S' \) -print0 | sort -z)
 }
 
-# net_rule FILE: net/'s own headers ("net/x.h", or a bare "x.h" in quotes
-# naming a file in net/).
-net_rule() {
+# own_rule FILE: the headers of FILE's own top folder ("net/x.h", or a bare
+# "x.h" in quotes naming a file there).
+own_rule() {
+	local dir=${1%%/*}
 	case "$inc_hdr" in
 	*..*) return 1 ;;
-	net/*) return 0 ;;
+	"$dir"/*) return 0 ;;
 	*/*) return 1 ;;
 	esac
-	[[ $inc_delim == '"' && -f "net/$inc_hdr" ]]
+	[[ $inc_delim == '"' && -f "$dir/$inc_hdr" ]]
 }
 
 # msg_rule FILE: msg/'s portable part; msg_svc.c is the glue to the
@@ -116,18 +118,20 @@ arch_excepted() {
 	return 1
 }
 
-check_net() {
-	if [[ ! -d net ]]; then
-		echo "PASS layering: no net/ yet"
+# check_portable DIR: DIR builds on a Linux host unchanged.
+check_portable() {
+	local d=$1
+	if [[ ! -d $d ]]; then
+		echo "PASS layering: no $d/ yet"
 		return
 	fi
 	RULE_WHY=""
-	scan_includes net net_rule
+	scan_includes "$d" own_rule
 	if [[ $scan_bad -gt 0 ]]; then
-		echo "FAIL layering: $scan_bad forbidden include(s) in net/ (see above)"
+		echo "FAIL layering: $scan_bad forbidden include(s) in $d/ (see above)"
 		status=1
 	else
-		echo "PASS layering: $scan_files file(s) in net/ include only net/ and freestanding headers"
+		echo "PASS layering: $scan_files file(s) in $d/ include only $d/ and freestanding headers"
 	fi
 }
 
@@ -191,7 +195,8 @@ check_arch_symbols() {
 	fi
 }
 
-check_net
+check_portable net
+check_portable pipe
 check_msg
 check_arch_includes
 check_arch_symbols

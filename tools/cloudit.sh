@@ -100,6 +100,14 @@ Network:
   --pcap FILE            record the guest's frames in FILE (pcap, QEMU's
                          filter-dump on the NIC's netdev): tshark -r FILE or
                          tcpdump -nr FILE
+  --pipes                host pipes: start the monitor (build/host/pipemon)
+                         beside QEMU and give the guest an ivshmem-doorbell
+                         device; the app's tcp hostfwd ports (GUEST:HOST)
+                         become the monitor's port map, so a guest that
+                         listens on GUEST through the pipes is HOST on
+                         127.0.0.1; works with --nic none
+  --pipes-files DIR      with --pipes: the host folder whose files the guest
+                         may read through the pipes (default: none)
 Run:
   --headless             no monitor, stdin not read; serial on stdout, without
                          terminal control sequences
@@ -114,7 +122,7 @@ Run:
   -h, --help             this text
 
 apps/APP/APP.qemu holds per-app defaults, one "key: value" per line, '#'
-starts a comment. Keys: firmware, accel, cpu, smp, mem, nic, net, timeout
+starts a comment. Keys: firmware, accel, cpu, smp, mem, nic, net, timeout, pipes (on|off)
 (like the options above), hostfwd: PROTO GUEST HOST (e.g. "hostfwd: tcp 80
 8080", repeatable; an app serving HTTP on port 80 declares "hostfwd: tcp 80
 8080" and cloudit prints http://127.0.0.1:8080/ to open) and qemu: ARGS
@@ -198,7 +206,7 @@ add_hostfwd() {
 app=""
 firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac=""
 direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0 reprobe=0
-timeout_s="" logfile="" append="" link_spec="" pcap=""
+timeout_s="" logfile="" append="" link_spec="" pcap="" pipes=0 pipes_files=""
 hostfwds=() qemu_extra=()
 cli=()   # options, applied after the .qemu file so they override it
 
@@ -210,6 +218,13 @@ while [[ $# -gt 0 ]]; do
 		usage
 		exit 0
 		;;
+	--pipes-files)
+		needs_value "$@"
+		pipes_files=$2
+		shift 2
+		;;
+	--pipes-files=*) pipes_files=${1#*=} && shift ;;
+	--pipes) pipes=1 && shift ;;
 	--firmware | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu | \
 		--link | --loss | --dup | --reorder | --corrupt | --delay | --jitter | --rate | --pcap)
 		needs_value "$@"
@@ -271,6 +286,10 @@ if [[ -f "$qemu_file" ]]; then
 		mem) set_mem "$val" ;;
 		cpu) set_cpu "$val" ;;
 		timeout) set_timeout "$val" ;;
+		pipes)
+			[[ $val =~ ^(on|off)$ ]] || die_usage "$qemu_file:$lineno: want 'pipes: on' or 'pipes: off'"
+			[[ $val == on ]] && pipes=1
+			;;
 		hostfwd)
 			read -r -a w <<<"$val"
 			[[ ${#w[@]} -eq 3 ]] || die_usage "$qemu_file:$lineno: want 'hostfwd: PROTO GUEST HOST'"
@@ -464,7 +483,11 @@ esac
 
 boot=grub
 [[ $direct -eq 1 ]] && boot=direct
-echo "$PROG: $app, accel $accel ($accel_why), firmware $firmware, boot $boot, nic $nic, net $([[ $nic == none ]] && echo none || echo "$net")${link_spec:+, link $link_spec}"
+if [[ -n "$pipes_files" ]]; then
+	[[ $pipes -eq 1 ]] || die_usage "--pipes-files needs --pipes"
+	[[ -d "$pipes_files" ]] || die_usage "--pipes-files: no such folder '$pipes_files'"
+fi
+echo "$PROG: $app, accel $accel ($accel_why), firmware $firmware, boot $boot, nic $nic, net $([[ $nic == none ]] && echo none || echo "$net")${link_spec:+, link $link_spec}$([[ $pipes -eq 1 ]] && echo ", pipes")"
 
 # ---- build
 
@@ -493,7 +516,7 @@ done
 # ---- QEMU command line
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cloudit.XXXXXX") || die "cannot create a temp dir"
-qpid="" fpid="" qmpfd=""
+qpid="" fpid="" qmpfd="" mpid=""
 t0=${EPOCHREALTIME/[.,]/}
 elapsed() {
 	local t1=${EPOCHREALTIME/[.,]/}
@@ -506,6 +529,10 @@ cleanup() {
 	[[ -n "$fpid" ]] && wait "$fpid" 2>/dev/null
 	link_stop # its counters, if the run did not get to print them
 	[[ -n "$qmpfd" ]] && exec {qmpfd}>&-
+	if [[ -n "$mpid" ]]; then
+		kill -TERM "$mpid" 2>/dev/null
+		wait "$mpid" 2>/dev/null
+	fi
 	rm -rf "$tmp"
 }
 # A signal ends the run with one line saying so and status 128+N, the
@@ -589,6 +616,33 @@ else
 	[[ -n "$pcap" ]] && q+=(-object "filter-dump,id=pcap0,netdev=net0,file=${pcap//,/,,}")
 fi
 
+# The pipes' monitor is QEMU's ivshmem server: it must listen before QEMU
+# starts (the device reads its setup while QEMU starts up). It renames its
+# socket into place once listening, so the socket's presence is the signal.
+# --once: it exits when QEMU hangs up; cleanup stops it in any case.
+if [[ $pipes -eq 1 ]]; then
+	pipemon="$ROOT/build/host/pipemon"
+	[[ -x "$pipemon" ]] || die "$pipemon is missing (make builds it)"
+	# A keeper process holds what QEMU was given, so a monitor that dies can
+	# be replaced (pipemon --attach) while the guest runs on.
+	margs=()
+	[[ -n "$pipes_files" ]] && margs+=(--files "$pipes_files")
+	for fwd in "${hostfwds[@]}"; do
+		IFS=: read -r proto guest host <<<"$fwd"
+		[[ $proto == tcp ]] && margs+=(--fwd "$guest:$host")
+	done
+	"$pipemon" --socket "$tmp/pipes.sock" --keep "$tmp/pipes.keep" --once "${margs[@]}" </dev/null >&2 &
+	mpid=$!
+	for ((i = 0; i < 500; i++)); do
+		[[ -S "$tmp/pipes.sock" ]] && break
+		kill -0 "$mpid" 2>/dev/null || die "the pipes monitor failed to start"
+		sleep 0.01
+	done
+	[[ -S "$tmp/pipes.sock" ]] || die "the pipes monitor did not listen within 5 s"
+	echo "$PROG: pipes monitor pid $mpid (to replace it: $pipemon --attach $tmp/pipes.keep${margs[*]:+ ${margs[*]}})" >&2
+	q+=(-chardev "socket,id=pipes,path=$tmp/pipes.sock" -device "ivshmem-doorbell,chardev=pipes,vectors=128")
+fi
+
 if [[ $headless -eq 1 ]]; then
 	q+=(-display none -monitor none -serial stdio)
 else
@@ -665,7 +719,12 @@ reach() {
 }
 hints() {
 	local fwd proto guest host addr s
-	if [[ $nic != none && $net == user ]]; then
+	if [[ $pipes -eq 1 && $nic == none ]]; then
+		for fwd in "${hostfwds[@]}"; do
+			IFS=: read -r proto guest host <<<"$fwd"
+			[[ $proto == tcp ]] && echo "$PROG: $(reach "$proto" "$guest" 127.0.0.1 "$host") through the pipes"
+		done
+	elif [[ $nic != none && $net == user ]]; then
 		for fwd in "${hostfwds[@]}"; do
 			IFS=: read -r proto guest host <<<"$fwd"
 			echo "$PROG: $(reach "$proto" "$guest" 127.0.0.1 "$host")"

@@ -49,6 +49,7 @@
  * N" and "httpd: #ID close ADDR:PORT: REASON, N requests" per connection.
  */
 #include <skiff.h>
+#include <skiff/pipe.h>
 #include <errno.h>
 #include <string.h>
 
@@ -648,6 +649,16 @@ static int http_init(struct svc *s)
 		return port;
 	}
 	printf("httpd: listening on port %d on cpu %u\n", port, cpu_id());
+	/* With cloudit --pipes (and maybe no NIC) the host reaches us through the pipes too. */
+	if (pipe_available() && !__atomic_exchange_n(&httpd.pipe_taken, true, __ATOMIC_ACQ_REL)) {
+		int hport = svc_listen_pipe(s, (uint16_t)port);
+
+		if (hport < 0)
+			printf("httpd: cpu %u: cannot listen through the host pipes (%d)\n", hs->cpu, hport);
+		else
+			printf("httpd: listening through the host pipes on host port %d on cpu %u\n", hport,
+			       cpu_id());
+	}
 	return 0;
 }
 

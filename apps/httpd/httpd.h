@@ -56,6 +56,7 @@ struct httpd_counters {
 struct httpd {
 	struct httpd_config cfg;
 	int listen_fd;			/* shared by every service */
+	bool pipe_taken;		/* one service listens through the host pipes */
 	unsigned nsvc;
 	struct svc *svc[HTTPD_MAX_CPUS];
 	struct httpd_counters ctr;

@@ -163,6 +163,17 @@ int svc_set_tick(struct svc *s, uint64_t ms);
 void svc_clear_tick(struct svc *s);
 
 /*
+ * Listens on host TCP port through the host pipes (include/skiff/pipe.h,
+ * tools/cloudit.sh --pipes), from s's handlers (init): each host
+ * connection arrives as a pipe stream and is served exactly like a TCP
+ * connection (svc_conn_port() says port; svc_conn_peer() the host peer).
+ * Several services cannot share one pipe listener: give it to one. Returns
+ * the host port the monitor bound (its --fwd map may change it), or a
+ * negative errno: -ENODEV without pipes, the monitor's error (-EADDRINUSE).
+ */
+int svc_listen_pipe(struct svc *s, uint16_t port);
+
+/*
  * Ends s once the current pass of its thread is over: every connection
  * still open gets close(SVC_STOPPED) and is closed at once (queued output
  * is dropped), the listeners close and the thread exits. Meant for s's

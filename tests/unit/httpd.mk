@@ -21,7 +21,7 @@ HTTPD_SVC_HDRS := include/skiff/service.h sock/svc_os.h sock/svc_outq.h sock/svc
 
 UNIT_TESTS += $(HTTPD_SERVER_TEST)
 
-$(HTTPD_SERVER_TEST): tests/unit/httpd/httpd_server_test.c tests/unit/httpd/shim/skiff.h \
+$(HTTPD_SERVER_TEST): tests/unit/httpd/httpd_server_test.c tests/unit/httpd/shim/skiff.h tests/unit/httpd/shim/skiff/pipe.h \
 		apps/httpd/httpd.c apps/httpd/httpd.h apps/httpd/http_parse.c apps/httpd/http_parse.h \
 		apps/httpd/www.h $(HTTPD_SVC_SRCS) $(HTTPD_SVC_HDRS)
 	@mkdir -p $(dir $@)
