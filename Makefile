@@ -117,7 +117,8 @@ endef
 $(foreach a,$(APPS_ALL),$(eval $(call APP_RULES,$(a))))
 
 # ---- host unit tests (cmocka) -------------------------------------------
-HOST_CFLAGS := -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer
+HOST_CFLAGS := -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_LDLIBS := -lcmocka
 UNIT_TESTS :=
 -include $(wildcard tests/unit/*.mk)
