@@ -68,6 +68,7 @@ static void drain(struct conn *c)
 		struct tcp_hdr th;
 		size_t plen;
 
+		fuzz_check_tx(p, MAC_US, 1500);
 		if (fuzz_tcp_view(p, &ih, &th, &plen) && th.sport == c->lport &&
 		    th.dport == c->rport) {
 			uint32_t end = th.seq + (uint32_t)plen +
@@ -131,13 +132,8 @@ static void peer_seg(struct conn *c, uint8_t flags, uint32_t seq, uint32_t ack)
 	th.has_ts = true;
 	th.tsval = ++c->tsval;
 	th.tsecr = c->our_tsval;
-	if (flags & TCP_SYN) {
-		th.has_mss = true;
-		th.mss = 1460;
-		th.has_ws = true;
-		th.ws = 7;
-		th.sack_perm = true;
-	}
+	if (flags & TCP_SYN)
+		fuzz_syn_options(&th);
 	send_tcp(c, t, tcp_hdr_emit(&th, t), NULL, 0);
 }
 

@@ -128,6 +128,58 @@ void fuzz_fix_csums(uint8_t *f, size_t len)
 	}
 }
 
+void fuzz_check_tx(const struct pktbuf *p, const uint8_t mac[6], uint16_t mtu)
+{
+	const uint8_t *d = p->data, *l4;
+	struct ip_hdr ih;
+	struct tcp_hdr th;
+	enum net_stat why;
+	size_t l4len;
+
+	if (p->len < 14 || p->len > 14u + mtu)
+		fuzz_fail("sent a frame of %zu bytes (mtu %u)", p->len, mtu);
+	if (memcmp(d + 6, mac, 6))
+		fuzz_fail("sent a frame from another MAC");
+	if (get_be16(d + 12) == 0x0806) {
+		if (p->len < 14 + 28 || get_be16(d + 14) != 1 || get_be16(d + 16) != 0x0800 ||
+		    d[18] != 6 || d[19] != 4 || (get_be16(d + 20) != 1 && get_be16(d + 20) != 2) ||
+		    memcmp(d + 22, mac, 6))
+			fuzz_fail("sent a malformed ARP packet");
+		return;
+	}
+	if (get_be16(d + 12) != 0x0800)
+		fuzz_fail("sent ethertype 0x%04x", get_be16(d + 12));
+	if (ip_hdr_parse(d + 14, p->len - 14, &ih, &why))
+		fuzz_fail("sent an IPv4 header that does not parse (%s)", net_stat_name(why));
+	if (ih.mf || ih.frag_off)
+		return;	/* a fragment: its transport checksum covers the whole */
+	l4 = d + 14 + ih.hdr_len;
+	l4len = (size_t)(ih.tot_len - ih.hdr_len);
+	switch (ih.proto) {
+	case IP_PROTO_TCP:
+		if (tcp_hdr_parse(l4, l4len, &th, &why) || th.opt_err)
+			fuzz_fail("sent a TCP header that does not parse");
+		if (csum_fold(csum_partial(l4, l4len, csum_pseudo(ih.src, ih.dst, IP_PROTO_TCP,
+								   (uint16_t)l4len))))
+			fuzz_fail("sent a TCP segment with a bad checksum");
+		break;
+	case IP_PROTO_UDP:
+		if (l4len < 8 || get_be16(l4 + 4) != l4len)
+			fuzz_fail("sent a UDP datagram whose length disagrees with IP's");
+		if (get_be16(l4 + 6) &&
+		    csum_fold(csum_partial(l4, l4len, csum_pseudo(ih.src, ih.dst, IP_PROTO_UDP,
+								  (uint16_t)l4len))))
+			fuzz_fail("sent a UDP datagram with a bad checksum");
+		break;
+	case IP_PROTO_ICMP:
+		if (l4len < 8 || inet_csum(l4, l4len))
+			fuzz_fail("sent an ICMP message that is short or has a bad checksum");
+		break;
+	default:
+		fuzz_fail("sent IP protocol %u", ih.proto);
+	}
+}
+
 bool fuzz_tcp_view(const struct pktbuf *p, struct ip_hdr *ih, struct tcp_hdr *th,
 		   size_t *payload_len)
 {
@@ -194,6 +246,15 @@ void fuzz_env_reuse_big(struct fake_env *fe)
 	big_free_next = fe->env.free;
 	fe->env.alloc = big_alloc;
 	fe->env.free = big_free;
+}
+
+void fuzz_syn_options(struct tcp_hdr *th)
+{
+	th->has_mss = true;
+	th->mss = 1460;
+	th->has_ws = true;
+	th->ws = 7;
+	th->sack_perm = true;
 }
 
 static void nop_ev(void *arg, struct tcp_pcb *pcb, unsigned events)
@@ -282,11 +343,16 @@ void fstack_purge(struct fstack *s)
 {
 	struct pktbuf *p;
 
-	capture_purge(&s->eth0);
+	while ((p = capture_pop(&s->eth0))) {
+		fuzz_check_tx(p, MAC_US, 1500);
+		pktbuf_free(p);
+	}
 	if (!s->has_eth1)
 		return;
 	while ((p = capture_pop(&s->eth1))) {
 		const uint8_t *ip = p->data + 14;
+
+		fuzz_check_tx(p, MAC_ETH1, 1500);
 
 		/* Ethernet, 20-byte IPv4, UDP to port 67, the fixed header. */
 		if (p->len >= 14 + 20 + 8 + 240 && get_be16(p->data + 12) == 0x0800 &&
@@ -347,11 +413,7 @@ static void open_established(struct fstack *s)
 	th.ack = s->est_iss + 1;
 	th.flags = TCP_SYN | TCP_ACK;
 	th.wnd = 65535;
-	th.has_mss = true;
-	th.mss = 1460;
-	th.has_ws = true;
-	th.ws = 7;
-	th.sack_perm = true;
+	fuzz_syn_options(&th);
 	th.has_ts = syn.has_ts;
 	th.tsval = 1000;
 	th.tsecr = syn.tsval;

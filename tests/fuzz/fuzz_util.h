@@ -116,11 +116,24 @@ void fstack_fini(struct fstack *s);
 /* Check the lock is balanced (after each call into the stack). */
 void fstack_check(struct fstack *s);
 
+/*
+ * The stack's output is checked as hard as its input is fuzzed: a frame
+ * it sends must fit the link (at most 14 + mtu bytes) and come from the
+ * interface's MAC; an ARP packet must be a well-formed request or reply
+ * for IPv4 about that MAC; an IPv4 datagram must pass ip_hdr_parse (its
+ * checksum and lengths), and when whole, its TCP, UDP or ICMP checksum
+ * must verify and a TCP header must parse. Anything else is a finding.
+ */
+void fuzz_check_tx(const struct pktbuf *p, const uint8_t mac[6], uint16_t mtu);
+
 /* Parse a captured frame as TCP over IPv4 over Ethernet. */
 struct ip_hdr;
 struct tcp_hdr;
 struct pktbuf;
 bool fuzz_tcp_view(const struct pktbuf *p, struct ip_hdr *ih, struct tcp_hdr *th,
 		   size_t *payload_len);
+
+/* A peer's usual SYN options: MSS 1460, window scale 7, SACK permitted. */
+void fuzz_syn_options(struct tcp_hdr *th);
 
 #endif

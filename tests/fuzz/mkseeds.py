@@ -174,6 +174,16 @@ def main():
     tcpc["estab-ooo-sack"] = bytes([3]) + seg(ACK, mode=1, dseq=100, data=b"later") + \
         bytes([6, 0, 0x10, 0x00]) + bytes([0, ACK, 0x40]) + struct.pack(">HHH", 0, 0, 65535) + \
         bytes([1]) + struct.pack(">HH", 2000, 1000) + struct.pack(">H", 0)
+    # 8000 bytes out, then three duplicate ACKs whose SACK blocks grow:
+    # RFC 6675 loss recovery (ack mode 2: 8000 below our next).
+    def dupack_sack(blocks):
+        b = bytes([0, ACK, 0x48]) + struct.pack(">HHH", 0, 8000, 65535) + bytes([len(blocks)])
+        for start, length in blocks:
+            b += struct.pack(">HH", start, length)
+        return b + struct.pack(">H", 0)
+    tcpc["estab-sack-recovery"] = bytes([3, 6, 0]) + struct.pack(">H", 8000) + \
+        dupack_sack([(6552, 1448)]) + dupack_sack([(6552, 2896)]) + \
+        dupack_sack([(6552, 4344)]) + bytes([5, 12]) + seg(ACK)
     tcpc["estab-rst-inwindow"] = bytes([3]) + seg(RST, mode=1, dseq=5)
     tcpc["estab-send-timeout"] = bytes([3, 6, 0, 0x40, 0x00, 5, 30, 5, 30])
     tcpc["estab-icmp-fragneeded"] = bytes([3, 6, 0, 0x10, 0x00, 7, 3, 4, 0x02, 0x40, 0, 0])
