@@ -73,8 +73,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cl.warn_ctx = &warnings;
 	cmdline_parse(&cl, "console=ttyS0 eth0.ip=10.0.2.15/24 quiet=1", "image");
 	n = cmdline_parse(&cl, line, "fw_cfg");
-	if (n < 0 || n > CMDLINE_MAX_OPTS)
-		fail("parse result out of bounds");
+	/* Sets are counted, overrides too: more than the table holds is fine. */
+	if (n < 0)
+		fail("negative parse result");
 	check_table(&cl);
 	for (i = 0; i < (size_t)cl.n; i++) {
 		long v;

@@ -7,7 +7,8 @@
  *
  * Input: a control byte (bit 0: the frame arrives on eth1 instead of
  * eth0; bit 1: rewrite the IPv4 and transport checksums first, so the
- * fuzzer gets past them), then the frame.
+ * fuzzer gets past them; bit 2: a TCP frame is aimed at the ESTABLISHED
+ * connection, fstack_aim_est), then the frame.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -28,9 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	b = fin_take(&in, sizeof(frame), &len);
 	memcpy(frame, b, len);
+	fstack_init(&s, FSTACK_DHCP);
+	if (ctl & 4)
+		fstack_aim_est(&s, frame, len);
 	if (ctl & 2)
 		fuzz_fix_csums(frame, len);
-	fstack_init(&s, FSTACK_DHCP);
 	fstack_input(&s, ctl & 1, frame, len);
 	fstack_apps_run(&s);
 	fstack_purge(&s);

@@ -7,7 +7,7 @@
  * every timer runs out and the stack must come back to empty.
  *
  * Input: records of a control byte (bit 0: eth1; bit 1: fix the
- * checksums), a delay byte (fuzz_delay_ns: 0, or 1 ms doubling), a
+ * checksums; bit 2: aim a TCP frame at the ESTABLISHED connection), a delay byte (fuzz_delay_ns: 0, or 1 ms doubling), a
  * big-endian 16-bit length and the frame; at most 64 records.
  */
 #include <stddef.h>
@@ -32,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const uint8_t *b = fin_take(&in, want, &len);
 
 		memcpy(frame, b, len);
+		if (ctl & 4)
+			fstack_aim_est(&s, frame, len);
 		if (ctl & 2)
 			fuzz_fix_csums(frame, len);
 		fstack_input(&s, ctl & 1, frame, len);

@@ -283,6 +283,26 @@ static void must(int rc, const char *what)
 		fuzz_fail("setup: %s: %d", what, rc);
 }
 
+void fstack_aim_est(struct fstack *s, uint8_t *f, size_t len)
+{
+	uint8_t *ip = f + 14, *tcp;
+	size_t ihl;
+
+	if (len < 14 + 20 || get_be16(f + 12) != 0x0800 || ip[9] != IP_PROTO_TCP)
+		return;
+	ihl = (size_t)(ip[0] & 15) * 4;
+	if (ihl < 20 || len < 14 + ihl + 20)
+		return;
+	memcpy(f, MAC_US, 6);
+	put_be32(ip + 12, FUZZ_IP_PEER);
+	put_be32(ip + 16, FUZZ_IP_US);
+	tcp = ip + ihl;
+	put_be16(tcp, 5000);
+	put_be16(tcp + 2, s->est_port);
+	put_be32(tcp + 4, get_be32(tcp + 4) + s->est_irs + 1);
+	put_be32(tcp + 8, get_be32(tcp + 8) + s->est_iss + 1);
+}
+
 void fstack_input(struct fstack *s, int iface, const uint8_t *frame, size_t len)
 {
 	struct capture_netif *c = iface == 1 && s->has_eth1 ? &s->eth1 : &s->eth0;

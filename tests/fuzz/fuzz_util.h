@@ -93,6 +93,13 @@ struct fstack {
 };
 
 void fstack_init(struct fstack *s, unsigned flags);
+/*
+ * Point a TCP/IPv4 frame at the ESTABLISHED connection: peer to us, the
+ * connection's ports, and seq and ack taken as offsets from what it
+ * expects (est_irs + 1, est_iss + 1), so raw headers reach its state
+ * machine. Other frames are left alone.
+ */
+void fstack_aim_est(struct fstack *s, uint8_t *frame, size_t len);
 /* Feed one frame to eth0 (iface 0) or eth1 (1), as received. */
 void fstack_input(struct fstack *s, int iface, const uint8_t *frame, size_t len);
 /* Advance the clock by ns, run timers, let the apps read and echo, and

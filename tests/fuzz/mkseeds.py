@@ -118,6 +118,10 @@ def main():
     frame = {k: b"\x02" + v for k, v in single.items()}
     frame["dhcp-offer-eth1"] = b"\x03" + eth(BCAST, PEER_MAC, 0x0800, ipv4(
         "10.0.2.2", "255.255.255.255", 17, udp(67, 68, dhcp_body(2)), frag=0))
+    # Aimed at the ESTABLISHED connection (control bit 2): seq/ack offsets.
+    frame["est-data"] = b"\x06" + eth(US_MAC, PEER_MAC, 0x0800, ipv4(PEER, US, 6, tcp(
+        0, 0, 0, 0, 0x18, bytes.fromhex("0101080a000003e800000000"), b"data")))
+    frame["est-fin"] = b"\x06" + eth(US_MAC, PEER_MAC, 0x0800, ipv4(PEER, US, 6, tcp(0, 0, 0, 0, 0x11)))
     frame["raw-runt"] = b"\x00" + US_MAC + PEER_MAC + b"\x08"
     write("frame", frame)
 
