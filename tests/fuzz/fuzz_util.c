@@ -384,9 +384,18 @@ void fstack_purge(struct fstack *s)
 
 void fstack_tick(struct fstack *s, uint64_t ns)
 {
+	uint64_t next;
+
 	s->now += ns;
 	net_poll(s->ns, s->now);
 	fstack_check(s);
+	/* net_poll ran everything due: a deadline not in the future would
+	 * wake the network thread again at once, forever (nothing here sends
+	 * through loopback, the one queue that may legitimately be due). */
+	next = net_next_deadline(s->ns);
+	if (next <= s->now)
+		fuzz_fail("after net_poll at %llu ns the next deadline is %llu ns: a busy loop",
+			  (unsigned long long)s->now, (unsigned long long)next);
 }
 
 void fstack_step(struct fstack *s, uint64_t ns)
