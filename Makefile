@@ -56,6 +56,7 @@ help:
 	@echo "make unit               host unit tests only"
 	@echo "make soak               long runs kept out of make test (50,000 connections through apps/echo;"
 	@echo "                        10 MB each way through a 20 %-loss link)"
+	@echo "make fuzz               libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each (60), FUZZ_TARGETS to pick"
 	@echo "make bench              skiff against the Linux VM yardstick (boot, ping), scheduler costs"
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
 	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
@@ -137,10 +138,13 @@ $(MSGTOOL): tools/msgtool.c $(MSG_PORTABLE_SRCS) $(MSG_PORTABLE_HDRS)
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -g -I. -Wall -Wextra -Werror -o $@ tools/msgtool.c $(MSG_PORTABLE_SRCS)
 
 # ---- host unit tests (cmocka) -------------------------------------------
-HOST_CFLAGS := -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer
+HOST_CFLAGS := -std=gnu11 -O1 -g -I. -Wall -Wextra -Werror -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer
 HOST_LDLIBS := -lcmocka
 UNIT_TESTS :=
 -include $(wildcard tests/unit/*.mk)
+# libFuzzer targets (make fuzz) and their corpus replays (into UNIT_TESTS).
+include tests/fuzz/fuzz.mk
 # net.mk keeps its own list (it also builds standalone); run its tests with the rest.
 UNIT_TESTS += $(NET_TEST_BINS)
 

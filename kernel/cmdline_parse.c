@@ -28,6 +28,14 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+static bool has_space(const char *s)
+{
+	for (; *s; s++)
+		if (is_space(*s))
+			return true;
+	return false;
+}
+
 static bool key_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -179,7 +187,9 @@ void cmdline_format(const struct cmdline *cl, char *buf, size_t size)
 		buf[0] = 0;
 	for (int i = 0; i < cl->n && len < size; i++) {
 		const struct cmdline_opt *o = &cl->opt[i];
-		bool quote = strchr(o->val, ' ') || !o->val[0];
+		/* Quote whatever is_space() would split (a quoted value may hold
+		 * tabs and line ends), so the line parses back the same. */
+		bool quote = has_space(o->val) || !o->val[0];
 		len += (size_t)fmt_snprintf(buf + len, size - len, quote ? "%s%s=\"%s\"" : "%s%s=%s",
 					    i ? " " : "", o->key, o->val);
 	}

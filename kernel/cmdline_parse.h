@@ -41,7 +41,7 @@ const char *cmdline_lookup(const struct cmdline *cl, const char *key);
 bool cmdline_parse_long(const char *s, long *out);
 /* Matches a key against a pattern in which '*' stands for one or more digits ("eth*.ip"). */
 bool cmdline_key_matches(const char *pattern, const char *key);
-/* Formats "k=v k=v ..." (values with spaces quoted) into buf. */
+/* Formats "k=v k=v ..." (values with blanks, or empty, quoted) into buf. */
 void cmdline_format(const struct cmdline *cl, char *buf, size_t size);
 
 #endif

@@ -259,9 +259,12 @@ void ip_reass_poll(struct netstack *ns)
 			h.dst = s->dst;
 			h.proto = s->proto;
 			h.id = s->id;
+			/* The header goes in through push, as in reass_finish:
+			 * icmp_send_error quotes it from before data. */
 			s->buf->data = s->buf->head + REASS_DATA_OFF;
-			memcpy(s->buf->data - s->hdr_len, s->hdr, s->hdr_len);
 			s->buf->len = 8;
+			memcpy(pktbuf_push(s->buf, s->hdr_len), s->hdr, s->hdr_len);
+			pktbuf_pull(s->buf, s->hdr_len);
 			icmp_send_error(ns, s->buf, &h, ICMP_TIME_EXCEEDED, 1);
 		}
 		reass_slot_free(s);

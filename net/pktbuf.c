@@ -8,12 +8,15 @@
  * O(1) free-list operations under the stack lock; exhaustion returns NULL
  * and counts DROP_NOBUFS; pktbuf_alloc_rx() never takes the last
  * pkt_reserve small buffers. push, pull, put and trim never step outside
- * head .. head+cap.
+ * head .. head+cap. Under ASan (pktbuf_poison.h) a free buffer's storage is
+ * poisoned whole and a buffer in use is poisoned outside its packet bytes,
+ * so an overrun or a use-after-free inside a pool is reported.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "netstack_priv.h"
+#include "pktbuf_poison.h"
 
 /* n small buffers: descriptors here, storage in mem. */
 struct pktchunk {
@@ -30,6 +33,8 @@ static size_t chunk_hdr_size(uint32_t n)
 
 static void chunk_free(struct netstack *ns, struct pktchunk *c)
 {
+	/* Hand the allocator its block as it gave it. */
+	PKTBUF_UNPOISON(c->mem, (size_t)c->n * NET_PKT_SMALL_CAP);
 	net_free(ns, c->mem, (size_t)c->n * NET_PKT_SMALL_CAP);
 	net_free(ns, c, chunk_hdr_size(c->n));
 }
@@ -49,6 +54,7 @@ static struct pktchunk *chunk_alloc(struct pktpool *pool, uint32_t n)
 		net_free(ns, c, chunk_hdr_size(n));
 		return NULL;
 	}
+	PKTBUF_POISON(c->mem, (size_t)n * NET_PKT_SMALL_CAP);
 	for (i = 0; i < n; i++) {
 		c->descs[i].pool = pool;
 		c->descs[i].cap = NET_PKT_SMALL_CAP;
@@ -107,6 +113,7 @@ int pktpool_init(struct netstack *ns, struct pktpool *pool)
 		pktpool_fini(ns, pool);
 		return -ENOMEM;
 	}
+	PKTBUF_POISON(pool->mem_large, (size_t)pool->n_large * NET_PKT_LARGE_CAP);
 	for (i = 0; i < pool->n_large; i++) {
 		struct pktbuf *p = &pool->descs_large[i];
 
@@ -131,6 +138,8 @@ void pktpool_fini(struct netstack *ns, struct pktpool *pool)
 		chunk_free(ns, c);
 	}
 	net_free(ns, pool->descs_large, sizeof(struct pktbuf) * pool->n_large);
+	if (pool->mem_large)
+		PKTBUF_UNPOISON(pool->mem_large, (size_t)pool->n_large * NET_PKT_LARGE_CAP);
 	net_free(ns, pool->mem_large, (size_t)pool->n_large * NET_PKT_LARGE_CAP);
 	pool->descs_large = NULL;
 	pool->mem_large = NULL;
@@ -193,6 +202,7 @@ static struct pktbuf *pool_take(struct pktpool *pool, bool small, size_t headroo
 	p->len = len;
 	p->ifindex = 0;
 	p->l2_bcast = 0;
+	PKTBUF_UNPOISON(p->data, len);
 	return p;
 }
 
@@ -244,6 +254,7 @@ void pktbuf_free(struct pktbuf *p)
 		pool->free_large = p;
 	}
 	pool->in_use--;
+	PKTBUF_POISON(p->head, p->cap);
 	net_unlock(pool->ns);
 }
 
@@ -253,6 +264,7 @@ uint8_t *pktbuf_push(struct pktbuf *p, size_t n)
 		return NULL;
 	p->data -= n;
 	p->len += n;
+	PKTBUF_UNPOISON(p->data, n);
 	return p->data;
 }
 
@@ -272,6 +284,7 @@ uint8_t *pktbuf_put(struct pktbuf *p, size_t n)
 	if (n > pktbuf_tailroom(p))
 		return NULL;
 	p->len += n;
+	PKTBUF_UNPOISON(tail, n);
 	return tail;
 }
 
@@ -279,6 +292,7 @@ int pktbuf_trim(struct pktbuf *p, size_t len)
 {
 	if (len > p->len)
 		return -EINVAL;
+	PKTBUF_POISON(p->data + len, p->len - len);
 	p->len = len;
 	return 0;
 }

@@ -4,7 +4,8 @@
 # Order: build every image (make -j2), host unit tests (make unit, which
 # builds the Makefile's UNIT_TESTS and runs tools/run-unit.sh on them), the
 # layering checks of net/ and arch/ (tools/check-layering.sh, on the objects
-# just built), then every boot suite
+# just built), a slice of every fuzz target (tests/fuzz/run.sh, about a
+# minute), then every boot suite
 # tests/boot/*.sh (each boots its guests at most two at a time).
 #
 # Promises:
@@ -62,6 +63,8 @@ stage() {
 if stage build make -j2 -s --no-print-directory; then
 	stage unit make -j2 -s --no-print-directory unit
 	stage layering tools/check-layering.sh
+	# libFuzzer targets (tests/fuzz/), a bounded slice: FUZZ_SECONDS each.
+	stage tests/fuzz tests/fuzz/run.sh
 	for suite in tests/boot/*.sh; do
 		[[ -x "$suite" ]] || continue
 		BOOT_NO_BUILD=1 stage "${suite%.sh}" "$suite"

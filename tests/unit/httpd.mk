@@ -4,11 +4,12 @@ HTTPD_PARSE_TEST := $(BUILD)/host/httpd/http_parse_test
 
 UNIT_TESTS += $(HTTPD_PARSE_TEST)
 
-$(HTTPD_PARSE_TEST): tests/unit/httpd/http_parse_test.c apps/httpd/http_parse.c apps/httpd/http_parse.h
+$(HTTPD_PARSE_TEST): tests/unit/httpd/http_parse_test.c apps/httpd/http_parse.c apps/httpd/http_parse.h \
+		tests/unit/httpd/http_contract.c tests/unit/httpd/http_contract.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/unit/httpd/http_parse_test.c apps/httpd/http_parse.c \
-		$(HOST_LDLIBS)
+		tests/unit/httpd/http_contract.c $(HOST_LDLIBS)
 
 # apps/httpd's service (httpd.c) over the callback services built for the
 # host (SVC_HOST, as tests/unit/svc.mk): real TCP on 127.0.0.1. The shim

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "apps/httpd/http_parse.h"
+#include "http_contract.h"
 
 /* ---- helpers ---- */
 
@@ -716,11 +717,18 @@ static uint32_t rng(void)
 	return rng_state;
 }
 
+static size_t rng_piece(void *ctx)
+{
+	(void)ctx;
+	return 1 + rng() % 40;
+}
+
 /*
  * Valid requests with bytes flipped, dropped, doubled and cut, fed in
- * random pieces (ASan watches every access): every result is one the
- * contract names, a head found is within the bytes given, and a parsed
- * request's strings lie inside the head.
+ * random pieces (ASan watches every access): http_contract_check (shared
+ * with the libFuzzer target tests/fuzz/fuzz_http.c) finds every result
+ * one the contract names, a head found within the bytes given, and a
+ * parsed request's strings inside the head.
  */
 static void test_mutated_requests_results_within_contract(void **state)
 {
@@ -731,17 +739,13 @@ static void test_mutated_requests_results_within_contract(void **state)
 		"GET / HTTP/1.1\r\nHost: [::1]\r\nIf-Modified-Since: Sun Nov  6 08:49:37 1994\r\n\r\n",
 	};
 	uint8_t buf[512];
-	char path[64];
 	int iter;
 
 	(void)state;
 	for (iter = 0; iter < 200000; iter++) {
-		const char *seed = seeds[rng() % 4];
-		size_t len = strlen(seed), pos = 0, head_len = 0, skip, k;
-		const uint8_t *b;
-		struct http_scan st;
-		struct http_request req;
-		int rc = HTTP_SCAN_MORE, edits = 1 + (int)(rng() % 4);
+		const char *seed = seeds[rng() % 4], *why;
+		size_t len = strlen(seed);
+		int edits = 1 + (int)(rng() % 4);
 
 		memcpy(buf, seed, len);
 		while (edits--) {
@@ -768,37 +772,9 @@ static void test_mutated_requests_results_within_contract(void **state)
 			if (len < 2)
 				break;
 		}
-		http_scan_reset(&st);
-		skip = http_skip_empty_lines(buf, len);
-		b = buf + skip;
-		len -= skip;
-		while (pos < len && rc == HTTP_SCAN_MORE) {
-			size_t piece = 1 + rng() % 40;
-
-			pos = len - pos < piece ? len : pos + piece;
-			rc = http_head_scan(&st, b, pos, &head_len);
-		}
-		assert_true(rc == HTTP_SCAN_MORE || rc == HTTP_SCAN_DONE || rc == 400 || rc == 414 ||
-			    rc == 431 || rc == 501);
-		if (rc != HTTP_SCAN_DONE)
-			continue;
-		assert_true(head_len <= len);
-		rc = http_parse_request(b, head_len, &req);
-		assert_true(rc == 0 || rc == 400 || rc == 501 || rc == 505);
-		if (rc)
-			continue;
-		assert_true((const uint8_t *)req.target >= b &&
-			    (const uint8_t *)req.target + req.target_len <= b + head_len);
-		for (k = 0; k < req.inm_count && k < HTTP_COND_MAX; k++) {
-			assert_true((const uint8_t *)req.inm[k] + req.inm_len[k] <= b + head_len);
-			http_etag_match(req.inm[k], req.inm_len[k], "\"y\"");
-		}
-		if (req.ims) {
-			uint64_t t;
-
-			http_date_parse(req.ims, req.ims_len, NOW_2026, &t);
-		}
-		http_target_path(&req, path, sizeof(path));
+		why = http_contract_check(buf, len, rng_piece, NULL);
+		if (why)
+			fail_msg("iteration %d: %s", iter, why);
 	}
 }
 

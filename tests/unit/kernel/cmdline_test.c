@@ -71,6 +71,22 @@ static void test_parse_quoted_value_keeps_spaces(void **state)
 	assert_string_equal(buf, "msg=\"hello world\" x=\"\"");
 }
 
+/* Found by tests/fuzz/fuzz_cmdline.c: a quoted value may hold a tab or a
+ * line end (both separate tokens), so format must quote it too or the
+ * line it prints parses back to something else. */
+static void test_format_quotes_every_blank_round_trips(void **state)
+{
+	(void)state;
+	cmdline_parse(&cl, "a=\"x\ty\" b=\"1\n2\" c=\"r\rs\" d=plain", "t");
+	char buf[128];
+	cmdline_format(&cl, buf, sizeof(buf));
+	assert_string_equal(buf, "a=\"x\ty\" b=\"1\n2\" c=\"r\rs\" d=plain");
+	static struct cmdline back;
+	memset(&back, 0, sizeof(back));
+	assert_int_equal(cmdline_parse(&back, buf, "t"), 4);
+	assert_string_equal(cmdline_lookup(&back, "b"), "1\n2");
+}
+
 /* Each malformed token: skipped, exactly one warning naming it, the rest still parsed. */
 static void test_parse_malformed_tokens_warn_once_each(void **state)
 {
@@ -151,6 +167,7 @@ int main(void)
 		cmocka_unit_test_setup(test_parse_key_values_sets_each, setup),
 		cmocka_unit_test_setup(test_parse_later_source_overrides_key, setup),
 		cmocka_unit_test_setup(test_parse_quoted_value_keeps_spaces, setup),
+		cmocka_unit_test_setup(test_format_quotes_every_blank_round_trips, setup),
 		cmocka_unit_test_setup(test_parse_malformed_tokens_warn_once_each, setup),
 		cmocka_unit_test_setup(test_parse_table_full_warns_and_keeps_first, setup),
 		cmocka_unit_test_setup(test_parse_long_accepts_numbers_rejects_junk, setup),
