@@ -1,6 +1,7 @@
 # skiff: one kernel, linked with each app under apps/ into build/APP.elf
 # (direct boot: QEMU -kernel, PVH) and build/APP.img (GRUB multiboot2,
-# hybrid BIOS+UEFI ISO). `make help` lists the targets.
+# hybrid BIOS+UEFI ISO), both without symbols or DWARF; those are in
+# build/APP.sym for gdb. `make help` lists the targets.
 
 BUILD   ?= build
 APP     ?=
@@ -29,14 +30,18 @@ GCC_INC := $(shell $(CC) -print-file-name=include)
 # Kernel flags: freestanding, no red zone (interrupts push onto the stack we
 # run on), no SSE/MMX (their state is not saved on interrupts), frame
 # pointers for backtraces.
-KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin-printf -nostdinc -isystem $(GCC_INC) \
+# KOPT=-Os builds smaller images (make size compares).
+KOPT ?= -O2
+KCFLAGS := -std=gnu11 $(KOPT) -g -ffreestanding -fno-builtin-printf -nostdinc -isystem $(GCC_INC) \
 	-I. -Ilib/include -Iinclude \
 	-mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only -mcmodel=small \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-	-fno-asynchronous-unwind-tables -fno-strict-aliasing -ffunction-sections \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -ffunction-sections -fdata-sections \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -MMD -MP
 KASFLAGS := -I. -D__ASSEMBLY__ -Wa,--noexecstack -MMD -MP
-LDFLAGS := -nostdlib -static -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+# --gc-sections with -ffunction-sections/-fdata-sections: code and data no
+# path reaches are left out of the image (what linker.ld KEEPs stays).
+LDFLAGS := -nostdlib -static -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments --gc-sections
 
 KERNEL_DIRS := arch/x86_64 kernel mm lib sched net sock xv6 $(sort $(dir $(wildcard drivers/*/*.c)))
 KSRCS := $(foreach d,$(patsubst %/,%,$(KERNEL_DIRS)),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
@@ -44,7 +49,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit deps check bench bench-csum bench-http soak FORCE
+.PHONY: all kernel images clean help test unit deps check bench bench-csum bench-http soak size FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -58,6 +63,7 @@ help:
 	@echo "make bench              skiff against the Linux VM yardstick (boot, ping), scheduler costs"
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
 	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
+	@echo "make size [APP=name]    bytes each subsystem adds to each image; stripped ELF, .sym and ISO sizes"
 	@echo "make deps               install missing build and test packages (Debian)"
 	@echo "make clean              remove build/"
 	@echo "apps: $(APPS_ALL)"
@@ -108,7 +114,13 @@ $(BUILD)/$(1).elf: $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/g
 	$(Q)$(LD) $(LDFLAGS) -T linker.ld -o $(BUILD)/gen/$(1)/pass1.elf $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o
 	$(Q)tools/gen-ksyms.sh $(BUILD)/gen/$(1)/pass1.elf $(BUILD)/gen/$(1)/ksyms.S
 	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/gen/$(1)/ksyms.S -o $(BUILD)/gen/$(1)/ksyms.o
-	$(Q)$(LD) $(LDFLAGS) -T linker.ld -o $$@ $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o $(BUILD)/gen/$(1)/ksyms.o
+	$(Q)$(LD) $(LDFLAGS) -T linker.ld -Map=$(BUILD)/gen/$(1)/$(1).map -o $(BUILD)/gen/$(1)/full.elf $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o $(BUILD)/gen/$(1)/ksyms.o
+	$(Q)objcopy --only-keep-debug $(BUILD)/gen/$(1)/full.elf $(BUILD)/$(1).sym
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$(BUILD)/$(1).sym $(BUILD)/gen/$(1)/full.elf $$@
+
+# The symbols and DWARF the shipped image leaves out (gdb finds it through
+# the image's .gnu_debuglink when both sit in build/).
+$(BUILD)/$(1).sym: $(BUILD)/$(1).elf ;
 
 $(BUILD)/$(1).img: $(BUILD)/$(1).elf tools/mkimage.sh
 	@$(if $(Q),echo "  IMAGE   $$@")
@@ -159,6 +171,10 @@ bench-csum: $(BENCH_CSUM)
 bench-http:
 	$(Q)tools/deps.sh --quiet
 	$(Q)bench/http.sh
+
+# What each subsystem adds to each image (tools/size.sh reads the link maps).
+size: images
+	$(Q)tools/size.sh $(BUILD) $(APPS)
 
 # The layering checks: net/'s and arch/'s includes, and arch/'s calls (on the built objects).
 check: kernel
