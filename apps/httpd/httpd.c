@@ -228,11 +228,11 @@ static int respond(struct svc_conn *c, const struct http_request *req, const str
 	int rc;
 
 	if (body && n + body <= HTTPD_BUF) {
-		const void *src = r->body ? r->body : r->file->data;
-
 		/* A dynamic body may already sit right there. */
-		if (src != hs->buf + n)
-			memmove(hs->buf + n, src, (size_t)body);
+		if (r->body && r->body != hs->buf + n)
+			memmove(hs->buf + n, r->body, (size_t)body);
+		else if (!r->body)
+			www_read(r->file, 0, hs->buf + n, (size_t)body);
 		n += (size_t)body;
 		body = 0;
 	}
@@ -274,13 +274,21 @@ static void conn_finish(struct svc_conn *c, bool keep)
 /* Sends the next chunks of a streamed body until the queue is full. */
 static void stream_pump(struct svc_conn *c)
 {
+	struct httpd_svc *hs = svc_of_conn(c);
 	struct hconn *hc = svc_conn_data(c);
 	const struct www_file *f = hc->file;
 
 	while (hc->off < f->size) {
 		uint64_t left = f->size - hc->off;
 		size_t n = left < HTTPD_CHUNK ? (size_t)left : HTTPD_CHUNK;
-		int rc = svc_send(c, f->data + hc->off, n);
+		const void *src = hs->buf;
+		int rc;
+
+		if (f->gen)	/* made here, copied by svc_send: the buffer is free between heads */
+			f->gen(hc->off, hs->buf, n);
+		else
+			src = f->data + hc->off;
+		rc = svc_send(c, src, n);
 
 		if (rc == -ENOBUFS)
 			break;	/* writable calls again */
