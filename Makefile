@@ -115,6 +115,9 @@ $(BUILD)/$(1).elf: $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/g
 	$(Q)tools/gen-ksyms.sh $(BUILD)/gen/$(1)/pass1.elf $(BUILD)/gen/$(1)/ksyms.S
 	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/gen/$(1)/ksyms.S -o $(BUILD)/gen/$(1)/ksyms.o
 	$(Q)$(LD) $(LDFLAGS) -T linker.ld -Map=$(BUILD)/gen/$(1)/$(1).map -o $(BUILD)/gen/$(1)/full.elf $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o $(BUILD)/gen/$(1)/ksyms.o
+	$(Q)nm -n $(BUILD)/gen/$(1)/pass1.elf | grep -i ' t ' > $(BUILD)/gen/$(1)/pass1.t
+	$(Q)nm -n $(BUILD)/gen/$(1)/full.elf | grep -i ' t ' | cmp -s - $(BUILD)/gen/$(1)/pass1.t || \
+		{ echo "$(1): code moved between the link passes: .ksyms would name the wrong functions" >&2; exit 1; }
 	$(Q)objcopy --only-keep-debug $(BUILD)/gen/$(1)/full.elf $(BUILD)/$(1).sym
 	$(Q)objcopy --strip-all --add-gnu-debuglink=$(BUILD)/$(1).sym $(BUILD)/gen/$(1)/full.elf $$@
 
