@@ -26,6 +26,7 @@
 #include "kernel/netstat.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "kernel/prof.h"
 #include "kernel/selftest.h"
 #include "kernel/smp_boot.h"
 #include "kernel/time.h"
@@ -71,6 +72,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	vm_set_table_source(vm_table_page);
 	heap_init();
 	cmdline_init(boot_info.cmdline);
+	prof_init();           /* before the APICs: each CPU starts sampling as its timer is set up */
 	acpi_init(boot_info.rsdp);
 	apic_init();
 	sched_init_bsp();
@@ -93,6 +95,7 @@ void kernel_exit(int status)
 {
 	if (cmdline_get_long("net.stats", 0) > 0)
 		netstat_print();	/* the final figures, for tests and people */
+	prof_report(false);
 	kprintf("skiff: %s exited with status %d\n", skiff_app_name, status);
 	kernel_poweroff(status);
 }

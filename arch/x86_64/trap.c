@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
 
@@ -72,7 +73,12 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (v == IRQ_VECTOR_SPURIOUS)
 		return;            /* SDM 11.9: no EOI for the spurious vector */
-	if (handlers[v].fn)
+	if (handlers[v].fn) {
+		/* Handlers run with interrupts off, so one frame per CPU at a time (NMIs have none). */
+		struct arch_cpu *c = arch_this_cpu();
+		c->irq_frame = f;
 		handlers[v].fn(handlers[v].ctx);
+		c->irq_frame = 0;
+	}
 	lapic_eoi();
 }

@@ -1,0 +1,22 @@
+/*
+ * kernel/prof.h: a sampling profiler you read on the console. With
+ * prof.hz=N (prof=1: 997 Hz, a rate that does not beat with the kernel's
+ * millisecond timers) every CPU's local APIC timer also interrupts N times
+ * a second; each sample counts the interrupted function ("self") and every
+ * function on its frame-pointer chain ("total", each once per sample).
+ * Samples taken while a CPU halts in its idle loop are counted apart, so
+ * the percentages are of busy time.
+ */
+#ifndef KERNEL_PROF_H
+#define KERNEL_PROF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Reads prof.hz and prof.top; starts sampling. After heap_init and cmdline_init, before apic_init. */
+void prof_init(void);
+/* Prints the hottest functions (prof.top, default 25) by self and by total; reset: start counting afresh. Returns the busy samples reported (0 when off). */
+uint64_t prof_report(bool reset);
+bool prof_enabled(void);
+
+#endif
