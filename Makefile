@@ -49,7 +49,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images clean help test unit deps check bench bench-csum bench-http soak size FORCE
+.PHONY: all kernel images clean help test unit deps check bench bench-csum bench-http profile-http soak size FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -64,6 +64,7 @@ help:
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
 	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
 	@echo "make size [APP=name]    bytes each subsystem adds to each image; stripped ELF, .sym and ISO sizes"
+	@echo "make profile-http       apps/httpd under wrk with the kernel profiler: the top 25 functions"
 	@echo "make deps               install missing build and test packages (Debian)"
 	@echo "make clean              remove build/"
 	@echo "apps: $(APPS_ALL)"
@@ -178,6 +179,12 @@ bench-http:
 # What each subsystem adds to each image (tools/size.sh reads the link maps).
 size: images
 	$(Q)tools/size.sh $(BUILD) $(APPS)
+
+# apps/httpd under wrk with the sampling profiler on (bench/profile.sh;
+# PROFILE_ARGS='--close --conns 16' and so on).
+profile-http:
+	$(Q)tools/deps.sh --quiet
+	$(Q)bench/profile.sh $(PROFILE_ARGS)
 
 # The layering checks: net/'s and arch/'s includes, and arch/'s calls (on the built objects).
 check: kernel

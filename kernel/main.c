@@ -72,12 +72,12 @@ void kmain(uint32_t protocol, uint32_t info)
 	vm_set_table_source(vm_table_page);
 	heap_init();
 	cmdline_init(boot_info.cmdline);
-	prof_init();           /* before the APICs: each CPU starts sampling as its timer is set up */
 	acpi_init(boot_info.rsdp);
 	apic_init();
 	sched_init_bsp();
 	sched_init_cpu();
 	smp_boot_aps();
+	prof_init();           /* after the last AP: its NMI reaches every CPU */
 	irq_enable();
 	console_input_init();
 	banner();

@@ -1,8 +1,10 @@
 /*
- * kernel/prof.c: the sampling profiler (prof.h). Counts live in two arrays
- * indexed by symbol (kernel/ksyms.c's table), bumped with relaxed atomics
- * from the timer interrupt of any CPU: a sample is a binary search and a
- * few stores, no lock, no allocation. The frame-pointer walk for "total"
+ * kernel/prof.c: the sampling profiler (prof.h). The tick is a periodic NMI
+ * on every CPU (arch/x86_64/nmi_tick.c), so time spent with interrupts off
+ * (the stack's lock is held so) is seen where it is spent. Counts live in
+ * two arrays indexed by symbol (kernel/ksyms.c's table), bumped with
+ * relaxed atomics from the NMI of any CPU: a sample is a binary search and
+ * a few stores, no lock, no allocation. The frame-pointer walk for "total"
  * reads only the interrupted thread's own stack slot (sched_stack_top), so
  * a frame pointer that is not one (a sample in a prologue or in assembly)
  * ends the walk instead of faulting.
@@ -16,7 +18,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "arch/x86_64/apic.h"
+#include "arch/x86_64/nmi_tick.h"
 #include "arch/x86_64/trap.h"
 #include "include/skiff.h"
 #include "kernel/cmdline.h"
@@ -30,11 +32,11 @@
 #include "sched/sched.h"
 
 SKIFF_OPTION(prof_on, "prof", "1: sample every CPU at 997 Hz (prof.hz) and print the hottest functions at exit");
-SKIFF_OPTION(prof_hz, "prof.hz", "profiler samples per second per CPU (0: off, the default; at most 100000)");
+SKIFF_OPTION(prof_hz, "prof.hz", "profiler samples per second per CPU (0: off, the default; 19 to 10000)");
 SKIFF_OPTION(prof_top, "prof.top", "functions the profile lists (default 25)");
 
 #define PROF_DEFAULT_HZ 997
-#define PROF_MAX_HZ 100000
+#define PROF_MAX_HZ 10000
 #define PROF_DEPTH 16          /* frames walked for "total" */
 
 static uint32_t *self_n, *total_n;  /* [nsyms + 1]: the last slot is "outside any symbol" */
@@ -98,9 +100,9 @@ void prof_init(void)
 	top = cmdline_get_long("prof.top", 25);
 	if (hz <= 0)
 		return;
-	if (hz > PROF_MAX_HZ) {
-		kwarn("prof", "prof.hz=%ld is above %d; using %d", hz, PROF_MAX_HZ, PROF_MAX_HZ);
-		hz = PROF_MAX_HZ;
+	if (hz > PROF_MAX_HZ || hz < 19) {
+		kwarn("prof", "prof.hz=%ld is outside 19..%d; using %d", hz, PROF_MAX_HZ, PROF_DEFAULT_HZ);
+		hz = PROF_DEFAULT_HZ;
 	}
 	if (top < 1)
 		top = 25;
@@ -115,8 +117,16 @@ void prof_init(void)
 		return;
 	}
 	since_ns = time_ns();
-	lapic_sample_set(NSEC_PER_SEC / (uint64_t)hz, prof_sample);
-	klog("prof", "sampling every CPU at %ld Hz over %zu symbols", hz, nsyms);
+	int err = nmi_tick_start((unsigned)hz, prof_sample);
+	if (err) {
+		kwarn("prof", "no periodic NMI (%d): profiling off", err);
+		kfree(self_n);
+		kfree(total_n);
+		self_n = total_n = NULL;
+		return;
+	}
+	klog("prof", "sampling every CPU at %ld Hz (NMI, PIT at %u Hz) over %zu symbols", hz,
+	     nmi_tick_hz((unsigned)hz), nsyms);
 }
 
 static const char *slot_name(size_t i)

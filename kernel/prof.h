@@ -1,8 +1,7 @@
 /*
  * kernel/prof.h: a sampling profiler you read on the console. With
  * prof.hz=N (prof=1: 997 Hz, a rate that does not beat with the kernel's
- * millisecond timers) every CPU's local APIC timer also interrupts N times
- * a second; each sample counts the interrupted function ("self") and every
+ * millisecond timers) every CPU takes an NMI N times a second; each sample counts the interrupted function ("self") and every
  * function on its frame-pointer chain ("total", each once per sample).
  * Samples taken while a CPU halts in its idle loop are counted apart, so
  * the percentages are of busy time.
@@ -13,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Reads prof.hz and prof.top; starts sampling. After heap_init and cmdline_init, before apic_init. */
+/* Reads prof.hz and prof.top; starts sampling. After every CPU is up (the NMI reaches all). */
 void prof_init(void);
 /* Prints the hottest functions (prof.top, default 25) by self and by total; reset: start counting afresh. Returns the busy samples reported (0 when off). */
 uint64_t prof_report(bool reset);

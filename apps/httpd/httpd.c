@@ -25,7 +25,8 @@
  * control). Several requests in one segment are answered in one call.
  *
  * Requests: GET and HEAD of the embedded files (www.h; "/" is
- * /index.html), "/stats" (JSON, main.c). Static files carry a strong ETag
+ * /index.html), "/stats" (JSON, main.c), "/prof" (the kernel profile,
+ * main.c). Static files carry a strong ETag
  * and Last-Modified and get 304 when If-None-Match matches (weak
  * comparison), or, without If-None-Match, when If-Modified-Since is not
  * older than Last-Modified (RFC 9110 13.1.2, 13.1.3, 13.2.2). Templates
@@ -450,6 +451,16 @@ static int serve(struct svc_conn *c, const struct http_request *req)
 		}
 		r.status = 200;
 		r.type = "application/json";
+		r.body = hs->buf + HTTPD_BUF / 2;
+		r.len = (uint64_t)n;
+		r.dynamic = true;
+	} else if (n >= 0 && !strcmp(path, "/prof")) {
+		n = httpd_prof_text(hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2);
+		if (n < 0) {
+			return error_close(c, req, 500);
+		}
+		r.status = 200;
+		r.type = "text/plain; charset=utf-8";
 		r.body = hs->buf + HTTPD_BUF / 2;
 		r.len = (uint64_t)n;
 		r.dynamic = true;

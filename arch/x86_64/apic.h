@@ -37,14 +37,6 @@ uint32_t lapic_id(void);
 void lapic_timer_set(uint64_t deadline_ns);
 /* The function the timer interrupt calls (interrupts off) when a deadline is reached; NULL for none. */
 void lapic_timer_set_handler(void (*fn)(void *ctx), void *ctx);
-/*
- * Sampling for a profiler: every CPU whose local APIC is set up after this
- * call (the boot CPU in apic_init, each AP in lapic_init_ap) calls fn with
- * the interrupted frame every period_ns, from its timer interrupt
- * (interrupts off), besides the deadlines above. Call before apic_init.
- */
-struct trap_frame;
-void lapic_sample_set(uint64_t period_ns, void (*fn)(const struct trap_frame *f));
 bool lapic_tsc_deadline(void);   /* true when TSC-deadline mode is in use */
 uint64_t lapic_timer_hz(void);   /* one-shot mode's count rate (after the divider); 0 in TSC-deadline mode */
 
@@ -53,6 +45,8 @@ uint64_t lapic_timer_hz(void);   /* one-shot mode's count rate (after the divide
 #define IOAPIC_ACTIVE_LOW (1u << 1)
 /* Programs and unmasks the GSI's redirection entry; -ENODEV if no I/O APIC has it, -EINVAL for a vector < 0x10. */
 int ioapic_route(uint32_t gsi, uint8_t vector, unsigned flags, uint8_t dest);
+/* Unmasks the GSI as an edge-triggered NMI to every CPU (the profiler's tick); -ENODEV if no I/O APIC has it. */
+int ioapic_route_nmi_all(uint32_t gsi);
 void ioapic_mask(uint32_t gsi, bool masked);
 /* An ISA IRQ (0-15) through the MADT overrides: its GSI and flags (ISA default: edge, active high). */
 uint32_t ioapic_isa_gsi(unsigned irq, unsigned *flags);

@@ -18,8 +18,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct trap_frame;
-
 #define ARCH_CPU_GS_SLOT 8         /* byte offset of the struct arch_cpu pointer from the GS base */
 #define ARCH_IST_STACK_SIZE 8192
 
@@ -39,8 +37,6 @@ struct arch_cpu {
 	uint64_t gdt[5] __attribute__((aligned(16)));
 	struct arch_tss tss __attribute__((aligned(16)));
 	uint64_t lapic_deadline;   /* deadline the APIC timer hardware is programmed for (lapic.c) */
-	uint64_t sample_next;      /* next profiling sample (lapic.c), 0 = sampling off */
-	const struct trap_frame *irq_frame;  /* the interrupted state, while a handler runs (trap.c) */
 	uint8_t ist_df[ARCH_IST_STACK_SIZE] __attribute__((aligned(16)));
 	uint8_t ist_nmi[ARCH_IST_STACK_SIZE] __attribute__((aligned(16)));
 };

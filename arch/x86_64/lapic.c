@@ -8,9 +8,6 @@
  * mode (11.5.4.1) when CPUID.01H:ECX[24] offers it, else one-shot mode at
  * bus clock / 16, calibrated against the TSC; a one-shot count is capped at
  * 32 bits and re-armed until the deadline is reached, so any deadline works.
- * With sampling on (lapic_sample_set, for the profiler), each CPU's timer
- * also fires every sampling period, at whichever of the two deadlines
- * comes first; the sample callback sees the interrupted frame.
  *
  * Deviation: firmware that left the APIC in x2APIC mode is taken back to
  * xAPIC (11.12.5: through the disabled state); x2APIC ids above 255 are
@@ -64,8 +61,6 @@ static uint64_t timer_hz;           /* one-shot: counts per second after the div
 static uint64_t ticks_mult;         /* one-shot: ticks = (ns * ticks_mult) >> 32 */
 static void (*timer_fn)(void *ctx);
 static void *timer_ctx;
-static uint64_t sample_period;      /* ns; 0 = no sampling */
-static void (*sample_fn)(const struct trap_frame *f);
 
 static uint32_t lapic_read(unsigned reg)
 {
@@ -161,64 +156,35 @@ static void timer_program(uint64_t deadline)
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)ticks);
 }
 
-/* Programs the earlier of c's deadline and its next sample, or stops the timer; interrupts are off. */
-static void timer_arm(struct arch_cpu *c)
-{
-	uint64_t d = c->lapic_deadline, s = c->sample_next;
-	if (s && (!d || s < d))
-		d = s;
-	if (d)
-		timer_program(d);
-	else if (tsc_deadline)
-		wrmsr(MSR_TSC_DEADLINE, 0);          /* 11.5.4.1: writing 0 disarms */
-	else
-		lapic_write(LAPIC_TIMER_INIT, 0);    /* 11.5.4: a zero initial count stops the timer */
-}
-
 void lapic_timer_set(uint64_t deadline_ns)
 {
 	if (!lapic)
 		return;
 	uint64_t f = irq_save();
-	struct arch_cpu *c = arch_this_cpu();
-	c->lapic_deadline = deadline_ns;
-	timer_arm(c);
+	arch_this_cpu()->lapic_deadline = deadline_ns;
+	if (deadline_ns)
+		timer_program(deadline_ns);
+	else if (tsc_deadline)
+		wrmsr(MSR_TSC_DEADLINE, 0);          /* 11.5.4.1: writing 0 disarms */
+	else
+		lapic_write(LAPIC_TIMER_INIT, 0);    /* 11.5.4: a zero initial count stops the timer */
 	irq_restore(f);
-}
-
-void lapic_sample_set(uint64_t period_ns, void (*fn)(const struct trap_frame *f))
-{
-	sample_fn = fn;
-	sample_period = fn ? period_ns : 0;
-}
-
-/* Starts this CPU's sampling if it is configured; interrupts are off. */
-static void sample_start(void)
-{
-	struct arch_cpu *c = arch_this_cpu();
-	c->sample_next = sample_period ? tsc_ns() + sample_period : 0;
-	timer_arm(c);
 }
 
 static void lapic_timer_irq(void *ctx)
 {
 	(void)ctx;
 	struct arch_cpu *c = arch_this_cpu();
-	uint64_t now = tsc_ns();
-	if (c->sample_next && now >= c->sample_next) {
-		/* The next one a period from now, not from the missed slot: no bursts after a long irq-off stretch. */
-		c->sample_next = now + sample_period;
-		if (c->irq_frame)
-			sample_fn(c->irq_frame);
-	}
 	uint64_t d = c->lapic_deadline;
-	if (d && now >= d) {
-		c->lapic_deadline = 0;
-		if (timer_fn)
-			timer_fn(timer_ctx);    /* may set a new deadline, which arms the timer */
+	if (!d)
+		return;             /* disarmed after the interrupt was already pending */
+	if (tsc_ns() < d) {
+		timer_program(d);   /* a capped one-shot leg, or calibration error: not yet */
+		return;
 	}
-	/* A capped one-shot leg, a calibration error, a disarm after the interrupt was pending: re-arm what is left. */
-	timer_arm(c);
+	c->lapic_deadline = 0;
+	if (timer_fn)
+		timer_fn(timer_ctx);
 }
 
 /* One-shot rate against the TSC: count down from the maximum for CALIB_US. */
@@ -281,7 +247,6 @@ static void lapic_setup(void)
 		lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
 		lapic_write(LAPIC_LVT_TIMER, IRQ_VECTOR_TIMER);   /* one-shot, unmasked; count 0 = idle */
 	}
-	sample_start();
 }
 
 void lapic_init(void)

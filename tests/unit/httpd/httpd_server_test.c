@@ -76,6 +76,11 @@ int httpd_tmpl_field(struct httpd_svc *hs, const char *name, size_t len, char *o
 	return -1;
 }
 
+int httpd_prof_text(char *buf, size_t cap)
+{
+	return snprintf(buf, cap, "prof stub\n");
+}
+
 int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap)
 {
 	(void)hs;
