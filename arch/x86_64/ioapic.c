@@ -145,6 +145,12 @@ void ioapic_mask(uint32_t gsi, bool masked)
 	arch_spin_unlock_irqrestore(&ioapic_lock, f);
 }
 
+void ioapic_set_isa_gsi(unsigned irq, uint32_t gsi)
+{
+	if (irq < 16)
+		acpi_info.isa_gsi[irq] = gsi;
+}
+
 uint32_t ioapic_isa_gsi(unsigned irq, unsigned *flags)
 {
 	*flags = 0;
