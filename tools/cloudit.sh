@@ -54,6 +54,9 @@ Boot:
   --firmware bios|uefi   SeaBIOS or OVMF, both booting build/APP.img through
                          GRUB (default bios)
   --direct               QEMU -kernel build/APP.elf (PVH entry; SeaBIOS only)
+  --machine pc|microvm   QEMU machine (default pc): microvm has no PCI and no
+                         firmware but qboot, boots build/APP.elf directly (PVH)
+                         and has virtio-mmio devices (--nic virtio only)
   --append 'k=v ...'     kernel/app options, passed through fw_cfg
                          opt/skiff/cmdline; they override the image's defaults
                          without a rebuild
@@ -95,7 +98,7 @@ Run:
   -h, --help             this text
 
 apps/APP/APP.qemu holds per-app defaults, one "key: value" per line, '#'
-starts a comment. Keys: firmware, accel, cpu, smp, mem, nic, net, timeout
+starts a comment. Keys: firmware, machine, accel, cpu, smp, mem, nic, net, timeout
 (like the options above), hostfwd: PROTO GUEST HOST (e.g. "hostfwd: tcp 80
 8080", repeatable; an app serving HTTP on port 80 declares "hostfwd: tcp 80
 8080" and cloudit prints http://127.0.0.1:8080/ to open) and qemu: ARGS
@@ -116,6 +119,7 @@ die() {
 # ---- option values, validated the same way from the .qemu file and the command line
 
 set_firmware() { [[ $1 == bios || $1 == uefi ]] || die_usage "bad --firmware '$1' (want bios or uefi)"; firmware=$1; }
+set_machine() { [[ $1 == pc || $1 == microvm ]] || die_usage "bad --machine '$1' (want pc or microvm)"; machine=$1; }
 set_accel() { [[ $1 =~ ^(auto|kvm|tcg)$ ]] || die_usage "bad --accel '$1' (want auto, kvm or tcg)"; accel=$1; }
 set_nic() { [[ $1 =~ ^(virtio|ne2k|none)$ ]] || die_usage "bad --nic '$1' (want virtio, ne2k or none)"; nic=$1; }
 set_net() {
@@ -150,7 +154,7 @@ add_hostfwd() {
 # ---- arguments
 
 app=""
-firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac=""
+firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac="" machine=pc
 direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0 reprobe=0
 timeout_s="" logfile="" append=""
 hostfwds=() qemu_extra=()
@@ -164,12 +168,12 @@ while [[ $# -gt 0 ]]; do
 		usage
 		exit 0
 		;;
-	--firmware | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu)
+	--firmware | --machine | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu)
 		needs_value "$@"
 		cli+=("$1" "$2")
 		shift 2
 		;;
-	--firmware=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=*)
+	--firmware=* | --machine=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=*)
 		cli+=("${1%%=*}" "${1#*=}")
 		shift
 		;;
@@ -216,6 +220,7 @@ if [[ -f "$qemu_file" ]]; then
 		key=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
 		case "$key" in
 		firmware) set_firmware "$val" ;;
+		machine) set_machine "$val" ;;
 		accel) set_accel "$val" ;;
 		nic) set_nic "$val" ;;
 		net) set_net "$val" ;;
@@ -243,6 +248,7 @@ for ((i = 0; i < ${#cli[@]}; i += 2)); do
 	opt=${cli[i]} val=${cli[i + 1]}
 	case "$opt" in
 	--firmware) set_firmware "$val" ;;
+	--machine) set_machine "$val" ;;
 	--accel) set_accel "$val" ;;
 	--nic) set_nic "$val" ;;
 	--net) set_net "$val" ;;
@@ -274,6 +280,12 @@ for ((i = 0; i < ${#cli[@]}; i += 2)); do
 	esac
 done
 
+if [[ $machine == microvm ]]; then
+	# microvm has qboot, not SeaBIOS or OVMF, and no PCI: the ELF by PVH, virtio over MMIO.
+	[[ $firmware == uefi ]] && die_usage "--machine microvm boots by PVH through qboot; it does not combine with --firmware uefi"
+	[[ $nic == ne2k ]] && die_usage "--machine microvm has no PCI: --nic ne2k needs --machine pc"
+	direct=1
+fi
 if [[ $direct -eq 1 && $firmware == uefi ]]; then
 	die_usage "--direct uses QEMU's PVH loader under SeaBIOS; it does not combine with --firmware uefi"
 fi
@@ -403,7 +415,8 @@ esac
 
 boot=grub
 [[ $direct -eq 1 ]] && boot=direct
-echo "$PROG: $app, accel $accel ($accel_why), firmware $firmware, boot $boot, nic $nic, net $([[ $nic == none ]] && echo none || echo "$net")"
+[[ $machine == microvm ]] && firmware=qboot
+echo "$PROG: $app, $([[ $machine == pc ]] || echo "machine $machine, ")accel $accel ($accel_why), firmware $firmware, boot $boot, nic $nic, net $([[ $nic == none ]] && echo none || echo "$net")"
 
 # ---- build
 
@@ -463,6 +476,9 @@ trap 'stopped_by 1' HUP
 
 q=("$QEMU" -accel "$accel" -nodefaults -no-reboot -m "$mem" -smp "$smp"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+# microvm: the RTC for the wall clock and the PIT for calibration and the
+# profiler's tick, both "auto" otherwise; virtio-mmio in its modern layout.
+[[ $machine == microvm ]] && q+=(-machine microvm,rtc=on,pit=on -global virtio-mmio.force-legacy=false)
 if [[ -n "$cpu" ]]; then
 	q+=(-cpu "$cpu")
 elif [[ $accel == kvm ]]; then
@@ -500,10 +516,11 @@ else
 			mac=$(printf '52:54:00:%02x:%02x:%02x' $((sum >> 16 & 255)) $((sum >> 8 & 255)) $((sum & 255)))
 		fi
 	fi
-	dev=virtio-net-pci
-	[[ $nic == ne2k ]] && dev=ne2k_pci
+	dev=virtio-net-pci,romfile=
+	[[ $nic == ne2k ]] && dev=ne2k_pci,romfile=
+	[[ $machine == microvm ]] && dev=virtio-net-device
 	# romfile= skips the iPXE option ROM: nothing network-boots, and it costs boot time.
-	q+=(-netdev "$nd" -device "$dev,netdev=net0,romfile=${mac:+,mac=$mac}")
+	q+=(-netdev "$nd" -device "$dev,netdev=net0${mac:+,mac=$mac}")
 fi
 
 if [[ $headless -eq 1 ]]; then
