@@ -38,7 +38,18 @@ SKIFF_OPTION(prof_top, "prof.top", "functions the profile lists (default 25)");
 #define PROF_DEFAULT_HZ 997
 #define PROF_MAX_HZ 10000
 #define PROF_DEPTH 16          /* frames walked for "total" */
+#define PROF_PAIRS 1024        /* (function, caller) pairs counted, open addressing */
+#define PROF_PROBE 16
+#define PROF_CALLEES 6         /* hottest functions whose callers are listed */
+#define PROF_CALLERS 3         /* callers listed for each */
 
+/* Samples of a function by its caller: key (self << 16 | caller) + 1, 0 = empty. */
+struct prof_pair {
+	uint32_t key;
+	uint32_t n;
+};
+static struct prof_pair *pairs;
+static uint64_t pairs_lost;
 static uint32_t *self_n, *total_n;  /* [nsyms + 1]: the last slot is "outside any symbol" */
 static size_t nsyms;
 static uint64_t idle_n, busy_n, since_ns;
@@ -58,6 +69,29 @@ static size_t sym_slot(uint64_t addr)
 static void bump(uint32_t *a, size_t i)
 {
 	__atomic_fetch_add(&a[i], 1, __ATOMIC_RELAXED);
+}
+
+/* One more sample of self called from caller (both symbol slots, < 65535). */
+static void pair_bump(size_t self, size_t caller)
+{
+	uint32_t key = (uint32_t)(self << 16 | caller) + 1;
+	uint32_t h = (key * 2654435761u) >> 22;   /* Knuth's multiplicative hash, 10 bits */
+	for (unsigned k = 0; k < PROF_PROBE; k++) {
+		struct prof_pair *e = &pairs[(h + k) % PROF_PAIRS];
+		uint32_t cur = __atomic_load_n(&e->key, __ATOMIC_RELAXED);
+		if (cur == 0) {
+			uint32_t empty = 0;
+			if (__atomic_compare_exchange_n(&e->key, &empty, key, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				cur = key;
+			else
+				cur = empty;      /* another CPU took the slot: maybe for this key */
+		}
+		if (cur == key) {
+			__atomic_fetch_add(&e->n, 1, __ATOMIC_RELAXED);
+			return;
+		}
+	}
+	__atomic_fetch_add(&pairs_lost, 1, __ATOMIC_RELAXED);
 }
 
 static void prof_sample(const struct trap_frame *f)
@@ -84,6 +118,8 @@ static void prof_sample(const struct trap_frame *f)
 		bool dup = false;
 		for (unsigned k = 0; k < n; k++)
 			dup |= seen[k] == s;
+		if (depth == 0 && nsyms < 0xffff)
+			pair_bump(seen[0], s);
 		if (!dup) {
 			seen[n++] = s;
 			bump(total_n, s);
@@ -109,11 +145,14 @@ void prof_init(void)
 	nsyms = ksyms_count();
 	self_n = kzalloc((nsyms + 1) * sizeof(*self_n));
 	total_n = kzalloc((nsyms + 1) * sizeof(*total_n));
-	if (!self_n || !total_n) {
+	pairs = kzalloc(PROF_PAIRS * sizeof(*pairs));
+	if (!self_n || !total_n || !pairs) {
 		kwarn("prof", "no memory for %zu symbols' counts: profiling off", nsyms);
 		kfree(self_n);
 		kfree(total_n);
+		kfree(pairs);
 		self_n = total_n = NULL;
+		pairs = NULL;
 		return;
 	}
 	since_ns = time_ns();
@@ -122,7 +161,9 @@ void prof_init(void)
 		kwarn("prof", "no periodic NMI (%d): profiling off", err);
 		kfree(self_n);
 		kfree(total_n);
+		kfree(pairs);
 		self_n = total_n = NULL;
+		pairs = NULL;
 		return;
 	}
 	klog("prof", "sampling every CPU at %ld Hz (NMI, PIT at %u Hz) over %zu symbols", hz,
@@ -162,6 +203,47 @@ static void print_top(const char *what, const uint32_t *counts, uint64_t busy)
 	}
 }
 
+/* The callers of the PROF_CALLEES functions with the most self samples, PROF_CALLERS each. */
+static void print_callers(uint64_t busy)
+{
+	size_t done[PROF_CALLEES];
+	unsigned ndone = 0;
+
+	klog("prof", "callers of the hottest: %%busy samples function <- caller");
+	while (ndone < PROF_CALLEES) {
+		size_t best = SIZE_MAX;
+		for (size_t i = 0; i <= nsyms; i++) {
+			bool skip = !self_n[i];
+			for (unsigned k = 0; k < ndone; k++)
+				skip |= done[k] == i;
+			if (!skip && (best == SIZE_MAX || self_n[i] > self_n[best]))
+				best = i;
+		}
+		if (best == SIZE_MAX)
+			break;
+		done[ndone++] = best;
+		uint32_t shown[PROF_CALLERS];
+		for (unsigned c = 0; c < PROF_CALLERS; c++) {
+			int pick = -1;
+			for (int e = 0; e < PROF_PAIRS; e++) {
+				uint32_t key = pairs[e].key;
+				bool skip = !key || ((key - 1) >> 16) != best;
+				for (unsigned k = 0; k < c; k++)
+					skip |= shown[k] == key;
+				if (!skip && (pick < 0 || pairs[e].n > pairs[pick].n))
+					pick = e;
+			}
+			if (pick < 0)
+				break;
+			shown[c] = pairs[pick].key;
+			uint32_t v = pairs[pick].n;
+			unsigned long permille = busy ? (unsigned long)((uint64_t)v * 1000 / busy) : 0;
+			klog("prof", "%5lu.%lu%% %7u %s <- %s", permille / 10, permille % 10, v, slot_name(best),
+			     slot_name((pairs[pick].key - 1) & 0xffff));
+		}
+	}
+}
+
 uint64_t prof_report(bool reset)
 {
 	if (!prof_enabled())
@@ -175,11 +257,16 @@ uint64_t prof_report(bool reset)
 	     (unsigned long)busy, (unsigned long)idle, (unsigned long)(all ? idle * 100 / all : 0));
 	print_top("self", self_n, busy);
 	print_top("total", total_n, busy);
+	print_callers(busy);
 	klog("prof", "end of profile");
 	if (reset) {
 		for (size_t i = 0; i <= nsyms; i++) {
 			__atomic_store_n(&self_n[i], 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&total_n[i], 0, __ATOMIC_RELAXED);
+		}
+		for (unsigned e = 0; e < PROF_PAIRS; e++) {
+			__atomic_store_n(&pairs[e].key, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&pairs[e].n, 0, __ATOMIC_RELAXED);
 		}
 		__atomic_store_n(&busy_n, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&idle_n, 0, __ATOMIC_RELAXED);

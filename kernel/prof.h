@@ -2,7 +2,9 @@
  * kernel/prof.h: a sampling profiler you read on the console. With
  * prof.hz=N (prof=1: 997 Hz, a rate that does not beat with the kernel's
  * millisecond timers) every CPU takes an NMI N times a second; each sample counts the interrupted function ("self") and every
- * function on its frame-pointer chain ("total", each once per sample).
+ * function on its frame-pointer chain ("total", each once per sample),
+ * and the pair (function, its caller), so the report can say who calls
+ * the hottest functions (a hot memset is only useful with its caller).
  * Samples taken while a CPU halts in its idle loop are counted apart, so
  * the percentages are of busy time.
  */
