@@ -42,8 +42,8 @@ static uint64_t pit_measure_ch0(void)
 	uint16_t count = (uint16_t)(PIT_HZ * CALIB_MS / 1000u);
 	outb(PIT_CMD, 0x30);                                 /* ch0, lo/hi byte, mode 0: OUT low */
 	outb(PIT_CH0, count & 0xff);
+	uint64_t t0 = rdtsc();                               /* before the start: see pit_measure */
 	outb(PIT_CH0, count >> 8);                           /* counting starts here */
-	uint64_t t0 = rdtsc();
 	for (;;) {
 		outb(PIT_CMD, 0xe2);                         /* read-back: status only, channel 0 */
 		if (inb(PIT_CH0) & 0x80)
@@ -65,8 +65,14 @@ static uint64_t pit_measure(void)
 	outb(PIT_CMD, 0xb0);                                 /* ch2, lo/hi byte, mode 0 */
 	outb(PIT_CH2, count & 0xff);
 	outb(PIT_CH2, count >> 8);
-	outb(PIT_GATE, (uint8_t)((gate & ~0x02) | 0x01));    /* gate high: count starts */
+	/*
+	 * t0 before the start, not after: a vCPU preempted between the two
+	 * would otherwise time a window shorter than the PIT's, and the
+	 * shortest of three (tsc_calibrate) would pick it; this way every
+	 * delay lengthens the window.
+	 */
 	uint64_t t0 = rdtsc();
+	outb(PIT_GATE, (uint8_t)((gate & ~0x02) | 0x01));    /* gate high: count starts */
 	/* Bounded by TSC ticks (~2 s even at 10 GHz): a missing PIT must not hang boot. */
 	while (!(inb(PIT_GATE) & 0x20)) {
 		if (rdtsc() - t0 > 20000000000ull)
