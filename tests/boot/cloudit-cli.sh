@@ -44,8 +44,8 @@ cli_case input-not-headless 2 hello --input --expect "--input needs --headless"
 cli_case no-such-tap 2 hello --net tap:skiffnotap0 --expect "--net tap:skiffnotap0: no network interface 'skiffnotap0'"
 cli_case not-a-tap 2 hello --net tap:lo --expect "--net tap:lo: 'lo' is not a tap device"
 # Below each path's floor the guest used to hang without a word.
-cli_case mem-floor-bios-refused 2 hello --mem 7M --expect \
-	"--mem 7M is too little for GRUB under SeaBIOS: it needs at least 8M"
+cli_case mem-floor-bios-refused 2 hello --mem 4M --expect \
+	"--mem 4M is too little for GRUB under SeaBIOS: it needs at least 5M"
 cli_case mem-floor-uefi-refused 2 hello --firmware uefi --mem 53 --expect \
 	"--mem 53 is too little for UEFI (OVMF and GRUB): it needs at least 54M"
 cli_case mem-floor-direct-refused 2 hello --direct --mem 1M --expect \
@@ -197,7 +197,7 @@ for fw in bios uefi; do
 done
 # Each path boots at the floor cloudit enforces (a floor set too high would
 # refuse machines that work; one too low is caught by these failing).
-boot_case mem-floor-bios 0 hello --firmware bios --mem 8M --expect "skiff: hello exited with status 0"
+boot_case mem-floor-bios 0 hello --firmware bios --mem 5M --expect "skiff: hello exited with status 0"
 boot_case mem-floor-uefi 0 hello --firmware uefi --mem 54M --expect "skiff: hello exited with status 0"
 boot_case mem-floor-direct 0 hello --direct --mem 2M --expect "skiff: hello exited with status 0"
 boot_finish
