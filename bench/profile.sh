@@ -23,6 +23,8 @@ cd "$root"
 source bench/lib/accel.sh
 # shellcheck source=tests/lib/netns.sh
 source tests/lib/netns.sh
+# shellcheck source=bench/lib/guest_ns.sh
+source bench/lib/guest_ns.sh
 
 build=1 secs=10 conns=30 close=0 smp=1 cpus=all hz=997 top=25 nic=virtio path=/612.html
 while [[ $# -gt 0 ]]; do
@@ -57,18 +59,7 @@ done
 
 GUEST=10.77.1.2 MAC=52:54:00:77:01:02
 tmp=$(mktemp -d /tmp/bench-prof.XXXXXX)
-finish() {
-	netns_cleanup
-	rm -rf "$tmp"
-}
-trap finish EXIT
-trap 'finish; trap - EXIT; exit 130' INT
-trap 'finish; trap - EXIT; exit 143' TERM
-
-ns=$(netns_name profb)
-netns_create "$ns" 10.77.1.1/24 tap0
-netns_exec "$ns" ip neigh replace "$GUEST" lladdr "$MAC" dev tap0 nud permanent
-cpu=$(accel_qemu_args "$ACCEL" | sed -n 's/.*-cpu \([^ ]*\).*/\1/p')
+bench_guest_ns profb
 log=$tmp/guest.log
 bg_start "$ns" "$log" tools/cloudit.sh httpd --headless --no-build --direct --accel "$ACCEL" --cpu "$cpu" \
 	--smp "$smp" --mem 256M --nic "$nic" --net tap:tap0 --mac "$MAC" \

@@ -148,26 +148,23 @@ void prof_init(void)
 	pairs = kzalloc(PROF_PAIRS * sizeof(*pairs));
 	if (!self_n || !total_n || !pairs) {
 		kwarn("prof", "no memory for %zu symbols' counts: profiling off", nsyms);
-		kfree(self_n);
-		kfree(total_n);
-		kfree(pairs);
-		self_n = total_n = NULL;
-		pairs = NULL;
-		return;
+		goto out_free;
 	}
 	since_ns = time_ns();
 	int err = nmi_tick_start((unsigned)hz, prof_sample);
 	if (err) {
 		kwarn("prof", "no periodic NMI (%d): profiling off", err);
-		kfree(self_n);
-		kfree(total_n);
-		kfree(pairs);
-		self_n = total_n = NULL;
-		pairs = NULL;
-		return;
+		goto out_free;
 	}
 	klog("prof", "sampling every CPU at %ld Hz (NMI, PIT at %u Hz) over %zu symbols", hz,
 	     nmi_tick_hz((unsigned)hz), nsyms);
+	return;
+out_free:
+	kfree(self_n);
+	kfree(total_n);
+	kfree(pairs);
+	self_n = total_n = NULL;
+	pairs = NULL;
 }
 
 static const char *slot_name(size_t i)

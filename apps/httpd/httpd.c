@@ -444,23 +444,16 @@ static int serve(struct svc_conn *c, const struct http_request *req)
 		return error_close(c, req, 413);
 	} else if ((n = http_target_path(req, path, sizeof(path))) == -1) {
 		return error_close(c, req, 400);
-	} else if (n >= 0 && !strcmp(path, "/stats")) {
-		n = httpd_stats_json(hs, hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2);
+	} else if (n >= 0 && (!strcmp(path, "/stats") || !strcmp(path, "/prof"))) {
+		bool stats = path[1] == 's';
+
+		n = stats ? httpd_stats_json(hs, hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2)
+			  : httpd_prof_text(hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2);
 		if (n < 0) {
 			return error_close(c, req, 500);
 		}
 		r.status = 200;
-		r.type = "application/json";
-		r.body = hs->buf + HTTPD_BUF / 2;
-		r.len = (uint64_t)n;
-		r.dynamic = true;
-	} else if (n >= 0 && !strcmp(path, "/prof")) {
-		n = httpd_prof_text(hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2);
-		if (n < 0) {
-			return error_close(c, req, 500);
-		}
-		r.status = 200;
-		r.type = "text/plain; charset=utf-8";
+		r.type = stats ? "application/json" : "text/plain; charset=utf-8";
 		r.body = hs->buf + HTTPD_BUF / 2;
 		r.len = (uint64_t)n;
 		r.dynamic = true;
