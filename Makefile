@@ -1,6 +1,7 @@
 # skiff: one kernel, linked with each app under apps/ into build/APP.elf
 # (direct boot: QEMU -kernel, PVH) and build/APP.img (GRUB multiboot2,
-# hybrid BIOS+UEFI ISO). `make help` lists the targets.
+# hybrid BIOS+UEFI ISO), both without symbols or DWARF; those are in
+# build/APP.sym for gdb. `make help` lists the targets.
 
 BUILD   ?= build
 APP     ?=
@@ -29,14 +30,18 @@ GCC_INC := $(shell $(CC) -print-file-name=include)
 # Kernel flags: freestanding, no red zone (interrupts push onto the stack we
 # run on), no SSE/MMX (their state is not saved on interrupts), frame
 # pointers for backtraces.
-KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin-printf -nostdinc -isystem $(GCC_INC) \
+# KOPT=-Os builds smaller images (make size compares).
+KOPT ?= -O2
+KCFLAGS := -std=gnu11 $(KOPT) -g -ffreestanding -fno-builtin-printf -nostdinc -isystem $(GCC_INC) \
 	-I. -Ilib/include -Iinclude \
 	-mno-red-zone -mno-mmx -mno-sse -mno-sse2 -mno-avx -mgeneral-regs-only -mcmodel=small \
 	-fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
-	-fno-asynchronous-unwind-tables -fno-strict-aliasing -ffunction-sections \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -ffunction-sections -fdata-sections \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -MMD -MP
 KASFLAGS := -I. -D__ASSEMBLY__ -Wa,--noexecstack -MMD -MP
-LDFLAGS := -nostdlib -static -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+# --gc-sections with -ffunction-sections/-fdata-sections: code and data no
+# path reaches are left out of the image (what linker.ld KEEPs stays).
+LDFLAGS := -nostdlib -static -n -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments --gc-sections
 
 KERNEL_DIRS := arch/x86_64 kernel mm lib sched net pipe sock msg xv6 $(sort $(dir $(wildcard drivers/*/*.c)))
 KSRCS := $(foreach d,$(patsubst %/,%,$(KERNEL_DIRS)),$(wildcard $(d)/*.c) $(wildcard $(d)/*.S))
@@ -44,7 +49,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images tools clean help test unit deps check bench bench-csum bench-http bench-lossy bench-pipes soak FORCE
+.PHONY: all kernel images tools clean help test unit deps check bench bench-csum bench-http bench-lossy bench-pipes profile-http soak size FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -62,6 +67,8 @@ help:
 	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
 	@echo "make bench-lossy        TCP goodput of skiff and the yardstick through a 1 %-loss link (tools/lossylink)"
 	@echo "make bench-pipes        apps/httpd through the host pipes against virtio-net (req/s, MB/s)"
+	@echo "make size [APP=name]    bytes each subsystem adds to each image; stripped ELF, .sym and ISO sizes"
+	@echo "make profile-http       apps/httpd under wrk with the kernel profiler: the top 25 functions"
 	@echo "make deps               install missing build and test packages (Debian)"
 	@echo "make tools              host tools: build/host/msgtool (a SchemeStation domain on Linux), build/host/lossylink (the lossy-link relay), build/host/pipemon (the host pipes monitor)"
 	@echo "make clean              remove build/"
@@ -113,7 +120,16 @@ $(BUILD)/$(1).elf: $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/g
 	$(Q)$(LD) $(LDFLAGS) -T linker.ld -o $(BUILD)/gen/$(1)/pass1.elf $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o
 	$(Q)tools/gen-ksyms.sh $(BUILD)/gen/$(1)/pass1.elf $(BUILD)/gen/$(1)/ksyms.S
 	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/gen/$(1)/ksyms.S -o $(BUILD)/gen/$(1)/ksyms.o
-	$(Q)$(LD) $(LDFLAGS) -T linker.ld -o $$@ $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o $(BUILD)/gen/$(1)/ksyms.o
+	$(Q)$(LD) $(LDFLAGS) -T linker.ld -Map=$(BUILD)/gen/$(1)/$(1).map -o $(BUILD)/gen/$(1)/full.elf $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o $(BUILD)/gen/$(1)/ksyms.o
+	$(Q)nm -n $(BUILD)/gen/$(1)/pass1.elf | grep -i ' t ' > $(BUILD)/gen/$(1)/pass1.t
+	$(Q)nm -n $(BUILD)/gen/$(1)/full.elf | grep -i ' t ' | cmp -s - $(BUILD)/gen/$(1)/pass1.t || \
+		{ echo "$(1): code moved between the link passes: .ksyms would name the wrong functions" >&2; exit 1; }
+	$(Q)objcopy --only-keep-debug $(BUILD)/gen/$(1)/full.elf $(BUILD)/$(1).sym
+	$(Q)objcopy --strip-all --add-gnu-debuglink=$(BUILD)/$(1).sym $(BUILD)/gen/$(1)/full.elf $$@
+
+# The symbols and DWARF the shipped image leaves out (gdb finds it through
+# the image's .gnu_debuglink when both sit in build/).
+$(BUILD)/$(1).sym: $(BUILD)/$(1).elf ;
 
 $(BUILD)/$(1).img: $(BUILD)/$(1).elf tools/mkimage.sh
 	@$(if $(Q),echo "  IMAGE   $$@")
@@ -194,6 +210,16 @@ bench-http:
 bench-pipes:
 	$(Q)tools/deps.sh --quiet
 	$(Q)bench/pipes.sh
+
+# What each subsystem adds to each image (tools/size.sh reads the link maps).
+size: images
+	$(Q)tools/size.sh $(BUILD) $(APPS)
+
+# apps/httpd under wrk with the sampling profiler on (bench/profile.sh;
+# PROFILE_ARGS='--close --conns 16' and so on).
+profile-http:
+	$(Q)tools/deps.sh --quiet
+	$(Q)bench/profile.sh $(PROFILE_ARGS)
 
 # The layering checks: net/'s and arch/'s includes, and arch/'s calls (on the built objects).
 check: kernel

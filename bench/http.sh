@@ -38,6 +38,8 @@ cd "$root"
 source bench/lib/accel.sh
 # shellcheck source=tests/lib/netns.sh
 source tests/lib/netns.sh
+# shellcheck source=bench/lib/guest_ns.sh
+source bench/lib/guest_ns.sh
 
 build=1 only="" nic=virtio secs=${BENCH_HTTP_SECS:-10} do_mem=1 mem_wait=${BENCH_HTTP_MEM_WAIT:-40}
 while [[ $# -gt 0 ]]; do
@@ -81,21 +83,7 @@ done
 GUEST=10.77.1.2 MAC=52:54:00:77:01:02
 CLIENT=$root/tests/net/http_client.py
 tmp=$(mktemp -d /tmp/bench-http.XXXXXX)
-finish() {
-	netns_cleanup
-	rm -rf "$tmp"
-}
-trap finish EXIT
-trap 'finish; trap - EXIT; exit 130' INT
-trap 'finish; trap - EXIT; exit 143' TERM
-
-ns=$(netns_name httpb)
-netns_create "$ns" 10.77.1.1/24 tap0
-# The guest's MAC is fixed: a permanent neighbour entry, so the host never
-# waits on ARP (boot timing would round up to its 1 s retries).
-netns_exec "$ns" ip neigh replace "$GUEST" lladdr "$MAC" dev tap0 nud permanent
-
-cpu=$(accel_qemu_args "$ACCEL" | sed -n 's/.*-cpu \([^ ]*\).*/\1/p')
+bench_guest_ns httpb
 
 # start_guest KIND MEM [BOOT]: KIND skiff or linux, BOOT direct|grub
 # (skiff). Sets GPID (the session bg_start made) and GLOG.

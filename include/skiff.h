@@ -46,6 +46,12 @@ uint64_t skiff_time_ns(void);                         /* monotonic, since boot *
 uint64_t skiff_wall_time(void);                       /* Unix seconds */
 /* Time CPU cpu has spent halted (idle) since boot: load = 1 - idle / uptime. */
 uint64_t skiff_cpu_idle_ns(unsigned cpu);
+/*
+ * With the profiler on (prof.hz=N or prof=1): prints the hottest functions
+ * since boot or the last reset on the console; reset starts counting
+ * afresh. Returns the busy samples reported, 0 when profiling is off.
+ */
+uint64_t skiff_prof_report(bool reset);
 
 /*
  * Threads (sched/sched.h has the full contract): cooperative, each bound to

@@ -1,8 +1,9 @@
 /*
- * kernel/ksyms.h: address-to-symbol lookup for backtraces. The table is
- * generated from the first link of each image (nm -n) and linked into the
- * second; the kernel reads it in .ksyms. With no table (first pass) lookups
- * print the bare address.
+ * kernel/ksyms.h: address-to-symbol lookup for backtraces and the
+ * profiler. The table is generated from the first link of each image
+ * (tools/gen-ksyms.sh, nm -n: text symbols only) and linked into the
+ * second; the kernel reads it in .ksyms. With no table (first pass)
+ * lookups print "?" and ksyms_count() is 0.
  */
 #ifndef KERNEL_KSYMS_H
 #define KERNEL_KSYMS_H
@@ -12,5 +13,11 @@
 
 /* Writes "name+0xoff" (or "?") into buf. */
 void ksyms_format(uint64_t addr, char *buf, size_t size);
+/* Symbols in the table. */
+size_t ksyms_count(void);
+/* Index of the symbol holding addr (the last one at or below it), or -1 below the first. */
+long ksyms_index(uint64_t addr);
+/* Symbol i's name (i < ksyms_count()). */
+const char *ksyms_name(size_t i);
 
 #endif

@@ -27,6 +27,7 @@
 #include "kernel/netstat.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
+#include "kernel/prof.h"
 #include "kernel/selftest.h"
 #include "kernel/smp_boot.h"
 #include "kernel/time.h"
@@ -77,6 +78,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	sched_init_bsp();
 	sched_init_cpu();
 	smp_boot_aps();
+	prof_init();           /* after the last AP: its NMI reaches every CPU */
 	irq_enable();
 	console_input_init();
 	banner();
@@ -95,6 +97,7 @@ void kernel_exit(int status)
 {
 	if (cmdline_get_long("net.stats", 0) > 0)
 		netstat_print();	/* the final figures, for tests and people */
+	prof_report(false);
 	kprintf("skiff: %s exited with status %d\n", skiff_app_name, status);
 	kernel_poweroff(status);
 }

@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "drivers/virtio-net/virtio_mmio.h"
 #include "include/skiff.h"
+#include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/cmdline_parse.h"
 #include "kernel/log.h"
@@ -237,6 +239,23 @@ static void apply_config(struct netstack *ns)
 		kwarn("net", "could not start dhcp: %s", strerror(-n));
 }
 
+/* The virtio-mmio transports (QEMU's microvm: no PCI) to the drivers that take them. */
+static void attach_mmio(void)
+{
+	virtio_mmio_scan(boot_info.cmdline);
+	for (unsigned i = 0; i < virtio_mmio_count(); i++) {
+		const struct virtio_mmio_dev *m = virtio_mmio_get(i);
+		for (const struct netdrv *const *dr = __netdrv_start; dr < __netdrv_end; dr++) {
+			if (!(*dr)->match_mmio || !(*dr)->match_mmio(m))
+				continue;
+			int err = (*dr)->attach_mmio(m);
+			if (err)
+				kwarn("net", "%s: mmio%u: attach failed: %s", (*dr)->name, m->index, strerror(-err));
+			break;
+		}
+	}
+}
+
 void netdev_init(void)
 {
 	netns_boot_init();
@@ -256,6 +275,7 @@ void netdev_init(void)
 			break;
 		}
 	}
+	attach_mmio();
 	struct netns *nn = netns_default();
 	apply_config(nn->ns);
 	log_interfaces(nn);

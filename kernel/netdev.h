@@ -59,11 +59,16 @@ struct netdev_ops {
 	int (*bind)(void *drv, struct netif *nif);
 };
 
+struct virtio_mmio_dev;
+
 struct netdrv {
 	const char *name;                          /* "virtio-net", "ne2k" */
 	bool (*match)(const struct pci_dev *d);
 	/* Sets the device up and calls netdev_register(); 0 or a negative errno. */
 	int (*attach)(struct pci_dev *d);
+	/* The same for a virtio-mmio transport (drivers/virtio-net/virtio_mmio.h); NULL: PCI only. */
+	bool (*match_mmio)(const struct virtio_mmio_dev *m);
+	int (*attach_mmio)(const struct virtio_mmio_dev *m);
 };
 
 #define NETDRV(id) \

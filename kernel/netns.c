@@ -46,6 +46,8 @@
 /* ...and stays between these (2 KiB each: 512 KiB and 32 MiB). */
 #define NETNS_POOL_MIN 256
 #define NETNS_POOL_MAX 16384
+#define NETNS_SMALL_RAM (16ull << 20)   /* below this, the sizes below */
+#define NETNS_SMALL_TCP_BUF (16u * 1024)
 
 static struct netns stacks[NETNS_MAX];
 struct spinlock netns_reg_lock = SPINLOCK_INIT("netns");
@@ -236,6 +238,16 @@ static int netns_setup(struct netns *nn, unsigned cpu)
 	/* Room for the rings of however many NICs there are, within a share of RAM. */
 	uint64_t cap = skiff_mem_total() / NETNS_POOL_MEM_SHARE / NET_PKT_SMALL_CAP;
 	params.pkt_small_max = cap < NETNS_POOL_MIN ? NETNS_POOL_MIN : cap > NETNS_POOL_MAX ? NETNS_POOL_MAX : (uint32_t)cap;
+	/*
+	 * A small guest keeps one 64 KiB datagram buffer instead of the
+	 * default four, and TCP rings of 16 KiB instead of 128 KiB each way: a
+	 * connection costs 32 KiB, not 256 KiB, so a 4 MiB guest holds tens of
+	 * clients rather than three (its windows are smaller; so is its RAM).
+	 */
+	if (skiff_mem_total() < NETNS_SMALL_RAM) {
+		params.pkt_large = 1;
+		params.tcp_sndbuf = params.tcp_rcvbuf = NETNS_SMALL_TCP_BUF;
+	}
 	nn->ns = netstack_create(&nn->env, &params);
 	return nn->ns ? 0 : -ENOMEM;
 }

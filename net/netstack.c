@@ -193,6 +193,11 @@ const char *net_stat_name(enum net_stat s)
 	return stat_names[s];
 }
 
+void *net_alloc_raw(struct netstack *ns, size_t size)
+{
+	return ns->env.alloc(ns->env.ctx, size);
+}
+
 void *net_alloc(struct netstack *ns, size_t size)
 {
 	void *p = ns->env.alloc(ns->env.ctx, size);

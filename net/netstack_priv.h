@@ -183,6 +183,8 @@ struct netstack {
 
 /* netstack.c */
 void *net_alloc(struct netstack *ns, size_t size);	/* zeroed */
+/* Not zeroed: for buffers whose bytes are written before they are read (TCP rings). */
+void *net_alloc_raw(struct netstack *ns, size_t size);
 void net_free(struct netstack *ns, void *p, size_t size);
 void net_lock(struct netstack *ns);
 void net_unlock(struct netstack *ns);

@@ -547,7 +547,7 @@ int tcp_rings_alloc(struct tcp_pcb *pcb)
 	struct netstack *ns = pcb->ns;
 
 	if (!pcb->rcv.buf) {
-		pcb->rcv.buf = net_alloc(ns, pcb->rcvbuf);
+		pcb->rcv.buf = net_alloc_raw(ns, pcb->rcvbuf);	/* a ring: read only where written */
 		if (!pcb->rcv.buf)
 			return -ENOMEM;
 		pcb->rcv.size = pcb->rcvbuf;

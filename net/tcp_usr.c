@@ -60,7 +60,7 @@ long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
 	}
 	/* The send ring comes with the first data (tcp_rings_alloc). */
 	if (!pcb->snd.buf && len) {
-		pcb->snd.buf = net_alloc(ns, pcb->sndbuf);
+		pcb->snd.buf = net_alloc_raw(ns, pcb->sndbuf);	/* a ring: read only where written */
 		if (!pcb->snd.buf) {
 			ret = -ENOMEM;
 			goto out;

@@ -97,5 +97,7 @@ void sched_get_stats(struct sched_stats *st);
 uint64_t sched_cpu_idle_ns(unsigned id);
 /* Non-zero when addr lies in a stack guard page: the kernel names stack overflows. */
 bool sched_addr_is_stack_guard(uint64_t addr);
+/* The end of the mapped thread stack holding addr (every byte from addr up to it is mapped), or 0. */
+uint64_t sched_stack_top(uint64_t addr);
 
 #endif

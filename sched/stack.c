@@ -77,6 +77,15 @@ bool sched_addr_is_stack_guard(uint64_t addr)
 	return (addr - STACK_REGION) % STACK_SLOT < STACK_GUARD;
 }
 
+uint64_t sched_stack_top(uint64_t addr)
+{
+	if (addr < STACK_REGION || addr >= STACK_REGION + slots_mapped * STACK_SLOT)
+		return 0;
+	if ((addr - STACK_REGION) % STACK_SLOT < STACK_GUARD)
+		return 0;
+	return addr - (addr - STACK_REGION) % STACK_SLOT + STACK_SLOT;
+}
+
 void stack_get_stats(uint64_t *mapped, uint64_t *nfree);
 void stack_get_stats(uint64_t *mapped, uint64_t *nfree)
 {

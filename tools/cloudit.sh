@@ -57,6 +57,9 @@ Boot:
   --firmware bios|uefi   SeaBIOS or OVMF, both booting build/APP.img through
                          GRUB (default bios)
   --direct               QEMU -kernel build/APP.elf (PVH entry; SeaBIOS only)
+  --machine pc|microvm   QEMU machine (default pc): microvm has no PCI and no
+                         firmware but qboot, boots build/APP.elf directly (PVH)
+                         and has virtio-mmio devices (--nic virtio only)
   --append 'k=v ...'     kernel/app options, passed through fw_cfg
                          opt/skiff/cmdline; they override the image's defaults
                          without a rebuild
@@ -68,7 +71,7 @@ Machine:
                          the remembered verdict
   --cpu MODEL            QEMU CPU model (default: host for KVM, qemu64 for TCG)
   --smp N                CPUs (default 1)
-  --mem SIZE             RAM, e.g. 256M or 1G (default 256M); at least 8M (GRUB), 54M (UEFI), 2M (--direct)
+  --mem SIZE             RAM, e.g. 256M or 1G (default 256M); at least 5M (GRUB), 54M (UEFI), 2M (--direct)
                          through GRUB under SeaBIOS, 54M under UEFI, 2M with
                          --direct
   --qemu 'ARGS'          extra QEMU arguments (split on blanks)
@@ -122,7 +125,7 @@ Run:
   -h, --help             this text
 
 apps/APP/APP.qemu holds per-app defaults, one "key: value" per line, '#'
-starts a comment. Keys: firmware, accel, cpu, smp, mem, nic, net, timeout, pipes (on|off)
+starts a comment. Keys: firmware, machine, accel, cpu, smp, mem, nic, net, timeout, pipes (on|off)
 (like the options above), hostfwd: PROTO GUEST HOST (e.g. "hostfwd: tcp 80
 8080", repeatable; an app serving HTTP on port 80 declares "hostfwd: tcp 80
 8080" and cloudit prints http://127.0.0.1:8080/ to open) and qemu: ARGS
@@ -143,6 +146,7 @@ die() {
 # ---- option values, validated the same way from the .qemu file and the command line
 
 set_firmware() { [[ $1 == bios || $1 == uefi ]] || die_usage "bad --firmware '$1' (want bios or uefi)"; firmware=$1; }
+set_machine() { [[ $1 == pc || $1 == microvm ]] || die_usage "bad --machine '$1' (want pc or microvm)"; machine=$1; }
 set_accel() { [[ $1 =~ ^(auto|kvm|tcg)$ ]] || die_usage "bad --accel '$1' (want auto, kvm or tcg)"; accel=$1; }
 set_nic() { [[ $1 =~ ^(virtio|ne2k|none)$ ]] || die_usage "bad --nic '$1' (want virtio, ne2k or none)"; nic=$1; }
 set_net() {
@@ -204,7 +208,7 @@ add_hostfwd() {
 # ---- arguments
 
 app=""
-firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac=""
+firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac="" machine=pc
 direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0 reprobe=0
 timeout_s="" logfile="" append="" link_spec="" pcap="" pipes=0 pipes_files=""
 hostfwds=() qemu_extra=()
@@ -225,13 +229,13 @@ while [[ $# -gt 0 ]]; do
 		;;
 	--pipes-files=*) pipes_files=${1#*=} && shift ;;
 	--pipes) pipes=1 && shift ;;
-	--firmware | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu | \
+	--firmware | --machine | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu | \
 		--link | --loss | --dup | --reorder | --corrupt | --delay | --jitter | --rate | --pcap)
 		needs_value "$@"
 		cli+=("$1" "$2")
 		shift 2
 		;;
-	--firmware=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=* | \
+	--firmware=* | --machine=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=* | \
 		--link=* | --loss=* | --dup=* | --reorder=* | --corrupt=* | --delay=* | --jitter=* | --rate=* | --pcap=*)
 		cli+=("${1%%=*}" "${1#*=}")
 		shift
@@ -279,6 +283,7 @@ if [[ -f "$qemu_file" ]]; then
 		key=${BASH_REMATCH[1]} val=${BASH_REMATCH[2]}
 		case "$key" in
 		firmware) set_firmware "$val" ;;
+		machine) set_machine "$val" ;;
 		accel) set_accel "$val" ;;
 		nic) set_nic "$val" ;;
 		net) set_net "$val" ;;
@@ -310,6 +315,7 @@ for ((i = 0; i < ${#cli[@]}; i += 2)); do
 	opt=${cli[i]} val=${cli[i + 1]}
 	case "$opt" in
 	--firmware) set_firmware "$val" ;;
+	--machine) set_machine "$val" ;;
 	--accel) set_accel "$val" ;;
 	--nic) set_nic "$val" ;;
 	--net) set_net "$val" ;;
@@ -348,6 +354,12 @@ for ((i = 0; i < ${#cli[@]}; i += 2)); do
 	esac
 done
 
+if [[ $machine == microvm ]]; then
+	# microvm has qboot, not SeaBIOS or OVMF, and no PCI: the ELF by PVH, virtio over MMIO.
+	[[ $firmware == uefi ]] && die_usage "--machine microvm boots by PVH through qboot; it does not combine with --firmware uefi"
+	[[ $nic == ne2k ]] && die_usage "--machine microvm has no PCI: --nic ne2k needs --machine pc"
+	direct=1
+fi
 if [[ $direct -eq 1 && $firmware == uefi ]]; then
 	die_usage "--direct uses QEMU's PVH loader under SeaBIOS; it does not combine with --firmware uefi"
 fi
@@ -371,12 +383,14 @@ fi
 # memory" at its prompt, OVMF cannot read the CD or faults, and the kernel
 # finds no room for its page metadata. Measured with tests/boot/cloudit-cli.sh
 # (which boots each path at its floor) under QEMU 7.2. GRUB under SeaBIOS
-# loads the whole image into memory, so its floor follows the image: hello
-# booted at 5M before the socket layer and libioth were linked in and needs
-# 6M since; the floor keeps 2M of headroom so that the next growth does not
-# turn the floor itself into a silent hang. The kernel itself warns when
+# loads the kernel ELF whole, so its floor follows the image: hello booted
+# at 5M before the socket layer and libioth were linked in and needed 6M
+# after; since the images carry no DWARF (build/APP.sym has it) hello and
+# httpd boot at 3M and GRUB says "out of memory" at 2M. The floor keeps 2M
+# of headroom so that the next growth does not turn the floor itself into a
+# silent hang. The kernel itself warns when
 # memory is too short for the network stack.
-MEM_MIN_GRUB_BIOS=8 MEM_MIN_UEFI=54 MEM_MIN_DIRECT=2
+MEM_MIN_GRUB_BIOS=5 MEM_MIN_UEFI=54 MEM_MIN_DIRECT=2
 mem_mib() {
 	case "$1" in
 	*G) echo $((${1%G} * 1024)) ;;
@@ -487,7 +501,9 @@ if [[ -n "$pipes_files" ]]; then
 	[[ $pipes -eq 1 ]] || die_usage "--pipes-files needs --pipes"
 	[[ -d "$pipes_files" ]] || die_usage "--pipes-files: no such folder '$pipes_files'"
 fi
-echo "$PROG: $app, accel $accel ($accel_why), firmware $firmware, boot $boot, nic $nic, net $([[ $nic == none ]] && echo none || echo "$net")${link_spec:+, link $link_spec}$([[ $pipes -eq 1 ]] && echo ", pipes")"
+[[ $machine == microvm && $pipes -eq 1 ]] && die_usage "--pipes needs PCI (ivshmem-doorbell): not with --machine microvm"
+[[ $machine == microvm ]] && firmware=qboot
+echo "$PROG: $app, $([[ $machine == pc ]] || echo "machine $machine, ")accel $accel ($accel_why), firmware $firmware, boot $boot, nic $nic, net $([[ $nic == none ]] && echo none || echo "$net")${link_spec:+, link $link_spec}$([[ $pipes -eq 1 ]] && echo ", pipes")"
 
 # ---- build
 
@@ -561,6 +577,9 @@ trap 'stopped_by 1' HUP
 
 q=("$QEMU" -accel "$accel" -nodefaults -no-reboot -m "$mem" -smp "$smp"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+# microvm: the RTC for the wall clock and the PIT for calibration and the
+# profiler's tick, both "auto" otherwise; virtio-mmio in its modern layout.
+[[ $machine == microvm ]] && q+=(-machine microvm,rtc=on,pit=on -global virtio-mmio.force-legacy=false)
 if [[ -n "$cpu" ]]; then
 	q+=(-cpu "$cpu")
 elif [[ $accel == kvm ]]; then
@@ -608,10 +627,11 @@ else
 			mac=$(printf '52:54:00:%02x:%02x:%02x' $((sum >> 16 & 255)) $((sum >> 8 & 255)) $((sum & 255)))
 		fi
 	fi
-	dev=virtio-net-pci
-	[[ $nic == ne2k ]] && dev=ne2k_pci
+	dev=virtio-net-pci,romfile=
+	[[ $nic == ne2k ]] && dev=ne2k_pci,romfile=
+	[[ $machine == microvm ]] && dev=virtio-net-device
 	# romfile= skips the iPXE option ROM: nothing network-boots, and it costs boot time.
-	q+=(-netdev "$nd" -device "$dev,netdev=net0,romfile=${mac:+,mac=$mac}")
+	q+=(-netdev "$nd" -device "$dev,netdev=net0${mac:+,mac=$mac}")
 	# Both directions as the guest's NIC sees them (after the link's losses).
 	[[ -n "$pcap" ]] && q+=(-object "filter-dump,id=pcap0,netdev=net0,file=${pcap//,/,,}")
 fi

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# tools/gen-www.sh OUT.c OUT.S FILE...: embed web files into an image.
+# tools/gen-www.sh OUT.c OUT.S [--gen FUNC FILE]... FILE...: embed web
+# files into an image.
 #
-# Each FILE is served at "/" + its base name. OUT.S holds the bytes
+# Each FILE is served at "/" + its base name. A FILE after --gen FUNC is
+# not embedded: the table names FUNC (apps/httpd/www.h's gen) to make its
+# bytes when served, and takes its size, ETag and date from FILE, which
+# must hold exactly the bytes FUNC makes. OUT.S holds the bytes
 # (.incbin of the file itself, in .rodata: no copy through C text);
 # OUT.c is the table apps/httpd/www.h declares: path, Content-Type (from
 # the extension), size, a strong ETag (the first 16 hex digits of the
@@ -43,7 +47,15 @@ echo '	.section .rodata.www, "a"' >>"$tmp_s"
 
 entries=()
 i=0
-for f in "$@"; do
+while [[ $# -gt 0 ]]; do
+	gen=""
+	if [[ $1 == --gen ]]; then
+		[[ $# -ge 3 && $2 =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || { echo "gen-www: --gen wants FUNC FILE" >&2; exit 1; }
+		gen=$2
+		shift 2
+	fi
+	f=$1
+	shift
 	name=$(basename "$f")
 	if [[ ! "$name" =~ ^[A-Za-z0-9._-]+$ ]]; then
 		echo "gen-www: $f: file names must be [A-Za-z0-9._-]+" >&2
@@ -55,6 +67,11 @@ for f in "$@"; do
 	etag=$(sha256sum "$f" | cut -c1-16)
 	tmpl=false
 	grep -q '{{' "$f" && tmpl=true
+	if [[ -n $gen ]]; then
+		entries+=("	{\"/$name\", \"$(type_of "$name")\", 0, ${size}u, \"\\\"$etag\\\"\", ${mtime}u, false, $gen},")
+		i=$((i + 1))
+		continue
+	fi
 	{
 		echo "	.balign 16"
 		echo "	.globl www_data_$i"
@@ -63,7 +80,7 @@ for f in "$@"; do
 		echo "	.byte 0	/* a NUL after each file, for the template filler */"
 	} >>"$tmp_s"
 	echo "extern const uint8_t www_data_$i[];" >>"$tmp_c"
-	entries+=("	{\"/$name\", \"$(type_of "$name")\", www_data_$i, ${size}u, \"\\\"$etag\\\"\", ${mtime}u, $tmpl},")
+	entries+=("	{\"/$name\", \"$(type_of "$name")\", www_data_$i, ${size}u, \"\\\"$etag\\\"\", ${mtime}u, $tmpl, 0},")
 	i=$((i + 1))
 done
 echo '	.section .note.GNU-stack, "", @progbits' >>"$tmp_s"

@@ -25,7 +25,8 @@
  * control). Several requests in one segment are answered in one call.
  *
  * Requests: GET and HEAD of the embedded files (www.h; "/" is
- * /index.html), "/stats" (JSON, main.c). Static files carry a strong ETag
+ * /index.html), "/stats" (JSON, main.c), "/prof" (the kernel profile,
+ * main.c). Static files carry a strong ETag
  * and Last-Modified and get 304 when If-None-Match matches (weak
  * comparison), or, without If-None-Match, when If-Modified-Since is not
  * older than Last-Modified (RFC 9110 13.1.2, 13.1.3, 13.2.2). Templates
@@ -229,11 +230,11 @@ static int respond(struct svc_conn *c, const struct http_request *req, const str
 	int rc;
 
 	if (body && n + body <= HTTPD_BUF) {
-		const void *src = r->body ? r->body : r->file->data;
-
 		/* A dynamic body may already sit right there. */
-		if (src != hs->buf + n)
-			memmove(hs->buf + n, src, (size_t)body);
+		if (r->body && r->body != hs->buf + n)
+			memmove(hs->buf + n, r->body, (size_t)body);
+		else if (!r->body)
+			www_read(r->file, 0, hs->buf + n, (size_t)body);
 		n += (size_t)body;
 		body = 0;
 	}
@@ -275,13 +276,21 @@ static void conn_finish(struct svc_conn *c, bool keep)
 /* Sends the next chunks of a streamed body until the queue is full. */
 static void stream_pump(struct svc_conn *c)
 {
+	struct httpd_svc *hs = svc_of_conn(c);
 	struct hconn *hc = svc_conn_data(c);
 	const struct www_file *f = hc->file;
 
 	while (hc->off < f->size) {
 		uint64_t left = f->size - hc->off;
 		size_t n = left < HTTPD_CHUNK ? (size_t)left : HTTPD_CHUNK;
-		int rc = svc_send(c, f->data + hc->off, n);
+		const void *src = hs->buf;
+		int rc;
+
+		if (f->gen)	/* made here, copied by svc_send: the buffer is free between heads */
+			f->gen(hc->off, hs->buf, n);
+		else
+			src = f->data + hc->off;
+		rc = svc_send(c, src, n);
 
 		if (rc == -ENOBUFS)
 			break;	/* writable calls again */
@@ -436,13 +445,16 @@ static int serve(struct svc_conn *c, const struct http_request *req)
 		return error_close(c, req, 413);
 	} else if ((n = http_target_path(req, path, sizeof(path))) == -1) {
 		return error_close(c, req, 400);
-	} else if (n >= 0 && !strcmp(path, "/stats")) {
-		n = httpd_stats_json(hs, hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2);
+	} else if (n >= 0 && (!strcmp(path, "/stats") || !strcmp(path, "/prof"))) {
+		bool stats = path[1] == 's';
+
+		n = stats ? httpd_stats_json(hs, hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2)
+			  : httpd_prof_text(hs->buf + HTTPD_BUF / 2, HTTPD_BUF / 2);
 		if (n < 0) {
 			return error_close(c, req, 500);
 		}
 		r.status = 200;
-		r.type = "application/json";
+		r.type = stats ? "application/json" : "text/plain; charset=utf-8";
 		r.body = hs->buf + HTTPD_BUF / 2;
 		r.len = (uint64_t)n;
 		r.dynamic = true;

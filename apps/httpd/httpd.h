@@ -90,5 +90,7 @@ int httpd_status_code(enum httpd_status_idx i);
 int httpd_tmpl_field(struct httpd_svc *hs, const char *name, size_t len, char *out, size_t cap);
 /* main.c: /stats as JSON into buf; its length, or -1 when cap was short. */
 int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap);
+/* GET /prof (main.c): the kernel profile printed on the console and reset; a line saying so in buf. Its length, or -1. */
+int httpd_prof_text(char *buf, size_t cap);
 
 #endif

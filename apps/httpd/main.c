@@ -13,12 +13,16 @@
  *                   per request with the kernel version, app, CPUs,
  *                   uptime, memory, date and request count; no-cache
  *   /612.html       612 bytes, static (nginx's default page size: bench)
- *   /1m.bin         1 MiB, static, generated at build time: record k is
- *                   "%015x\n" of k * 16 (apps/httpd/httpd.mk)
+ *   /1m.bin         1 MiB, static, made when served: record k is
+ *                   "%015x\n" of k * 16 (apps/httpd/httpd.mk, www_gen.c)
  *   /stats          JSON: uptime, per-CPU idle and load since boot,
  *                   memory, per-interface counters and drops, TCP
  *                   counters, drops by reason, HTTP counters (connections,
  *                   requests by status, per service); no-cache
+ *   /prof           with the kernel's profiler on (prof.hz=N): prints the
+ *                   hottest functions since boot or the last /prof on the
+ *                   console and starts counting afresh; the answer says
+ *                   how many samples (bench/profile.sh); no-cache
  *   anything else   404; other methods: 405 (known) or 501 (unknown)
  * Statuses and limits: httpd.c's header comment.
  *
@@ -114,6 +118,18 @@ int httpd_tmpl_field(struct httpd_svc *hs, const char *name, size_t len, char *o
 	} else
 		return -1;
 	return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+/* ---- /prof ---- */
+
+int httpd_prof_text(char *buf, size_t cap)
+{
+	uint64_t n = skiff_prof_report(true);
+
+	if (!n)
+		return snprintf(buf, cap, "no samples: the profiler is off (boot with prof.hz=N or prof=1)\n");
+	return snprintf(buf, cap, "%llu busy samples: the profile is on the console; counting afresh\n",
+			(unsigned long long)n);
 }
 
 /* ---- /stats ---- */

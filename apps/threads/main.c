@@ -16,13 +16,15 @@
  * wake-up lateness, printed as a table (not asserted).
  *
  * threads.mode=pthread: <pthread.h> across CPUs (pthreads.c).
+ *
+ * threads.mode=spin: a busy loop on every CPU (spin.c), for the profiler.
  */
 #include <skiff.h>
 #include <string.h>
 
 #include "threads.h"
 
-SKIFF_OPTION(mode, "threads.mode", "check (default), stress, bench or pthread");
+SKIFF_OPTION(mode, "threads.mode", "check (default), stress, bench, pthread or spin");
 SKIFF_OPTION(per_cpu, "threads.per_cpu", "workers per CPU in check mode (default 4)");
 SKIFF_OPTION(rounds, "threads.rounds", "rounds per worker in check mode (default 64)");
 SKIFF_OPTION(stress_n, "threads.stress_n", "threads created in stress mode (default 4000)");
@@ -312,6 +314,8 @@ int main(void)
 		return bench_mode();
 	if (!strcmp(mode, "pthread"))
 		return pthread_mode();
-	printf("threads: unknown threads.mode '%s' (check, stress, bench, pthread)\n", mode);
+	if (!strcmp(mode, "spin"))
+		return spin_mode(ncpu);
+	printf("threads: unknown threads.mode '%s' (check, stress, bench, pthread, spin)\n", mode);
 	return 2;
 }

@@ -91,6 +91,14 @@ static void dsdt_parse(void)
 {
 	uint32_t len;
 	const uint8_t *dsdt = sdt_map(acpi_info.dsdt, &len);
+	if (dsdt && !memcmp(dsdt, "DSDT", 4)) {
+		int n = acpi_aml_find_mmio(dsdt + SDT_HDR_LEN, len - SDT_HDR_LEN, "LNRO0005", acpi_info.virtio_mmio,
+					   ACPI_MAX_MMIO);
+		acpi_info.nvirtio_mmio = (unsigned)n;
+		if (n)
+			arch_log("acpi", "DSDT: %d virtio-mmio device(s), the first at %#lx, GSI %u", n,
+				 (unsigned long)acpi_info.virtio_mmio[0].base, acpi_info.virtio_mmio[0].gsi);
+	}
 	if (dsdt && !memcmp(dsdt, "DSDT", 4) &&
 	    acpi_aml_find_s5(dsdt + SDT_HDR_LEN, len - SDT_HDR_LEN, &acpi_info.slp_typa, &acpi_info.slp_typb) == 0) {
 		acpi_info.s5_found = true;

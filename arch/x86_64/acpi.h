@@ -1,7 +1,8 @@
 /*
  * arch/x86_64/acpi.h: what the kernel takes from the ACPI tables (ACPI 6.5):
  * the MADT's local APICs, I/O APICs and interrupt source overrides, and the
- * FADT's power-off registers with \_S5's sleep type from the DSDT.
+ * FADT's power-off registers with \_S5's sleep type from the DSDT, and the
+ * virtio-mmio devices the DSDT lists.
  *
  * acpi.c finds and walks the tables in memory (kernel only); acpi_parse.c
  * holds the pure decoders below, which host unit tests run on built tables.
@@ -30,6 +31,15 @@ struct acpi_ioapic {
 	uint32_t gsi_base;
 };
 
+/* A memory-mapped device the DSDT describes (acpi_aml_find_mmio). */
+struct acpi_mmio_dev {
+	uint64_t base;
+	uint32_t size;
+	uint32_t gsi;
+	bool level, active_low;    /* the interrupt's trigger and polarity */
+};
+#define ACPI_MAX_MMIO 8
+
 struct acpi_info {
 	uint64_t lapic_addr;
 	unsigned ncpus;
@@ -51,6 +61,9 @@ struct acpi_info {
 	uint8_t acpi_enable;
 	uint8_t slp_typa, slp_typb;  /* \_S5 package elements 0 and 1 */
 	bool s5_found;             /* false: slp_typ* are the PIIX4/ICH9 default 0 */
+	/* virtio-mmio transports in the DSDT (_HID LNRO0005: QEMU's microvm). */
+	struct acpi_mmio_dev virtio_mmio[ACPI_MAX_MMIO];
+	unsigned nvirtio_mmio;
 };
 
 extern struct acpi_info acpi_info;
@@ -76,5 +89,12 @@ int acpi_fadt_parse(const uint8_t *fadt, size_t len, struct acpi_info *info);
  * absent or encoded some other way (a method, a computed value).
  */
 int acpi_aml_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typa, uint8_t *slp_typb);
+
+/*
+ * Devices whose _HID is the string hid ("LNRO0005": virtio-mmio), with
+ * their first fixed memory range and interrupt, as QEMU's microvm writes
+ * them; at most max into out; returns how many.
+ */
+int acpi_aml_find_mmio(const uint8_t *aml, size_t len, const char *hid, struct acpi_mmio_dev *out, int max);
 
 #endif

@@ -239,3 +239,55 @@ int acpi_aml_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typa, uint8_t 
 	}
 	return -ENOENT;
 }
+
+/*
+ * Devices named by a _HID string, with their first Memory32Fixed and
+ * Extended Interrupt descriptors (6.4.3.4, 6.4.3.6). Not an AML
+ * interpreter: it looks for the String (0x0d) holding hid and reads the
+ * resource descriptors in the bytes that follow, up to the next device of
+ * that _HID, which is how QEMU's microvm lays out each virtio-mmio
+ * transport (a Name(_CRS, ResourceTemplate()) buffer right after _HID,
+ * hw/i386/acpi-microvm.c). A device whose resources are computed by a
+ * method is not found.
+ */
+#define AML_STRING 0x0d
+#define RES_MEM32_FIXED 0x86       /* large item, length 9 */
+#define RES_EXT_IRQ 0x89           /* large item: flags, count, then count 32-bit GSIs */
+#define EXT_IRQ_EDGE (1u << 1)
+#define EXT_IRQ_ACTIVE_LOW (1u << 2)
+
+static bool hid_at(const uint8_t *a, size_t len, size_t i, const char *hid, size_t n)
+{
+	return i + n + 2 <= len && a[i] == AML_STRING && !memcmp(a + i + 1, hid, n) && a[i + 1 + n] == 0;
+}
+
+int acpi_aml_find_mmio(const uint8_t *aml, size_t len, const char *hid, struct acpi_mmio_dev *out, int max)
+{
+	size_t n = strlen(hid);
+	int found = 0;
+	for (size_t i = 0; i < len && found < max; i++) {
+		if (!hid_at(aml, len, i, hid, n))
+			continue;
+		struct acpi_mmio_dev d = { 0 };
+		bool mem = false, irq = false;
+		size_t j = i + n + 2;
+		for (; j + 3 <= len && !(mem && irq) && !hid_at(aml, len, j, hid, n); j++) {
+			uint16_t rlen = le16(aml + j + 1);
+			if (!mem && aml[j] == RES_MEM32_FIXED && rlen == 9 && j + 12 <= len) {
+				d.base = le32(aml + j + 4);
+				d.size = le32(aml + j + 8);
+				mem = true;
+			} else if (!irq && aml[j] == RES_EXT_IRQ && rlen >= 6 && j + 9 <= len && aml[j + 4] >= 1) {
+				uint8_t fl = aml[j + 3];
+				d.gsi = le32(aml + j + 5);
+				d.level = !(fl & EXT_IRQ_EDGE);
+				d.active_low = fl & EXT_IRQ_ACTIVE_LOW;
+				irq = true;
+			}
+		}
+		if (mem && irq && d.size)
+			out[found++] = d;
+		i = j - 1;
+	}
+	return found;
+}

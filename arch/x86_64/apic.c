@@ -9,6 +9,7 @@
  *    MADT overrides give it (GSI 2 on PC-compatible firmware).
  * A failure is a warning, not a panic: the log says which path is broken.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86_64/acpi.h"
@@ -63,20 +64,17 @@ static void timer_check(void)
 		         lapic_timer_mode());
 }
 
-static void ioapic_check(void)
+/* Fires PIT channel 0 once (~1 ms) with ISA IRQ0 routed to gsi; true when it arrived, *us after how long. */
+static bool irq0_arrives(uint32_t gsi, unsigned flags, uint64_t *us)
 {
-	unsigned flags;
-	uint32_t gsi = ioapic_isa_gsi(0, &flags);
 	uint16_t count = PIT_HZ / 1000;   /* ~1 ms */
 	fired_ns = 0;
 	irq_set_handler(IRQ_VECTOR_SELFTEST, check_fired, 0);
 	/* The control word stops channel 0 with OUT low, so the firmware's periodic tick cannot be what we see. */
 	outb(PIT_CMD, PIT_CH0_MODE0);
-	int err = ioapic_route(gsi, IRQ_VECTOR_SELFTEST, flags, (uint8_t)lapic_id());
-	if (err) {
-		arch_warn("ioapic", "ISA IRQ0 -> GSI %u: no I/O APIC pin (%d)", gsi, err);
+	if (ioapic_route(gsi, IRQ_VECTOR_SELFTEST, flags, (uint8_t)lapic_id())) {
 		irq_set_handler(IRQ_VECTOR_SELFTEST, 0, 0);
-		return;
+		return false;
 	}
 	uint64_t t0 = tsc_ns();
 	outb(PIT_CH0, count & 0xff);
@@ -84,10 +82,31 @@ static void ioapic_check(void)
 	check_wait(t0);
 	ioapic_mask(gsi, true);
 	irq_set_handler(IRQ_VECTOR_SELFTEST, 0, 0);
-	if (fired_ns)
-		arch_log("ioapic", "ISA IRQ0 -> GSI %u delivered after %lu us (%s, %s)", gsi,
-		         (unsigned long)((fired_ns - t0) / NSEC_PER_USEC), flags & IOAPIC_LEVEL ? "level" : "edge",
-		         flags & IOAPIC_ACTIVE_LOW ? "active low" : "active high");
+	*us = fired_ns ? (fired_ns - t0) / NSEC_PER_USEC : 0;
+	return fired_ns != 0;
+}
+
+/*
+ * QEMU's I/O APIC wires ISA IRQ0 to pin 2 whatever the MADT says, and
+ * its microvm machine's MADT has no override saying so: when IRQ0 does
+ * not arrive on an identity-mapped GSI 0, pin 2 is tried, and kept for
+ * ioapic_isa_gsi(0) if it works.
+ */
+static void ioapic_check(void)
+{
+	unsigned flags;
+	uint32_t gsi = ioapic_isa_gsi(0, &flags);
+	uint64_t us;
+	bool ok = irq0_arrives(gsi, flags, &us);
+	if (!ok && gsi == 0 && irq0_arrives(2, flags, &us)) {
+		arch_warn("ioapic", "ISA IRQ0 arrives on GSI 2, not on GSI 0 as the MADT says (no override); using GSI 2");
+		ioapic_set_isa_gsi(0, 2);
+		gsi = 2;
+		ok = true;
+	}
+	if (ok)
+		arch_log("ioapic", "ISA IRQ0 -> GSI %u delivered after %lu us (%s, %s)", gsi, (unsigned long)us,
+		         flags & IOAPIC_LEVEL ? "level" : "edge", flags & IOAPIC_ACTIVE_LOW ? "active low" : "active high");
 	else
 		arch_warn("ioapic", "ISA IRQ0 -> GSI %u not delivered within 100 ms", gsi);
 }

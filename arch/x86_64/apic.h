@@ -45,6 +45,8 @@ uint64_t lapic_timer_hz(void);   /* one-shot mode's count rate (after the divide
 #define IOAPIC_ACTIVE_LOW (1u << 1)
 /* Programs and unmasks the GSI's redirection entry; -ENODEV if no I/O APIC has it, -EINVAL for a vector < 0x10. */
 int ioapic_route(uint32_t gsi, uint8_t vector, unsigned flags, uint8_t dest);
+/* Unmasks the GSI as an edge-triggered NMI to every CPU (the profiler's tick); -ENODEV if no I/O APIC has it. */
+int ioapic_route_nmi_all(uint32_t gsi);
 void ioapic_mask(uint32_t gsi, bool masked);
 /* An ISA IRQ (0-15) through the MADT overrides: its GSI and flags (ISA default: edge, active high). */
 uint32_t ioapic_isa_gsi(unsigned irq, unsigned *flags);

@@ -4,7 +4,8 @@
  * of redirection entries.
  *
  * Promises: after ioapic_init every pin is masked; ioapic_route programs
- * one fixed-delivery, physical-destination entry and unmasks it. Register
+ * one fixed-delivery, physical-destination entry and unmasks it;
+ * ioapic_route_nmi_all one that delivers an NMI to every CPU. Register
  * access is an index/data pair (IOREGSEL at +0x00, IOWIN at +0x10), so
  * every access holds ioapic_lock: two CPUs interleaving would corrupt both.
  */
@@ -23,6 +24,7 @@
 #define IOAPIC_REG_REDTBL 0x10         /* entry n: low dword 0x10 + 2n, high 0x11 + 2n */
 
 /* Redirection entry, low dword (82093AA 3.2.4). */
+#define RTE_DELIVERY_NMI (4u << 8)
 #define RTE_ACTIVE_LOW (1u << 13)
 #define RTE_LEVEL (1u << 15)
 #define RTE_MASKED (1u << 16)
@@ -116,6 +118,21 @@ int ioapic_route(uint32_t gsi, uint8_t vector, unsigned flags, uint8_t dest)
 	return 0;
 }
 
+int ioapic_route_nmi_all(uint32_t gsi)
+{
+	unsigned pin;
+	struct ioapic *io = ioapic_for(gsi, &pin);
+	if (!io)
+		return -ENODEV;
+	/* 3.2.4: NMI delivery ignores the vector and must be edge-triggered;
+	 * physical destination 0xff is the xAPIC broadcast (SDM 10.6.2.1). */
+	uint64_t f = arch_spin_lock_irqsave(&ioapic_lock);
+	ioapic_write(io, IOAPIC_REG_REDTBL + 2 * pin + 1, 0xffu << 24);
+	ioapic_write(io, IOAPIC_REG_REDTBL + 2 * pin, RTE_DELIVERY_NMI);
+	arch_spin_unlock_irqrestore(&ioapic_lock, f);
+	return 0;
+}
+
 void ioapic_mask(uint32_t gsi, bool masked)
 {
 	unsigned pin;
@@ -126,6 +143,12 @@ void ioapic_mask(uint32_t gsi, bool masked)
 	uint32_t lo = ioapic_read(io, IOAPIC_REG_REDTBL + 2 * pin);
 	ioapic_write(io, IOAPIC_REG_REDTBL + 2 * pin, masked ? lo | RTE_MASKED : lo & ~RTE_MASKED);
 	arch_spin_unlock_irqrestore(&ioapic_lock, f);
+}
+
+void ioapic_set_isa_gsi(unsigned irq, uint32_t gsi)
+{
+	if (irq < 16)
+		acpi_info.isa_gsi[irq] = gsi;
 }
 
 uint32_t ioapic_isa_gsi(unsigned irq, unsigned *flags)

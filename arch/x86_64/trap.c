@@ -1,7 +1,8 @@
 /*
  * arch/x86_64/trap.c: where every interrupt and exception lands. Device
  * vectors go to their registered handler and get their local APIC EOI
- * here. Exceptions (vectors 0-31) go to the fault handler the kernel
+ * here. An NMI goes to the NMI handler when one is registered (the
+ * profiler's tick). Exceptions (vectors 0-31) go to the fault handler the kernel
  * registered (kernel/fault.c reports and powers off); should it return, or
  * none be registered yet, the CPU stops with interrupts off: a fault is
  * never returned into.
@@ -17,6 +18,7 @@ static struct irq_handler handlers[256];
 static uint64_t counts[256];
 static unsigned next_vector = IRQ_VECTOR_FIRST;
 static void (*fault_handler)(const struct trap_frame *f);
+static void (*nmi_handler)(const struct trap_frame *f);
 
 static const char *const exc_names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range exceeded",
@@ -56,12 +58,21 @@ void trap_set_fault_handler(void (*fn)(const struct trap_frame *f))
 	fault_handler = fn;
 }
 
+void trap_set_nmi_handler(void (*fn)(const struct trap_frame *f))
+{
+	nmi_handler = fn;
+}
+
 void trap_dispatch(struct trap_frame *f);
 
 void trap_dispatch(struct trap_frame *f)
 {
 	unsigned v = (unsigned)f->vector;
 	counts[v]++;
+	if (v == 2 && nmi_handler) {
+		nmi_handler(f);    /* SDM 6.7.1: NMIs stay blocked until the iretq */
+		return;
+	}
 	if (v < 32) {
 		if (fault_handler)
 			fault_handler(f);

@@ -39,6 +39,13 @@ uint64_t irq_count(unsigned vector);
  * does, or before one is set, the CPU halts with interrupts off.
  */
 void trap_set_fault_handler(void (*fn)(const struct trap_frame *f));
+/*
+ * NMIs (vector 2) call fn, which returns into the interrupted code (the
+ * profiler's samples; nmi_tick.c); without one an NMI is reported like an
+ * exception. fn runs on the NMI stack, possibly inside any other handler:
+ * it may take no lock.
+ */
+void trap_set_nmi_handler(void (*fn)(const struct trap_frame *f));
 /* "page fault", "double fault", ... (Intel SDM vol. 3A table 6-1) for vectors 0-31. */
 const char *trap_exception_name(unsigned vector);
 

@@ -1,7 +1,8 @@
 /*
  * arch/x86_64/tsc.c: the monotonic clock. The TSC is calibrated once against
  * PIT channel 2 (Intel 8254 datasheet, mode 0: OUT goes high at terminal
- * count, visible in port 0x61 bit 5) over a 10 ms window; afterwards
+ * count, visible in port 0x61 bit 5; channel 0 where port 0x61 is absent)
+ * over a 10 ms window; afterwards
  * tsc_ns() is a rdtsc and a 64x64->128 multiply. Where CPUID advertises an
  * invariant TSC (leaf 0x80000007 EDX bit 8) the rate is constant across
  * power states.
@@ -13,6 +14,7 @@
 #include "arch/x86_64/tsc.h"
 
 #define PIT_HZ 1193182u
+#define PIT_CH0 0x40
 #define PIT_CH2 0x42
 #define PIT_CMD 0x43
 #define PIT_GATE 0x61
@@ -28,17 +30,49 @@ void tsc_mark_zero(void)
 	tsc_zero = rdtsc();
 }
 
+/*
+ * The same window on channel 0, whose gate is always high, for machines
+ * without port 0x61 (QEMU's microvm has a PIT but no speaker port, so
+ * channel 2 never counts): OUT is read with the read-back command (8254
+ * datasheet, "Read-Back Command": status byte bit 7). Interrupts are off,
+ * and IRQ0 is masked or not yet routed, so the terminal count goes nowhere.
+ */
+static uint64_t pit_measure_ch0(void)
+{
+	uint16_t count = (uint16_t)(PIT_HZ * CALIB_MS / 1000u);
+	outb(PIT_CMD, 0x30);                                 /* ch0, lo/hi byte, mode 0: OUT low */
+	outb(PIT_CH0, count & 0xff);
+	uint64_t t0 = rdtsc();                               /* before the start: see pit_measure */
+	outb(PIT_CH0, count >> 8);                           /* counting starts here */
+	for (;;) {
+		outb(PIT_CMD, 0xe2);                         /* read-back: status only, channel 0 */
+		if (inb(PIT_CH0) & 0x80)
+			break;
+		if (rdtsc() - t0 > 20000000000ull)
+			return 0;
+	}
+	return rdtsc() - t0;
+}
+
 /* Ticks of the TSC during one PIT countdown of CALIB_MS; 0 if the PIT never fired. */
 static uint64_t pit_measure(void)
 {
+	if (inb(PIT_GATE) == 0xff)
+		return pit_measure_ch0();                    /* no port 0x61: nothing decodes it */
 	uint16_t count = (uint16_t)(PIT_HZ * CALIB_MS / 1000u);
 	uint8_t gate = inb(PIT_GATE);
 	outb(PIT_GATE, (uint8_t)((gate & ~0x02) & ~0x01));  /* gate low, speaker off */
 	outb(PIT_CMD, 0xb0);                                 /* ch2, lo/hi byte, mode 0 */
 	outb(PIT_CH2, count & 0xff);
 	outb(PIT_CH2, count >> 8);
-	outb(PIT_GATE, (uint8_t)((gate & ~0x02) | 0x01));    /* gate high: count starts */
+	/*
+	 * t0 before the start, not after: a vCPU preempted between the two
+	 * would otherwise time a window shorter than the PIT's, and the
+	 * shortest of three (tsc_calibrate) would pick it; this way every
+	 * delay lengthens the window.
+	 */
 	uint64_t t0 = rdtsc();
+	outb(PIT_GATE, (uint8_t)((gate & ~0x02) | 0x01));    /* gate high: count starts */
 	/* Bounded by TSC ticks (~2 s even at 10 GHz): a missing PIT must not hang boot. */
 	while (!(inb(PIT_GATE) & 0x20)) {
 		if (rdtsc() - t0 > 20000000000ull)

@@ -16,6 +16,7 @@
 
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/paging.h"
+#include "drivers/virtio-net/virtio_mmio.h"
 #include "drivers/virtio-net/virtio_pci.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
@@ -154,6 +155,8 @@ int virtio_pci_init(struct virtio_pci *vp, struct pci_dev *d)
 
 int virtio_pci_reset(struct virtio_pci *vp)
 {
+	if (vp->mmio)
+		return virtio_mmio_reset(vp);
 	w8(vp->common, CC_STATUS, 0);
 	/* 4.1.4.3.2: the reset is done only once device_status reads back 0. */
 	uint64_t deadline = time_ns() + RESET_TIMEOUT_NS;
@@ -170,16 +173,24 @@ int virtio_pci_reset(struct virtio_pci *vp)
 
 uint8_t virtio_pci_status(const struct virtio_pci *vp)
 {
+	if (vp->mmio)
+		return virtio_mmio_status(vp);
 	return r8(vp->common, CC_STATUS);
 }
 
 void virtio_pci_add_status(struct virtio_pci *vp, uint8_t bits)
 {
+	if (vp->mmio) {
+		virtio_mmio_set_status(vp, (uint8_t)(virtio_mmio_status(vp) | bits));
+		return;
+	}
 	w8(vp->common, CC_STATUS, (uint8_t)(r8(vp->common, CC_STATUS) | bits));
 }
 
 uint64_t virtio_pci_device_features(struct virtio_pci *vp)
 {
+	if (vp->mmio)
+		return virtio_mmio_device_features(vp);
 	w32(vp->common, CC_DFSELECT, 0);
 	uint64_t lo = r32(vp->common, CC_DF);
 	w32(vp->common, CC_DFSELECT, 1);
@@ -189,6 +200,10 @@ uint64_t virtio_pci_device_features(struct virtio_pci *vp)
 
 void virtio_pci_set_driver_features(struct virtio_pci *vp, uint64_t f)
 {
+	if (vp->mmio) {
+		virtio_mmio_set_driver_features(vp, f);
+		return;
+	}
 	w32(vp->common, CC_GFSELECT, 0);
 	w32(vp->common, CC_GF, (uint32_t)f);
 	w32(vp->common, CC_GFSELECT, 1);
@@ -197,17 +212,23 @@ void virtio_pci_set_driver_features(struct virtio_pci *vp, uint64_t f)
 
 uint8_t virtio_pci_config_generation(const struct virtio_pci *vp)
 {
+	if (vp->mmio)
+		return virtio_mmio_config_generation(vp);
 	return r8(vp->common, CC_CFGGEN);
 }
 
 uint16_t virtio_pci_set_config_vector(struct virtio_pci *vp, uint16_t vector)
 {
+	if (vp->mmio)
+		return VIRTIO_MSI_NO_VECTOR;    /* virtio-mmio has one interrupt line */
 	w16(vp->common, CC_MSIX, vector);
 	return r16(vp->common, CC_MSIX);
 }
 
 uint16_t virtio_pci_queue_max(struct virtio_pci *vp, uint16_t q)
 {
+	if (vp->mmio)
+		return virtio_mmio_queue_max(vp, q);
 	if (q >= r16(vp->common, CC_NUMQ))
 		return 0;
 	w16(vp->common, CC_Q_SELECT, q);
@@ -215,8 +236,14 @@ uint16_t virtio_pci_queue_max(struct virtio_pci *vp, uint16_t q)
 }
 
 int virtio_pci_queue_setup(struct virtio_pci *vp, uint16_t q, uint16_t size, uint64_t desc, uint64_t driver,
-			   uint64_t device, uint16_t msix, volatile uint16_t **notify)
+			   uint64_t device, uint16_t msix, struct virtio_notify *notify)
 {
+	if (vp->mmio) {
+		volatile uint8_t *reg;
+		int err = virtio_mmio_queue_setup(vp, q, size, desc, driver, device, &reg);
+		*notify = (struct virtio_notify){ reg, true };
+		return err;
+	}
 	const struct pci_dev *d = vp->pci;
 	w16(vp->common, CC_Q_SELECT, q);
 	w16(vp->common, CC_Q_SIZE, size);
@@ -235,8 +262,15 @@ int virtio_pci_queue_setup(struct virtio_pci *vp, uint16_t q, uint16_t size, uin
 		      d->fn, q, off);
 		return -ERANGE;
 	}
-	*notify = (volatile uint16_t *)(vp->notify + off);
+	*notify = (struct virtio_notify){ vp->notify + off, false };
 	/* 4.1.4.3.2: queue_enable last, after the addresses and size are in. */
 	w16(vp->common, CC_Q_ENABLE, 1);
 	return 0;
+}
+
+uint8_t virtio_pci_isr(struct virtio_pci *vp)
+{
+	if (vp->mmio)
+		return virtio_mmio_isr(vp);
+	return *vp->isr;
 }

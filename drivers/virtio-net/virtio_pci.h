@@ -2,7 +2,8 @@
  * drivers/virtio-net/virtio_pci.h: the virtio 1.x PCI transport with
  * modern capabilities (virtio 1.2 4.1.4): finding the common, notify, ISR
  * and device configuration structures, device status, feature negotiation
- * and queue setup. The device-type driver (vnet.c) sits on top.
+ * and queue setup. The device-type driver (vnet.c) sits on top. The same
+ * calls drive a virtio-mmio transport (virtio_mmio.h) when vp->mmio is set.
  *
  * Promises: every function returns 0 or a negative errno and logs one line
  * on failure; registers are accessed with the widths 4.1.3.1 requires.
@@ -48,6 +49,13 @@ struct virtio_pci {
 	volatile uint8_t *isr;         /* ISR status byte (4.1.4.5) */
 	volatile uint8_t *device;      /* device-specific configuration (4.1.4.6) */
 	uint32_t device_len;
+	volatile uint8_t *mmio;        /* set: the virtio-mmio transport (virtio_mmio.c), pci and the rest unused */
+};
+
+/* Where and how a queue is notified: the queue index as 16 bits on PCI (4.1.5.2), 32 on virtio-mmio (4.2.3.3). */
+struct virtio_notify {
+	volatile void *addr;
+	bool wide;
 };
 
 /* Finds and maps the four capabilities; -ENODEV when one is missing, -ERANGE/-ENOMEM when it cannot be mapped. */
@@ -72,16 +80,16 @@ uint16_t virtio_pci_queue_max(struct virtio_pci *vp, uint16_t q);
  * refuses the vector.
  */
 int virtio_pci_queue_setup(struct virtio_pci *vp, uint16_t q, uint16_t size, uint64_t desc, uint64_t driver,
-			   uint64_t device, uint16_t msix, volatile uint16_t **notify);
-/* 4.1.5.2: available-buffer notification (without VIRTIO_F_NOTIFICATION_DATA: the queue index). */
-static inline void virtio_pci_notify(volatile uint16_t *addr, uint16_t q)
+			   uint64_t device, uint16_t msix, struct virtio_notify *notify);
+/* 4.1.5.2, 4.2.3.3: available-buffer notification (without VIRTIO_F_NOTIFICATION_DATA: the queue index). */
+static inline void virtio_pci_notify(struct virtio_notify n, uint16_t q)
 {
-	*addr = q;
+	if (n.wide)
+		*(volatile uint32_t *)n.addr = q;
+	else
+		*(volatile uint16_t *)n.addr = q;
 }
-/* Reading the ISR status acknowledges INTx (4.1.4.5.1). */
-static inline uint8_t virtio_pci_isr(const struct virtio_pci *vp)
-{
-	return *vp->isr;
-}
+/* Reading the ISR status acknowledges INTx (4.1.4.5.1); virtio-mmio's is read and acknowledged. */
+uint8_t virtio_pci_isr(struct virtio_pci *vp);
 
 #endif

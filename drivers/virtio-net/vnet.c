@@ -1,7 +1,8 @@
 /*
  * drivers/virtio-net/vnet.c: the virtio network device (virtio 1.2 5.1)
- * on the modern PCI transport (virtio_pci.c) with split virtqueues
- * (virtq.c), for QEMU's virtio-net-pci.
+ * on the modern PCI transport (virtio_pci.c) or virtio-mmio (virtio_mmio.c)
+ * with split virtqueues (virtq.c), for QEMU's virtio-net-pci and
+ * virtio-net-device.
  *
  * Promises to the stack (kernel/netdev.h): receive is zero-copy, the device
  * writes straight into pktbufs posted on the receive queue, and poll strips
@@ -21,11 +22,13 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
+#include "drivers/virtio-net/virtio_mmio.h"
 #include "drivers/virtio-net/virtio_pci.h"
 #include "drivers/virtio-net/virtq.h"
 #include "drivers/virtio-net/vnet.h"
@@ -88,8 +91,10 @@ struct vnet {
 	void *rxq_mem, *txq_mem;
 	void *rx_token[VNET_RING], *tx_token[VNET_RING];
 	uint32_t rx_wlen[VNET_RING], tx_wlen[VNET_RING];
-	volatile uint16_t *rx_notify, *tx_notify;
+	struct virtio_notify rx_notify, tx_notify;
 	bool msix;                     /* else INTx through the I/O APIC */
+	uint32_t gsi;                  /* INTx or the virtio-mmio line, and its IOAPIC_* flags */
+	unsigned gsi_flags;
 	int vec_queue, vec_config;
 	volatile bool config_changed;  /* set by the interrupt, consumed by poll */
 	bool link_was_up;
@@ -380,7 +385,7 @@ static void vnet_irq_intx(void *ctx)
 /* MSI-X with one entry for configuration changes and one for both queues (4.1.5.1.2); false if unusable. */
 static bool vnet_setup_msix(struct vnet *v)
 {
-	if (pci_msix_count(v->pci) < 2)
+	if (!v->pci || pci_msix_count(v->pci) < 2)
 		return false;
 	int vc = irq_alloc_vector(), vq = irq_alloc_vector();
 	if (vc < 0 || vq < 0)
@@ -402,13 +407,20 @@ out_off:
 	return false;
 }
 
-/* INTx: the GSI is the line the firmware wrote (PCI 3.0 6.2.4), level-triggered, active low. */
+/*
+ * INTx: the GSI is the line the firmware wrote (PCI 3.0 6.2.4), level-triggered,
+ * active low; virtio-mmio: the line its discovery named (v->gsi set at attach).
+ */
 static int vnet_setup_intx(struct vnet *v)
 {
 	const struct pci_dev *d = v->pci;
-	if (!d->irq_pin || d->irq_line == 0xff || d->irq_line == 0) {
+	if (d && (!d->irq_pin || d->irq_line == 0xff || d->irq_line == 0)) {
 		kwarn("virtio-net", "%02x:%02x.%x: no MSI-X and no INTx line assigned", d->bus, d->dev, d->fn);
 		return -ENODEV;
+	}
+	if (d) {
+		v->gsi = d->irq_line;
+		v->gsi_flags = IOAPIC_LEVEL | IOAPIC_ACTIVE_LOW;
 	}
 	int vec = irq_alloc_vector();
 	if (vec < 0) {
@@ -416,9 +428,9 @@ static int vnet_setup_intx(struct vnet *v)
 		return vec;
 	}
 	irq_set_handler((unsigned)vec, vnet_irq_intx, v);
-	int err = ioapic_route(d->irq_line, (uint8_t)vec, IOAPIC_LEVEL | IOAPIC_ACTIVE_LOW, (uint8_t)cpus[0].apic_id);
+	int err = ioapic_route(v->gsi, (uint8_t)vec, v->gsi_flags, (uint8_t)cpus[0].apic_id);
 	if (err) {
-		kwarn("virtio-net", "cannot route GSI %u (%d)", d->irq_line, err);
+		kwarn("virtio-net", "cannot route GSI %u (%d)", v->gsi, err);
 		irq_set_handler((unsigned)vec, NULL, NULL);
 		return err;
 	}
@@ -455,7 +467,8 @@ static void vnet_read_mac(struct vnet *v)
 {
 	if (!has(v, VIRTIO_NET_F_MAC)) {
 		/* Locally administered, unique per slot. */
-		uint8_t m[ETH_ALEN] = { 0x02, 0x00, 0x5f, v->pci->bus, v->pci->dev, v->pci->fn };
+		uint8_t m[ETH_ALEN] = { 0x02, 0x00, 0x5f, v->pci ? v->pci->bus : 0xff, v->pci ? v->pci->dev : 0,
+					v->pci ? v->pci->fn : (uint8_t)nunits };
 		memcpy(v->mac, m, ETH_ALEN);
 		return;
 	}
@@ -492,7 +505,7 @@ static int vnet_queue_alloc(void **mem)
 
 /* 4.1.5.1.3: a queue of at most VNET_RING entries in fresh ring memory, told to the device. */
 static int vnet_queue_setup(struct vnet *v, uint16_t q, struct virtq *vq, void *mem, void **tok, uint32_t *wlen,
-			    volatile uint16_t **notify)
+			    struct virtio_notify *notify)
 {
 	uint16_t max = virtio_pci_queue_max(&v->vp, q);
 	if (max == 0) {
@@ -531,7 +544,7 @@ static void vnet_irq_teardown(struct vnet *v)
 	if (v->msix)
 		pci_msix_enable(v->pci, false);
 	else if (v->vec_queue)
-		ioapic_mask(v->pci->irq_line, true);
+		ioapic_mask(v->gsi, true);
 	if (v->vec_queue)
 		irq_set_handler((unsigned)v->vec_queue, NULL, NULL);
 	if (v->vec_config && v->vec_config != v->vec_queue)
@@ -628,19 +641,10 @@ static int vnet_bind(void *drv, struct netif *nif)
 	return err;
 }
 
-static int vnet_attach(struct pci_dev *d)
+/* Attach from the transport's init on: queues, interrupts, start, registration. where: for logs. */
+static int vnet_attach_common(struct vnet *v, const char *where)
 {
-	struct vnet *v = kzalloc(sizeof(*v));
-	if (!v) {
-		kwarn("virtio-net", "%02x:%02x.%x: no memory for the driver state", d->bus, d->dev, d->fn);
-		return -ENOMEM;
-	}
-	v->pci = d;
-	v->ns = netdev_stack();
-	pci_enable_bus_master(d);
-	int err = virtio_pci_init(&v->vp, d);
-	if (err)
-		goto out_free;
+	int err;
 	if ((err = vnet_queue_alloc(&v->rxq_mem)) || (err = vnet_queue_alloc(&v->txq_mem))) {
 		kwarn("virtio-net", "no memory for the queues");
 		goto out_free_mem;
@@ -664,17 +668,55 @@ static int vnet_attach(struct pci_dev *d)
 	v->nif = netif_get(v->ns, idx);
 	if (nunits < VNET_MAX_UNITS)
 		units[nunits++] = v;
-	klog("virtio-net", "%02x:%02x.%x: %s, features 0x%lx, queues %u/%u, %s%s", d->bus, d->dev, d->fn,
-	     netif_name(v->nif), (unsigned long)v->features, v->rxq.size, v->txq.size,
-	     v->msix ? "MSI-X" : "INTx", cpu_fences_elided() ? ", ring fences by port I/O (TCG)" : "");
+	klog("virtio-net", "%s: %s, features 0x%lx, queues %u/%u, %s%s", where, netif_name(v->nif),
+	     (unsigned long)v->features, v->rxq.size, v->txq.size, v->msix ? "MSI-X" : v->pci ? "INTx" : "GSI line",
+	     cpu_fences_elided() ? ", ring fences by port I/O (TCG)" : "");
 	return 0;
 out_irq:
 	vnet_irq_teardown(v);
 out_free_mem:
 	vnet_free_queue_mem(v);
-out_free:
 	kfree(v);
 	return err;
+}
+
+static int vnet_attach(struct pci_dev *d)
+{
+	struct vnet *v = kzalloc(sizeof(*v));
+	if (!v) {
+		kwarn("virtio-net", "%02x:%02x.%x: no memory for the driver state", d->bus, d->dev, d->fn);
+		return -ENOMEM;
+	}
+	v->pci = d;
+	v->ns = netdev_stack();
+	pci_enable_bus_master(d);
+	int err = virtio_pci_init(&v->vp, d);
+	if (err) {
+		kfree(v);
+		return err;
+	}
+	char where[16];
+	snprintf(where, sizeof(where), "%02x:%02x.%x", d->bus, d->dev, d->fn);
+	return vnet_attach_common(v, where);
+}
+
+/* A virtio-mmio transport with a network device behind it (QEMU's microvm). */
+static int vnet_attach_mmio(const struct virtio_mmio_dev *m)
+{
+	struct vnet *v = kzalloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->ns = netdev_stack();
+	v->gsi = m->gsi;
+	v->gsi_flags = m->irq_flags;
+	int err = virtio_mmio_init(&v->vp, m);
+	if (err) {
+		kfree(v);
+		return err;
+	}
+	char where[16];
+	snprintf(where, sizeof(where), "mmio%u", m->index);
+	return vnet_attach_common(v, where);
 }
 
 int vnet_stats_get(unsigned unit, struct vnet_stats *out)
@@ -700,9 +742,16 @@ static bool vnet_match(const struct pci_dev *d)
 	       (d->device == VIRTIO_PCI_DEVICE_TRANS_NET || d->device == VIRTIO_PCI_DEVICE_MODERN_BASE + 1);
 }
 
+static bool vnet_match_mmio(const struct virtio_mmio_dev *m)
+{
+	return m->device_id == VIRTIO_ID_NET;
+}
+
 static const struct netdrv vnet_driver = {
 	.name = "virtio-net",
 	.match = vnet_match,
 	.attach = vnet_attach,
+	.match_mmio = vnet_match_mmio,
+	.attach_mmio = vnet_attach_mmio,
 };
 NETDRV(vnet_driver);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tests/boot/apps.sh: boot every app under apps/ through all three boot paths
-# (SeaBIOS+GRUB, OVMF+GRUB, PVH direct) under TCG and check what it prints
-# and its exit status.
+# tests/boot/apps.sh: boot every app under apps/ through all four boot paths
+# (SeaBIOS+GRUB, OVMF+GRUB, PVH direct, and QEMU's microvm machine: PVH
+# through qboot, no PCI, the NIC on virtio-mmio) under TCG and check what it
+# prints and its exit status.
 #
 # Every app is checked for the kernel's banner ("boot: skiff", "boot: cpu:",
 # "boot: memory:", "boot: command line:"), the loader the path implies, no
@@ -17,7 +18,7 @@
 #                     (124, waiting for the timeout, also works but is slow)
 #   timeout: SECONDS  bound for one boot (default 60)
 #   args: ARGS        extra tools/cloudit.sh options (split on blanks)
-#   paths: P...       subset of "bios uefi direct" (default all three)
+#   paths: P...       subset of "bios uefi direct microvm" (default all four)
 # BOOT_APPS="NAME..." limits the run to those apps.
 # Tests beyond that (networking, several guests) go in tests/boot/NAME.sh,
 # which tests/run.sh runs like this file.
@@ -31,7 +32,7 @@ boot_require
 # boot_app NAME: read apps/NAME/NAME.boottest and queue one case per path.
 boot_app() {
 	local app=$1 file="$BOOT_ROOT/apps/$1/$1.boottest" line key val lineno=0
-	local status=0 timeout=$BOOT_TIMEOUT paths=(uefi bios direct) args=() expects=() w p
+	local status=0 timeout=$BOOT_TIMEOUT paths=(uefi bios direct microvm) args=() expects=() w p
 	if [[ -f "$file" ]]; then
 		while IFS= read -r line || [[ -n "$line" ]]; do
 			lineno=$((lineno + 1))
@@ -69,8 +70,10 @@ boot_app() {
 			--expect "${expects[@]}" '~boot: skiff .*booted by GRUB.*\(UEFI\)' ;;
 		direct) boot_case "$app-direct" "$status" "$app" --direct --timeout "$timeout" "${args[@]}" \
 			--expect "${expects[@]}" '~boot: skiff .*booted by PVH' ;;
+		microvm) boot_case "$app-microvm" "$status" "$app" --machine microvm --timeout "$timeout" "${args[@]}" \
+			--expect "${expects[@]}" '~boot: skiff .*booted by PVH' '!pci: [0-9a-f]{2}:' ;;
 		*)
-			echo "FAIL apps/$app: unknown path '$p' in $file (want bios, uefi, direct)"
+			echo "FAIL apps/$app: unknown path '$p' in $file (want bios, uefi, direct, microvm)"
 			: >"$BOOT_TMP/$app-paths.fail"
 			;;
 		esac

@@ -61,8 +61,8 @@ cli_case link-no-nic 2 hello --nic none --net tap:lo --loss 5% --expect "need a 
 cli_case bad-pcap-dir 2 hello --pcap /nonexistent-skiff/x.pcap --expect "bad --pcap '/nonexistent-skiff/x.pcap': no directory"
 cli_case pcap-no-nic 2 hello --nic none --pcap x.pcap --expect "--pcap records the NIC's traffic: it needs a NIC"
 # Below each path's floor the guest used to hang without a word.
-cli_case mem-floor-bios-refused 2 hello --mem 7M --expect \
-	"--mem 7M is too little for GRUB under SeaBIOS: it needs at least 8M"
+cli_case mem-floor-bios-refused 2 hello --mem 4M --expect \
+	"--mem 4M is too little for GRUB under SeaBIOS: it needs at least 5M"
 cli_case mem-floor-uefi-refused 2 hello --firmware uefi --mem 53 --expect \
 	"--mem 53 is too little for UEFI (OVMF and GRUB): it needs at least 54M"
 cli_case mem-floor-direct-refused 2 hello --direct --mem 1M --expect \
@@ -214,7 +214,7 @@ for fw in bios uefi; do
 done
 # Each path boots at the floor cloudit enforces (a floor set too high would
 # refuse machines that work; one too low is caught by these failing).
-boot_case mem-floor-bios 0 hello --firmware bios --mem 8M --expect "skiff: hello exited with status 0"
+boot_case mem-floor-bios 0 hello --firmware bios --mem 5M --expect "skiff: hello exited with status 0"
 boot_case mem-floor-uefi 0 hello --firmware uefi --mem 54M --expect "skiff: hello exited with status 0"
 boot_case mem-floor-direct 0 hello --direct --mem 2M --expect "skiff: hello exited with status 0"
 boot_finish

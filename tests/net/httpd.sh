@@ -7,8 +7,8 @@
 # namespace (tests/lib/netns.sh; nothing leaves it): virtio on the direct
 # (PVH) path and then ne2k through SeaBIOS and GRUB, each checked in full,
 # one at a time; meanwhile virtio through OVMF (UEFI) and GRUB, on a tap
-# of its own, checked for boot-to-served only. So both NICs and all three
-# boot paths serve.
+# of its own, checked for boot-to-served only, as is virtio-mmio on QEMU's
+# microvm machine. So both NICs, both machines and all boot paths serve.
 # Cases, per guest (the full ones):
 #   boot_<g>        the ready line within HTTPD_BOOT_TIMEOUT
 #   telnet_<g>      telnet(1), driven by expect(1), types "GET / HTTP/1.0"
@@ -52,7 +52,8 @@
 # One "PASS httpd: case detail" or "FAIL httpd: case detail" line per case;
 # exit 1 if any failed, 77 to skip (never under CI=true: then a missing
 # prerequisite fails). Every wait is bounded; QEMU is killed by PID on
-# exit. HTTPD_GUESTS picks guests ("virtio-direct ne2k-bios virtio-uefi"),
+# exit. HTTPD_GUESTS picks guests ("virtio-direct ne2k-bios virtio-uefi
+# virtio-microvm"),
 # HTTPD_KEEP=1 keeps the logs, HTTPD_WRK_S the wrk seconds (default 10).
 set -uo pipefail
 
@@ -63,7 +64,7 @@ source "$ROOT/tests/lib/netns.sh"
 HOST=10.77.9.1 # the namespace; guests are .2 (one at a time) and .3 (UEFI)
 BOOT_TIMEOUT=${HTTPD_BOOT_TIMEOUT:-120} # seconds to the ready line under TCG
 GUEST_LIFE=600                          # cloudit's --timeout kills QEMU after this
-GUESTS=${HTTPD_GUESTS:-virtio-direct ne2k-bios virtio-uefi}
+GUESTS=${HTTPD_GUESTS:-virtio-direct ne2k-bios virtio-uefi virtio-microvm}
 WRK_S=${HTTPD_WRK_S:-10}
 REQ_MS=2000   # httpd.request_ms: a request head must be whole within this
 IDLE_MS=3000  # httpd.idle_ms: a kept-alive connection may idle this long
@@ -443,7 +444,8 @@ start_guest() {
 	direct) bootargs=(--direct) ;;
 	bios) bootargs=(--firmware bios) ;;
 	uefi) bootargs=(--firmware uefi) ;;
-	*) netns_die "HTTPD_GUESTS: bad guest '$g' (want NIC-direct|bios|uefi)" ;;
+	microvm) bootargs=(--machine microvm) ;;
+	*) netns_die "HTTPD_GUESTS: bad guest '$g' (want NIC-direct|bios|uefi|microvm)" ;;
 	esac
 	GLOG[$g]="$tmp/guest-$g.log"
 	GT0[$g]=$(now_ms)
@@ -471,7 +473,7 @@ wait_ready() {
 # start overlaps the other checks instead of adding to the suite's time.
 full=() quick=()
 for g in $GUESTS; do
-	if [[ $g == *-uefi ]]; then quick+=("$g"); else full+=("$g"); fi
+	if [[ $g == *-uefi || $g == *-microvm ]]; then quick+=("$g"); else full+=("$g"); fi
 done
 taps=(tap0)
 for ((i = 1; i <= ${#quick[@]}; i++)); do taps+=("tap$i"); done

@@ -6,8 +6,11 @@
 # (tests/lib/netns.sh; nothing leaves it):
 #   dhcp_user_<boot>   QEMU user networking: the interface line names virtio-net
 #                      with MAC 52:54:00:12:34:56 and link up, and DHCP binds
-#                      10.0.2.15 (bios, uefi, direct)
-#   ping_<boot>        tap guest at 10.77.1.2: ping -c 20, 0% loss (bios, uefi, direct)
+#                      10.0.2.15 (bios, uefi, direct, microvm: virtio-mmio)
+#   ping_<boot>        tap guest at 10.77.1.2: ping -c 20, 0% loss (bios, uefi,
+#                      direct, microvm)
+#   flood_microvm      ping -f -c 5000 over virtio-mmio (its interrupt line
+#                      acknowledged in InterruptACK), 0% loss
 #   ping_1472_bios     full-size frames (-s 1472 -M do), 0% loss
 #   ping_8000_bios     fragmented datagrams (-s 8000), 0% loss
 #   flood_bios         ping -f -c 5000, 0% loss, and the guest still answers after
@@ -20,6 +23,7 @@
 # One "PASS virtio_ping: case detail" or "FAIL virtio_ping: case detail" line per
 # case; exit 1 if any failed, 77 to skip (never under CI=true: then a missing
 # prerequisite fails). Every wait is bounded; QEMU is killed by PID on exit.
+# VPING_BOOTS picks the boots of the first two groups (default all four).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -30,6 +34,7 @@ GUEST=10.77.1.2
 HOST=10.77.1.1
 GUEST_LIFE=600                            # QEMU is killed by cloudit's --timeout after this
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
+BOOTS=${VPING_BOOTS:-bios uefi direct microvm}
 
 guest_init virtio_ping VPING qemu-system-x86_64 ping make gcc tar
 scratch=$GUEST_TMP
@@ -41,12 +46,14 @@ guest_build_scratch vping "$ROOT/tests/net/virtio_ping_app"
 NS=$(netns_name vping)
 netns_create "$NS" "$HOST/24" tap0
 
-# boot_args BOOT: cloudit's options for bios (SeaBIOS+GRUB), uefi (OVMF+GRUB) or direct (PVH).
+# boot_args BOOT: cloudit's options for bios (SeaBIOS+GRUB), uefi (OVMF+GRUB),
+# direct (PVH) or microvm (QEMU's microvm machine, PVH, virtio-mmio).
 boot_args() {
 	case $1 in
 	bios) ;;
 	uefi) echo --firmware uefi ;;
 	direct) echo --direct ;;
+	microvm) echo --machine microvm ;;
 	esac
 }
 
@@ -115,7 +122,7 @@ received_case() {
 
 # ---- DHCP over QEMU user networking (slirp inside the namespace: it reaches nothing)
 
-for boot in bios uefi direct; do
+for boot in $BOOTS; do
 	have_boot "$boot" || continue
 	log="$scratch/user-$boot.log"
 	if ! start_guest "$boot" user "vping.seconds=4" "$log"; then
@@ -133,14 +140,14 @@ for boot in bios uefi direct; do
 		fail "dhcp_user_$boot: eth0 did not get 10.0.2.15 from QEMU's DHCP server"
 		grep -E 'dhcp|vping:' "$log" | head -n 5
 	else
-		pass "dhcp_user_$boot $(grep -oE 'virtio-net: .*(MSI-X|INTx)' "$log" | head -n 1)"
+		pass "dhcp_user_$boot $(grep -oE 'virtio-net: .*(MSI-X|INTx|GSI line)' "$log" | head -n 1)"
 	fi
 	guest_clean "user_$boot" "$log"
 done
 
 # ---- a tap guest at 10.77.1.2
 
-for boot in bios uefi direct; do
+for boot in $BOOTS; do
 	have_boot "$boot" || continue
 	log="$scratch/tap-$boot.log"
 	if ! start_guest "$boot" tap:tap0 "ip=$GUEST/24 vping.seconds=$GUEST_LIFE" "$log"; then
@@ -150,6 +157,7 @@ for boot in bios uefi direct; do
 		continue
 	fi
 	ping_case "ping_$boot" -c 20 -i 0.2 -W 2
+	[[ $boot != microvm ]] || ping_case flood_microvm -f -c 5000 -w 150
 	if [[ $boot == bios ]]; then
 		ping_case ping_1472_bios -c 20 -i 0.2 -W 2 -s 1472 -M 'do'
 		ping_case ping_8000_bios -c 20 -i 0.2 -W 2 -s 8000

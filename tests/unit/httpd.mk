@@ -24,9 +24,9 @@ UNIT_TESTS += $(HTTPD_SERVER_TEST)
 
 $(HTTPD_SERVER_TEST): tests/unit/httpd/httpd_server_test.c tests/unit/httpd/shim/skiff.h tests/unit/httpd/shim/skiff/pipe.h \
 		apps/httpd/httpd.c apps/httpd/httpd.h apps/httpd/http_parse.c apps/httpd/http_parse.h \
-		apps/httpd/www.h $(HTTPD_SVC_SRCS) $(HTTPD_SVC_HDRS)
+		apps/httpd/www.h apps/httpd/www_gen.c $(HTTPD_SVC_SRCS) $(HTTPD_SVC_HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOSTCC) -Itests/unit/httpd/shim $(HOST_CFLAGS) -DSVC_HOST -o $@ \
-		tests/unit/httpd/httpd_server_test.c apps/httpd/httpd.c apps/httpd/http_parse.c \
+		tests/unit/httpd/httpd_server_test.c apps/httpd/httpd.c apps/httpd/http_parse.c apps/httpd/www_gen.c \
 		$(HTTPD_SVC_SRCS) $(HOST_LDLIBS) -lpthread

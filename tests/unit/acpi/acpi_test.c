@@ -326,6 +326,75 @@ static void test_s5_not_a_name_or_truncated_not_found(void **state)
 	assert_int_equal(a, 0xee);   /* outputs untouched on failure */
 }
 
+/* One microvm-style virtio-mmio device: Device(VRnn) { Name(_HID, "LNRO0005")
+ * Name(_UID, n) Name(_CRS, ResourceTemplate() { Memory32Fixed(ReadWrite,
+ * base, 0x200) Interrupt(ResourceConsumer, Level, ActiveHigh, Exclusive)
+ * { gsi } }) } as hw/i386/acpi-microvm.c emits it. */
+static size_t mmio_dev_aml(uint8_t *a, uint32_t base, uint32_t gsi, uint8_t irq_flags)
+{
+	static const uint8_t head[] = {
+		0x5b, 0x82, 0x3a, 'V', 'R', '0', '0',			/* DeviceOp PkgLength NameSeg */
+		0x08, '_', 'H', 'I', 'D', 0x0d, 'L', 'N', 'R', 'O', '0', '0', '0', '5', 0x00,
+		0x08, '_', 'U', 'I', 'D', 0x00,
+		0x08, '_', 'C', 'R', 'S', 0x11, 0x1a, 0x0a, 0x17,	/* Name(_CRS, Buffer(0x17) */
+	};
+	size_t n = sizeof(head);
+	memcpy(a, head, n);
+	uint8_t mem[12] = { 0x86, 0x09, 0x00, 0x01 };
+	for (int i = 0; i < 4; i++) {
+		mem[4 + i] = (uint8_t)(base >> (8 * i));
+		mem[8 + i] = (uint8_t)(0x200u >> (8 * i));
+	}
+	memcpy(a + n, mem, sizeof(mem));
+	n += sizeof(mem);
+	uint8_t irq[9] = { 0x89, 0x06, 0x00, irq_flags, 0x01 };
+	for (int i = 0; i < 4; i++)
+		irq[5 + i] = (uint8_t)(gsi >> (8 * i));
+	memcpy(a + n, irq, sizeof(irq));
+	n += sizeof(irq);
+	a[n++] = 0x79;		/* EndTag */
+	a[n++] = 0x00;
+	return n;
+}
+
+/* ACPI 6.5 6.4.3.4, 6.4.3.6: each LNRO0005 device's fixed range and
+ * interrupt, trigger and polarity decoded; other _HIDs ignored. */
+static void test_mmio_devices_found_with_range_and_irq(void **state)
+{
+	uint8_t aml[512];
+	struct acpi_mmio_dev d[4];
+	size_t n = 0, third;
+	(void)state;
+	n += mmio_dev_aml(aml + n, 0xfeb02e00u, 47, 0x01);	/* consumer, level, active high */
+	n += mmio_dev_aml(aml + n, 0xfeb02c00u, 46, 0x07);	/* edge, active low */
+	third = n;
+	n += mmio_dev_aml(aml + n, 0xfeb02a00u, 45, 0x01);
+	memcpy(aml + third + 13, "LNRO0006", 8);		/* the third is another device type */
+	assert_int_equal(acpi_aml_find_mmio(aml, n, "LNRO0005", d, 4), 2);
+	assert_int_equal(d[0].base, 0xfeb02e00u);
+	assert_int_equal(d[0].size, 0x200);
+	assert_int_equal(d[0].gsi, 47);
+	assert_true(d[0].level);
+	assert_false(d[0].active_low);
+	assert_int_equal(d[1].base, 0xfeb02c00u);
+	assert_int_equal(d[1].gsi, 46);
+	assert_false(d[1].level);
+	assert_true(d[1].active_low);
+	assert_int_equal(acpi_aml_find_mmio(aml, n, "LNRO0005", d, 1), 1);	/* max respected */
+}
+
+/* A device cut off before its interrupt descriptor is not reported. */
+static void test_mmio_device_truncated_not_found(void **state)
+{
+	uint8_t aml[128];
+	struct acpi_mmio_dev d[2];
+	(void)state;
+	size_t n = mmio_dev_aml(aml, 0xfeb00e00u, 12, 0x01);
+	assert_int_equal(n, 60);
+	assert_int_equal(acpi_aml_find_mmio(aml, n - 8, "LNRO0005", d, 2), 0);
+	assert_int_equal(acpi_aml_find_mmio(aml, n, "LNRO0005", d, 2), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +412,8 @@ int main(void)
 		cmocka_unit_test_setup(test_s5_byte_prefix_package_decoded, setup),
 		cmocka_unit_test_setup(test_s5_zero_one_two_byte_pkglength_decoded, setup),
 		cmocka_unit_test_setup(test_s5_not_a_name_or_truncated_not_found, setup),
+		cmocka_unit_test_setup(test_mmio_devices_found_with_range_and_irq, setup),
+		cmocka_unit_test_setup(test_mmio_device_truncated_not_found, setup),
 	};
 	return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);
 }

@@ -47,12 +47,14 @@ static const char tmpl_data[] = "<p>{{app}} on cpu {{cpu}}, {{nope}} {{ x</p>\n"
 
 const struct www_file www_files[] = {
 	{"/small.txt", "text/plain; charset=utf-8", (const uint8_t *)small_data, sizeof(small_data) - 1,
-	 "\"5ma11\"", FIXED_MTIME, false},
+	 "\"5ma11\"", FIXED_MTIME, false, NULL},
 	{"/index.html", "text/html; charset=utf-8", (const uint8_t *)tmpl_data, sizeof(tmpl_data) - 1,
-	 "\"t\"", FIXED_MTIME, true},
-	{"/big.bin", "application/octet-stream", big_data, BIG_SIZE, "\"b19\"", FIXED_MTIME, false},
+	 "\"t\"", FIXED_MTIME, true, NULL},
+	{"/big.bin", "application/octet-stream", big_data, BIG_SIZE, "\"b19\"", FIXED_MTIME, false, NULL},
+	{"/gen.bin", "application/octet-stream", NULL, 1048576, "\"9e1\"", FIXED_MTIME, false, www_gen_1m},
+	{"/gen17.bin", "application/octet-stream", NULL, 17, "\"9e2\"", FIXED_MTIME, false, www_gen_1m},
 };
-const unsigned www_count = 3;
+const unsigned www_count = 5;
 
 uint64_t skiff_wall_time(void)
 {
@@ -72,6 +74,11 @@ int httpd_tmpl_field(struct httpd_svc *hs, const char *name, size_t len, char *o
 	if (len == 3 && !memcmp(name, "cpu", 3))
 		return snprintf(out, cap, "%u", cpu_id());
 	return -1;
+}
+
+int httpd_prof_text(char *buf, size_t cap)
+{
+	return snprintf(buf, cap, "prof stub\n");
 }
 
 int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap)
@@ -505,6 +512,64 @@ static void test_pipelined_requests_answered_in_order(void **state)
 	/* RFC 9112 9.6: nothing after the response that said close. */
 	assert_true(sees_eof(&c));
 	conn_close(&c);
+}
+
+/* /1m.bin's definition (apps/httpd/httpd.mk), byte by byte: n bytes. */
+static uint8_t *gen_1m_expected(size_t n)
+{
+	uint8_t *b = malloc(n + 16);
+	size_t k;
+
+	assert_non_null(b);
+	for (k = 0; k * 16 < n; k++)
+		snprintf((char *)b + k * 16, 17, "%015x\n", (unsigned)(k * 16));
+	return b;
+}
+
+/* A generated file (www_file.gen, no bytes in the image) is served with
+ * the bytes its definition gives: streamed in chunks (1 MiB) and inside
+ * one response (17 bytes, a record and one byte of the next). */
+static void test_generated_file_served_byte_exact(void **state)
+{
+	struct conn c;
+	struct resp r;
+	uint8_t *want = gen_1m_expected(1048576);
+
+	(void)state;
+	start();
+	conn_open(&c);
+	send_s(&c, "GET /gen.bin HTTP/1.1\r\nHost: a\r\n\r\n"
+		   "GET /gen17.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_true(read_resp(&c, &r, false));
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 1048576);
+	assert_memory_equal(r.body, want, 1048576);
+	resp_free(&r);
+	assert_true(read_resp(&c, &r, false));
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.body_len, 17);
+	assert_memory_equal(r.body, want, 17);
+	resp_free(&r);
+	conn_close(&c);
+	free(want);
+}
+
+/* www_gen_1m at any offset and length matches the definition. */
+static void test_gen_1m_any_span(void **state)
+{
+	uint8_t *want = gen_1m_expected(1048576), got[100];
+	static const size_t offs[] = {0, 1, 15, 16, 17, 4095, 524287, 1048476};
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		for (n = 0; n <= 100; n += 33) {
+			memset(got, 0xaa, sizeof(got));
+			www_gen_1m(offs[i], got, n);
+			assert_memory_equal(got, want + offs[i], n);
+		}
+	}
+	free(want);
 }
 
 /* More pipelined requests than the input buffer holds, behind a 1 MiB
@@ -948,6 +1013,8 @@ int main(void)
 		T_(test_conditional_get_304),
 		T_(test_stats_json),
 		T_(test_pipelined_requests_answered_in_order),
+		T_(test_generated_file_served_byte_exact),
+		T_(test_gen_1m_any_span),
 		T_(test_pipelined_flood_behind_big_file_all_answered),
 		T_(test_error_behind_full_queue_keeps_earlier_responses),
 		T_(test_request_in_pieces_answered),

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# tools/size.sh BUILD APP... (make size): what each subsystem adds to each
+# image, from the linker's map (build/gen/APP/APP.map), so only what
+# --gc-sections kept is counted. Subsystems: arch, kernel, mm, sched, net,
+# sock, xv6, lib, each drivers/NAME, the app (apps/APP and what its .mk
+# generates), the embedded web files (www, apps/httpd) and the symbol table
+# for backtraces and the profiler (ksyms); alignment padding goes with what
+# follows it.
+#
+# One app: a row per subsystem with text, rodata, data and bss bytes and
+# the bytes it adds to the file (text + rodata + data). Several: a row per
+# subsystem, a column per app, the bytes each adds to the file in KiB (bss
+# on its own row). Then the image files: build/APP.elf (stripped: what
+# QEMU's -kernel and GRUB load), build/APP.sym (the symbols and DWARF kept
+# for gdb) and build/APP.img (the GRUB ISO).
+set -euo pipefail
+build=$1
+shift
+[[ $# -gt 0 ]] || { echo "size: no app" >&2; exit 2; }
+for app in "$@"; do
+	[[ -s $build/gen/$app/$app.map && -s $build/$app.elf ]] || { echo "size: $build/$app.elf or its map missing (make APP=$app first)" >&2; exit 1; }
+done
+
+# map_sizes APP: lines "SUBSYSTEM KIND BYTES", KIND text|rodata|data|bss.
+map_sizes() {
+	awk -v app="$1" '
+	function cat(f) {
+		if (f ~ /\/gen\/[^\/]+\/ksyms\.o$/) return "ksyms"
+		if (f ~ /\/gen\/[^\/]+\/www_/) return "www"
+		if (f ~ /\/gen\/version\.o$/ || f ~ /\/appinfo\.o$/) return "kernel"
+		if (f ~ /\/gen\//) return "app"
+		if (match(f, /\/obj\/drivers\/[^\/]+\//)) return substr(f, RSTART + 5, RLENGTH - 6)
+		if (f ~ /\/obj\/apps\//) return "app"
+		if (match(f, /\/obj\/[^\/]+\//)) { s = substr(f, RSTART + 5, RLENGTH - 6); return s == "arch" ? "arch" : s }
+		return "other"
+	}
+	function hex(h,   i, n) {
+		h = tolower(h); sub(/^0x/, "", h); n = 0
+		for (i = 1; i <= length(h); i++) n = n * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+		return n
+	}
+	function add(c, n) { if (kind != "") { sz[c "," kind] += n; cats[c] = 1 } }
+	/^Linker script and memory map/ { on = 1; next }
+	!on { next }
+	/^\.[A-Za-z]/ {
+		o = $1
+		kind = (o == ".text") ? "text" : (o == ".rodata" || o == ".note.Xen") ? "rodata" : \
+		       (o == ".data" || o == ".ksyms") ? "data" : (o == ".bss") ? "bss" : ""
+		pend = 0; name = ""
+		next
+	}
+	kind == "" { next }
+	/^ \*fill\*/ { pend += hex($3); next }
+	# An input section: " .name ADDR SIZE FILE", or its name alone on a
+	# line when long and " ADDR SIZE FILE" on the next.
+	/^ [.A-Za-z]/ && NF == 1 { name = $1; next }
+	/^ [.A-Za-z]/ && NF >= 4 && $2 ~ /^0x/ { add(cat($4), hex($3) + pend); pend = 0; next }
+	/^ +0x/ && NF == 3 && name != "" { add(cat($3), hex($2) + pend); pend = 0; name = ""; next }
+	END { for (k in sz) { split(k, p, ","); print p[1], p[2], sz[k] } }' "$build/gen/$1/$1.map"
+}
+
+order="arch kernel mm sched lib net sock xv6 drivers/pci drivers/virtio-net drivers/ne2000 app www ksyms"
+if [[ $# -eq 1 ]]; then
+	app=$1
+	map_sizes "$app" | awk -v order="$order" -v app="$app" '
+	{ v[$1 "," $2] = $3; seen[$1] = 1 }
+	END {
+		n = split(order, o, " ")
+		for (k in seen) { found = 0; for (i = 1; i <= n; i++) if (o[i] == k) found = 1; if (!found) o[++n] = k }
+		printf "size: %s, bytes per subsystem (what --gc-sections kept)\n", app
+		printf "%-22s %9s %9s %7s %9s %9s\n", "subsystem", "text", "rodata", "data", "bss", "file"
+		for (i = 1; i <= n; i++) {
+			k = o[i]; if (!(k in seen)) continue
+			t = v[k ",text"] + 0; r = v[k ",rodata"] + 0; d = v[k ",data"] + 0; b = v[k ",bss"] + 0
+			printf "%-22s %9d %9d %7d %9d %9d\n", k, t, r, d, b, t + r + d
+			T += t; R += r; D += d; B += b
+		}
+		printf "%-22s %9d %9d %7d %9d %9d\n", "total", T, R, D, B, T + R + D
+	}'
+else
+	for app in "$@"; do map_sizes "$app" | sed "s|^|$app |"; done | awk -v order="$order" -v apps="$*" '
+	{ v[$1 "," $2] += ($3 == "bss") ? 0 : $4; if ($3 == "bss") b[$1] += $4; seen[$2] = 1 }
+	END {
+		na = split(apps, a, " "); n = split(order, o, " ")
+		for (k in seen) { found = 0; for (i = 1; i <= n; i++) if (o[i] == k) found = 1; if (!found) o[++n] = k }
+		print "size: KiB each subsystem adds to each image file (text + rodata + data; what --gc-sections kept)"
+		printf "%-20s", "subsystem"; for (j = 1; j <= na; j++) printf " %9s", a[j]; print ""
+		for (i = 1; i <= n; i++) {
+			if (!(o[i] in seen)) continue
+			printf "%-20s", o[i]
+			for (j = 1; j <= na; j++) { x = v[a[j] "," o[i]]; tot[j] += x; printf " %9s", x ? sprintf("%.1f", x / 1024) : "-" }
+			print ""
+		}
+		printf "%-20s", "total"; for (j = 1; j <= na; j++) printf " %9.1f", tot[j] / 1024; print ""
+		printf "%-20s", "bss (RAM, not file)"; for (j = 1; j <= na; j++) printf " %9.1f", b[a[j]] / 1024; print ""
+	}'
+fi
+kib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
+echo
+printf '%-20s %14s %14s %14s\n' "image files (KiB)" "APP.elf" "APP.sym" "APP.img"
+for app in "$@"; do
+	sym=- img=-
+	[[ -s $build/$app.sym ]] && sym=$(kib "$(stat -c %s "$build/$app.sym")")
+	[[ -s $build/$app.img ]] && img=$(kib "$(stat -c %s "$build/$app.img")")
+	printf '%-20s %14s %14s %14s\n' "$app" "$(kib "$(stat -c %s "$build/$app.elf")")" "$sym" "$img"
+done
