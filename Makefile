@@ -168,3 +168,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(KOBJS:.o=.d)
+# Apps' objects too: an app that reads a kernel or net/ header (httpd's
+# /stats sizes its copy by NET_STAT_COUNT) must rebuild when it changes.
+-include $(foreach a,$(APPS_ALL),$(patsubst %.o,%.d,$(filter $(BUILD)/obj/%,$($(a)_OBJS))))
