@@ -202,8 +202,12 @@ static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
 {
 	struct tcp_pcb *c;
 
-	if (s->th.flags & TCP_RST)
-		return;		/* "An incoming RST should be ignored" */
+	if (s->th.flags & TCP_RST) {
+		/* "An incoming RST should be ignored": counted, so that every
+		 * segment a listener gets is accounted for. */
+		drop(ns, s, NET_STAT_DROP_TCP_LISTEN_RST);
+		return;
+	}
 	if (s->th.flags & TCP_ACK) {
 		if (listen_cookie_ack(ns, lis, s))
 			return;
@@ -228,6 +232,7 @@ static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
 	c = listen_child(ns, lis, s);
 	if (!c)
 		return;
+	net_count(ns, NET_STAT_TCP_SYN_RECEIVED);
 	syn_options(c, &s->th);
 	child_seq(c, s->th.seq, tcp_isn(ns, c->laddr, c->lport, c->raddr,
 					c->rport));

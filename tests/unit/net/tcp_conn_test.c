@@ -147,6 +147,26 @@ static void test_listen_ack_answered_rst(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* RFC 9293 3.10.7.2: every segment a listener gets is accounted for: a
+ * RST is ignored but counted, a SYN that makes a SYN-RECEIVED child is
+ * counted, so forged floods show up in the stack's counters. */
+static void test_listen_rst_and_syn_counted(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_listen(t);
+	seg_in(t, TCP_RST, 10, 0, 0, NULL, 0);
+	seg_in(t, TCP_RST | TCP_ACK, 10, 5, 1000, NULL, 0);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_LISTEN_RST), 2);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_RECEIVED), 0);
+	seg_in(t, TCP_SYN, 10, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_RECEIVED), 1);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* RFC 9293 3.10.7.4 / 3.3.2: the third segment completes a passive open;
  * the listener reports ACCEPT and the connection ESTABLISHED. */
 static void test_listen_handshake_accepted(void **state)
@@ -1157,6 +1177,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_closed_bad_checksum_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_synack_mirrors_options, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_ack_answered_rst, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_rst_and_syn_counted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_handshake_accepted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_cookie_completes, setup_small_backlog, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
