@@ -21,7 +21,8 @@ set -euo pipefail
 # expect, and wrk, for tests/net/httpd.sh and bench/http.sh; bsdutils
 # (script(1): a terminal for tools/cloudit.sh) for the user's path in
 # tests/boot/cloudit-cli.sh and tests/net/cloudit_tap.sh; perl-base for
-# cloudit's serial filter.
+# cloudit's serial filter; python3-scapy (forged frames) and hping3 (SYN
+# floods) for tests/net/attack.sh, tests/net/flood.sh and bench/flood.sh.
 PACKAGES=(
 	gcc binutils make
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
@@ -29,6 +30,7 @@ PACKAGES=(
 	libcmocka-dev
 	iproute2 iputils-ping curl netcat-openbsd procps dnsmasq-base
 	python3 telnet expect wrk bsdutils perl-base
+	python3-scapy hping3
 )
 
 quiet=0
