@@ -161,19 +161,27 @@ static void listen_cookie(struct netstack *ns, struct tcp_pcb *lis,
 }
 
 /* RFC 4987 3.6: an ACK to a listener may carry a cookie; if so, build
- * the connection it stands for and let the ACK complete it. */
+ * the connection it stands for and let the ACK complete it. With the
+ * accept queue full a valid cookie's ACK is dropped, not reset: the peer
+ * believes it is connected and retransmits (its request, or the ACK),
+ * and the cookie still holds then; a child in SYN-RECEIVED is treated the
+ * same way (in_ack), as Linux does. false: no valid cookie. */
 static bool listen_cookie_ack(struct netstack *ns, struct tcp_pcb *lis,
 			      struct tcp_seg *s)
 {
 	struct tcp_pcb *c;
 	uint16_t mss;
 
-	if (ns->par.tcp_syncookies == 2 || lis->aq_len >= lis->backlog ||
+	if (ns->par.tcp_syncookies == 2 ||
 	    (s->th.flags & (TCP_SYN | TCP_RST | TCP_FIN)))
 		return false;
 	if (!tcp_cookie_check(ns, s->dst, s->th.dport, s->src, s->th.sport,
 			      s->th.seq - 1, s->th.ack - 1, &mss))
 		return false;
+	if (lis->aq_len >= lis->backlog) {
+		drop(ns, s, NET_STAT_DROP_TCP_LISTEN_OVERFLOW);
+		return true;
+	}
 	c = listen_child(ns, lis, s);
 	if (!c)
 		return true;

@@ -257,6 +257,51 @@ static void test_listen_syn_queue_full_cookie_completes(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 0);
 }
 
+/* RFC 4987 3.6 with the accept queue full: the ACK bearing a valid cookie
+ * is dropped and counted, not answered with a RST (as a SYN-RECEIVED
+ * child's ACK is ignored then, and as Linux does): the peer thinks it is
+ * connected, and its retransmission (here with its request) makes the
+ * connection once the application has accepted. */
+static uint32_t syn_from(struct tfx *t, uint16_t sport, uint32_t seq);
+
+static void test_listen_cookie_ack_accept_queue_full_dropped_then_taken(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_pcb *c;
+	struct tseg s;
+	uint32_t iss, cookie;
+	char b[8];
+
+	tfx_listen(t);
+	assert_int_equal(tcp_listen(ns, t->lis, 1), 0);
+	iss = syn_from(t, 41001, 100);
+	syn_from(t, 41002, 100);
+	cookie = syn_from(t, 41003, 700);	/* the SYN queue (2) is full */
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_SENT), 1);
+	/* 41001 completes: the accept queue (1) is full. */
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = 41001, .flags = TCP_ACK, .seq = 101, .ack = iss + 1,
+			.wnd = 1000}, NULL, 0);
+	expect_nothing(t);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = 41003, .flags = TCP_ACK | TCP_PSH, .seq = 701,
+			.ack = cookie + 1, .wnd = 1000}, "hey", 3);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_LISTEN_OVERFLOW), 2);	/* the SYN, the ACK */
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_OK), 0);
+	assert_int_equal(tcp_pcb_count(ns), 3);	/* the listener, 41001, 41002 */
+	assert_int_equal(tcp_accept(ns, t->lis, NULL, NULL, &c), 0);
+	tcp_abort(ns, c);
+	expect_flags(t, &s, TCP_RST | TCP_ACK);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = 41003, .flags = TCP_ACK | TCP_PSH, .seq = 701,
+			.ack = cookie + 1, .wnd = 1000}, "hey", 3);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_OK), 1);
+	assert_int_equal(tcp_accept(ns, t->lis, NULL, NULL, &c), 0);
+	assert_int_equal(tcp_recv(ns, c, b, sizeof(b), 0), 3);
+	tcp_abort(ns, c);
+	tcp_close(ns, t->lis);
+	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
 /* Cookies off (tcp_syncookies = 2): SYNs beyond the queue are dropped. */
 static void no_cookies(struct netstack_params *p)
 {
@@ -1180,6 +1225,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_rst_and_syn_counted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_handshake_accepted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_cookie_completes, setup_small_backlog, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_cookie_ack_accept_queue_full_dropped_then_taken, setup_small_backlog, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_nomem_frees_syn_queue_slot, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_rst_back_to_listen, tfx_setup, tfx_teardown),
