@@ -599,9 +599,11 @@ static bool fin_ack_states(struct tcp_pcb *pcb)
 	switch (pcb->state) {
 	case TCP_FIN_WAIT_1:
 		tcp_set_state(pcb, TCP_FIN_WAIT_2);
-		if (!pcb->app)
+		if (!pcb->app) {
 			tcp_timer_set(pcb, TCP_T_2MSL, ns->now +
 				      (uint64_t)ns->par.tcp_fin_wait2_ms * MS);
+			tcp_orphan_trim(pcb);	/* all acknowledged */
+		}
 		return true;
 	case TCP_CLOSING:
 		tcp_enter_time_wait(pcb);

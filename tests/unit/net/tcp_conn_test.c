@@ -922,6 +922,38 @@ static void test_established_close_time_wait_then_freed(void **state)
 	expect_flags(t, &s, TCP_RST);
 }
 
+/* Memory of a closed connection: once the app has closed, nothing will
+ * read the receive ring (data is answered with RST, RFC 9293 3.10.7.4 /
+ * Linux's abort on data), so it goes at once; once our FIN is
+ * acknowledged nothing is left to send, so the send ring goes too. An
+ * orphan in FIN-WAIT-2 (a client that never closes its side) then holds
+ * only its control block, and 10,000 of them fit in memory. */
+static void test_close_frees_rings_before_time_wait(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+	size_t with_rings, after_close;
+
+	tfx_passive_open(t, NULL, 8000);
+	tcp_close(ns, t->lis);
+	t->lis = NULL;
+	assert_int_equal(tcp_send(ns, t->pcb, "bye", 3, 0), 3);
+	expect_seg(t, &s);
+	with_rings = t->fx.fe.live_bytes;
+	tcp_close(ns, t->pcb);
+	expect_flags(t, &s, TCP_FIN | TCP_ACK);
+	after_close = t->fx.fe.live_bytes;
+	assert_true(with_rings - after_close >= t->par.tcp_rcvbuf);
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 4, 8000, NULL, 0);
+	assert_true(after_close - t->fx.fe.live_bytes >= t->par.tcp_sndbuf);
+	/* Data for the orphan: a RST, as before (no ring needed for it). */
+	seg_in(t, TCP_ACK | TCP_PSH, t->snd, t->rcv + 4, 8000, "late", 4);
+	expect_seg(t, &s);
+	assert_true(s.th.flags & TCP_RST);
+	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
 /* RFC 9293 3.6 (passive side): FIN in, CLOSE-WAIT, recv gives 0, close
  * sends FIN, LAST-ACK, the ACK frees it. */
 static void test_close_wait_close_last_ack_freed(void **state)
@@ -1249,6 +1281,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_idle_24_days_forged_tsval_not_recent, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_old_duplicate_acked_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_close_time_wait_then_freed, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_close_frees_rings_before_time_wait, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait_close_last_ack_freed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_1_fin_closing_time_wait, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_data_still_received, tfx_setup, tfx_teardown),
