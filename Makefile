@@ -138,6 +138,7 @@ deps:
 soak:
 	$(Q)tools/deps.sh --quiet
 	$(Q)IOTH_LEAK_CONNS=50000 tests/net/ioth_leak.sh
+	$(Q)FLOOD_SOAK_S=600 tests/net/flood.sh
 
 bench:
 	$(Q)tools/deps.sh --quiet
