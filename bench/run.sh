@@ -12,7 +12,9 @@
 # the machine; the ratios are the result. Then HTTP (bench/http.sh, also
 # make bench-http): apps/httpd against the yardstick's nginx with wrk on a
 # 612-byte page at several concurrencies, boot to first HTTP response,
-# image size and the smallest RAM that serves. Last, the host micro-benchmark of
+# image size and the smallest RAM that serves. Then the share of its rate a
+# legitimate client keeps under a SYN flood (bench/flood.sh), skiff's httpd
+# against the yardstick's nginx. Last, the host micro-benchmark of
 # the Internet checksum (make bench-csum: net/checksum.c against the byte
 # loop it replaced).
 # Nothing is asserted. BENCH_ACCEL=auto|kvm|tcg picks the accelerator
@@ -59,6 +61,9 @@ ACCEL=$ACCEL bench/tcp.sh --no-build || echo "bench: tcp: failed"
 
 echo
 ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/http.sh || echo "bench: http: failed"
+
+echo
+ACCEL=$ACCEL bench/flood.sh --no-build || echo "bench: flood: failed"
 
 echo
 echo "bench: scheduler (apps/threads threads.mode=bench, 2 CPUs, $ACCEL)"
