@@ -68,15 +68,16 @@ PAGE=$ROOT/apps/httpd/www/612.html
 
 in_ns() { netns_exec "$NS" "$@"; }
 # snap FILE: /stats into FILE.
-snap() { in_ns timeout 120 python3 "$CLIENT" stats "$GUEST" >"$1" || echo '{}' >"$1"; }
-# jq FILE EXPR: a Python expression over the JSON j of FILE.
-jq() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
-# tcp FILE NAME: a TCP_/DROP_ counter.
-ctr() { jq "$1" "j.get('tcp',{}).get('$2', j.get('drops',{}).get('$2', 0))"; }
-eth0_rx() { jq "$1" "[i for i in j['interfaces'] if i['name']=='eth0'][0]['rx_packets']"; }
-heap() { jq "$1" "j['memory']['heap_in_use']"; }
-pcbs() { jq "$1" "j['tcp_pcbs']"; }
-pkts() { jq "$1" "j['packet_buffers_in_use']"; }
+# The interpreter itself, not a wrapper (a pyenv shim costs a second a call).
+PY=$(python3 -c 'import sys; print(sys.executable)')
+snap() { in_ns timeout 120 "$PY" "$CLIENT" stats "$GUEST" >"$1" || echo '{}' >"$1"; }
+# compare A B: the counters between two snapshots as shell variables
+# (h0 h1 p0 p1 k0 k1 rx shed drops d_NAME; flood_client.py compare).
+compare() {
+	h0=0 h1=0 p0=0 p1=0 k0=0 k1=0 rx=0 shed=0 drops=0
+	unset "${!d_@}"
+	eval "$("$PY" "$CLIENT" compare "$S/$1.json" "$S/$2.json")"
+}
 # flood SECONDS ARGS...: hping3 at FLOOD_PPS for SECONDS.
 flood() {
 	local t=$1
@@ -90,17 +91,18 @@ snap "$S/start.json"
 
 # ---- synflood ----
 echo "flood: synflood starts at $(took)"
-base=$(in_ns timeout $((LEGIT_S + 60)) python3 "$CLIENT" legit "$GUEST" "$LEGIT_S" "$PAGE")
+base=$(in_ns timeout $((LEGIT_S + 60)) "$PY" "$CLIENT" legit "$GUEST" "$LEGIT_S" "$PAGE")
 snap "$S/syn0.json"
-in_ns timeout $((LEGIT_S + 30)) python3 "$CLIENT" syn "$GUEST" 80 "$((LEGIT_S + 2))s" "$PPS" >/dev/null &
+in_ns timeout $((LEGIT_S + 30)) "$PY" "$CLIENT" syn "$GUEST" 80 "$((LEGIT_S + 2))s" "$PPS" >/dev/null &
 hp=$!
 sleep 1
-under=$(in_ns timeout $((LEGIT_S + 60)) python3 "$CLIENT" legit "$GUEST" "$LEGIT_S" "$PAGE")
+under=$(in_ns timeout $((LEGIT_S + 60)) "$PY" "$CLIENT" legit "$GUEST" "$LEGIT_S" "$PAGE")
 wait "$hp"
 snap "$S/syn1.json"
 read -r _ _ _ bfail _ brate <<<"$base"
 read -r _ uok _ ufail _ urate <<<"$under"
-cookies=$(($(ctr "$S/syn1.json" TCP_SYN_COOKIE_SENT) - $(ctr "$S/syn0.json" TCP_SYN_COOKIE_SENT)))
+compare syn0 syn1
+cookies=${d_TCP_SYN_COOKIE_SENT:-0}
 ratio=$(awk -v a="${urate:-0}" -v b="${brate:-0}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 if [[ -z "$uok" || "$uok" -eq 0 || "$ufail" -ne 0 || "$bfail" -ne 0 ]]; then
 	fail "synflood: legitimate requests under a ${PPS}/s SYN flood: '$under' (unflooded: '$base')"
@@ -113,19 +115,11 @@ fi
 echo "flood: halfopen starts at $(took)"
 sleep 2
 snap "$S/half0.json"
-sent=$(in_ns timeout 120 python3 "$CLIENT" syn "$GUEST" 80 "$HALFOPEN" 10000)
+sent=$(in_ns timeout 120 "$PY" "$CLIENT" syn "$GUEST" 80 "$HALFOPEN" 10000)
 sleep 3
 snap "$S/half1.json"
-d() { echo $(($(ctr "$S/$2.json" "$3") - $(ctr "$S/$1.json" "$3"))); }
-rx=$(($(eth0_rx "$S/half1.json") - $(eth0_rx "$S/half0.json")))
-kids=$(d half0 half1 TCP_SYN_RECEIVED)
-ck=$(d half0 half1 TCP_SYN_COOKIE_SENT)
-over=$(d half0 half1 DROP_TCP_LISTEN_OVERFLOW)
-drops=$(python3 -c 'import json,sys
-a=json.load(open(sys.argv[1]))["drops"]; b=json.load(open(sys.argv[2]))["drops"]
-print(sum(v - a.get(k, 0) for k, v in b.items()))' "$S/half0.json" "$S/half1.json")
-p0=$(pcbs "$S/half0.json") p1=$(pcbs "$S/half1.json")
-h0=$(heap "$S/half0.json") h1=$(heap "$S/half1.json")
+compare half0 half1
+kids=${d_TCP_SYN_RECEIVED:-0} ck=${d_TCP_SYN_COOKIE_SENT:-0} over=${d_DROP_TCP_LISTEN_OVERFLOW:-0}
 # Every SYN: a child, or over the queue (a cookie). The one /stats request
 # in between brings a few frames of its own (< 12).
 acct=$((kids + over))
@@ -149,23 +143,18 @@ snap "$S/idle0.json"
 # as the hard limit allows; EMFILE would show as failed connections).
 # shellcheck disable=SC2016 # expanded by the inner bash
 out=$(in_ns bash -c 'n=$1; shift; [[ $(ulimit -n) -ge $n ]] || ulimit -n "$n" 2>/dev/null ||
-	ulimit -n "$(ulimit -Hn)"; exec timeout 900 python3 "$@"' _ $((IDLE + 200)) "$CLIENT" idle "$GUEST" "$IDLE" "$PAGE")
+	ulimit -n "$(ulimit -Hn)"; exec timeout 900 "$@"' _ $((IDLE + 200)) "$PY" "$CLIENT" idle "$GUEST" "$IDLE" "$PAGE")
 snap "$S/idle1.json"
 echo "flood: idle: $out"
-h0=$(heap "$S/idle0.json") h1=$(heap "$S/idle1.json")
-p0=$(pcbs "$S/idle0.json") p1=$(pcbs "$S/idle1.json")
-shed=$(($(jq "$S/idle1.json" "j['http']['shed']") - $(jq "$S/idle0.json" "j['http']['shed']")))
-ov() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$out" "$1" 2>/dev/null; }
-served=$(ov served) failed=$(ov failed) still=$(ov still_open) closed=$(ov closed)
-again=$(ov again_ok) againof=$(ov again_of)
-refused=$(python3 -c 'import json,sys; w=json.loads(sys.argv[1])["fail_why"]
-print(sum(v for k, v in w.items() if k.startswith("HTTP/1.1 503 ")))' "$out" 2>/dev/null)
-firstopen=$(ov first_open)
+compare idle0 idle1
+served="" failed=0 refused=0 still_open=0 closed=0 again_ok=0 again_of=0 first_open="" why=""
+eval "$("$PY" "$CLIENT" fields "$out" 2>/dev/null)"
+still=$still_open again=$again_ok againof=$again_of firstopen=$first_open
 # The configured bound: the connections open at the end (each with both
 # rings and its input buffer: 2 x 128 + 20 KiB) and 2 KiB for every other
 # control block (closed ones in FIN-WAIT-2 or TIME-WAIT hold no ring).
 bound=$(((${still:-0} * (2 * 128 + 20) + (${p1:-0} - ${p0:-0}) * 2) * 1024))
-detail="$served of $IDLE served, $refused refused (503), $((failed - refused)) failed otherwise $(ov fail_why), $closed closed by the guest, $still open (the oldest of them #$firstopen), shed $shed; pcbs $p0 -> $p1, heap $h0 -> $h1 (bound +$bound); $(took)"
+detail="$served of $IDLE served, $refused refused (503), $((failed - refused)) failed otherwise $why, $closed closed by the guest, $still open (the oldest of them #$firstopen), shed $shed; pcbs $p0 -> $p1, heap $h0 -> $h1 (bound +$bound); $(took)"
 if [[ -z "$served" || $((served + refused)) -ne "$IDLE" ]]; then
 	fail "idle: not every connection was answered: $detail"
 elif [[ "$still" -gt $((MAX_CONNS + 2 * SLACK)) ]]; then
@@ -212,9 +201,7 @@ sleep 5
 snap "$S/soak1.json"
 reqs=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$wrkout")
 errs=$(grep -E 'Socket errors|Non-2xx' "$wrkout" | tr -s ' ' | tr '\n' ';')
-h0=$(heap "$S/soak0.json") h1=$(heap "$S/soak1.json")
-k0=$(pkts "$S/soak0.json") k1=$(pkts "$S/soak1.json")
-p0=$(pcbs "$S/soak0.json") p1=$(pcbs "$S/soak1.json")
+compare soak0 soak1
 echo "flood: soak: before: heap $h0 bytes, packet buffers $k0, tcp pcbs $p0"
 echo "flood: soak: after:  heap $h1 bytes, packet buffers $k1, tcp pcbs $p1"
 detail="${SOAK_S}s of wrk -c64 with $bursts flood bursts: ${reqs:-no} requests; heap $h0 -> $h1, packet buffers $k0 -> $k1"

@@ -15,6 +15,13 @@ bench/flood.sh, run inside the test's namespace.
                               then left idle (at most 256 handshakes at once);
                               then which of them the guest closed, and a second
                               GET on the newest ones; prints one JSON line
+  compare A B                 two saved /stats as shell assignments: h0 h1 (heap),
+                              p0 p1 (TCP control blocks), k0 k1 (packet
+                              buffers), rx (eth0's frames in between), shed,
+                              drops (all DROP_ counters) and d_NAME for each
+                              counter that moved
+  fields JSON                 idle's result line as shell assignments
+                              (refused: its 503s)
 Exit status 0 unless the command could not run at all.
 """
 import json
@@ -242,6 +249,41 @@ def idle(guest, n, page):
                       "again_ok": again_ok, "again_of": min(20, len(still))}), flush=True)
 
 
+def compare(fa, fb):
+    with open(fa) as f:
+        a = json.load(f)
+    with open(fb) as f:
+        b = json.load(f)
+
+    def flat(j):
+        d = {}
+        for sec in ("tcp", "drops", "net_other"):
+            d.update(j.get(sec, {}))
+        return d
+    fa_, fb_ = flat(a), flat(b)
+    rx = [[i["rx_packets"] for i in j["interfaces"] if i["name"] == "eth0"][0] for j in (a, b)]
+    out = {"h0": a["memory"]["heap_in_use"], "h1": b["memory"]["heap_in_use"],
+           "p0": a["tcp_pcbs"], "p1": b["tcp_pcbs"],
+           "k0": a["packet_buffers_in_use"], "k1": b["packet_buffers_in_use"],
+           "rx": rx[1] - rx[0], "shed": b["http"]["shed"] - a["http"]["shed"],
+           "drops": sum(v - fa_.get(k, 0) for k, v in fb_.items() if k.startswith("DROP_"))}
+    for k in sorted(set(fa_) | set(fb_)):
+        v = fb_.get(k, 0) - fa_.get(k, 0)
+        if v:
+            out["d_" + k] = v
+    for k, v in out.items():
+        print(f"{k}={v}")
+
+
+def fields(line):
+    r = json.loads(line)
+    r["refused"] = sum(v for k, v in r["fail_why"].items() if k.startswith("HTTP/1.1 503 "))
+    r["why"] = "'" + json.dumps(r["fail_why"]).replace("'", "") + "'"
+    del r["fail_why"]
+    for k, v in r.items():
+        print(f"{k}={'' if v is None else v}")
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "stats":
@@ -250,6 +292,10 @@ def main():
         legit(sys.argv[2], float(sys.argv[3]), open(sys.argv[4], "rb").read())
     elif cmd == "syn":
         syn(sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5]))
+    elif cmd == "compare":
+        compare(sys.argv[2], sys.argv[3])
+    elif cmd == "fields":
+        fields(sys.argv[2])
     elif cmd == "idle":
         idle(sys.argv[2], int(sys.argv[3]), open(sys.argv[4], "rb").read())
     else:
