@@ -17,9 +17,9 @@ bench/flood.sh, run inside the test's namespace.
                               GET on the newest ones; prints one JSON line
   compare A B                 two saved /stats as shell assignments: h0 h1 (heap),
                               p0 p1 (TCP control blocks), k0 k1 (packet
-                              buffers), rx (eth0's frames in between), shed,
-                              drops (all DROP_ counters) and d_NAME for each
-                              counter that moved
+                              buffers), rx and rxd (eth0's frames received and
+                              input frames dropped in between), shed, and d_NAME
+                              for each counter that moved
   fields JSON                 idle's result line as shell assignments
                               (refused: its 503s)
 Exit status 0 unless the command could not run at all.
@@ -261,12 +261,13 @@ def compare(fa, fb):
             d.update(j.get(sec, {}))
         return d
     fa_, fb_ = flat(a), flat(b)
-    rx = [[i["rx_packets"] for i in j["interfaces"] if i["name"] == "eth0"][0] for j in (a, b)]
+    eth0 = [[i for i in j["interfaces"] if i["name"] == "eth0"][0] for j in (a, b)]
     out = {"h0": a["memory"]["heap_in_use"], "h1": b["memory"]["heap_in_use"],
            "p0": a["tcp_pcbs"], "p1": b["tcp_pcbs"],
            "k0": a["packet_buffers_in_use"], "k1": b["packet_buffers_in_use"],
-           "rx": rx[1] - rx[0], "shed": b["http"]["shed"] - a["http"]["shed"],
-           "drops": sum(v - fa_.get(k, 0) for k, v in fb_.items() if k.startswith("DROP_"))}
+           "rx": eth0[1]["rx_packets"] - eth0[0]["rx_packets"],
+           "rxd": eth0[1]["rx_dropped"] - eth0[0]["rx_dropped"],
+           "shed": b["http"]["shed"] - a["http"]["shed"]}
     for k in sorted(set(fa_) | set(fb_)):
         v = fb_.get(k, 0) - fa_.get(k, 0)
         if v:
