@@ -14,7 +14,9 @@
 # front of both guests). Then HTTP (bench/http.sh, also
 # make bench-http): apps/httpd against the yardstick's nginx with wrk on a
 # 612-byte page at several concurrencies, boot to first HTTP response,
-# image size and the smallest RAM that serves. Last, the host micro-benchmark of
+# image size and the smallest RAM that serves. Then the share of its rate a
+# legitimate client keeps under a SYN flood (bench/flood.sh), skiff's httpd
+# against the yardstick's nginx. Last, the host micro-benchmark of
 # the Internet checksum (make bench-csum: net/checksum.c against the byte
 # loop it replaced). After HTTP, the host pipes (bench/pipes.sh, also make
 # bench-pipes): the same httpd through the pipes against virtio-net.
@@ -68,6 +70,9 @@ ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/http.sh || echo "bench: http: failed"
 
 echo
 ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/pipes.sh || echo "bench: pipes: failed"
+
+echo
+ACCEL=$ACCEL bench/flood.sh --no-build || echo "bench: flood: failed"
 
 echo
 echo "bench: scheduler (apps/threads threads.mode=bench, 2 CPUs, $ACCEL)"

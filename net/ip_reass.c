@@ -111,6 +111,7 @@ static struct reass_slot *reass_new(struct netstack *ns, const struct ip_hdr *h)
 	s->proto = h->proto;
 	s->hdr_len = 0;
 	s->total = 0;
+	s->end_max = 0;
 	s->blocks = 0;
 	s->nfrags = 0;
 	s->started = ns->now;
@@ -179,16 +180,20 @@ struct pktbuf *ip_reass(struct netstack *ns, struct netif *nif,
 	uint32_t plen = (uint32_t)(h->tot_len - h->hdr_len);
 	uint32_t off = h->frag_off, end = off + plen;
 	struct reass_slot *s;
-	uint32_t fresh;
+	uint32_t fresh, hl, far;
 
 	if (h->mf && (plen == 0 || plen % 8)) {
 		net_drop(ns, nif, NET_STAT_DROP_REASS_BAD_FRAG);
 		goto out_free;
 	}
 	s = reass_find(ns, h);
-	/* RFC 791 3.1: total length is 16 bits; header included. Checked
-	 * before a new datagram may evict a slot that is still good. */
-	if (end + (s && s->hdr_len ? s->hdr_len : h->hdr_len) > IP_MAX_DGRAM) {
+	/* RFC 791 3.1: total length is 16 bits, fragment zero's header
+	 * included: its length counts once known (from fragment zero, which
+	 * may come last, against all the data held), the minimum before.
+	 * Checked before a new datagram may evict a slot that is still good. */
+	hl = s && s->hdr_len ? s->hdr_len : off == 0 ? h->hdr_len : IP_HDR_LEN;
+	far = s && s->end_max > end ? s->end_max : end;
+	if (far + hl > IP_MAX_DGRAM) {
 		net_drop(ns, nif, NET_STAT_DROP_REASS_OVERSIZE);
 		if (s)
 			goto out_kill;
@@ -226,6 +231,8 @@ struct pktbuf *ip_reass(struct netstack *ns, struct netif *nif,
 	}
 	if (!h->mf)
 		s->total = end;
+	if (end > s->end_max)
+		s->end_max = end;
 	pktbuf_free(p);
 	if (s->total && s->hdr_len && s->blocks == (s->total + 7) / 8)
 		return reass_finish(ns, s, nif);

@@ -116,6 +116,7 @@ struct reass_slot {
 	uint8_t hdr[60];		/* header of the first fragment */
 	uint8_t hdr_len;		/* 0 until offset 0 arrived */
 	uint32_t total;			/* payload length, 0 until last seen */
+	uint32_t end_max;		/* furthest data octet received */
 	uint32_t blocks;		/* 8-byte blocks received */
 	uint32_t nfrags;		/* fragments accepted */
 	uint64_t deadline;

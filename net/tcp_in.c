@@ -161,19 +161,27 @@ static void listen_cookie(struct netstack *ns, struct tcp_pcb *lis,
 }
 
 /* RFC 4987 3.6: an ACK to a listener may carry a cookie; if so, build
- * the connection it stands for and let the ACK complete it. */
+ * the connection it stands for and let the ACK complete it. With the
+ * accept queue full a valid cookie's ACK is dropped, not reset: the peer
+ * believes it is connected and retransmits (its request, or the ACK),
+ * and the cookie still holds then; a child in SYN-RECEIVED is treated the
+ * same way (in_ack), as Linux does. false: no valid cookie. */
 static bool listen_cookie_ack(struct netstack *ns, struct tcp_pcb *lis,
 			      struct tcp_seg *s)
 {
 	struct tcp_pcb *c;
 	uint16_t mss;
 
-	if (ns->par.tcp_syncookies == 2 || lis->aq_len >= lis->backlog ||
+	if (ns->par.tcp_syncookies == 2 ||
 	    (s->th.flags & (TCP_SYN | TCP_RST | TCP_FIN)))
 		return false;
 	if (!tcp_cookie_check(ns, s->dst, s->th.dport, s->src, s->th.sport,
 			      s->th.seq - 1, s->th.ack - 1, &mss))
 		return false;
+	if (lis->aq_len >= lis->backlog) {
+		drop(ns, s, NET_STAT_DROP_TCP_LISTEN_OVERFLOW);
+		return true;
+	}
 	c = listen_child(ns, lis, s);
 	if (!c)
 		return true;
@@ -202,8 +210,12 @@ static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
 {
 	struct tcp_pcb *c;
 
-	if (s->th.flags & TCP_RST)
-		return;		/* "An incoming RST should be ignored" */
+	if (s->th.flags & TCP_RST) {
+		/* "An incoming RST should be ignored": counted, so that every
+		 * segment a listener gets is accounted for. */
+		drop(ns, s, NET_STAT_DROP_TCP_LISTEN_RST);
+		return;
+	}
 	if (s->th.flags & TCP_ACK) {
 		if (listen_cookie_ack(ns, lis, s))
 			return;
@@ -228,6 +240,7 @@ static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
 	c = listen_child(ns, lis, s);
 	if (!c)
 		return;
+	net_count(ns, NET_STAT_TCP_SYN_RECEIVED);
 	syn_options(c, &s->th);
 	child_seq(c, s->th.seq, tcp_isn(ns, c->laddr, c->lport, c->raddr,
 					c->rport));
@@ -586,9 +599,11 @@ static bool fin_ack_states(struct tcp_pcb *pcb)
 	switch (pcb->state) {
 	case TCP_FIN_WAIT_1:
 		tcp_set_state(pcb, TCP_FIN_WAIT_2);
-		if (!pcb->app)
+		if (!pcb->app) {
 			tcp_timer_set(pcb, TCP_T_2MSL, ns->now +
 				      (uint64_t)ns->par.tcp_fin_wait2_ms * MS);
+			tcp_orphan_trim(pcb);	/* all acknowledged */
+		}
 		return true;
 	case TCP_CLOSING:
 		tcp_enter_time_wait(pcb);

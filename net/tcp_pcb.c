@@ -555,6 +555,29 @@ int tcp_rings_alloc(struct tcp_pcb *pcb)
 	return 0;
 }
 
+/* A closed connection's rings, once nothing can need them: the receive
+ * ring when the app has closed with nothing unread (data for an orphan
+ * is answered with RST, tcp_in_sync), the send ring when all it held is
+ * acknowledged. So an orphan waiting in FIN-WAIT-2 or LAST-ACK for a
+ * peer that never finishes holds its control block only, and memory for
+ * closed connections is bounded by tcp_max_pcbs control blocks rather
+ * than by rings. */
+void tcp_orphan_trim(struct tcp_pcb *pcb)
+{
+	struct netstack *ns = pcb->ns;
+
+	if (pcb->app || pcb->parent)
+		return;
+	if (pcb->rcv.buf && !pcb->rcv.len) {
+		net_free(ns, pcb->rcv.buf, pcb->rcv.size);
+		memset(&pcb->rcv, 0, sizeof(pcb->rcv));
+	}
+	if (pcb->snd.buf && !pcb->snd.len) {
+		net_free(ns, pcb->snd.buf, pcb->snd.size);
+		memset(&pcb->snd, 0, sizeof(pcb->snd));
+	}
+}
+
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s)
 {
 	pcb->state = (uint8_t)s;

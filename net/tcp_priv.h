@@ -229,6 +229,7 @@ uint32_t tcp_isn(struct netstack *ns, uint32_t laddr, uint16_t lport,
 		 uint32_t raddr, uint16_t rport);
 uint32_t tcp_ts_offset(struct netstack *ns, uint32_t laddr, uint32_t raddr);
 int tcp_rings_alloc(struct tcp_pcb *pcb);
+void tcp_orphan_trim(struct tcp_pcb *pcb);
 void tcp_notify(struct tcp_pcb *pcb, unsigned bits);
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state s);
 /* Connection over: error (0 for an orderly end); frees it if the app let

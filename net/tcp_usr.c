@@ -232,11 +232,13 @@ int tcp_close(struct netstack *ns, struct tcp_pcb *pcb)
 			break;
 		}
 		shut_wr(pcb);
+		tcp_orphan_trim(pcb);
 		break;
 	case TCP_FIN_WAIT_2:
 		/* Orphaned: do not wait for the peer's FIN forever. */
 		tcp_timer_set(pcb, TCP_T_2MSL, ns->now +
 			      (uint64_t)ns->par.tcp_fin_wait2_ms * MS);
+		tcp_orphan_trim(pcb);
 		break;
 	case TCP_TIME_WAIT:
 		net_free(ns, pcb->rcv.buf, pcb->rcv.size);
@@ -244,6 +246,7 @@ int tcp_close(struct netstack *ns, struct tcp_pcb *pcb)
 		tcp_tw_add(pcb);
 		break;
 	default:
+		tcp_orphan_trim(pcb);
 		break;
 	}
 	tcp_leave(ns);

@@ -22,7 +22,9 @@ set -euo pipefail
 # (script(1): a terminal for tools/cloudit.sh) for the user's path in
 # tests/boot/cloudit-cli.sh and tests/net/cloudit_tap.sh; perl-base for
 # cloudit's serial filter; clang and its runtimes (libFuzzer, the
-# sanitizers) for the fuzz targets of tests/fuzz/.
+# sanitizers) for the fuzz targets of tests/fuzz/; python3-scapy (forged
+# frames) and hping3 (SYN floods) for tests/net/attack.sh, tests/net/flood.sh
+# and bench/flood.sh.
 PACKAGES=(
 	gcc binutils make
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
@@ -30,7 +32,7 @@ PACKAGES=(
 	libcmocka-dev
 	iproute2 iputils-ping curl netcat-openbsd procps dnsmasq-base
 	python3 telnet expect wrk bsdutils perl-base
-	clang libclang-rt-dev
+	clang libclang-rt-dev python3-scapy hping3
 )
 
 quiet=0

@@ -5,7 +5,15 @@
  *
  * A connection moves through phases (struct hconn):
  *   IDLE     waiting for a request: closed silently after idle_ms (RFC
- *            9112 9.5: a server may close an idle connection);
+ *            9112 9.5: a server may close an idle connection). One that
+ *            has been answered before (kept alive) is also on its
+ *            service's idle list, oldest first: past max_conns a new
+ *            connection closes the oldest of them instead of getting a 503
+ *            (as nginx reuses its idle keep-alive connections), since a
+ *            client must be ready to retry a request on a kept-alive
+ *            connection closed under it (RFC 9112 9.3.1), while a new
+ *            one would be turned away. Each service sheds only its own;
+ *            a fresh connection that has sent nothing is never shed;
  *   REQUEST  a request head has begun: it must be complete within
  *            request_ms of its first byte, or 408 and close (RFC 9110
  *            15.5.9). The timer is not extended by later bytes, so a
@@ -61,7 +69,11 @@
 enum hconn_phase { HC_IDLE, HC_REQUEST, HC_STREAM, HC_BLOCKED, HC_REFUSED, HC_CLOSING };
 
 struct hconn {
-	enum hconn_phase phase;
+	enum hconn_phase phase;		/* set through set_phase() */
+	struct svc_conn *c;
+	struct hconn *idle_prev, *idle_next;	/* on the service's idle list */
+	bool on_idle;
+	bool kept;			/* a response went out and it stayed open */
 	struct http_scan scan;		/* the request head being read */
 	unsigned requests;		/* answered on this connection */
 	bool keep;			/* after the response being streamed */
@@ -94,6 +106,40 @@ int httpd_status_code(enum httpd_status_idx i)
 static struct httpd_svc *svc_of_conn(struct svc_conn *c)
 {
 	return svc_data(svc_of(c));
+}
+
+static void idle_unlink(struct httpd_svc *hs, struct hconn *hc)
+{
+	if (hc->idle_prev)
+		hc->idle_prev->idle_next = hc->idle_next;
+	else
+		hs->idle_old = hc->idle_next;
+	if (hc->idle_next)
+		hc->idle_next->idle_prev = hc->idle_prev;
+	else
+		hs->idle_new = hc->idle_prev;
+	hc->idle_prev = hc->idle_next = NULL;
+	hc->on_idle = false;
+}
+
+/* Every phase change goes through here, so the idle list holds exactly
+ * the kept-alive connections waiting for their next request. */
+static void set_phase(struct svc_conn *c, struct hconn *hc, enum hconn_phase ph)
+{
+	struct httpd_svc *hs = svc_of_conn(c);
+
+	if (hc->on_idle)
+		idle_unlink(hs, hc);
+	hc->phase = ph;
+	if (ph == HC_IDLE && hc->kept) {
+		hc->idle_prev = hs->idle_new;
+		if (hs->idle_new)
+			hs->idle_new->idle_next = hc;
+		else
+			hs->idle_old = hc;
+		hs->idle_new = hc;
+		hc->on_idle = true;
+	}
 }
 
 /* RFC 9110 6.6.1: Date, from the wall clock, made once a second. */
@@ -244,7 +290,7 @@ static int respond(struct svc_conn *c, const struct http_request *req, const str
 	count_response(r->status, r->no_body ? 0 : r->len);
 	access_log(c, req, r->status, r->no_body ? 0 : r->len);
 	if (body) {
-		hc->phase = HC_STREAM;
+		set_phase(c, hc, HC_STREAM);
 		hc->file = r->file;
 		hc->off = 0;
 		hc->keep = r->keep;
@@ -263,11 +309,12 @@ static void conn_finish(struct svc_conn *c, bool keep)
 	http_scan_reset(&hc->scan);
 	hc->file = NULL;
 	if (keep) {
-		hc->phase = HC_IDLE;
+		hc->kept = true;
+		set_phase(c, hc, HC_IDLE);
 		svc_set_timer(c, httpd.cfg.idle_ms);
 		return;
 	}
-	hc->phase = HC_CLOSING;
+	set_phase(c, hc, HC_CLOSING);
 	svc_close(c, 0);
 	/* Bounds the drain: a client that never reads is cut off. */
 	svc_set_timer(c, httpd.cfg.idle_ms);
@@ -296,7 +343,7 @@ static void stream_pump(struct svc_conn *c)
 			break;	/* writable calls again */
 		if (rc) {
 			svc_close(c, SVC_CLOSE_NOW);
-			hc->phase = HC_CLOSING;
+			set_phase(c, hc, HC_CLOSING);
 			return;
 		}
 		hc->off += n;
@@ -333,7 +380,7 @@ static int error_close(struct svc_conn *c, const struct http_request *req, int s
 		return rc;
 	if (rc)
 		svc_close(c, SVC_CLOSE_NOW);	/* the connection is failing */
-	hc->phase = HC_CLOSING;
+	set_phase(c, hc, HC_CLOSING);
 	return 0;
 }
 
@@ -344,7 +391,7 @@ static void error_close_now(struct svc_conn *c, int status)
 	struct hconn *hc = svc_conn_data(c);
 
 	if (error_close(c, NULL, status) == -ENOBUFS) {
-		hc->phase = HC_CLOSING;
+		set_phase(c, hc, HC_CLOSING);
 		svc_close(c, 0);
 		svc_set_timer(c, httpd.cfg.idle_ms);
 	}
@@ -526,7 +573,7 @@ static size_t http_receive(struct svc_conn *c, const uint8_t *d, size_t len)
 		rc = http_head_scan(&hc->scan, d + off, len - off, &head_len);
 		if (rc == HTTP_SCAN_MORE) {
 			if (hc->phase != HC_REQUEST) {
-				hc->phase = HC_REQUEST;
+				set_phase(c, hc, HC_REQUEST);
 				svc_set_timer(c, httpd.cfg.request_ms);
 			}
 			return off;
@@ -539,13 +586,13 @@ static size_t http_receive(struct svc_conn *c, const uint8_t *d, size_t len)
 			/* The queue is full: this request is answered after
 			 * writable; the stall timer bounds the wait. */
 			http_scan_reset(&hc->scan);
-			hc->phase = HC_BLOCKED;
+			set_phase(c, hc, HC_BLOCKED);
 			svc_set_timer(c, httpd.cfg.idle_ms);
 			return off;
 		}
 		if (rc) {
 			svc_close(c, SVC_CLOSE_NOW);
-			hc->phase = HC_CLOSING;
+			set_phase(c, hc, HC_CLOSING);
 		}
 		if (hc->phase == HC_CLOSING)
 			return len;	/* answered with close: the rest is not read */
@@ -562,7 +609,7 @@ static void http_writable(struct svc_conn *c)
 		stream_pump(c);
 	} else if (hc->phase == HC_BLOCKED) {
 		/* receive gets the waiting request again right after this. */
-		hc->phase = HC_IDLE;
+		set_phase(c, hc, HC_IDLE);
 		svc_set_timer(c, httpd.cfg.idle_ms);
 	}
 }
@@ -581,7 +628,7 @@ static void http_timeout(struct svc_conn *c)
 		break;
 	case HC_IDLE:
 		httpd_count(&httpd.ctr.idle_closed, 1);
-		hc->phase = HC_CLOSING;
+		set_phase(c, hc, HC_CLOSING);
 		svc_close(c, 0);
 		break;
 	case HC_BLOCKED:
@@ -590,10 +637,27 @@ static void http_timeout(struct svc_conn *c)
 	case HC_STREAM:		/* counted in http_close, with the bytes sent */
 	case HC_CLOSING:
 		/* The client stopped reading. */
-		hc->phase = HC_CLOSING;
+		set_phase(c, hc, HC_CLOSING);
 		svc_close(c, SVC_CLOSE_NOW);
 		break;
 	}
+}
+
+/* Past max_conns: close this service's oldest kept-alive idle connection
+ * to make room (see IDLE above); false when it has none. */
+static bool shed_oldest_idle(struct svc_conn *c)
+{
+	struct hconn *old = svc_of_conn(c)->idle_old;
+
+	if (!old)
+		return false;
+	httpd_count(&httpd.ctr.shed, 1);
+	if (httpd.cfg.log)
+		printf("httpd: #%llu %s: idle, closed to make room (max_conns)\n", (unsigned long long)old->id,
+		       old->peer);
+	set_phase(old->c, old, HC_CLOSING);
+	svc_close(old->c, SVC_CLOSE_NOW);
+	return true;
 }
 
 static int http_accept(struct svc_conn *c)
@@ -608,17 +672,18 @@ static int http_accept(struct svc_conn *c)
 	svc_conn_peer(c, &a, &p);
 	snprintf(hc->peer, sizeof(hc->peer), "%u.%u.%u.%u:%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
 		 a & 255, p);
+	hc->c = c;
 	svc_conn_set_data(c, hc);
 	open = __atomic_add_fetch(&httpd.ctr.conns_open, 1, __ATOMIC_RELAXED);
 	hc->id = __atomic_add_fetch(&httpd.ctr.conns_total, 1, __ATOMIC_RELAXED);
-	if (open > httpd.cfg.max_conns) {
+	if (open > httpd.cfg.max_conns && !shed_oldest_idle(c)) {
 		/* Past the cap: a 503 once the request is in (answering before
 		 * it could reset the connection under the client's request). */
-		hc->phase = HC_REFUSED;
+		set_phase(c, hc, HC_REFUSED);
 		httpd_count(&httpd.ctr.refused, 1);
 		svc_set_timer(c, HTTPD_REFUSE_MS);
 	} else {
-		hc->phase = HC_IDLE;
+		set_phase(c, hc, HC_IDLE);
 		svc_set_timer(c, httpd.cfg.idle_ms);
 	}
 	if (httpd.cfg.log)
@@ -647,6 +712,8 @@ static void http_close(struct svc_conn *c, enum svc_reason why, int err)
 		printf("httpd: #%llu close %s: %s, %u requests\n", (unsigned long long)hc->id,
 		       hc->peer, svc_reason_name(why), hc->requests);
 	__atomic_sub_fetch(&httpd.ctr.conns_open, 1, __ATOMIC_RELAXED);
+	if (hc->on_idle)
+		idle_unlink(svc_of_conn(c), hc);
 	free(hc);
 	svc_conn_set_data(c, NULL);
 }

@@ -50,6 +50,7 @@ struct httpd_counters {
 	uint64_t body_bytes;		/* body bytes of those */
 	uint64_t status[HTTPD_STATUS_COUNT];
 	uint64_t idle_closed;		/* closed after idle_ms */
+	uint64_t shed;			/* idle kept-alive ones closed for a newcomer */
 	uint64_t aborted;		/* closed with a response still being sent */
 };
 
@@ -62,11 +63,15 @@ struct httpd {
 	struct httpd_counters ctr;
 };
 
-/* One service: its thread's own buffer and Date cache. */
+struct hconn;
+
+/* One service: its thread's own buffer, Date cache and idle list. */
 struct httpd_svc {
 	struct httpd *h;
 	unsigned cpu;
 	char *buf;			/* HTTPD_BUF bytes */
+	struct hconn *idle_old;		/* kept-alive, waiting: oldest first */
+	struct hconn *idle_new;		/* ... and the newest */
 	uint64_t date_sec;		/* the second date[] was made for */
 	char date[32];
 };

@@ -54,6 +54,7 @@
 #include "net/netconf.h"
 #include "net/netif.h"
 #include "net/netstack.h"
+#include "net/tcp.h"
 
 SKIFF_OPTION(port, "httpd.port", "HTTP port (default 80)");
 SKIFF_OPTION(cpus, "httpd.cpus", "CPUs that serve: all (default), or a list like 0,1 or 1-3");
@@ -167,6 +168,7 @@ static void jb_pct(struct jbuf *j, uint64_t part, uint64_t whole)
 /* What /stats reads from the stack, copied under its lock. */
 struct net_snap {
 	uint64_t stat[NET_STAT_COUNT];
+	uint32_t tcp_pcbs;
 	unsigned nif;
 	struct {
 		char name[NETIF_NAMESIZ];
@@ -187,6 +189,7 @@ static void net_snap(struct net_snap *s)
 	netdev_lock();
 	for (i = 0; i < NET_STAT_COUNT; i++)
 		s->stat[i] = net_stat_get(ns, (enum net_stat)i);
+	s->tcp_pcbs = tcp_pcb_count(ns);
 	for (i = 0; (i = netif_index_next(ns, i)) && s->nif < NETIF_MAX;) {
 		struct netif *nif = netif_get(ns, i);
 
@@ -261,9 +264,9 @@ static void jb_http(struct jbuf *j)
 
 #define LD(x) (unsigned long long)__atomic_load_n(&(x), __ATOMIC_RELAXED)
 	jb(j, "  \"http\": {\"connections_open\": %llu, \"connections\": %llu, \"refused_503\": %llu, "
-	   "\"requests\": %llu, \"body_bytes\": %llu, \"idle_closed\": %llu, \"aborted\": %llu,\n"
-	   "    \"status\": {", LD(c->conns_open), LD(c->conns_total), LD(c->refused), LD(c->requests),
-	   LD(c->body_bytes), LD(c->idle_closed), LD(c->aborted));
+	   "\"requests\": %llu, \"body_bytes\": %llu, \"idle_closed\": %llu, \"aborted\": %llu, "
+	   "\"shed\": %llu,\n    \"status\": {", LD(c->conns_open), LD(c->conns_total), LD(c->refused),
+	   LD(c->requests), LD(c->body_bytes), LD(c->idle_closed), LD(c->aborted), LD(c->shed));
 	for (i = 0; i < HTTPD_STATUS_COUNT; i++)
 		jb(j, "%s\"%d\": %llu", i ? ", " : "", httpd_status_code((enum httpd_status_idx)i),
 		   LD(c->status[i]));
@@ -326,7 +329,8 @@ int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap)
 	jb_counters(&j, s->stat, "DROP_", false);
 	jb(&j, "},\n  \"net_other\": {");
 	jb_other_counters(&j, s->stat);
-	jb(&j, "},\n  \"packet_buffers_in_use\": %u,\n", netdev_stack() ? net_pkt_in_use(netdev_stack()) : 0);
+	jb(&j, "},\n  \"packet_buffers_in_use\": %u, \"tcp_pcbs\": %u,\n",
+	   netdev_stack() ? net_pkt_in_use(netdev_stack()) : 0, s->tcp_pcbs);
 	jb_http(&j);
 	jb(&j, "}\n");
 	free(s);

@@ -934,8 +934,9 @@ static void test_stalled_reader_closed_after_idle(void **state)
 
 /* ---- limits ---- */
 
-/* httpd.max_conns: one more gets 503 with Connection: close, and a place
- * freed is taken by the next client. */
+/* httpd.max_conns: with the places held by connections that have sent
+ * nothing yet (none kept alive, so none to shed), one more gets 503 with
+ * Connection: close, and a place freed is taken by the next client. */
 static void test_max_conns_extra_gets_503(void **state)
 {
 	struct conn a, b, x, y;
@@ -946,9 +947,6 @@ static void test_max_conns_extra_gets_503(void **state)
 	start();
 	conn_open(&a);
 	conn_open(&b);
-	send_s(&a, "GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n");
-	assert_true(read_resp(&a, &r, false));
-	resp_free(&r);
 	conn_open(&x);
 	send_s(&x, "GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n");
 	assert_true(read_resp(&x, &r, false));
@@ -974,6 +972,44 @@ static void test_max_conns_extra_gets_503(void **state)
 	conn_close(&y);
 	conn_close(&b);
 	assert_int_equal(httpd.ctr.refused, 1);
+}
+
+/* RFC 9112 9.5, 9.3.1: past max_conns a newcomer is served and the
+ * oldest kept-alive idle connection is closed to make room (a client must
+ * be ready to retry on a kept-alive connection closed under it); the
+ * newer idle one stays. */
+static void test_max_conns_sheds_oldest_idle(void **state)
+{
+	struct conn a, b, x;
+	struct resp r;
+
+	(void)state;
+	httpd.cfg.max_conns = 2;
+	start();
+	conn_open(&a);
+	send_s(&a, "GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_true(read_resp(&a, &r, false));
+	resp_free(&r);
+	conn_open(&b);
+	send_s(&b, "GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_true(read_resp(&b, &r, false));
+	resp_free(&r);
+	conn_open(&x);
+	send_s(&x, "GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_true(read_resp(&x, &r, false));
+	assert_int_equal(r.status, 200);
+	assert_false(has(&r, "Connection", "close"));
+	resp_free(&r);
+	assert_true(sees_eof(&a));
+	send_s(&b, "GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_true(read_resp(&b, &r, false));
+	assert_int_equal(r.status, 200);
+	resp_free(&r);
+	assert_int_equal(httpd.ctr.shed, 1);
+	assert_int_equal(httpd.ctr.refused, 0);
+	conn_close(&a);
+	conn_close(&b);
+	conn_close(&x);
 }
 
 /* Two services on one listening socket serve every connection. */
@@ -1027,6 +1063,7 @@ int main(void)
 		T_(test_idle_connection_closed_silently),
 		T_(test_stalled_reader_closed_after_idle),
 		T_(test_max_conns_extra_gets_503),
+		T_(test_max_conns_sheds_oldest_idle),
 		T_(test_two_services_share_the_listener),
 	};
 #undef T_

@@ -154,6 +154,36 @@ static void test_oversize_datagram_dropped(void **state)
 	assert_int_equal(net_pkt_in_use(fx->ns), 0);
 }
 
+/* RFC 791 3.1: the 65535 octets include fragment zero's header, whose
+ * length is known only when it arrives: data already held up to 65512
+ * fits after a 20-octet header but not after 60 (a ping of death whose
+ * first fragment comes last, with options). Before this was checked the
+ * datagram reassembled with a total length that wrapped. */
+static void test_oversize_known_when_first_fragment_has_options(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t f[160];
+	size_t n;
+
+	make_echo(1480);
+	n = tb_frame_ip(f, IP_PEER, IP_US, IP_PROTO_ICMP, 9, (uint16_t)(65488 / 8), big, 24);
+	inject(fx, f, n);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_OVERSIZE), 0);
+	/* Fragment zero: 60-octet header (40 of NOP options), 8 octets, MF. */
+	n = tb_eth(f, MAC_US, MAC_PEER, 0x0800);
+	tb_ipv4(f + n, IP_PEER, IP_US, IP_PROTO_ICMP, 9, 0x2000, 64, 8);
+	memset(f + n + 20, 1, 40);
+	f[n] = 0x4f;
+	put_be16(f + n + 2, 68);
+	put_be16(f + n + 10, 0);
+	put_be16(f + n + 10, inet_csum(f + n, 60));
+	memcpy(f + n + 60, icmp_msg, 8);
+	inject(fx, f, n + 68);
+	assert_int_equal(stat(fx, NET_STAT_DROP_REASS_OVERSIZE), 1);
+	assert_int_equal(stat(fx, NET_STAT_IP_REASS_OK), 0);
+	assert_int_equal(net_pkt_in_use(fx->ns), 0);
+}
+
 /* Limits: too many fragments for one datagram drops it. */
 static void test_too_many_fragments_dropped(void **state)
 {
@@ -338,6 +368,7 @@ int main(void)
 		T(test_overlap_and_duplicate_fragments_handled),
 		T(test_incomplete_times_out_with_time_exceeded),
 		T(test_oversize_datagram_dropped),
+		T(test_oversize_known_when_first_fragment_has_options),
 		T(test_too_many_fragments_dropped),
 		T(test_inconsistent_fragments_dropped),
 		T(test_slots_full_oldest_evicted),

@@ -147,6 +147,26 @@ static void test_listen_ack_answered_rst(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* RFC 9293 3.10.7.2: every segment a listener gets is accounted for: a
+ * RST is ignored but counted, a SYN that makes a SYN-RECEIVED child is
+ * counted, so forged floods show up in the stack's counters. */
+static void test_listen_rst_and_syn_counted(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_listen(t);
+	seg_in(t, TCP_RST, 10, 0, 0, NULL, 0);
+	seg_in(t, TCP_RST | TCP_ACK, 10, 5, 1000, NULL, 0);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_LISTEN_RST), 2);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_RECEIVED), 0);
+	seg_in(t, TCP_SYN, 10, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_RECEIVED), 1);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* RFC 9293 3.10.7.4 / 3.3.2: the third segment completes a passive open;
  * the listener reports ACCEPT and the connection ESTABLISHED. */
 static void test_listen_handshake_accepted(void **state)
@@ -232,6 +252,51 @@ static void test_listen_syn_queue_full_cookie_completes(void **state)
 	assert_int_equal(ci.mss, 1400);
 	assert_int_equal(ci.remote_port, PEER_PORT + 2);
 	assert_int_equal(ci.snd_wnd, 1000);
+	tcp_abort(ns, c);
+	tcp_close(ns, t->lis);
+	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
+/* RFC 4987 3.6 with the accept queue full: the ACK bearing a valid cookie
+ * is dropped and counted, not answered with a RST (as a SYN-RECEIVED
+ * child's ACK is ignored then, and as Linux does): the peer thinks it is
+ * connected, and its retransmission (here with its request) makes the
+ * connection once the application has accepted. */
+static uint32_t syn_from(struct tfx *t, uint16_t sport, uint32_t seq);
+
+static void test_listen_cookie_ack_accept_queue_full_dropped_then_taken(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tcp_pcb *c;
+	struct tseg s;
+	uint32_t iss, cookie;
+	char b[8];
+
+	tfx_listen(t);
+	assert_int_equal(tcp_listen(ns, t->lis, 1), 0);
+	iss = syn_from(t, 41001, 100);
+	syn_from(t, 41002, 100);
+	cookie = syn_from(t, 41003, 700);	/* the SYN queue (2) is full */
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_SENT), 1);
+	/* 41001 completes: the accept queue (1) is full. */
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = 41001, .flags = TCP_ACK, .seq = 101, .ack = iss + 1,
+			.wnd = 1000}, NULL, 0);
+	expect_nothing(t);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = 41003, .flags = TCP_ACK | TCP_PSH, .seq = 701,
+			.ack = cookie + 1, .wnd = 1000}, "hey", 3);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_LISTEN_OVERFLOW), 2);	/* the SYN, the ACK */
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_OK), 0);
+	assert_int_equal(tcp_pcb_count(ns), 3);	/* the listener, 41001, 41002 */
+	assert_int_equal(tcp_accept(ns, t->lis, NULL, NULL, &c), 0);
+	tcp_abort(ns, c);
+	expect_flags(t, &s, TCP_RST | TCP_ACK);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = 41003, .flags = TCP_ACK | TCP_PSH, .seq = 701,
+			.ack = cookie + 1, .wnd = 1000}, "hey", 3);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_OK), 1);
+	assert_int_equal(tcp_accept(ns, t->lis, NULL, NULL, &c), 0);
+	assert_int_equal(tcp_recv(ns, c, b, sizeof(b), 0), 3);
 	tcp_abort(ns, c);
 	tcp_close(ns, t->lis);
 	assert_int_equal(tcp_pcb_count(ns), 0);
@@ -857,6 +922,38 @@ static void test_established_close_time_wait_then_freed(void **state)
 	expect_flags(t, &s, TCP_RST);
 }
 
+/* Memory of a closed connection: once the app has closed, nothing will
+ * read the receive ring (data is answered with RST, RFC 9293 3.10.7.4 /
+ * Linux's abort on data), so it goes at once; once our FIN is
+ * acknowledged nothing is left to send, so the send ring goes too. An
+ * orphan in FIN-WAIT-2 (a client that never closes its side) then holds
+ * only its control block, and 10,000 of them fit in memory. */
+static void test_close_frees_rings_before_time_wait(void **state)
+{
+	struct tfx *t = *state;
+	struct netstack *ns = t->fx.ns;
+	struct tseg s;
+	size_t with_rings, after_close;
+
+	tfx_passive_open(t, NULL, 8000);
+	tcp_close(ns, t->lis);
+	t->lis = NULL;
+	assert_int_equal(tcp_send(ns, t->pcb, "bye", 3, 0), 3);
+	expect_seg(t, &s);
+	with_rings = t->fx.fe.live_bytes;
+	tcp_close(ns, t->pcb);
+	expect_flags(t, &s, TCP_FIN | TCP_ACK);
+	after_close = t->fx.fe.live_bytes;
+	assert_true(with_rings - after_close >= t->par.tcp_rcvbuf);
+	seg_in(t, TCP_ACK, t->snd, t->rcv + 4, 8000, NULL, 0);
+	assert_true(after_close - t->fx.fe.live_bytes >= t->par.tcp_sndbuf);
+	/* Data for the orphan: a RST, as before (no ring needed for it). */
+	seg_in(t, TCP_ACK | TCP_PSH, t->snd, t->rcv + 4, 8000, "late", 4);
+	expect_seg(t, &s);
+	assert_true(s.th.flags & TCP_RST);
+	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
 /* RFC 9293 3.6 (passive side): FIN in, CLOSE-WAIT, recv gives 0, close
  * sends FIN, LAST-ACK, the ACK frees it. */
 static void test_close_wait_close_last_ack_freed(void **state)
@@ -1157,8 +1254,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_closed_bad_checksum_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_synack_mirrors_options, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_ack_answered_rst, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_rst_and_syn_counted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_handshake_accepted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_cookie_completes, setup_small_backlog, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_cookie_ack_accept_queue_full_dropped_then_taken, setup_small_backlog, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_nomem_frees_syn_queue_slot, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_rst_back_to_listen, tfx_setup, tfx_teardown),
@@ -1182,6 +1281,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_idle_24_days_forged_tsval_not_recent, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_old_duplicate_acked_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_close_time_wait_then_freed, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_close_frees_rings_before_time_wait, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_close_wait_close_last_ack_freed, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_1_fin_closing_time_wait, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_fin_wait_2_data_still_received, tfx_setup, tfx_teardown),
