@@ -323,10 +323,12 @@ int ip_output(struct netstack *ns, struct pktbuf *p, const struct ip_out *o)
 		ret = -EMSGSIZE;
 		goto out_free;
 	}
-	/* The interface cannot finish the checksum: do it here, before any
-	 * fragmenting, so every path below sees a complete datagram. */
+	/* The interface cannot finish the checksum, or the datagram goes in
+	 * fragments (a checksum covers the whole, no fragment holds it): do
+	 * it here, so every path below sees a complete datagram. */
 	if (p->csum == PKTBUF_CSUM_PARTIAL &&
-	    !(nif->offload & NETIF_OFFLOAD_TX_CSUM))
+	    (!(nif->offload & NETIF_OFFLOAD_TX_CSUM) ||
+	     (p->len > nif->mtu && !p->gso_size)))
 		pktbuf_csum_finish(p);
 	if (p->len > nif->mtu && !p->gso_size) {
 		if (h.df) {

@@ -370,6 +370,49 @@ static void test_rx_segment_past_mss_accepted(void **state)
 	assert_int_equal(s.th.ack, t->snd + sizeof(d));
 }
 
+/*
+ * RFC 791 3.2: a fragment does not hold the whole transport checksum, so
+ * a partial one is completed before fragmenting even when the interface
+ * offloads checksums (it would complete each fragment's bytes alone).
+ */
+static void test_partial_checksum_completed_before_fragmenting(void **state)
+{
+	struct tfx *t = *state;
+	static uint8_t dgram[3000];
+	struct pktbuf *p = pktbuf_alloc(t->fx.ns, NET_HEADROOM, 8 + 3000);
+	struct ip_out o = {.src = IP_US, .dst = IP_PEER, .proto = IP_PROTO_UDP};
+	uint8_t whole[8 + 3000];
+	size_t at = 0;
+
+	assert_non_null(p);
+	fill_pattern(dgram, sizeof(dgram), 9);
+	put_be16(p->data, 7);
+	put_be16(p->data + 2, 7);
+	put_be16(p->data + 4, (uint16_t)p->len);
+	put_be16(p->data + 6, (uint16_t)~csum_fold(csum_pseudo(IP_US, IP_PEER,
+			IP_PROTO_UDP, (uint16_t)p->len)));
+	memcpy(p->data + 8, dgram, sizeof(dgram));
+	pktbuf_csum_partial(p, 0, 6);
+	assert_int_equal(ip_output(t->fx.ns, p, &o), 0);
+	assert_true(capture_count(&t->fx.cap) >= 3);
+	while (capture_count(&t->fx.cap)) {
+		struct pktbuf *f = expect_tx(&t->fx, 0x0800);
+		struct ip_hdr h;
+		enum net_stat why;
+
+		assert_int_equal(ip_hdr_parse(f->data + 14, f->len - 14, &h, &why), 0);
+		assert_int_equal(f->csum, PKTBUF_CSUM_NONE);
+		assert_int_equal((size_t)h.frag_off, at);
+		memcpy(whole + at, f->data + 14 + h.hdr_len, h.tot_len - h.hdr_len);
+		at += h.tot_len - h.hdr_len;
+		pktbuf_free(f);
+	}
+	assert_int_equal(at, sizeof(whole));
+	assert_int_equal(csum_fold(csum_partial(whole, sizeof(whole),
+			 csum_pseudo(IP_US, IP_PEER, IP_PROTO_UDP,
+				     (uint16_t)sizeof(whole)))), 0);
+}
+
 /* The large pool grows on demand, up to its cap, and gives everything back. */
 static void test_large_pool_grows_to_cap(void **state)
 {
@@ -418,6 +461,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_rx_segment_past_mss_accepted,
 			setup_tso, tfx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_partial_checksum_completed_before_fragmenting,
+			setup_csum, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_large_pool_grows_to_cap,
 						setup_plain, tfx_teardown),
 	};
