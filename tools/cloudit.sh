@@ -81,6 +81,8 @@ Network:
                          repeatable; 'none' forwards nothing
   --mac MAC              NIC MAC address (default 52:54:00:12:34:56 for
                          user, derived from IFNAME for tap)
+  --nic-opts K=V[,K=V]   extra QEMU properties of the NIC device, e.g.
+                         csum=off,guest_csum=off,host_tso4=off (virtio)
 Run:
   --headless             no monitor, stdin not read; serial on stdout, without
                          terminal control sequences
@@ -150,7 +152,7 @@ add_hostfwd() {
 # ---- arguments
 
 app=""
-firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac=""
+firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac="" nic_opts=""
 direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0 reprobe=0
 timeout_s="" logfile="" append=""
 hostfwds=() qemu_extra=()
@@ -164,12 +166,12 @@ while [[ $# -gt 0 ]]; do
 		usage
 		exit 0
 		;;
-	--firmware | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu)
+	--firmware | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu | --nic-opts)
 		needs_value "$@"
 		cli+=("$1" "$2")
 		shift 2
 		;;
-	--firmware=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=*)
+	--firmware=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=* | --nic-opts=*)
 		cli+=("${1%%=*}" "${1#*=}")
 		shift
 		;;
@@ -251,6 +253,12 @@ for ((i = 0; i < ${#cli[@]}; i += 2)); do
 	--cpu) set_cpu "$val" ;;
 	--timeout) set_timeout "$val" ;;
 	--mac) set_mac "$val" ;;
+	--nic-opts)
+		# QEMU device properties: KEY=VALUE[,KEY=VALUE...], e.g. csum=off,host_tso4=off.
+		[[ "$val" =~ ^[A-Za-z0-9_.-]+=[A-Za-z0-9_.:-]+(,[A-Za-z0-9_.-]+=[A-Za-z0-9_.:-]+)*$ ]] ||
+			die_usage "bad --nic-opts '$val' (want KEY=VALUE[,KEY=VALUE...], e.g. csum=off,host_tso4=off)"
+		nic_opts=$val
+		;;
 	--append)
 		[[ "$val" != *$'\n'* ]] || die_usage "bad --append: no newlines"
 		append="${append:+$append }$val"
@@ -503,7 +511,7 @@ else
 	dev=virtio-net-pci
 	[[ $nic == ne2k ]] && dev=ne2k_pci
 	# romfile= skips the iPXE option ROM: nothing network-boots, and it costs boot time.
-	q+=(-netdev "$nd" -device "$dev,netdev=net0,romfile=${mac:+,mac=$mac}")
+	q+=(-netdev "$nd" -device "$dev,netdev=net0,romfile=${mac:+,mac=$mac}${nic_opts:+,$nic_opts}")
 fi
 
 if [[ $headless -eq 1 ]]; then
