@@ -195,51 +195,48 @@ static void test_tso_netif_sends_segment_past_mss(void **state)
 }
 
 /*
+ * Sends 60000 bytes as the window allows and ACKs all that left at once,
+ * as a receiver that coalesces segments does; the cwnd before and after.
+ */
+static void one_stretch_ack(struct tfx *t, struct tcp_conn_info *before,
+			    struct tcp_conn_info *after)
+{
+	struct txf f[64];
+	size_t sent = 0;
+	unsigned n;
+
+	open_wide(t);
+	n = send_and_collect(t, 60000, f, 64);
+	for (unsigned i = 0; i < n; i++)
+		sent += f[i].dlen;
+	free_all(f, n);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, before), 0);
+	assert_int_equal(before->unacked, sent);
+	seg_in(t, TCP_ACK, t->snd, t->rcv + (uint32_t)sent, 65535, NULL, 0);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, after), 0);
+	capture_purge(&t->fx.cap);
+}
+
+/*
  * RFC 5681 3.1 (2) with RFC 3465's L: a receiver that coalesces our TSO
  * segment ACKs it once; slow start counts the whole of it, or it would
  * grow by one SMSS per TSO segment (linear instead of exponential).
  */
 static void test_tso_slow_start_counts_stretch_ack(void **state)
 {
-	struct tfx *t = *state;
 	struct tcp_conn_info before, after;
-	struct txf f[64];
-	size_t sent = 0;
-	unsigned n;
 
-	open_wide(t);
-	n = send_and_collect(t, 60000, f, 64);
-	for (unsigned i = 0; i < n; i++)
-		sent += f[i].dlen;
-	free_all(f, n);
-	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &before), 0);
-	assert_int_equal(before.unacked, sent);
-	/* One ACK for all of it, as a coalescing receiver sends. */
-	seg_in(t, TCP_ACK, t->snd, t->rcv + (uint32_t)sent, 65535, NULL, 0);
-	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &after), 0);
-	assert_int_equal(after.cwnd, before.cwnd + sent);
-	capture_purge(&t->fx.cap);
+	one_stretch_ack(*state, &before, &after);
+	assert_int_equal(after.cwnd, before.cwnd + before.unacked);
 }
 
 /* Without TSO a stretch ACK still grows slow start by one SMSS only (RFC 5681 3.1). */
 static void test_plain_slow_start_one_smss_per_ack(void **state)
 {
-	struct tfx *t = *state;
 	struct tcp_conn_info before, after;
-	struct txf f[64];
-	size_t sent = 0;
-	unsigned n;
 
-	open_wide(t);
-	n = send_and_collect(t, 60000, f, 64);
-	for (unsigned i = 0; i < n; i++)
-		sent += f[i].dlen;
-	free_all(f, n);
-	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &before), 0);
-	seg_in(t, TCP_ACK, t->snd, t->rcv + (uint32_t)sent, 65535, NULL, 0);
-	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &after), 0);
+	one_stretch_ack(*state, &before, &after);
 	assert_int_equal(after.cwnd, before.cwnd + 1460);
-	capture_purge(&t->fx.cap);
 }
 
 /* A TSO segment needs a large buffer; with none free it goes MSS-sized, not held back. */

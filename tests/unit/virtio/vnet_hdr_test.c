@@ -107,6 +107,18 @@ static uint8_t *frame_init(struct frame *fr, size_t data_len)
 	return fr->p.data;
 }
 
+/* frame_init with the TCP checksum left partial (and a TSO segment when gso_size). */
+static uint8_t *frame_partial(struct frame *fr, uint16_t gso_size)
+{
+	uint8_t *h = frame_init(fr, 100);
+
+	fr->p.csum = PKTBUF_CSUM_PARTIAL;
+	fr->p.csum_start = (uint16_t)(32 + VNET_HDR_LEN + 14 + 20);
+	fr->p.csum_offset = 16;
+	fr->p.gso_size = gso_size;
+	return h;
+}
+
 static uint16_t le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -129,11 +141,8 @@ static void test_tx_partial_checksum_header(void **state)
 {
 	(void)state;
 	struct frame fr;
-	uint8_t *h = frame_init(&fr, 100);
+	uint8_t *h = frame_partial(&fr, 0);
 
-	fr.p.csum = PKTBUF_CSUM_PARTIAL;
-	fr.p.csum_start = (uint16_t)(32 + VNET_HDR_LEN + 14 + 20);
-	fr.p.csum_offset = 16;
 	assert_int_equal(vnet_hdr_tx(h, &fr.p, ALL), 0);
 	assert_int_equal(h[0], VIRTIO_NET_HDR_F_NEEDS_CSUM);
 	assert_int_equal(h[1], VIRTIO_NET_HDR_GSO_NONE);
@@ -148,12 +157,8 @@ static void test_tx_tso_header(void **state)
 {
 	(void)state;
 	struct frame fr;
-	uint8_t *h = frame_init(&fr, 100);
+	uint8_t *h = frame_partial(&fr, 1448);
 
-	fr.p.csum = PKTBUF_CSUM_PARTIAL;
-	fr.p.csum_start = (uint16_t)(32 + VNET_HDR_LEN + 14 + 20);
-	fr.p.csum_offset = 16;
-	fr.p.gso_size = 1448;
 	assert_int_equal(vnet_hdr_tx(h, &fr.p, ALL), 0);
 	assert_int_equal(h[0], VIRTIO_NET_HDR_F_NEEDS_CSUM);
 	assert_int_equal(h[1], VIRTIO_NET_HDR_GSO_TCPV4);
