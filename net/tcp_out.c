@@ -11,7 +11,7 @@
  * unacknowledged, so a reply of several full segments plus a tail is never
  * held against the peer's delayed ACK; TCP_OPT_NODELAY turns it off and
  * TCP_SEND_MORE holds a partial segment until the app's next send without
- * it. The advertised window follows receiver SWS avoidance (RFC 9293
+ * it (on a TSO connection any segment short of the largest, tso_hold). The advertised window follows receiver SWS avoidance (RFC 9293
  * 3.8.6.2.2), never shrinks and never promises more than the receive ring
  * holds. When the link refuses a frame (-ENOBUFS: its ring is full) the
  * data stays queued, snd_nxt does not move and a short timer retries.
@@ -442,17 +442,34 @@ static void rtt_start(struct tcp_pcb *pcb, uint32_t seq)
 
 
 /*
+ * TCP_SEND_MORE on a TSO connection: a segment that would take all the
+ * queued data and still be short of the largest waits for the app's next
+ * send (or a send without the flag), so that an app writing in pieces
+ * sends 64 KiB segments, not one per piece; never with a full send ring,
+ * which the app cannot add to, nor with nothing in flight (as Linux's
+ * autocork: no ACK is coming to make the wait short).
+ */
+static bool tso_hold(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail)
+{
+	return pcb->more && pcb->tso_max && len == avail &&
+	       len < tcp_seg_max(pcb) && pcb->snd.len < pcb->snd.size &&
+	       tcp_flight(pcb) > 0;
+}
+
+/*
  * RFC 9293 3.8.6.2.1 and RFC 1122 4.2.3.4: may a segment of len bytes
  * (avail in the ring from here) leave now?
  */
 static bool may_send(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail,
 		     bool fin)
 {
-	if (len >= tcp_smss(pcb) || fin)
+	if (fin)
 		return true;
 	/* Retransmissions go as they went the first time. */
 	if (seq_lt(pcb->snd_nxt, pcb->snd_max))
 		return true;
+	if (len >= tcp_smss(pcb))
+		return !tso_hold(pcb, len, avail);
 	if (len < avail)
 		/* Window-limited: a half-window worth (SWS, rule c), or
 		 * anything when no ACK is coming to open more (rule d). */

@@ -239,6 +239,61 @@ static void test_plain_slow_start_one_smss_per_ack(void **state)
 	assert_int_equal(after.cwnd, before.cwnd + 1460);
 }
 
+/*
+ * TCP_SEND_MORE on a TSO netif: with data in flight, pieces written with
+ * the flag wait, whole segments included, and leave as one TSO segment at
+ * the send without it; with nothing in flight the first goes at once.
+ */
+static void test_tso_send_more_holds_until_pushed(void **state)
+{
+	struct tfx *t = *state;
+	static uint8_t d[6840 * 3];
+	struct txf f[8];
+	unsigned n = 0;
+
+	open_wide(t);
+	fill_pattern(d, sizeof(d), 0);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, 2000, TCP_SEND_MORE),
+			 2000);
+	pop_tcp(t, &f[0]);
+	assert_int_equal(f[0].dlen, 2000);
+	free_all(f, 1);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(tcp_send(t->fx.ns, t->pcb, d + 2000 + i * 5000,
+					  5000, TCP_SEND_MORE), 5000);
+	expect_nothing(t);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, NULL, 0, 0), 0);
+	while (capture_count(&t->fx.cap) && n < 8)
+		pop_tcp(t, &f[n++]);
+	assert_int_equal(n, 1);
+	assert_int_equal(f[0].dlen, 10000);
+	assert_int_equal(f[0].p->gso_size, 1460);
+	assert_memory_equal(f[0].tcp + f[0].th.hdr_len, d + 2000, 10000);
+	free_all(f, n);
+}
+
+/* Without TSO the flag holds only the partial tail (RFC 1122 4.2.3.4). */
+static void test_plain_send_more_sends_full_segments(void **state)
+{
+	struct tfx *t = *state;
+	static uint8_t d[6840];
+	struct txf f[8];
+	unsigned n = 0;
+
+	open_wide(t);
+	fill_pattern(d, sizeof(d), 0);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d),
+				  TCP_SEND_MORE), (long)sizeof(d));
+	while (capture_count(&t->fx.cap) && n < 8)
+		pop_tcp(t, &f[n++]);
+	assert_int_equal(n, 4);		/* 4 x 1460; 1000 held */
+	free_all(f, n);
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, NULL, 0, 0), 0);
+	pop_tcp(t, &f[0]);
+	assert_int_equal(f[0].dlen, 6840 - 4 * 1460);
+	free_all(f, 1);
+}
+
 /* A TSO segment needs a large buffer; with none free it goes MSS-sized, not held back. */
 static void test_tso_without_large_buffer_sends_mss_segments(void **state)
 {
@@ -445,6 +500,12 @@ int main(void)
 			setup_tso, tfx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_plain_slow_start_one_smss_per_ack,
+			setup_plain, tfx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_tso_send_more_holds_until_pushed,
+			setup_tso, tfx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_plain_send_more_sends_full_segments,
 			setup_plain, tfx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_tso_without_large_buffer_sends_mss_segments,
