@@ -12,7 +12,10 @@
  * (RFC 1122 3.3.6). This is a host, not a router:
  * datagrams not addressed to us are dropped (RFC 1122 3.3.4: weak ES model,
  * any of our addresses on any interface is ours). ip_output() routes,
- * writes a 20-byte header and fragments to the interface MTU.
+ * writes a 20-byte header and fragments to the interface MTU; it completes
+ * a partial transport checksum (PKTBUF_CSUM_PARTIAL) unless the interface
+ * offloads it, and passes a TSO datagram (gso_size) larger than the MTU
+ * only to an interface with NETIF_OFFLOAD_TSO4.
  * Deviations: no source routing or record-route; TTL is not checked on
  * input (it only matters for forwarding).
  */
@@ -313,7 +316,21 @@ int ip_output(struct netstack *ns, struct pktbuf *p, const struct ip_out *o)
 	h.proto = o->proto;
 	h.src = o->src ? o->src : src;
 	h.dst = o->dst;
-	if (p->len > nif->mtu) {
+	if (p->gso_size && !(nif->offload & NETIF_OFFLOAD_TSO4)) {
+		/* Built for a TSO interface, routed to another: the sender
+		 * (tcp_send_data) builds it again in MTU-sized pieces. */
+		net_count(ns, NET_STAT_DROP_IP_GSO_NO_TSO);
+		ret = -EMSGSIZE;
+		goto out_free;
+	}
+	/* The interface cannot finish the checksum, or the datagram goes in
+	 * fragments (a checksum covers the whole, no fragment holds it): do
+	 * it here, so every path below sees a complete datagram. */
+	if (p->csum == PKTBUF_CSUM_PARTIAL &&
+	    (!(nif->offload & NETIF_OFFLOAD_TX_CSUM) ||
+	     (p->len > nif->mtu && !p->gso_size)))
+		pktbuf_csum_finish(p);
+	if (p->len > nif->mtu && !p->gso_size) {
 		if (h.df) {
 			net_count(ns, NET_STAT_DROP_IP_DF_TOO_BIG);
 			ret = -EMSGSIZE;

@@ -107,6 +107,9 @@ static int netif_add_locked(struct netstack *ns, const struct netif_ops *ops,
 	nif->mtu = ops->get_mtu ? ops->get_mtu(nif) : ETH_DEFAULT_MTU;
 	if (nif->mtu < 68)	/* RFC 791: every link carries 68 octets */
 		nif->mtu = 68;
+	nif->offload = ops->get_offload ? ops->get_offload(nif) : 0;
+	if (nif->offload & NETIF_OFFLOAD_TSO4)	/* TSO needs the checksum done by the device */
+		nif->offload |= NETIF_OFFLOAD_TX_CSUM;
 	if (!name)
 		ns->next_eth++;
 	ns->ifs[netif_slot(idx)] = nif;
@@ -274,6 +277,11 @@ void netif_input(struct netif *nif, struct pktbuf *p)
 		eth_input(nif, p);
 	}
 	net_unlock(ns);
+}
+
+uint32_t netif_offload(const struct netif *nif)
+{
+	return nif->offload;
 }
 
 int netif_xmit(struct netif *nif, struct pktbuf *p)

@@ -41,7 +41,30 @@ struct netif_ops {
 	bool (*link_ok)(struct netif *nif);
 	/* Start or stop the device when the interface goes up/down; may be NULL. */
 	int (*set_up)(struct netif *nif, bool up);
+	/* NETIF_OFFLOAD_* the device does, read at netif_add; NULL: none. */
+	uint32_t (*get_offload)(struct netif *nif);
 };
+
+/*
+ * Offloads a driver may advertise (get_offload). Without any, the stack
+ * computes and checks every checksum and never sends a frame past the MTU,
+ * as for ne2k.
+ * - TX_CSUM: xmit may get frames with a PKTBUF_CSUM_PARTIAL TCP checksum
+ *   (csum_start/csum_offset) and completes it (virtio 1.2 5.1.6.2 NEEDS_CSUM).
+ * - RX_CSUM: the driver marks frames whose checksums the device vouches for
+ *   PKTBUF_CSUM_VALID (5.1.6.4 DATA_VALID, or NEEDS_CSUM from the host);
+ *   others are checked as usual.
+ * - TSO4: xmit may get IPv4 TCP frames of up to NETIF_TSO_MAX bytes of IP
+ *   datagram with gso_size set, which the device cuts into segments of
+ *   gso_size payload (5.1.6.2 GSO_TCPV4); implies TX_CSUM.
+ */
+#define NETIF_OFFLOAD_TX_CSUM	0x1u
+#define NETIF_OFFLOAD_RX_CSUM	0x2u
+#define NETIF_OFFLOAD_TSO4	0x4u
+#define NETIF_TSO_MAX		65535u	/* an IPv4 datagram's limit */
+
+/* The interface's NETIF_OFFLOAD_* bits. */
+uint32_t netif_offload(const struct netif *nif);
 
 struct netif_stats {
 	uint64_t rx_packets;

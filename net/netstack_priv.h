@@ -30,6 +30,7 @@ struct pktchunk;
 struct pktpool {
 	struct netstack *ns;		/* owner, for locking and stats */
 	struct pktchunk *chunks;	/* every chunk of small buffers */
+	struct pktchunk *chunks_large;	/* large buffers added later */
 	struct pktbuf *descs_large;	/* n_large descriptors */
 	uint8_t *mem_large;		/* n_large * NET_PKT_LARGE_CAP */
 	struct pktbuf *free_small;	/* free list through next */
@@ -38,7 +39,8 @@ struct pktpool {
 	uint32_t n_small_max;		/* pktpool_grow() stops here */
 	uint32_t n_small_pending;	/* granted to a grow still allocating */
 	uint32_t n_free_small;		/* length of free_small */
-	uint32_t n_large;
+	uint32_t n_large;		/* all large buffers, chunks included */
+	uint32_t n_large_pending;	/* granted to a grow still allocating */
 	uint32_t reserve;		/* small buffers pktbuf_alloc_rx() leaves */
 	uint32_t in_use;		/* allocated and not yet freed */
 };
@@ -65,6 +67,7 @@ struct netif {
 	struct netif_stats stats;
 	struct dhcp_client *dhcp;	/* NULL unless DHCP runs here */
 	uint32_t rcv_wnd_max;		/* TCP receive window cap, 0: none */
+	uint32_t offload;		/* NETIF_OFFLOAD_*, from ops->get_offload */
 };
 
 enum arp_state {

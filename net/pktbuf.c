@@ -1,10 +1,11 @@
 /*
  * pktbuf.c: packet buffers and the stack's pools of them.
  *
- * Promises: the large pool and the first pkt_small small buffers are taken
+ * Promises: the first pkt_large large and pkt_small small buffers are taken
  * at netstack_create(); later small buffers come only from pktpool_grow(),
  * a chunk (one descriptor block, one storage block) at a time, up to
- * pkt_small_max, and stay until the stack is destroyed. alloc and free are
+ * pkt_small_max, later large ones only from pktpool_grow_large(), one chunk
+ * per call, up to PKTPOOL_LARGE_MAX; all stay until the stack is destroyed. alloc and free are
  * O(1) free-list operations under the stack lock; exhaustion returns NULL
  * and counts DROP_NOBUFS; pktbuf_alloc_rx() never takes the last
  * pkt_reserve small buffers. push, pull, put and trim never step outside
@@ -16,13 +17,16 @@
 #include <string.h>
 
 #include "netstack_priv.h"
+#include "byteorder.h"
+#include "checksum.h"
 #include "pktbuf_poison.h"
 
-/* n small buffers: descriptors here, storage in mem. */
+/* n buffers of cap bytes: descriptors here, storage in mem. */
 struct pktchunk {
 	struct pktchunk *next;		/* pool's chunk list */
-	uint8_t *mem;			/* n * NET_PKT_SMALL_CAP */
+	uint8_t *mem;			/* n * cap */
 	uint32_t n;
+	uint32_t cap;			/* NET_PKT_SMALL_CAP or NET_PKT_LARGE_CAP */
 	struct pktbuf descs[];		/* n of them */
 };
 
@@ -34,13 +38,13 @@ static size_t chunk_hdr_size(uint32_t n)
 static void chunk_free(struct netstack *ns, struct pktchunk *c)
 {
 	/* Hand the allocator its block as it gave it. */
-	PKTBUF_UNPOISON(c->mem, (size_t)c->n * NET_PKT_SMALL_CAP);
-	net_free(ns, c->mem, (size_t)c->n * NET_PKT_SMALL_CAP);
+	PKTBUF_UNPOISON(c->mem, (size_t)c->n * c->cap);
+	net_free(ns, c->mem, (size_t)c->n * c->cap);
 	net_free(ns, c, chunk_hdr_size(c->n));
 }
 
-/* A chunk of n small buffers, not yet on any list; called without the lock. */
-static struct pktchunk *chunk_alloc(struct pktpool *pool, uint32_t n)
+/* A chunk of n buffers of cap bytes, not yet on any list; called without the lock. */
+static struct pktchunk *chunk_alloc(struct pktpool *pool, uint32_t n, uint32_t cap)
 {
 	struct netstack *ns = pool->ns;
 	struct pktchunk *c = net_alloc(ns, chunk_hdr_size(n));
@@ -49,16 +53,17 @@ static struct pktchunk *chunk_alloc(struct pktpool *pool, uint32_t n)
 	if (!c)
 		return NULL;
 	c->n = n;
-	c->mem = net_alloc(ns, (size_t)n * NET_PKT_SMALL_CAP);
+	c->cap = cap;
+	c->mem = net_alloc(ns, (size_t)n * cap);
 	if (!c->mem) {
 		net_free(ns, c, chunk_hdr_size(n));
 		return NULL;
 	}
-	PKTBUF_POISON(c->mem, (size_t)n * NET_PKT_SMALL_CAP);
+	PKTBUF_POISON(c->mem, (size_t)n * cap);
 	for (i = 0; i < n; i++) {
 		c->descs[i].pool = pool;
-		c->descs[i].cap = NET_PKT_SMALL_CAP;
-		c->descs[i].head = c->mem + (size_t)i * NET_PKT_SMALL_CAP;
+		c->descs[i].cap = cap;
+		c->descs[i].head = c->mem + (size_t)i * cap;
 	}
 	return c;
 }
@@ -85,7 +90,7 @@ static uint32_t pool_add(struct pktpool *pool, uint32_t n)
 
 	while (added < n) {
 		uint32_t k = n - added < PKTPOOL_CHUNK ? n - added : PKTPOOL_CHUNK;
-		struct pktchunk *c = chunk_alloc(pool, k);
+		struct pktchunk *c = chunk_alloc(pool, k, NET_PKT_SMALL_CAP);
 
 		if (!c)
 			break;
@@ -137,6 +142,11 @@ void pktpool_fini(struct netstack *ns, struct pktpool *pool)
 		pool->chunks = c->next;
 		chunk_free(ns, c);
 	}
+	while ((c = pool->chunks_large)) {
+		pool->chunks_large = c->next;
+		pool->n_large -= c->n;
+		chunk_free(ns, c);
+	}
 	net_free(ns, pool->descs_large, sizeof(struct pktbuf) * pool->n_large);
 	if (pool->mem_large)
 		PKTBUF_UNPOISON(pool->mem_large, (size_t)pool->n_large * NET_PKT_LARGE_CAP);
@@ -171,6 +181,37 @@ int pktpool_grow(struct netstack *ns, uint32_t n)
 	return added ? (int)added : -ENOMEM;
 }
 
+int pktpool_grow_large(struct netstack *ns, uint32_t n)
+{
+	struct pktpool *pool = &ns->pool;
+	struct pktchunk *c;
+	uint32_t i;
+
+	if (!n)
+		return 0;
+	net_lock(ns);
+	if (pool->n_large + pool->n_large_pending + n > PKTPOOL_LARGE_MAX) {
+		net_unlock(ns);
+		return -ENOSPC;
+	}
+	pool->n_large_pending += n;
+	net_unlock(ns);
+	c = chunk_alloc(pool, n, NET_PKT_LARGE_CAP);
+	net_lock(ns);
+	pool->n_large_pending -= n;
+	if (c) {
+		c->next = pool->chunks_large;
+		pool->chunks_large = c;
+		for (i = 0; i < n; i++) {
+			c->descs[i].next = pool->free_large;
+			pool->free_large = &c->descs[i];
+		}
+		pool->n_large += n;
+	}
+	net_unlock(ns);
+	return c ? (int)n : -ENOMEM;
+}
+
 void pktpool_get_stats(struct netstack *ns, struct pktpool_stats *st)
 {
 	struct pktpool *pool = &ns->pool;
@@ -203,6 +244,8 @@ static struct pktbuf *pool_take(struct pktpool *pool, bool small, size_t headroo
 	p->ifindex = 0;
 	p->l2_bcast = 0;
 	PKTBUF_UNPOISON(p->data, len);
+	p->csum = PKTBUF_CSUM_NONE;
+	p->gso_size = 0;
 	return p;
 }
 
@@ -233,6 +276,18 @@ struct pktbuf *pktbuf_alloc_rx(struct netstack *ns, size_t headroom, size_t len)
 	net_lock(ns);
 	if (pool->n_free_small > pool->reserve)
 		p = pool_take(pool, true, headroom, len);
+	net_unlock(ns);
+	return p;
+}
+
+struct pktbuf *pktbuf_alloc_large_try(struct netstack *ns, size_t headroom, size_t len)
+{
+	struct pktbuf *p;
+
+	if (headroom + len > NET_PKT_LARGE_CAP)
+		return NULL;
+	net_lock(ns);
+	p = pool_take(&ns->pool, false, headroom, len);
 	net_unlock(ns);
 	return p;
 }
@@ -295,6 +350,29 @@ int pktbuf_trim(struct pktbuf *p, size_t len)
 	PKTBUF_POISON(p->data + len, p->len - len);
 	p->len = len;
 	return 0;
+}
+
+void pktbuf_csum_partial(struct pktbuf *p, size_t start, uint16_t offset)
+{
+	p->csum = PKTBUF_CSUM_PARTIAL;
+	p->csum_start = (uint16_t)(pktbuf_headroom(p) + start);
+	p->csum_offset = offset;
+}
+
+void pktbuf_csum_finish(struct pktbuf *p)
+{
+	uint8_t *from = p->head + p->csum_start;
+	uint8_t *end = p->data + p->len;
+
+	if (p->csum != PKTBUF_CSUM_PARTIAL)
+		return;
+	p->csum = PKTBUF_CSUM_NONE;
+	/* A start outside the packet is a bug upstream; leave the bytes. */
+	if (from < p->data || from + p->csum_offset + 2 > end)
+		return;
+	/* The field holds the pseudo-header sum, so summing it in is right. */
+	put_be16(from + p->csum_offset,
+		 csum_fold(csum_partial(from, (size_t)(end - from), 0)));
 }
 
 uint32_t net_pkt_in_use(const struct netstack *ns)

@@ -10,9 +10,11 @@
  * netif xmit consumes the buffer it is given and frees it on drop.
  *
  * Buffers come from pools owned by the stack: small buffers for frames,
- * large ones for 64 KiB datagrams (reassembly and big echo requests).
- * Exhaustion returns NULL and counts DROP_NOBUFS. The large pool is fixed at
- * netstack_create(); the small pool starts at netstack_params.pkt_small and
+ * large ones for 64 KiB datagrams (reassembly, big echo requests, TSO
+ * segments and coalesced receives). Exhaustion returns NULL and counts
+ * DROP_NOBUFS. The large pool starts at netstack_params.pkt_large and grows
+ * only through pktpool_grow_large() (a NIC with TSO asks for some), never
+ * past PKTPOOL_LARGE_MAX; the small pool starts at netstack_params.pkt_small and
  * grows in chunks through pktpool_grow(), never past pkt_small_max, never
  * shrinking (a NIC that posts a receive ring asks for its ring's worth).
  *
@@ -48,7 +50,31 @@ struct pktbuf {
 	struct pktpool *pool;	/* where pktbuf_free() returns it */
 	uint16_t ifindex;	/* receiving interface, 0 if none */
 	uint8_t l2_bcast;	/* received as link-layer broadcast */
+	uint8_t csum;		/* PKTBUF_CSUM_*: checksum offload state */
+	uint16_t csum_start;	/* PARTIAL: where summing starts, from head */
+	uint16_t csum_offset;	/* PARTIAL: the field, from csum_start */
+	uint16_t gso_size;	/* TCP payload per wire segment (TSO), 0: none */
 };
+
+/*
+ * Checksum offload state (the meanings of virtio 1.2 5.1.6's
+ * NEEDS_CSUM and DATA_VALID, and Linux's CHECKSUM_PARTIAL/UNNECESSARY):
+ * - PARTIAL (transmit): the transport checksum is not done. The field at
+ *   csum_start + csum_offset holds the folded pseudo-header sum and
+ *   whoever sends the frame (the NIC, or ip_output() for one that cannot)
+ *   completes it over csum_start .. the end.
+ * - VALID (receive): the NIC (or the host behind a virtual one) vouches for
+ *   the transport checksum, which may itself be partial: do not verify it.
+ * A fresh buffer has neither; a copy into a new buffer must not carry them.
+ */
+#define PKTBUF_CSUM_NONE	0
+#define PKTBUF_CSUM_PARTIAL	1
+#define PKTBUF_CSUM_VALID	2
+
+/* Marks p's transport checksum partial: start is data-relative, the field at start + offset. */
+void pktbuf_csum_partial(struct pktbuf *p, size_t start, uint16_t offset);
+/* Completes a PARTIAL checksum in software and clears the state; no-op otherwise. */
+void pktbuf_csum_finish(struct pktbuf *p);
 
 /*
  * A buffer with headroom bytes before data and len bytes of (uninitialised)
@@ -64,6 +90,13 @@ void pktbuf_free(struct pktbuf *p);
 struct pktbuf *pktbuf_alloc_rx(struct netstack *ns, size_t headroom, size_t len);
 
 /*
+ * A large buffer if one is free, else NULL without counting a drop: for
+ * senders that can fall back to a small frame (TSO) or readers that can
+ * drop a coalesced frame they have counted themselves.
+ */
+struct pktbuf *pktbuf_alloc_large_try(struct netstack *ns, size_t headroom, size_t len);
+
+/*
  * Adds up to n small buffers to the pool, in chunks of at most
  * PKTPOOL_CHUNK buffers (a chunk's storage is one allocation of at most
  * 1 MiB, well within a kernel heap's 4 MiB limit). Returns the number added,
@@ -74,6 +107,15 @@ struct pktbuf *pktbuf_alloc_rx(struct netstack *ns, size_t headroom, size_t len)
  */
 #define PKTPOOL_CHUNK 512u
 int pktpool_grow(struct netstack *ns, uint32_t n);
+
+/*
+ * Adds n large buffers (one allocation of n * NET_PKT_LARGE_CAP bytes),
+ * for a NIC that sends or receives 64 KiB segments (TSO, coalesced
+ * receive). Returns n, -ENOSPC past PKTPOOL_LARGE_MAX, -ENOMEM. Not for
+ * per-packet paths.
+ */
+#define PKTPOOL_LARGE_MAX 64u
+int pktpool_grow_large(struct netstack *ns, uint32_t n);
 
 struct pktpool_stats {
 	uint32_t small_total;	/* small buffers owned */

@@ -89,7 +89,10 @@ int tcp_accept(struct netstack *ns, struct tcp_pcb *lis, tcp_event_fn fn,
 int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 		uint16_t dport);
 
-#define TCP_SEND_MORE	0x1u	/* more follows soon: hold a partial segment */
+/* More follows soon: hold a partial segment (on a TSO interface, any
+ * segment short of the largest) until a tcp_send() without the flag,
+ * which may be empty (len 0) just to let it go. */
+#define TCP_SEND_MORE	0x1u
 
 /* Queue up to len bytes; returns bytes taken (> 0), -EAGAIN when the ring
  * is full, -EPIPE after shutdown(WR), -ENOTCONN on a pcb never connected

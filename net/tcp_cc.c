@@ -4,7 +4,8 @@
  *
  * Promises: the initial window is RFC 6928's min(10 SMSS, max(2 SMSS,
  * 14600)); slow start grows cwnd by min(acked, SMSS) per ACK (RFC 5681
- * 3.1 (2)), congestion avoidance by SMSS per cwnd of acknowledged bytes
+ * 3.1 (2); on a TSO connection by up to one TSO segment: RFC 3465's L,
+ * see tcp_cc_ack), congestion avoidance by SMSS per cwnd of acknowledged bytes
  * (RFC 5681 3.1, byte counting). The third duplicate ACK retransmits the
  * first unacknowledged segment and enters NewReno recovery: ssthresh =
  * max(FlightSize / 2, 2 SMSS), cwnd = ssthresh + 3 SMSS, inflated per
@@ -115,8 +116,16 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
 	if (tcp_flight(pcb) + acked + smss < pcb->cwnd)
 		return;
 	if (pcb->cwnd < pcb->ssthresh) {
-		/* RFC 5681 3.1 (2): slow start. */
-		pcb->cwnd += acked < smss ? acked : smss;
+		/* RFC 5681 3.1 (2): slow start, by at most L per ACK (RFC
+		 * 3465 2.2). L is SMSS, except after TSO: one segment of ours
+		 * is many on the wire, and a receiver that coalesces them
+		 * (GRO, a virtual NIC's merged receive) ACKs it once, so a
+		 * per-ACK SMSS would make slow start linear. There L is our
+		 * largest segment, which the ACK does cover (Linux counts
+		 * stretch ACKs in full alike). */
+		uint32_t l = pcb->tso_max ? tcp_seg_max(pcb) : smss;
+
+		pcb->cwnd += acked < l ? acked : l;
 		return;
 	}
 	/* RFC 5681 3.1 (3), by bytes: + SMSS per window acknowledged. */

@@ -11,7 +11,7 @@
  * unacknowledged, so a reply of several full segments plus a tail is never
  * held against the peer's delayed ACK; TCP_OPT_NODELAY turns it off and
  * TCP_SEND_MORE holds a partial segment until the app's next send without
- * it. The advertised window follows receiver SWS avoidance (RFC 9293
+ * it (on a TSO connection any segment short of the largest, tso_hold). The advertised window follows receiver SWS avoidance (RFC 9293
  * 3.8.6.2.2), never shrinks and never promises more than the receive ring
  * holds. When the link refuses a frame (-ENOBUFS: its ring is full) the
  * data stays queued, snd_nxt does not move and a short timer retries.
@@ -131,26 +131,38 @@ static void fill_ts(struct tcp_pcb *pcb, struct tcp_hdr *th)
 	th->tsecr = pcb->ts_recent;
 }
 
-/* Checksum, IP header with DF, out. Consumes nothing of the caller's. */
+/*
+ * Checksum, IP header with DF, out. Consumes nothing of the caller's. The
+ * checksum is left partial (the pseudo-header sum in the field, RFC 9293
+ * 3.1): ip_output() completes it unless the interface offloads it. With
+ * gso_size the segment is a TSO one (len > gso_size): it needs a large
+ * buffer, and is not sent (-EAGAIN, nothing counted) when none is free.
+ */
 static int emit(struct netstack *ns, uint32_t src, uint32_t dst,
 		struct tcp_hdr *th, const struct tcp_ring *ring, uint32_t off,
-		uint32_t len)
+		uint32_t len, uint16_t gso_size)
 {
 	size_t hl = TCP_HDR_LEN + tcp_hdr_opt_len(th);
-	struct pktbuf *p = pktbuf_alloc(ns, NET_HEADROOM, hl + len);
+	struct pktbuf *p;
 	struct ip_out o;
-	uint16_t sum;
 
-	if (!p)
-		return -ENOBUFS;
-	th->csum = 0;
+	if (gso_size) {
+		p = pktbuf_alloc_large_try(ns, NET_HEADROOM, hl + len);
+		if (!p)
+			return -EAGAIN;
+		p->gso_size = gso_size;
+		net_count(ns, NET_STAT_TCP_TSO_SEG_OUT);
+	} else {
+		p = pktbuf_alloc(ns, NET_HEADROOM, hl + len);
+		if (!p)
+			return -ENOBUFS;
+	}
+	th->csum = (uint16_t)~csum_fold(csum_pseudo(src, dst, IP_PROTO_TCP,
+						    (uint16_t)(hl + len)));
 	tcp_hdr_emit(th, p->data);
 	if (len)
 		ring_read_at(ring, off, p->data + hl, len);
-	sum = csum_fold(csum_partial(p->data, p->len,
-				     csum_pseudo(src, dst, IP_PROTO_TCP,
-						 (uint16_t)p->len)));
-	put_be16(p->data + 16, sum);
+	pktbuf_csum_partial(p, 0, 16);
 	memset(&o, 0, sizeof(o));
 	o.src = src;
 	o.dst = dst;
@@ -187,6 +199,24 @@ static void sent_ack(struct tcp_pcb *pcb, struct tcp_hdr *th)
 }
 
 /*
+ * The most data one segment may carry when a segment on the wire carries
+ * room bytes: room, or on a TSO interface (pcb->tso_max) a whole number of
+ * such segments in one 64 KiB datagram, which the device cuts at room.
+ */
+static uint32_t tso_len(const struct tcp_pcb *pcb, uint32_t room)
+{
+	if (!pcb->tso_max || pcb->tso_max < 2 * room)
+		return room;
+	return pcb->tso_max / room * room;
+}
+
+/* The most data tcp_output() hands one segment: see tso_len(). */
+uint32_t tcp_seg_max(const struct tcp_pcb *pcb)
+{
+	return tso_len(pcb, tcp_smss(pcb));
+}
+
+/*
  * One segment of up to len ring bytes from seq (plus FIN if asked and all
  * of len fits). Returns the data bytes sent, or a negative errno when the
  * segment could not leave.
@@ -195,7 +225,7 @@ int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 		  uint8_t flags)
 {
 	struct tcp_hdr th;
-	uint32_t room, off = seq - pcb->snd_base, avail;
+	uint32_t room, max, off = seq - pcb->snd_base, avail;
 	int ret;
 
 	/* Only bytes the send ring holds, and a FIN only in its own place
@@ -220,15 +250,27 @@ int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 	}
 	/* RFC 6691: the MSS counts data only; options come out of it. */
 	room = pcb->mss - (uint32_t)tcp_hdr_opt_len(&th);
-	if (len > room) {
-		len = room;
+	max = tso_len(pcb, room);
+	if (len > max) {
+		len = max;
 		th.flags &= (uint8_t)~TCP_FIN;
 	}
 	if (len && len == pcb->snd_base + pcb->snd.len - seq)
 		th.flags |= TCP_PSH;
 	th.wnd = rcv_wnd_field(pcb);
 	ret = emit(pcb->ns, pcb->laddr, pcb->raddr, &th, &pcb->snd,
-		   seq - pcb->snd_base, len);
+		   seq - pcb->snd_base, len, len > room ? (uint16_t)room : 0);
+	if (ret == -EMSGSIZE && len > room)
+		/* The route moved to an interface without TSO. */
+		pcb->tso_max = 0;
+	if ((ret == -EAGAIN || ret == -EMSGSIZE) && len > room) {
+		/* No large buffer (or no TSO): one MSS-sized segment now,
+		 * which ends before the data does: no FIN, no PSH. */
+		len = room;
+		th.flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
+		ret = emit(pcb->ns, pcb->laddr, pcb->raddr, &th, &pcb->snd,
+			   seq - pcb->snd_base, len, 0);
+	}
 	if (ret == -ENOBUFS) {
 		backpressure(pcb);
 		return ret;
@@ -315,7 +357,7 @@ void tcp_send_reset(struct netstack *ns, uint32_t src, uint32_t dst,
 		th.flags = TCP_RST | TCP_ACK;
 	}
 	net_count(ns, NET_STAT_TCP_RST_OUT);
-	emit(ns, src, dst, &th, NULL, 0, 0);
+	emit(ns, src, dst, &th, NULL, 0, 0, 0);
 }
 
 int tcp_send_rst_pcb(struct tcp_pcb *pcb)
@@ -327,7 +369,7 @@ int tcp_send_rst_pcb(struct tcp_pcb *pcb)
 	th.wnd = 0;
 	net_count(pcb->ns, NET_STAT_TCP_RST_OUT);
 	pcb->segs_out++;
-	return emit(pcb->ns, pcb->laddr, pcb->raddr, &th, NULL, 0, 0);
+	return emit(pcb->ns, pcb->laddr, pcb->raddr, &th, NULL, 0, 0, 0);
 }
 
 /* RFC 9293 3.10.7.2/3: SYN or SYN-ACK with our options (RFC 7323 1.3:
@@ -362,7 +404,7 @@ void tcp_send_syn(struct tcp_pcb *pcb)
 		pcb->rtt_at = pcb->ns->now;
 	if (!pcb->t_at[TCP_T_RTO])
 		tcp_rto_restart(pcb);
-	if (emit(pcb->ns, pcb->laddr, pcb->raddr, &th, NULL, 0, 0) >= 0 &&
+	if (emit(pcb->ns, pcb->laddr, pcb->raddr, &th, NULL, 0, 0, 0) >= 0 &&
 	    !active)
 		sent_ack(pcb, &th);
 	pcb->segs_out++;
@@ -385,7 +427,7 @@ void tcp_send_cookie_synack(struct netstack *ns, uint32_t src, uint32_t dst,
 	th.has_mss = true;
 	th.mss = mss;
 	net_count(ns, NET_STAT_TCP_SYN_COOKIE_SENT);
-	emit(ns, src, dst, &th, NULL, 0, 0);
+	emit(ns, src, dst, &th, NULL, 0, 0, 0);
 }
 
 /* Time this segment if none is being timed and it is new (Karn). */
@@ -400,17 +442,34 @@ static void rtt_start(struct tcp_pcb *pcb, uint32_t seq)
 
 
 /*
+ * TCP_SEND_MORE on a TSO connection: a segment that would take all the
+ * queued data and still be short of the largest waits for the app's next
+ * send (or a send without the flag), so that an app writing in pieces
+ * sends 64 KiB segments, not one per piece; never with a full send ring,
+ * which the app cannot add to, nor with nothing in flight (as Linux's
+ * autocork: no ACK is coming to make the wait short).
+ */
+static bool tso_hold(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail)
+{
+	return pcb->more && pcb->tso_max && len == avail &&
+	       len < tcp_seg_max(pcb) && pcb->snd.len < pcb->snd.size &&
+	       tcp_flight(pcb) > 0;
+}
+
+/*
  * RFC 9293 3.8.6.2.1 and RFC 1122 4.2.3.4: may a segment of len bytes
  * (avail in the ring from here) leave now?
  */
 static bool may_send(const struct tcp_pcb *pcb, uint32_t len, uint32_t avail,
 		     bool fin)
 {
-	if (len >= tcp_smss(pcb) || fin)
+	if (fin)
 		return true;
 	/* Retransmissions go as they went the first time. */
 	if (seq_lt(pcb->snd_nxt, pcb->snd_max))
 		return true;
+	if (len >= tcp_smss(pcb))
+		return !tso_hold(pcb, len, avail);
 	if (len < avail)
 		/* Window-limited: a half-window worth (SWS, rule c), or
 		 * anything when no ACK is coming to open more (rule d). */
@@ -503,7 +562,7 @@ static void sack_output(struct tcp_pcb *pcb)
 /* Send what may be sent; then a bare ACK if one is owed. */
 void tcp_output(struct tcp_pcb *pcb)
 {
-	uint32_t smss = tcp_smss(pcb);
+	uint32_t smss = tcp_smss(pcb), seg_max = tcp_seg_max(pcb);
 	bool sent_any = false;
 
 	if (pcb->state < TCP_ESTABLISHED) {
@@ -547,8 +606,8 @@ void tcp_output(struct tcp_pcb *pcb)
 		if (usable > (cw > infl ? cw - infl : 0))
 			usable = cw > infl ? cw - infl : 0;
 		len = avail < usable ? avail : usable;
-		if (len > smss)
-			len = smss;
+		if (len > seg_max)
+			len = seg_max;
 		/* The FIN rides on the segment that ends the data. */
 		fin = pcb->fin_queued &&
 		      pcb->snd_nxt + len == tcp_fin_seq(pcb);

@@ -610,6 +610,8 @@ void tcp_finish(struct tcp_pcb *pcb, int err)
  * pktbuf, so the MSS never exceeds what one holds with full options:
  * loopback's 65535 MTU would otherwise need the few large buffers.
  * An interface may also cap the receive window (netif_set_rcv_window_max).
+ * On a TSO interface (NETIF_OFFLOAD_TSO4) data segments may be up to 64 KiB
+ * and the device cuts them at the MSS (tcp_out.c).
  */
 void tcp_route_setup(struct tcp_pcb *pcb, struct netif *nif)
 {
@@ -622,6 +624,9 @@ void tcp_route_setup(struct tcp_pcb *pcb, struct netif *nif)
 	if (nif && nif->rcv_wnd_max && nif->rcv_wnd_max < wmax)
 		wmax = nif->rcv_wnd_max;
 	pcb->path_mss = (uint16_t)mss;
+	/* A TSO interface takes one datagram of up to 64 KiB and cuts it. */
+	pcb->tso_max = nif && (nif->offload & NETIF_OFFLOAD_TSO4) ?
+		       NETIF_TSO_MAX - IP_HDR_LEN - TCP_HDR_MAX : 0;
 	pcb->rcv_mss = (uint16_t)mss;
 	if (pcb->maxseg && pcb->maxseg < pcb->rcv_mss)
 		pcb->rcv_mss = (uint16_t)pcb->maxseg;

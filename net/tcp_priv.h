@@ -140,6 +140,7 @@ struct tcp_pcb {
 	uint16_t mss;			/* send MSS: peer's, path, TCP_OPT_MAXSEG */
 	uint16_t rcv_mss;		/* MSS we advertised */
 	uint16_t path_mss;		/* interface limit */
+	uint32_t tso_max;		/* data bytes per TSO segment, 0: no TSO */
 	uint8_t snd_ws, rcv_ws;		/* RFC 7323 2: shift counts */
 	bool ws_ok, ts_ok, sack_ok;
 	uint32_t ts_recent;		/* RFC 7323 4.3 TS.Recent */
@@ -271,6 +272,8 @@ void tcp_send_cookie_synack(struct netstack *ns, uint32_t src, uint32_t dst,
 uint32_t tcp_rcv_window(struct tcp_pcb *pcb);
 uint32_t tcp_ts_now(struct tcp_pcb *pcb);
 uint32_t tcp_smss(const struct tcp_pcb *pcb);
+/* Data bytes tcp_output() puts in one segment: tcp_smss, or more with TSO. */
+uint32_t tcp_seg_max(const struct tcp_pcb *pcb);
 uint32_t tcp_new_data_len(const struct tcp_pcb *pcb, uint32_t smss);
 uint32_t tcp_fin_seq(const struct tcp_pcb *pcb);
 bool tcp_fin_sent(const struct tcp_pcb *pcb);

@@ -71,6 +71,13 @@ long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
 	if (len < n)
 		n = (uint32_t)len;
 	if (!n) {
+		/* A call without TCP_SEND_MORE ends what the flag held back,
+		 * even with nothing to add (or no room to add it). */
+		if (pcb->more && !(flags & TCP_SEND_MORE)) {
+			pcb->more = false;
+			if (pcb->state >= TCP_ESTABLISHED)
+				tcp_output(pcb);
+		}
 		ret = len ? -EAGAIN : 0;
 		goto out;
 	}

@@ -78,7 +78,7 @@ void udp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 	}
 	/* The IP datagram may carry bytes past the UDP length: not data. */
 	pktbuf_trim(p, uh.len);
-	if (uh.csum != 0 &&
+	if (uh.csum != 0 && p->csum != PKTBUF_CSUM_VALID &&
 	    csum_fold(csum_partial(p->data, uh.len,
 				   csum_pseudo(h->src, h->dst, IP_PROTO_UDP,
 					       uh.len))) != 0) {

@@ -111,6 +111,8 @@ Network:
                          127.0.0.1; works with --nic none
   --pipes-files DIR      with --pipes: the host folder whose files the guest
                          may read through the pipes (default: none)
+  --nic-opts K=V[,K=V]   extra QEMU properties of the NIC device, e.g.
+                         csum=off,guest_csum=off,host_tso4=off (virtio)
 Run:
   --headless             no monitor, stdin not read; serial on stdout, without
                          terminal control sequences
@@ -208,7 +210,7 @@ add_hostfwd() {
 # ---- arguments
 
 app=""
-firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac="" machine=pc
+firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac="" machine=pc nic_opts=""
 direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0 reprobe=0
 timeout_s="" logfile="" append="" link_spec="" pcap="" pipes=0 pipes_files=""
 hostfwds=() qemu_extra=()
@@ -230,13 +232,13 @@ while [[ $# -gt 0 ]]; do
 	--pipes-files=*) pipes_files=${1#*=} && shift ;;
 	--pipes) pipes=1 && shift ;;
 	--firmware | --machine | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu | \
-		--link | --loss | --dup | --reorder | --corrupt | --delay | --jitter | --rate | --pcap)
+		--link | --loss | --dup | --reorder | --corrupt | --delay | --jitter | --rate | --pcap | --nic-opts)
 		needs_value "$@"
 		cli+=("$1" "$2")
 		shift 2
 		;;
 	--firmware=* | --machine=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=* | \
-		--link=* | --loss=* | --dup=* | --reorder=* | --corrupt=* | --delay=* | --jitter=* | --rate=* | --pcap=*)
+		--link=* | --loss=* | --dup=* | --reorder=* | --corrupt=* | --delay=* | --jitter=* | --rate=* | --pcap=* | --nic-opts=*)
 		cli+=("${1%%=*}" "${1#*=}")
 		shift
 		;;
@@ -324,6 +326,12 @@ for ((i = 0; i < ${#cli[@]}; i += 2)); do
 	--cpu) set_cpu "$val" ;;
 	--timeout) set_timeout "$val" ;;
 	--mac) set_mac "$val" ;;
+	--nic-opts)
+		# QEMU device properties: KEY=VALUE[,KEY=VALUE...], e.g. csum=off,host_tso4=off.
+		[[ "$val" =~ ^[A-Za-z0-9_.-]+=[A-Za-z0-9_.:-]+(,[A-Za-z0-9_.-]+=[A-Za-z0-9_.:-]+)*$ ]] ||
+			die_usage "bad --nic-opts '$val' (want KEY=VALUE[,KEY=VALUE...], e.g. csum=off,host_tso4=off)"
+		nic_opts=$val
+		;;
 	--append)
 		[[ "$val" != *$'\n'* ]] || die_usage "bad --append: no newlines"
 		append="${append:+$append }$val"
@@ -631,7 +639,7 @@ else
 	[[ $nic == ne2k ]] && dev=ne2k_pci,romfile=
 	[[ $machine == microvm ]] && dev=virtio-net-device
 	# romfile= skips the iPXE option ROM: nothing network-boots, and it costs boot time.
-	q+=(-netdev "$nd" -device "$dev,netdev=net0${mac:+,mac=$mac}")
+	q+=(-netdev "$nd" -device "$dev,netdev=net0${mac:+,mac=$mac}${nic_opts:+,$nic_opts}")
 	# Both directions as the guest's NIC sees them (after the link's losses).
 	[[ -n "$pcap" ]] && q+=(-object "filter-dump,id=pcap0,netdev=net0,file=${pcap//,/,,}")
 fi

@@ -22,6 +22,7 @@
 #include <skiff.h>
 
 #include "services.h"
+#include "drivers/virtio-net/vnet.h"
 #include "kernel/netdev.h"
 #include "net/netconf.h"
 #include "net/ip.h"
@@ -76,6 +77,38 @@ static int heartbeat(void *arg)
 }
 
 SKIFF_OPTION(netidle_nodelay, "netidle.nodelay", "1: TCP services send without Nagle's delay");
+/*
+ * The virtio-net driver's counters (a profile of the data path: frames per
+ * notification and interrupt, TSO segments, merged receives), when there
+ * is a virtio-net NIC.
+ */
+static void vnet_print(void)
+{
+	struct vnet_stats v;
+
+	if (vnet_stats_get(0, &v))
+		return;
+	printf("netidle: virtio-net rx frames %lu (merged %lu, no large buffer %lu), tx frames %lu (tso %lu), "
+	       "irqs %lu, kicks rx %lu (saved %lu) tx %lu (saved %lu)\n",
+	       (unsigned long)v.rx_frames, (unsigned long)v.rx_merged, (unsigned long)v.rx_nobuf_large,
+	       (unsigned long)v.tx_frames, (unsigned long)v.tx_tso, (unsigned long)v.irqs,
+	       (unsigned long)v.rx_kicks, (unsigned long)v.rx_kicks_saved, (unsigned long)v.tx_kicks,
+	       (unsigned long)v.tx_kicks_saved);
+}
+
+/*
+ * CPU 0's busy time (not halted) since boot, in us: under QEMU's -icount
+ * it counts the instructions the guest ran, whatever the host's load, so
+ * the cost of a transfer is the difference across it.
+ */
+static void busy_print(void)
+{
+	uint64_t now = skiff_time_ns(), idle = skiff_cpu_idle_ns(0);
+
+	printf("netidle: cpu0 busy %lu us of %lu us\n", (unsigned long)((now - idle) / 1000),
+	       (unsigned long)(now / 1000));
+}
+
 SKIFF_OPTION(netidle_stats, "netidle.stats", "print service counters every N seconds (0: never)");
 
 int main(void)
@@ -115,6 +148,8 @@ int main(void)
 		if (stats > 0) {
 			thread_sleep((uint64_t)stats * 1000000000ull);
 			services_print();
+			vnet_print();
+			busy_print();
 		} else {
 			thread_sleep(3600ull * 1000000000ull);
 		}

@@ -137,19 +137,28 @@ static int echo_pump(struct svc_conn *c)
 	return 0;
 }
 
-/* RFC 864: fill the send ring with the pattern from where it stopped. */
+/*
+ * RFC 864: fill the send ring with the pattern from where it stopped. Each
+ * piece but the last says more follows, so that on a TSO interface the
+ * pieces leave as 64 KiB segments, not one each (net/tcp.h); the empty
+ * send at the end lets go what that held.
+ */
 static int chargen_pump(struct svc_conn *c)
 {
 	for (;;) {
 		long took = tcp_send(svc.ns, c->pcb, svc.gen + c->gen_off,
-				     GEN_PERIOD, 0);
+				     GEN_PERIOD, TCP_SEND_MORE);
 
-		if (took == -EAGAIN)
-			return 0;
-		if (took < 0)
+		if (took < 0 && took != -EAGAIN)
 			return (int)took;
-		c->gen_off = (uint32_t)((c->gen_off + (size_t)took) % GEN_PERIOD);
-		svc.bytes[SVC_CHARGEN] += (uint64_t)took;
+		if (took > 0) {
+			c->gen_off = (uint32_t)((c->gen_off + (size_t)took) % GEN_PERIOD);
+			svc.bytes[SVC_CHARGEN] += (uint64_t)took;
+		}
+		if (took < GEN_PERIOD) {	/* the ring is full */
+			tcp_send(svc.ns, c->pcb, NULL, 0, 0);
+			return 0;
+		}
 	}
 }
 

@@ -4,21 +4,29 @@
  * with split virtqueues (virtq.c), for QEMU's virtio-net-pci and
  * virtio-net-device.
  *
- * Promises to the stack (kernel/netdev.h): receive is zero-copy, the device
- * writes straight into pktbufs posted on the receive queue, and poll strips
- * the virtio_net_hdr and hands the frame to netif_input; transmit prepends
- * the header in the pktbuf's headroom (one descriptor per frame) and the
- * buffer is freed once the device has used it; a full transmit ring drops
- * the frame and returns -ENOBUFS. The interrupt handlers only acknowledge
- * and kick the network thread. Malformed used-ring elements are counted and
- * dropped. A move to another stack (kernel/netns.h) resets the device,
- * which gives back every posted buffer (2.4), and starts it again filled
- * from the new stack's pool.
+ * Promises to the stack (kernel/netdev.h): receive is zero-copy for a
+ * frame in one buffer, the device writes straight into pktbufs posted on
+ * the receive queue, and poll strips the virtio_net_hdr and hands the frame
+ * to netif_input; a frame merged from several buffers (MRG_RXBUF, 5.1.6.4:
+ * a coalesced 64 KiB TCP segment) is copied once into a large pktbuf, or
+ * counted and dropped when none is free. Transmit prepends the header in
+ * the pktbuf's headroom (one descriptor per frame) and the buffer is freed
+ * once the device has used it; frames sent by the network thread are
+ * published to the device once per pass, with at most one notification
+ * (vnet_tx_flush), others at once; a full transmit ring drops the frame
+ * and returns -ENOBUFS. The interrupt handlers only acknowledge and kick
+ * the network thread. Malformed used-ring elements are counted and dropped.
+ * A move to another stack (kernel/netns.h) resets the device, which gives
+ * back every posted buffer (2.4), and starts it again filled from the new
+ * stack's pool.
  *
  * Features: VERSION_1, MAC, STATUS, EVENT_IDX (and ACCESS_PLATFORM when the
- * device insists). Deviations: no checksum or segmentation offload (the
- * stack computes checksums), no MRG_RXBUF (each posted buffer holds a
- * whole 1514-byte frame, 5.1.6.3.1), one queue pair, no control queue.
+ * device insists), and the offloads (vnet_hdr.c): CSUM and GUEST_CSUM
+ * (checksums left to the device both ways), HOST_TSO4 (the stack sends
+ * TCP segments of up to 64 KiB), GUEST_TSO4 with MRG_RXBUF (it receives
+ * them); each can be turned off with vnet.features=-NAME,... or all with
+ * vnet.offload=off. Deviations: GUEST_TSO4 only with MRG_RXBUF (posted
+ * buffers are 2 KiB), one queue pair, no control queue.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -32,6 +40,9 @@
 #include "drivers/virtio-net/virtio_pci.h"
 #include "drivers/virtio-net/virtq.h"
 #include "drivers/virtio-net/vnet.h"
+#include "drivers/virtio-net/vnet_hdr.h"
+#include "include/skiff.h"
+#include "kernel/cmdline.h"
 #include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "kernel/netdev.h"
@@ -42,22 +53,14 @@
 #include "net/netif.h"
 #include "net/pktbuf.h"
 
-/* 5.1.3: feature bits. */
+/* 5.1.3: feature bits (the offloads' are in vnet_hdr.h). */
 #define VIRTIO_NET_F_MAC 5
-#define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 
 /* 5.1.4: struct virtio_net_config. */
 #define VNET_CFG_MAC 0
 #define VNET_CFG_STATUS 6
 #define VIRTIO_NET_S_LINK_UP 1
-
-/* 5.1.6: struct virtio_net_hdr; with VERSION_1 it always has num_buffers, 12 bytes. */
-#define VNET_HDR_LEN 12
-#define VNET_HDR_FLAGS 0
-#define VNET_HDR_GSO_TYPE 1
-#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
-#define VIRTIO_NET_HDR_GSO_NONE 0
 
 #define VNET_RXQ 0                 /* 5.1.2: receiveq1 */
 #define VNET_TXQ 1                 /* 5.1.2: transmitq1 */
@@ -72,6 +75,8 @@
 #define VNET_RX_HEADROOM 114u
 #define VNET_RX_LEN (NET_PKT_SMALL_CAP - VNET_RX_HEADROOM)
 #define VNET_DMA_LIMIT (1ull << 32)   /* kernel memory is identity-mapped below 4 GiB */
+/* Large pktbufs the stack gets for TSO sends and merged receives (1 MiB); short ones fall back. */
+#define VNET_LARGE_BUFS 16u
 
 #define VNET_MAX_UNITS 4
 
@@ -99,8 +104,17 @@ struct vnet {
 	volatile bool config_changed;  /* set by the interrupt, consumed by poll */
 	bool link_was_up;
 	bool rx_short;                 /* the last refill left the receive ring short: the pool was at its reserve */
+	struct pktbuf *rx_big;         /* a merged frame being assembled (MRG_RXBUF), or NULL */
+	uint16_t rx_left;              /* buffers of the current merged frame still to come */
+	bool rx_drop;                  /* ... which is being dropped (malformed, or no large buffer) */
+	struct netstack *large_for;    /* the stack whose large pool we grew */
 	struct vnet_stats stats;
 };
+
+SKIFF_OPTION(vnet_features, "vnet.features",
+	     "virtio-net features to turn off (-NAME) or on: csum guest_csum host_tso4 guest_tso4 tso4 mrg_rxbuf "
+	     "event_idx, e.g. -tso4,-csum (default: all the device offers)");
+SKIFF_OPTION(vnet_offload, "vnet.offload", "off: negotiate no virtio-net offload (checksums, TSO, merged buffers)");
 
 static struct vnet *units[VNET_MAX_UNITS];   /* attached devices, for vnet_stats_get */
 static unsigned nunits;
@@ -167,15 +181,29 @@ static struct pktbuf *vnet_tx_copy(struct vnet *v, struct pktbuf *p)
 	return c;
 }
 
+/*
+ * 2.7.13: publishes the frames added since the last call and notifies the
+ * device if it wants to be (2.7.13.4: EVENT_IDX, or NO_NOTIFY): once per
+ * pass for the network thread's frames. A provisional "no"
+ * (virtq_kick_confirm) is checked by the rearm before the thread sleeps.
+ */
+static void vnet_tx_flush(struct vnet *v)
+{
+	if (virtq_kick_prepare(&v->txq))
+		virtio_pci_notify(v->tx_notify, VNET_TXQ);
+}
+
 static int vnet_xmit(struct netif *nif, struct pktbuf *p)
 {
 	struct vnet *v = netif_drv(nif);
-	if (p->len > VNET_MAX_FRAME) {
+	if (p->len > vnet_tx_max_frame(v->features)) {
 		pktbuf_free(p);
 		return -EMSGSIZE;
 	}
-	if (virtq_num_free(&v->txq) == 0)
+	if (virtq_num_free(&v->txq) == 0) {
+		vnet_tx_flush(v);   /* what waits unpublished can only drain once the device sees it */
 		vnet_tx_reclaim(v);
+	}
 	if (virtq_num_free(&v->txq) == 0) {
 		/* Ask for an interrupt once most in-flight frames are done, so the ring drains. */
 		if (virtq_enable_cb_delayed(&v->txq))
@@ -186,24 +214,47 @@ static int vnet_xmit(struct netif *nif, struct pktbuf *p)
 	}
 	if (pktbuf_headroom(p) < VNET_HDR_LEN && !(p = vnet_tx_copy(v, p)))
 		return -ENOMEM;
-	/* 5.1.6.2: no offloads asked for: flags 0, gso_type NONE, num_buffers 0 on transmit. */
+	/* 5.1.6.2: the checksum and segmentation asked for; num_buffers 0 on transmit. */
 	uint8_t *h = pktbuf_push(p, VNET_HDR_LEN);
-	memset(h, 0, VNET_HDR_LEN);
+	if (vnet_hdr_tx(h, p, v->features)) {
+		v->stats.tx_malformed++;
+		pktbuf_free(p);
+		return -EINVAL;
+	}
 	struct virtq_seg seg = { .addr = dma_addr(p->data), .len = (uint32_t)p->len, .device_writes = false };
 	int err = virtq_add(&v->txq, &seg, 1, p);
 	if (err) {
 		pktbuf_free(p);
 		return err;
 	}
+	v->stats.tx_frames++;
+	if (p->len > VNET_HDR_LEN + VNET_MAX_FRAME)
+		v->stats.tx_tso++;
 	/*
-	 * 2.7.13.4: notify only if the device has not said it will look
-	 * anyway. A provisional "no" (virtq_kick_confirm) is checked by the
-	 * network thread's rearm before it sleeps; a sender outside that
-	 * thread has no rearm coming, so it checks at once.
+	 * The network thread's frames wait for the end of its pass
+	 * (vnet_poll, vnet_irq_rearm: one doorbell for the batch); a sender
+	 * outside that thread has no pass coming, so it publishes, and
+	 * checks a provisional "no", at once.
 	 */
-	if (virtq_kick_prepare(&v->txq) || (!netdev_in_thread(v->dev) && virtq_kick_confirm(&v->txq)))
+	if (netdev_in_thread(v->dev))
+		return 0;
+	if (virtq_kick_prepare(&v->txq) || virtq_kick_confirm(&v->txq))
 		virtio_pci_notify(v->tx_notify, VNET_TXQ);
 	return 0;
+}
+
+/* What the stack may leave to the device (net/netif.h), from the negotiated features. */
+static uint32_t vnet_get_offload(struct netif *nif)
+{
+	struct vnet *v = netif_drv(nif);
+	uint32_t o = 0;
+	if (has(v, VIRTIO_NET_F_CSUM))
+		o |= NETIF_OFFLOAD_TX_CSUM;
+	if (has(v, VIRTIO_NET_F_GUEST_CSUM))
+		o |= NETIF_OFFLOAD_RX_CSUM;
+	if (has(v, VIRTIO_NET_F_HOST_TSO4))
+		o |= NETIF_OFFLOAD_TSO4;
+	return o;
 }
 
 static const struct netif_ops vnet_netif_ops = {
@@ -211,6 +262,7 @@ static const struct netif_ops vnet_netif_ops = {
 	.get_mac = vnet_get_mac,
 	.get_mtu = vnet_get_mtu,
 	.link_ok = vnet_link_ok,
+	.get_offload = vnet_get_offload,
 };
 
 /* ---- receive ---- */
@@ -237,28 +289,75 @@ static void vnet_rx_refill(struct vnet *v)
 	}
 }
 
+/* Hands a whole frame (data at its virtio header) to the stack. */
+static void vnet_rx_deliver(struct vnet *v, struct pktbuf *p, bool csum_ok)
+{
+	pktbuf_pull(p, VNET_HDR_LEN);
+	if (csum_ok)
+		p->csum = PKTBUF_CSUM_VALID;   /* 5.1.6.4: NEEDS_CSUM or DATA_VALID */
+	v->stats.rx_frames++;
+	netif_input(v->nif, p);
+}
+
+/*
+ * A further buffer of a merged frame (5.1.6.4: num_buffers > 1): its
+ * bytes, all frame (the header is in the first), are appended to the
+ * large buffer, which goes up once the last has come.
+ */
+static void vnet_rx_more(struct vnet *v, int r, struct pktbuf *p, uint32_t len)
+{
+	struct pktbuf *big = v->rx_big;
+	if (r < 0) {
+		v->stats.rx_malformed++;
+		v->rx_drop = true;
+	} else if (!v->rx_drop && !pktbuf_put(big, len)) {
+		v->stats.rx_malformed++;   /* more than a 64 KiB datagram's frame */
+		v->rx_drop = true;
+	} else if (!v->rx_drop) {
+		memcpy(big->data + big->len - len, p->data, len);
+	}
+	pktbuf_free(p);
+	if (--v->rx_left)
+		return;
+	v->rx_big = NULL;
+	if (v->rx_drop) {
+		pktbuf_free(big);
+		return;
+	}
+	v->stats.rx_merged++;
+	vnet_rx_deliver(v, big, big->csum == PKTBUF_CSUM_VALID);
+}
+
 /* One used receive buffer: checks it, strips the header and passes the frame up (or drops it). */
 static void vnet_rx_one(struct vnet *v, int r, struct pktbuf *p, uint32_t len)
 {
-	if (r < 0 || len < VNET_HDR_LEN + 14) {
-		v->stats.rx_malformed++;
-		pktbuf_free(p);
+	if (v->rx_left) {
+		vnet_rx_more(v, r, p, len);
 		return;
 	}
-	/*
-	 * 5.1.6.4.1: without GUEST_CSUM/GUEST_TSO* the device sets neither
-	 * NEEDS_CSUM nor a GSO type; a frame claiming one is not one we can
-	 * trust, so it is dropped rather than passed up with a partial checksum.
-	 */
-	if ((p->data[VNET_HDR_FLAGS] & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
-	    p->data[VNET_HDR_GSO_TYPE] != VIRTIO_NET_HDR_GSO_NONE) {
+	struct vnet_rx_hdr rh;
+	if (r < 0 || len < VNET_HDR_LEN + 14 || vnet_hdr_rx(p->data, v->features, &rh)) {
+		/* 5.1.6.4.1: flags or a GSO type we did not negotiate: not a frame to trust. */
 		v->stats.rx_malformed++;
 		pktbuf_free(p);
 		return;
 	}
 	pktbuf_trim(p, len);
-	pktbuf_pull(p, VNET_HDR_LEN);
-	netif_input(v->nif, p);
+	if (rh.num_buffers == 1) {
+		vnet_rx_deliver(v, p, rh.csum_ok);
+		return;
+	}
+	/* Merged: one copy into a large buffer, the frame as aligned as in a posted one. */
+	v->rx_left = (uint16_t)(rh.num_buffers - 1);
+	v->rx_big = pktbuf_alloc_large_try(v->ns, VNET_RX_HEADROOM, len);
+	v->rx_drop = !v->rx_big;
+	if (v->rx_big) {
+		memcpy(v->rx_big->data, p->data, len);
+		v->rx_big->csum = rh.csum_ok ? PKTBUF_CSUM_VALID : PKTBUF_CSUM_NONE;
+	} else {
+		v->stats.rx_nobuf_large++;
+	}
+	pktbuf_free(p);
 }
 
 /* Link state is re-read only after a configuration-change interrupt (5.1.4.2). */
@@ -297,6 +396,7 @@ static int vnet_poll(void *drv, int budget)
 	vnet_rx_refill(v);
 	if (virtq_kick_prepare(&v->rxq))
 		virtio_pci_notify(v->rx_notify, VNET_RXQ);
+	vnet_tx_flush(v);   /* the replies to this batch, and what the stack's timers sent before it */
 	return n;
 }
 
@@ -309,6 +409,7 @@ static int vnet_poll(void *drv, int budget)
 static void vnet_irq_rearm(void *drv)
 {
 	struct vnet *v = drv;
+	vnet_tx_flush(v);   /* frames sent while other devices were polled */
 	if (virtq_kick_confirm(&v->rxq))
 		virtio_pci_notify(v->rx_notify, VNET_RXQ);
 	if (virtq_kick_confirm(&v->txq))
@@ -448,11 +549,17 @@ static int vnet_negotiate(struct vnet *v)
 		kwarn("virtio-net", "device does not offer VIRTIO_F_VERSION_1 (legacy only): not supported");
 		return -ENODEV;
 	}
-	uint64_t want = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
+	uint64_t base = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS |
 			1ull << VIRTIO_F_RING_EVENT_IDX |
 			/* 6.1: refusing it may make the device fail FEATURES_OK; we have no IOMMU, so addresses are physical. */
 			1ull << VIRTIO_F_ACCESS_PLATFORM;
-	v->features = dev & want;
+	const char *bad, *off = cmdline_get("vnet.offload");
+	uint64_t want = vnet_features_want(base, cmdline_get("vnet.features"), off && !strcmp(off, "off"), &bad);
+	if (bad)
+		kwarn("virtio-net", "vnet.features: unknown feature at '%s' (known: csum guest_csum host_tso4 "
+				    "guest_tso4 tso4 mrg_rxbuf event_idx)", bad);
+	/* The dependencies again, over what this device offers (5.1.3.1). */
+	v->features = vnet_features_deps(dev & want);
 	virtio_pci_set_driver_features(&v->vp, v->features);
 	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_FEATURES_OK);
 	if (!(virtio_pci_status(&v->vp) & VIRTIO_STATUS_FEATURES_OK)) {
@@ -554,6 +661,9 @@ static void vnet_irq_teardown(struct vnet *v)
 /* Frees every buffer the rings held; only once the device is reset (it no longer owns them). */
 static void vnet_release_buffers(struct vnet *v)
 {
+	pktbuf_free(v->rx_big);
+	v->rx_big = NULL;
+	v->rx_left = 0;
 	for (unsigned i = 0; i < VNET_RING; i++) {
 		pktbuf_free(v->rx_token[i]);
 		pktbuf_free(v->tx_token[i]);
@@ -594,6 +704,15 @@ static int vnet_start(struct vnet *v)
 		virtq_set_fence(&v->txq, vnet_io_fence);
 	}
 	v->link_was_up = vnet_link_up(v);
+	v->rx_big = NULL;
+	v->rx_left = 0;
+	/* 64 KiB segments either way need the stack's large buffers; once per stack (the pool never shrinks). */
+	if ((has(v, VIRTIO_NET_F_HOST_TSO4) || has(v, VIRTIO_NET_F_GUEST_TSO4)) && v->large_for != v->ns) {
+		int got = pktpool_grow_large(v->ns, VNET_LARGE_BUFS);
+		if (got < 0)
+			kwarn("virtio-net", "no large packet buffers for TSO (%d): segments stay MSS-sized", got);
+		v->large_for = v->ns;
+	}
 	netdev_rx_ring_grow(v->ns, v->rxq.size);   /* short growth is logged; the ring then fills to the reserve */
 	vnet_rx_refill(v);
 	if (virtq_num_free(&v->rxq) == v->rxq.size) {
@@ -668,8 +787,11 @@ static int vnet_attach_common(struct vnet *v, const char *where)
 	v->nif = netif_get(v->ns, idx);
 	if (nunits < VNET_MAX_UNITS)
 		units[nunits++] = v;
-	klog("virtio-net", "%s: %s, features 0x%lx, queues %u/%u, %s%s", where, netif_name(v->nif),
-	     (unsigned long)v->features, v->rxq.size, v->txq.size, v->msix ? "MSI-X" : v->pci ? "INTx" : "GSI line",
+	char names[96];
+	vnet_features_name(v->features, names, sizeof(names));
+	klog("virtio-net", "%s: %s, features 0x%lx (%s), queues %u/%u, %s%s", where, netif_name(v->nif),
+	     (unsigned long)v->features, names, v->rxq.size, v->txq.size,
+	     v->msix ? "MSI-X" : v->pci ? "INTx" : "GSI line",
 	     cpu_fences_elided() ? ", ring fences by port I/O (TCG)" : "");
 	return 0;
 out_irq:

@@ -16,6 +16,11 @@ struct vnet_stats {
 	uint64_t tx_copied;        /* frames without headroom for the header, copied */
 	uint64_t tx_malformed;     /* bad used elements on the transmit queue */
 	uint64_t irqs;             /* interrupts taken (queue and configuration) */
+	uint64_t rx_frames;        /* frames passed up */
+	uint64_t rx_merged;        /* ... of them merged from several buffers (MRG_RXBUF) */
+	uint64_t rx_nobuf_large;   /* merged frames dropped: no large pktbuf free */
+	uint64_t tx_frames;        /* frames given to the device */
+	uint64_t tx_tso;           /* ... of them TSO segments past the MTU */
 	uint64_t rx_kicks;         /* receive-queue notifications sent ... */
 	uint64_t rx_kicks_saved;   /* ... and skipped because the device said it would look anyway */
 	uint64_t tx_kicks;

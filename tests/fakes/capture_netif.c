@@ -40,22 +40,38 @@ static int cap_set_up(struct netif *nif, bool up)
 	return 0;
 }
 
+static uint32_t cap_get_offload(struct netif *nif)
+{
+	struct capture_netif *c = netif_drv(nif);
+
+	return c->offload;
+}
+
 static const struct netif_ops cap_ops = {
 	.xmit = cap_xmit,
 	.get_mac = cap_get_mac,
 	.get_mtu = cap_mtu,
 	.set_up = cap_set_up,
+	.get_offload = cap_get_offload,
 };
 
-int capture_netif_add(struct capture_netif *c, struct netstack *ns,
-		      const uint8_t mac[6], uint16_t mtu, const char *name)
+int capture_netif_add_offload(struct capture_netif *c, struct netstack *ns,
+			      const uint8_t mac[6], uint16_t mtu,
+			      const char *name, uint32_t offload)
 {
 	memset(c, 0, sizeof(*c));
 	c->ns = ns;
 	memcpy(c->mac, mac, 6);
 	c->mtu = mtu ? mtu : 1500;
+	c->offload = offload;
 	c->ifindex = netif_add(ns, &cap_ops, c, name);
 	return c->ifindex;
+}
+
+int capture_netif_add(struct capture_netif *c, struct netstack *ns,
+		      const uint8_t mac[6], uint16_t mtu, const char *name)
+{
+	return capture_netif_add_offload(c, ns, mac, mtu, name, 0);
 }
 
 struct pktbuf *capture_pop(struct capture_netif *c)

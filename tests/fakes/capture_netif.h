@@ -22,12 +22,17 @@ struct capture_netif {
 	int xmit_ret;		/* what xmit returns (after freeing) if < 0 */
 	bool dev_up;		/* the last ops->set_up() said up */
 	int set_up_calls;
+	uint32_t offload;	/* NETIF_OFFLOAD_* it advertises */
 };
 
 /* Register with the stack; returns the ifindex (asserting success is the
  * caller's job). mtu 0 means 1500. */
 int capture_netif_add(struct capture_netif *c, struct netstack *ns,
 		      const uint8_t mac[6], uint16_t mtu, const char *name);
+/* The same for a NIC that advertises offload (NETIF_OFFLOAD_*). */
+int capture_netif_add_offload(struct capture_netif *c, struct netstack *ns,
+			      const uint8_t mac[6], uint16_t mtu,
+			      const char *name, uint32_t offload);
 /* Oldest captured frame (data at the Ethernet header) or NULL; the caller
  * frees it with pktbuf_free(). */
 struct pktbuf *capture_pop(struct capture_netif *c);

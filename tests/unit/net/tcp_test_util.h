@@ -51,6 +51,9 @@ struct tseg {
 int tfx_setup(void **state);
 /* Like tfx_setup with params changed by fn first. */
 int tfx_setup_with(void **state, void (*fn)(struct netstack_params *p));
+/* Like tfx_setup_with on an eth0 that advertises offload (NETIF_OFFLOAD_*). */
+int tfx_setup_offload(void **state, void (*fn)(struct netstack_params *p),
+		      uint32_t offload);
 int tfx_teardown(void **state);
 
 void ev_record(void *arg, struct tcp_pcb *pcb, unsigned events);
