@@ -169,32 +169,53 @@ static void ne2k_dma_finish(struct ne2k *nk)
 	ne2k_cmd(nk, NE2K_CR_NODMA);
 }
 
-/* Card memory at addr -> buf, len bytes (word transfers; an odd tail reads one more byte). */
+/*
+ * Card memory at addr -> buf, len bytes. The RTL8029 (and QEMU's model)
+ * move 32 bits per access of the data port in word mode, as Linux's
+ * ne2k-pci does for it: half the port accesses of 16-bit transfers, and
+ * each access is a VM exit or, under TCG, a trip through QEMU's I/O
+ * dispatch with its big lock (host->guest TCP: 381 instead of 757 per
+ * full frame). The last 1-3 bytes go 16 bits at a time, so no read runs
+ * more than one byte past the data: a dword there could cross the end
+ * of the card's memory (QEMU then returns all ones for the whole dword).
+ * An odd tail reads one byte more, as before.
+ */
 static void ne2k_dma_read(struct ne2k *nk, uint16_t addr, uint8_t *buf, size_t len)
 {
 	size_t i;
+	uint16_t port = (uint16_t)(nk->io + NE2K_DATA);
 	ne2k_dma_start(nk, addr, (uint16_t)((len + 1) & ~(size_t)1), NE2K_CR_RREAD);
-	for (i = 0; i + 1 < len; i += 2) {
-		uint16_t w = inw((uint16_t)(nk->io + NE2K_DATA));
-		buf[i] = (uint8_t)w;
-		buf[i + 1] = (uint8_t)(w >> 8);
+	for (i = 0; i + 4 <= len; i += 4) {
+		uint32_t w = inl(port);
+		memcpy(buf + i, &w, 4);	/* the card's memory is little-endian, as we are */
 	}
-	if (len & 1)
-		buf[i] = (uint8_t)inw((uint16_t)(nk->io + NE2K_DATA));
+	for (; i + 1 < len; i += 2) {
+		uint16_t w = inw(port);
+		memcpy(buf + i, &w, 2);
+	}
+	if (i < len)
+		buf[i] = (uint8_t)inw(port);
 	ne2k_dma_finish(nk);
 }
 
-/* buf -> card memory at addr, zero-padded to pad_to bytes (short frames leak no stale data). */
+/* buf -> card memory at addr, zero-padded to pad_to bytes (short frames leak no stale data); 32 bits a time. */
 static void ne2k_dma_write(struct ne2k *nk, uint16_t addr, const uint8_t *buf, size_t len, size_t pad_to)
 {
 	size_t total = len > pad_to ? len : pad_to;
 	size_t i;
-	total = (total + 1) & ~(size_t)1;
+	uint16_t port = (uint16_t)(nk->io + NE2K_DATA);
+	total = (total + 3) & ~(size_t)3;
 	ne2k_dma_start(nk, addr, (uint16_t)total, NE2K_CR_RWRITE);
-	for (i = 0; i < total; i += 2) {
-		uint16_t lo = i < len ? buf[i] : 0;
-		uint16_t hi = i + 1 < len ? buf[i + 1] : 0;
-		outw((uint16_t)(nk->io + NE2K_DATA), (uint16_t)(lo | hi << 8));
+	for (i = 0; i + 4 <= len; i += 4) {
+		uint32_t w;
+		memcpy(&w, buf + i, 4);
+		outl(port, w);
+	}
+	for (; i < total; i += 4) {
+		uint32_t w = 0;
+		if (i < len)
+			memcpy(&w, buf + i, len - i);
+		outl(port, w);
 	}
 	ne2k_dma_finish(nk);
 }
