@@ -86,9 +86,10 @@ yard=build/bench/linux
 EMPTY=build/bench/empty.elf
 if want skiff && { [[ ! -s $EMPTY ]] || [[ bench/empty/empty.S -nt $EMPTY ]]; }; then
 	mkdir -p build/bench
-	gcc -m32 -c bench/empty/empty.S -o build/bench/empty.o &&
-		ld -m elf_i386 -Ttext=0x100000 -e _start -o "$EMPTY" build/bench/empty.o ||
+	if ! { gcc -m32 -c bench/empty/empty.S -o build/bench/empty.o &&
+		ld -m elf_i386 -Ttext=0x100000 -e _start -o "$EMPTY" build/bench/empty.o; }; then
 		netns_die "cannot build the empty kernel $EMPTY (gcc -m32, ld -m elf_i386)"
+	fi
 fi
 need=()
 ! want skiff || need+=(build/httpd.elf build/httpd.img)
@@ -129,7 +130,7 @@ start_guest() {
 		bg_start "$ns" "$GLOG" env QEMU="$root/bench/lib/qemu-timed.sh" BENCH_QEMU_TIMES="$GTIMES" \
 			BENCH_QEMU_KERNEL="${EMPTY_KERNEL:-}" tools/cloudit.sh httpd --headless --no-build "${how[@]}" \
 			--accel "$ACCEL" --cpu "$cpu" --smp 1 --mem "$mem" --nic "$nic" --net tap:tap0 \
-			--mac "$MAC" --append "ip=$GUEST/24 httpd.log=0 ${BENCH_HTTP_APPEND:-}" --timeout 900
+			--mac "$MAC" --append "ip=$GUEST/24 httpd.log=0 log.quiet=1 ${BENCH_HTTP_APPEND:-}" --timeout 900
 	else
 		bg_start "$ns" "$GLOG" bench/linux/run.sh --headless --accel "$ACCEL" --nic "$nic" \
 			--net tap:tap0 --ip "$GUEST/24" --mem "$mem" --timeout 900

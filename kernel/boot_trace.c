@@ -15,6 +15,7 @@
 #include "include/skiff.h"
 #include "kernel/boot_trace.h"
 #include "kernel/cmdline.h"
+#include "kernel/console.h"
 #include "kernel/log.h"
 
 #define BOOT_TRACE_MAX 16
@@ -44,6 +45,7 @@ void boot_trace_print(void)
 {
 	if (cmdline_get_long("boot.trace", 0) != 1)
 		return;
+	bool quiet = klog_set_quiet(false);   /* asked for: printed under log.quiet=1 too */
 	uint64_t zero = tsc_zero_ticks(), prev = zero;
 	uint64_t fw = ticks_us(zero);
 	klog("boot.trace", "%-10s %6lu.%03lu ms before kernel entry (TSC %lu)", "firmware",
@@ -54,4 +56,11 @@ void boot_trace_print(void)
 		     (unsigned long)(took % 1000), (unsigned long)(at / 1000), (unsigned long)(at % 1000));
 		prev = marks[i].tsc;
 	}
+	/* Included in the phases above: what the serial log itself cost (log.quiet=1 saves most of it). */
+	struct console_stats st;
+	console_get_stats(&st);
+	uint64_t c = ticks_us(st.tx_tsc);
+	klog("boot.trace", "%-10s %6lu.%03lu ms writing %lu bytes of log, in the phases above", "console",
+	     (unsigned long)(c / 1000), (unsigned long)(c % 1000), (unsigned long)st.tx_bytes);
+	klog_set_quiet(quiet);
 }

@@ -74,6 +74,7 @@ void kmain(uint32_t protocol, uint32_t info)
 	vm_set_table_source(vm_table_page);
 	heap_init();
 	cmdline_init(boot_info.cmdline);
+	klog_set_quiet(cmdline_get_long("log.quiet", 0) == 1);
 	boot_trace_mark("memory");
 	acpi_init(boot_info.rsdp);
 	boot_trace_mark("acpi");
