@@ -74,13 +74,18 @@ static void uart_putc(char c)
 	outb(COM1 + UART_THR, (uint8_t)c);
 }
 
+static uint64_t tx_bytes, tx_tsc;   /* racy across CPUs: statistics only */
+
 void console_write(const char *s, size_t n)
 {
+	uint64_t t0 = rdtsc();
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			uart_putc('\r');
 		uart_putc(s[i]);
 	}
+	tx_bytes += n;
+	tx_tsc += rdtsc() - t0;
 }
 
 static struct spinlock console_lock = SPINLOCK_INIT("console");
@@ -220,4 +225,6 @@ void console_get_stats(struct console_stats *st)
 	uint64_t f = spin_lock_irqsave(&rx_lock);
 	*st = rx_stats;
 	spin_unlock_irqrestore(&rx_lock, f);
+	st->tx_bytes = tx_bytes;
+	st->tx_tsc = tx_tsc;
 }

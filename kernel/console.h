@@ -54,6 +54,8 @@ struct console_stats {
 	uint64_t rx_bytes;     /* received by the UART, kept or not */
 	uint64_t rx_dropped;   /* of those, lost to a full ring */
 	uint64_t rx_irqs;      /* receive interrupts taken */
+	uint64_t tx_bytes;     /* written to the UART */
+	uint64_t tx_tsc;       /* TSC ticks spent writing them (boot.trace shows it) */
 };
 void console_get_stats(struct console_stats *st);
 

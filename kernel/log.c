@@ -1,20 +1,37 @@
 /*
  * kernel/log.c: formats "[seconds.micros] tag: message" into one buffer and
  * writes it with a single console_write_whole, so lines from several CPUs
- * (and printf's output) stay whole.
+ * (and printf's output) stay whole. With log.quiet=1 (read once the
+ * command line is parsed) only warnings are written, as Linux's "quiet":
+ * on a serial console every character is a port write and, in QEMU, a
+ * write to the chardev, so a boot's ~3 KB of log cost milliseconds.
  */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "include/skiff.h"
 #include "kernel/console.h"
 #include "kernel/log.h"
 #include "kernel/time.h"
 #include "lib/fmt.h"
 
+SKIFF_OPTION(log_quiet, "log.quiet", "1: kernel log lines only for warnings (as Linux's quiet)");
+
+static bool log_quiet;
+
+bool klog_set_quiet(bool quiet)
+{
+	bool was = log_quiet;
+	log_quiet = quiet;
+	return was;
+}
+
 static void log_line(const char *tag, const char *prefix, const char *fmt, va_list ap)
 {
+	if (log_quiet && !prefix[0])
+		return;	/* an info line */
 	char buf[512];
 	uint64_t ns = time_ns();
 	int n = fmt_snprintf(buf, sizeof(buf), "[%5lu.%06lu] %s: %s", (unsigned long)(ns / 1000000000u),

@@ -17,5 +17,7 @@ void kvlog(const char *tag, const char *fmt, va_list ap);
 void kwarn(const char *tag, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* klog or kwarn with a va_list: the sink arch/ reports through (arch_log_set_sink). */
 void klog_emit(const char *tag, bool warn, const char *fmt, va_list ap);
+/* From now on only warnings (log.quiet=1), or all lines again; returns the previous setting. */
+bool klog_set_quiet(bool quiet);
 
 #endif

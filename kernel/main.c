@@ -15,6 +15,7 @@
 #include "arch/x86_64/rtc.h"
 #include "drivers/pci/pci.h"
 #include "include/skiff.h"
+#include "kernel/boot_trace.h"
 #include "kernel/bootinfo.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
@@ -68,26 +69,37 @@ void kmain(uint32_t protocol, uint32_t info)
 	kprintf("\n");
 	bootinfo_parse(protocol, info);
 	smp_boot_bsp();
+	boot_trace_mark("console");
 	time_init();
+	boot_trace_mark("clock");
 	page_init(&boot_info);
 	vm_set_table_source(vm_table_page);
 	heap_init();
 	cmdline_init(boot_info.cmdline);
+	klog_set_quiet(cmdline_get_long("log.quiet", 0) == 1);
+	boot_trace_mark("memory");
 	acpi_init(boot_info.rsdp);
+	boot_trace_mark("acpi");
 	apic_init();
 	sched_init_bsp();
 	sched_init_cpu();
+	boot_trace_mark("apic");
 	smp_boot_aps();
+	boot_trace_mark("smp");
 	prof_init();           /* after the last AP: its NMI reaches every CPU */
 	irq_enable();
 	console_input_init();
 	banner();
 	pci_init();
+	boot_trace_mark("pci");
 	netdev_init();
+	boot_trace_mark("network");
 	pipe_stream_init();   /* host streams over ivshmem, when cloudit --pipes gave the device */
 	console_file_init();   /* descriptors 0, 1, 2 */
 	netstat_init();
 	selftest_run();
+	boot_trace_mark("app start");
+	boot_trace_print();
 
 	klog("boot", "starting %s", skiff_app_name);
 	kernel_exit(main());

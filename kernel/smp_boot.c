@@ -3,7 +3,8 @@
  * smp_boot.h; Intel SDM vol. 3A 8.4.4.1 for the order). The boot CPU's
  * per-CPU machine state is static (it is set up before the page allocator
  * exists). Every AP the MADT lists as enabled gets INIT, one 10 ms wait
- * shared by all of them, then STARTUP IPIs one CPU at a time: the
+ * shared by all of them (only on CPUs that need it: init_wait_needed),
+ * then STARTUP IPIs one CPU at a time: the
  * trampoline page and its parameter block serve one AP at a time, so the
  * boot CPU waits (bounded) for each to report online before the next. Each
  * AP gets a guard-paged stack from the scheduler's pool here, then on its
@@ -11,6 +12,7 @@
  * APIC, and enters its idle loop to wait for work in its inbox.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
@@ -27,7 +29,7 @@
 #include "mm/mm.h"
 #include "sched/sched.h"
 
-#define INIT_WAIT_US 10000                        /* SDM 8.4.4.1: 10 ms after INIT */
+#define INIT_WAIT_US 10000                        /* SDM 8.4.4.1: 10 ms after INIT, on old parts */
 #define AP_ONLINE_TIMEOUT_NS (500 * NSEC_PER_MSEC)
 
 static struct arch_cpu bsp_arch;
@@ -51,6 +53,32 @@ static void ap_main(unsigned idx)
 	c->arch = a;      /* before lapic_init_ap: the APIC timer keeps its state there */
 	lapic_init_ap();
 	sched_run_ap();   /* marks the CPU online once it can take work */
+}
+
+/*
+ * The SDM's INIT-SIPI-SIPI example (8.4.4.1) waits 10 ms after INIT; the
+ * MP spec (B.4) asks it of external-APIC (82489DX) systems. CPUs with an
+ * integrated APIC take the STARTUP IPI without it, and a hypervisor's
+ * virtual CPUs reset at once: Linux has skipped it since 4.4 for Intel
+ * family 6, AMD family 0xF and later (smpboot.c, smp_quirk_init_udelay),
+ * and so do we, and for any CPU that reports a hypervisor (CPUID.1:ECX
+ * bit 31). That is 10 ms of every SMP boot.
+ */
+static bool init_wait_needed(void)
+{
+	uint32_t a, b, c, d, vendor[3];
+	cpuid(0, 0, &a, &vendor[0], &vendor[2], &vendor[1]);
+	cpuid(1, 0, &a, &b, &c, &d);
+	unsigned family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	if (c & (1u << 31))
+		return false;
+	if (!memcmp(vendor, "GenuineIntel", 12))
+		return family < 6;
+	if (!memcmp(vendor, "AuthenticAMD", 12))
+		return family < 0xf;
+	return true;
 }
 
 static bool tramp_page_free(void)
@@ -107,7 +135,8 @@ unsigned smp_boot_aps(void)
 	for (unsigned i = 0; i < acpi_info.ncpus; i++)
 		if (acpi_info.cpu_apic_id[i] != self)
 			smp_send_init(acpi_info.cpu_apic_id[i]);
-	time_udelay(INIT_WAIT_US);
+	if (init_wait_needed())
+		time_udelay(INIT_WAIT_US);
 	for (unsigned i = 0; i < acpi_info.ncpus && n < MAX_CPUS; i++) {
 		uint32_t id = acpi_info.cpu_apic_id[i];
 		if (id == self)

@@ -1,16 +1,27 @@
 /*
  * lib/string.c: the <string.h> subset for the freestanding kernel. Simple
- * byte loops plus rep movsb/stosb, which are fast on every x86-64 since
- * Ivy Bridge (ERMSB) and never touch SSE state.
+ * byte loops plus rep movs/stos, which are fast on every x86-64 since Ivy
+ * Bridge (ERMSB) and never touch SSE state. Bulk copies and fills move 8
+ * bytes per iteration (movsq/stosq): the same on hardware, but under
+ * QEMU's TCG every iteration of a rep costs about the same whatever its
+ * width, so this is 8x fewer (page metadata at boot: 2.6 MB filled).
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+/* Below this, one rep movsb/stosb: the setup of two reps would cost more than it saves. */
+#define STRING_WIDE_MIN 64
+
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	void *ret = dst;
+	if (n >= STRING_WIDE_MIN) {
+		size_t q = n / 8;
+		n %= 8;
+		__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
+	}
 	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 	return ret;
 }
@@ -32,6 +43,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	if (n >= STRING_WIDE_MIN) {
+		size_t q = n / 8;
+		n %= 8;
+		__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(0x0101010101010101ull * (uint8_t)c) : "memory");
+	}
 	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
 	return ret;
 }

@@ -18,6 +18,7 @@
 #define NSEC_PER_USEC 1000ull
 
 void tsc_mark_zero(void);        /* time zero: the TSC now (first thing at kernel entry) */
+uint64_t tsc_zero_ticks(void);   /* the TSC at time zero */
 /* Measures the TSC rate against the PIT; false when the PIT never answered and 1 GHz is assumed. */
 bool tsc_calibrate(void);
 uint64_t tsc_ns(void);           /* nanoseconds since tsc_mark_zero(); 0 before calibration */
