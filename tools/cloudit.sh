@@ -377,6 +377,11 @@ fi
 if [[ $input -eq 1 && $headless -eq 0 ]]; then
 	die_usage "--input needs --headless (interactive sessions read the terminal anyway)"
 fi
+if [[ -n "$pipes_files" ]]; then
+	[[ $pipes -eq 1 ]] || die_usage "--pipes-files needs --pipes"
+	[[ -d "$pipes_files" ]] || die_usage "--pipes-files: no such folder '$pipes_files'"
+fi
+[[ $machine == microvm && $pipes -eq 1 ]] && die_usage "--pipes needs PCI (ivshmem-doorbell): not with --machine microvm"
 if [[ -n "$link_spec" && ($nic == none || $net != tap:*) ]]; then
 	die_usage "--link and --loss, --dup, ... need a NIC on --net tap:IFNAME (the relay sits between QEMU and that tap)"
 fi
@@ -505,11 +510,6 @@ esac
 
 boot=grub
 [[ $direct -eq 1 ]] && boot=direct
-if [[ -n "$pipes_files" ]]; then
-	[[ $pipes -eq 1 ]] || die_usage "--pipes-files needs --pipes"
-	[[ -d "$pipes_files" ]] || die_usage "--pipes-files: no such folder '$pipes_files'"
-fi
-[[ $machine == microvm && $pipes -eq 1 ]] && die_usage "--pipes needs PCI (ivshmem-doorbell): not with --machine microvm"
 [[ $machine == microvm ]] && firmware=qboot
 echo "$PROG: $app, $([[ $machine == pc ]] || echo "machine $machine, ")accel $accel ($accel_why), firmware $firmware, boot $boot, nic $nic, net $([[ $nic == none ]] && echo none || echo "$net")${link_spec:+, link $link_spec}$([[ $pipes -eq 1 ]] && echo ", pipes")"
 
