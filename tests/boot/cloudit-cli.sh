@@ -128,6 +128,9 @@ pty_case() {
 			break
 		fi
 		sleep 0.2
+		# PTY_REPEAT=1: the keys again every 2 s, as a user presses Ctrl-C
+		# again (a QEMU 7.2 that is still starting up drops the first).
+		[[ ${PTY_REPEAT:-0} -eq 1 && -n "$keys" && $((i % 10)) -eq 9 ]] && printf '%b' "$keys" >&"$fd"
 	done
 	if [[ $rc == timeout ]]; then
 		kill -TERM "$pid" 2>/dev/null
@@ -180,7 +183,10 @@ pty_case quick-start-quit 126 "^cloudit: open " '\001x' \
 	"check: HTTP 200" "~^cloudit: quit by the user \(Ctrl-A X or the monitor's quit\) after [0-9.]+ s$" \
 	"!$ESC" '!reset, triple fault'
 # Ctrl-C: QEMU stops on SIGINT with status 0; cloudit says why and exits 130.
-pty_case ctrl-c 130 "^cloudit: to quit: " '\003' "" hello --direct --nic none --qemu -S --expect \
+# A Ctrl-C that comes while QEMU 7.2 is still starting up is lost (QEMU has
+# not yet installed its handler; reproduced by hand 6 of 6 times when sent
+# at once, never 3 s later), so the test presses it again every 2 s.
+PTY_REPEAT=1 pty_case ctrl-c 130 "^cloudit: to quit: " '\003' "" hello --direct --nic none --qemu -S --expect \
 	"~^cloudit: interrupted \(Ctrl-C, SIGINT\) after [0-9.]+ s: QEMU stopped$" '!terminating on signal'
 # OVMF clears the screen on the serial port; cloudit drops the clears, so
 # its lines stay on the terminal.
