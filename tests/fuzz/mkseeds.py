@@ -102,6 +102,63 @@ def frames_single():
     return f
 
 
+# Pipe frames (pipe/msg.h): u32 body length, u16 type, u16 zero, body; little-endian.
+PIPE_TYPES = {"new_stream": 1, "stream_info": 2, "read_file": 16, "file_data": 17,
+              "tcp_listen": 18, "listen_result": 19, "incoming": 20, "tcp_connect": 21,
+              "connect_result": 22}
+
+
+def pipe_frame(name, body):
+    return struct.pack("<IHH", len(body), PIPE_TYPES[name], 0) + body
+
+
+def pipe_seeds():
+    t = PIPE_TYPES
+    frames = {
+        "new_stream": struct.pack("<I", 7),
+        "stream_info": struct.pack("<IiI", 7, -28, 3),
+        "read_file": struct.pack("<H", 13) + b"/etc/hostname",
+        "file_data": struct.pack("<iQ", 0, 0x123456789a),
+        "tcp_listen": struct.pack("<IH", 0x7f000001, 8080),
+        "listen_result": struct.pack("<iH", -98, 8080),
+        "incoming": struct.pack("<IIH", 5, 0x0a000202, 40000),
+        "tcp_connect": struct.pack("<IH", 0x0a000202, 80),
+        "connect_result": struct.pack("<i", -111),
+    }
+    seeds = {"decode-" + k: b"\x00" + pipe_frame(k, v) for k, v in frames.items()}
+    seeds["decode-stream"] = b"\x00" + b"".join(pipe_frame(k, v) for k, v in frames.items())
+    seeds["decode-read-file-longest"] = b"\x00" + pipe_frame("read_file", struct.pack("<H", 1024) + b"a" * 1024)
+    seeds["decode-read-file-nul"] = b"\x00" + pipe_frame("read_file", struct.pack("<H", 3) + b"a\0b")
+    seeds["decode-then-partial"] = b"\x00" + pipe_frame("new_stream", frames["new_stream"]) + \
+        pipe_frame("incoming", frames["incoming"])[:11]
+    # Encode: the type byte, then struct pipe_msg's union as laid out on x86-64.
+    union = {
+        "new_stream": struct.pack("<I", 9),
+        "stream_info": struct.pack("<IiI", 9, 0, 1),
+        "read_file": struct.pack("<H", 5) + b"/a/bc",
+        "file_data": struct.pack("<iIQ", -2, 0, 1 << 40),
+        "tcp_listen": struct.pack("<IH", 0, 7),
+        "listen_result": struct.pack("<iH", 0, 7),
+        "incoming": struct.pack("<IIH", 255, 0x7f000001, 1),
+        "tcp_connect": struct.pack("<IH", 0xffffffff, 65535),
+        "connect_result": struct.pack("<i", 0),
+    }
+    for k, v in union.items():
+        seeds["encode-" + k] = b"\x01" + bytes([t[k]]) + v
+    seeds["encode-read-file-too-long"] = b"\x01" + bytes([16]) + struct.pack("<H", 1025) + b"x" * 1025
+    # Ring: size byte (16 << n), start counter, then (op, u16 len) records.
+    def ops(*recs):
+        return b"".join(struct.pack("<BH", o, n) for o, n in recs)
+    W, R, PEEK, COPY, CORRUPT, WAIT = range(6)
+    seeds["ring-wrap-counters"] = b"\x02" + bytes([0]) + struct.pack("<I", 0xfffffff0) + \
+        ops((W, 10), (R, 4), (W, 10), (COPY, 16), (PEEK, 3), (PEEK, 100), (R, 100), (W, 16))
+    seeds["ring-full-empty"] = b"\x02" + bytes([2]) + struct.pack("<I", 0) + \
+        ops((W, 100), (W, 1), (R, 64), (W, 70), (CORRUPT, 5), (WAIT, 0), (R, 65535))
+    seeds["ring-big"] = b"\x02" + bytes([8]) + struct.pack("<I", 0x7ffffff0) + \
+        ops((W, 5000), (R, 1000), (W, 3000), (PEEK, 4096), (PEEK, 4096), (COPY, 4096))
+    return seeds
+
+
 def write(name, files):
     d = os.path.join("tests", "fuzz", name)
     os.makedirs(d, exist_ok=True)
@@ -221,6 +278,7 @@ def main():
         "dhcp-rest": b"\x01eth2.ip=10.9.9.9/8",
         "unknown-if": b"\x02wlan0.ip=1.2.3.4/24 ip=10.0.0.2/33",
     })
+    write("pipe", pipe_seeds())
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ cd "$ROOT" || exit 1
 
 SECONDS_EACH=${FUZZ_SECONDS:-8}
 BUILD=${BUILD:-build}
-ALL=(frame frames dhcp tcp netconf http cmdline)
+ALL=(frame frames dhcp tcp netconf http cmdline pipe)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${ALL[@]}")
 
