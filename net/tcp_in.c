@@ -21,7 +21,9 @@
  * Deviations: the URG pointer is ignored (RFC 6093: data is delivered
  * inline); data in a SYN is dropped (the peer sends it again after the
  * handshake); a non-RST segment without a timestamp on a connection that
- * negotiated them is accepted (as Linux does), not dropped (RFC 7323 3.2).
+ * negotiated them is accepted (as Linux does), not dropped (RFC 7323 3.2);
+ * a SYN with FIN to a listener is dropped and counted, not opened (a
+ * scan signature no stack sends; Linux drops it too).
  */
 #include <errno.h>
 #include <string.h>
@@ -226,6 +228,16 @@ static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
 	}
 	if (!(s->th.flags & TCP_SYN)) {
 		drop(ns, s, NET_STAT_DROP_TCP_BAD_FLAGS);
+		return;
+	}
+	/* Deviation: 3.10.7.2 does not require taking a SYN with FIN (it
+	 * would open, and take the FIN once synchronized). No stack sends
+	 * one; scanners and fingerprinters do, as it slips past filters
+	 * matching a bare SYN. Dropped before the SYN queue and cookies, so
+	 * it costs no state and draws no SYN-ACK, as Linux always does
+	 * (tcp_rcv_state_process) and FreeBSD with net.inet.tcp.drop_synfin. */
+	if (s->th.flags & TCP_FIN) {
+		drop(ns, s, NET_STAT_DROP_TCP_SYN_FIN);
 		return;
 	}
 	if (lis->aq_len >= lis->backlog) {

@@ -502,10 +502,11 @@ def g_tcp_flags(g):
                                                   seq=1000 + f, ack=5000 if f & 0x10 else 0, window=1024))
     # RFC 9293 3.10.7.1 (CLOSED, port 81): a RST is dropped; anything
     # else is answered with a RST. 3.10.7.2 (LISTEN, port 80): RST
-    # ignored, ACK answered with a RST, SYN opens, the rest dropped.
+    # ignored, ACK answered with a RST, SYN opens, the rest dropped; a SYN
+    # with FIN is dropped (net/tcp_in.c's deviation, as Linux does).
     run_group(g, "tcp_flags", frames, [("DROP_TCP_NO_PCB", 64), ("DROP_TCP_LISTEN_RST", 32),
                                        ("DROP_TCP_BAD_ACK", 16), ("DROP_TCP_BAD_FLAGS", 8),
-                                       ("TCP_SYN_RECEIVED", 8)],
+                                       ("DROP_TCP_SYN_FIN", 4), ("TCP_SYN_RECEIVED", 4)],
               accounted=("TCP_SYN_RECEIVED",))
 
 

@@ -167,6 +167,30 @@ static void test_listen_rst_and_syn_counted(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* RFC 9293 3.10.7.2 does not require taking a SYN with FIN to a listener
+ * (it would open and half-close at once); no stack sends one, scanners do
+ * (it slips past filters that match a bare SYN). Deviation, as Linux (and
+ * FreeBSD's drop_synfin): dropped and counted, nothing sent, no child; a
+ * plain SYN still opens. */
+static void test_listen_syn_fin_dropped_counted(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_listen(t);
+	seg_in(t, TCP_SYN | TCP_FIN, 100, 0, 1000, NULL, 0);
+	seg_in(t, TCP_SYN | TCP_FIN | TCP_PSH | TCP_URG, 200, 0, 1000, "x", 1);
+	expect_nothing(t);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 1);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_SYN_FIN), 2);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_RECEIVED), 0);
+	seg_in(t, TCP_SYN, 300, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	assert_int_equal(s.th.ack, 301);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_RECEIVED), 1);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* RFC 9293 3.10.7.4 / 3.3.2: the third segment completes a passive open;
  * the listener reports ACCEPT and the connection ESTABLISHED. */
 static void test_listen_handshake_accepted(void **state)
@@ -255,6 +279,30 @@ static void test_listen_syn_queue_full_cookie_completes(void **state)
 	tcp_abort(ns, c);
 	tcp_close(ns, t->lis);
 	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
+/* The SYN+FIN drop (above) comes before the SYN queue: with it full, a
+ * SYN+FIN gets no cookie either. */
+static void test_listen_syn_queue_full_syn_fin_no_cookie(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_listen(t);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = PEER_PORT, .flags = TCP_SYN,
+			.seq = 100, .wnd = 1000}, NULL, 0);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = PEER_PORT + 1,
+			.flags = TCP_SYN, .seq = 100, .wnd = 1000}, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = PEER_PORT + 2,
+			.flags = TCP_SYN | TCP_FIN, .seq = 100, .wnd = 1000},
+		   NULL, 0);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_SYN_FIN), 1);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_SENT), 0);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 3);
+	tcp_close(t->fx.ns, t->lis);
 }
 
 /* RFC 4987 3.6 with the accept queue full: the ACK bearing a valid cookie
@@ -1345,8 +1393,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_syn_synack_mirrors_options, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_ack_answered_rst, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_rst_and_syn_counted, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_syn_fin_dropped_counted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_handshake_accepted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_cookie_completes, setup_small_backlog, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_syn_fin_no_cookie, setup_small_backlog, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_cookie_ack_accept_queue_full_dropped_then_taken, setup_small_backlog, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_nomem_frees_syn_queue_slot, setup_no_cookies, tfx_teardown),
