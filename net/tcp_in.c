@@ -6,9 +6,10 @@
  *
  * Promises: every segment is checked (header view, checksum) and either
  * processed or dropped and counted by reason. Hardening: RFC 5961 (an
- * in-window RST or any SYN on a synchronized connection gets a challenge
- * ACK instead of acting; ACKs outside [SND.UNA - MAX.SND.WND, SND.NXT] are
- * dropped with a challenge ACK; challenge ACKs are rate-limited per stack),
+ * in-window RST or any SYN on a synchronized connection, in the window or
+ * not, gets a challenge ACK instead of acting; ACKs outside [SND.UNA -
+ * MAX.SND.WND, SND.NXT] are dropped with a challenge ACK; challenge ACKs
+ * are rate-limited per stack),
  * PAWS (RFC 7323 5). A SYN to a port nobody listens on is answered with RST
  * (RFC 9293 3.10.7.1). A SYN with a newer timestamp (or a higher sequence
  * without timestamps) may reopen a TIME-WAIT 4-tuple (RFC 6191, RFC 1122
@@ -20,7 +21,9 @@
  * Deviations: the URG pointer is ignored (RFC 6093: data is delivered
  * inline); data in a SYN is dropped (the peer sends it again after the
  * handshake); a non-RST segment without a timestamp on a connection that
- * negotiated them is accepted (as Linux does), not dropped (RFC 7323 3.2).
+ * negotiated them is accepted (as Linux does), not dropped (RFC 7323 3.2);
+ * a SYN with FIN to a listener is dropped and counted, not opened (a
+ * scan signature no stack sends; Linux drops it too).
  */
 #include <errno.h>
 #include <string.h>
@@ -225,6 +228,16 @@ static void tcp_in_listen(struct netstack *ns, struct tcp_pcb *lis,
 	}
 	if (!(s->th.flags & TCP_SYN)) {
 		drop(ns, s, NET_STAT_DROP_TCP_BAD_FLAGS);
+		return;
+	}
+	/* Deviation: 3.10.7.2 does not require taking a SYN with FIN (it
+	 * would open, and take the FIN once synchronized). No stack sends
+	 * one; scanners and fingerprinters do, as it slips past filters
+	 * matching a bare SYN. Dropped before the SYN queue and cookies, so
+	 * it costs no state and draws no SYN-ACK, as Linux always does
+	 * (tcp_rcv_state_process) and FreeBSD with net.inet.tcp.drop_synfin. */
+	if (s->th.flags & TCP_FIN) {
+		drop(ns, s, NET_STAT_DROP_TCP_SYN_FIN);
 		return;
 	}
 	if (lis->aq_len >= lis->backlog) {
@@ -708,6 +721,17 @@ static void delack(struct tcp_pcb *pcb)
 			      (uint64_t)ns->par.tcp_delack_ms * MS);
 }
 
+/* RFC 5961 4.2 (RFC 9293 3.10.7.4 fourth): a SYN here, "irrespective of
+ * the sequence number" (so also before the window and PAWS checks have
+ * their say), is dropped by reason why and answered with a challenge ACK,
+ * limited with the RST ones (RFC 5961 7): a plain ACK to an out-of-window
+ * SYN would be an unlimited answer a blind sender could ask for. */
+static void in_syn(struct tcp_pcb *pcb, struct tcp_seg *s, enum net_stat why)
+{
+	drop(pcb->ns, s, why);
+	tcp_send_challenge_ack(pcb);
+}
+
 /* RFC 9293 3.10.7.4: SYN-RECEIVED and all synchronized states. */
 static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 {
@@ -742,6 +766,10 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 		}
 	}
 	if (paws_reject(pcb, s)) {
+		if (th->flags & TCP_SYN) {
+			in_syn(pcb, s, NET_STAT_DROP_TCP_PAWS);
+			return;
+		}
 		drop(ns, s, NET_STAT_DROP_TCP_PAWS);
 		tcp_send_ack_now(pcb);
 		return;
@@ -759,6 +787,10 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 			pcb->ack_now = true;
 		}
 	} else if (!seq_acceptable(pcb, s)) {
+		if ((th->flags & (TCP_SYN | TCP_RST)) == TCP_SYN) {
+			in_syn(pcb, s, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
+			return;
+		}
 		drop(ns, s, NET_STAT_DROP_TCP_OUT_OF_WINDOW);
 		if (!(th->flags & TCP_RST)) {
 			if (pcb->state == TCP_TIME_WAIT && (th->flags & TCP_FIN))
@@ -771,10 +803,8 @@ static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s)
 		in_rst(pcb, s);
 		return;
 	}
-	/* RFC 5961 4.2: any SYN here gets a challenge ACK. */
 	if (th->flags & TCP_SYN) {
-		drop(ns, s, NET_STAT_DROP_TCP_BAD_FLAGS);
-		tcp_send_challenge_ack(pcb);
+		in_syn(pcb, s, NET_STAT_DROP_TCP_BAD_FLAGS);
 		return;
 	}
 	if (!(th->flags & TCP_ACK)) {

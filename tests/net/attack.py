@@ -471,7 +471,8 @@ def g_rfc5961(g):
         e() / TCP(sport=sport, dport=80, seq=(rcv_nxt - 0x40000000) % 2**32, flags="RA", ack=snd_nxt),
         # 3.2: RST in the window but not at RCV.NXT: a challenge ACK.
         e() / TCP(sport=sport, dport=80, seq=(rcv_nxt + 1) % 2**32, flags="R"),
-        # 4.2: SYN in a synchronized state, in or out of the window: challenge ACK.
+        # 4.2: SYN in a synchronized state, in or out of the window: challenge ACK
+        # (both counted, and limited, as challenge ACKs).
         e() / TCP(sport=sport, dport=80, seq=(rcv_nxt + 5) % 2**32, flags="S"),
         e() / TCP(sport=sport, dport=80, seq=(rcv_nxt - 0x20000000) % 2**32, flags="S"),
         # 5.2: ACK of data never sent: dropped, and an ACK back.
@@ -482,7 +483,7 @@ def g_rfc5961(g):
     d = run_group(g, "rfc5961", frames,
                   [("DROP_TCP_OUT_OF_WINDOW", 4), ("DROP_TCP_BAD_FLAGS", 1), ("DROP_TCP_BAD_ACK", 1),
                    ("TCP_RST_IN", 0), ("TCP_ESTAB_RESET", 0),
-                   (("TCP_CHALLENGE_ACK", "TCP_CHALLENGE_ACK_LIMITED"), 3)])
+                   (("TCP_CHALLENGE_ACK", "TCP_CHALLENGE_ACK_LIMITED"), 4)])
     sn.stop()
     acks = [p[TCP] for p in sn.results if TCP in p and p[TCP].flags == "A" and p[TCP].seq == snd_nxt
             and p[TCP].ack == rcv_nxt]
@@ -501,10 +502,11 @@ def g_tcp_flags(g):
                                                   seq=1000 + f, ack=5000 if f & 0x10 else 0, window=1024))
     # RFC 9293 3.10.7.1 (CLOSED, port 81): a RST is dropped; anything
     # else is answered with a RST. 3.10.7.2 (LISTEN, port 80): RST
-    # ignored, ACK answered with a RST, SYN opens, the rest dropped.
+    # ignored, ACK answered with a RST, SYN opens, the rest dropped; a SYN
+    # with FIN is dropped (net/tcp_in.c's deviation, as Linux does).
     run_group(g, "tcp_flags", frames, [("DROP_TCP_NO_PCB", 64), ("DROP_TCP_LISTEN_RST", 32),
                                        ("DROP_TCP_BAD_ACK", 16), ("DROP_TCP_BAD_FLAGS", 8),
-                                       ("TCP_SYN_RECEIVED", 8)],
+                                       ("DROP_TCP_SYN_FIN", 4), ("TCP_SYN_RECEIVED", 4)],
               accounted=("TCP_SYN_RECEIVED",))
 
 

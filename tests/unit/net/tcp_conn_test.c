@@ -167,6 +167,30 @@ static void test_listen_rst_and_syn_counted(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* RFC 9293 3.10.7.2 does not require taking a SYN with FIN to a listener
+ * (it would open and half-close at once); no stack sends one, scanners do
+ * (it slips past filters that match a bare SYN). Deviation, as Linux (and
+ * FreeBSD's drop_synfin): dropped and counted, nothing sent, no child; a
+ * plain SYN still opens. */
+static void test_listen_syn_fin_dropped_counted(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_listen(t);
+	seg_in(t, TCP_SYN | TCP_FIN, 100, 0, 1000, NULL, 0);
+	seg_in(t, TCP_SYN | TCP_FIN | TCP_PSH | TCP_URG, 200, 0, 1000, "x", 1);
+	expect_nothing(t);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 1);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_SYN_FIN), 2);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_RECEIVED), 0);
+	seg_in(t, TCP_SYN, 300, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	assert_int_equal(s.th.ack, 301);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_RECEIVED), 1);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* RFC 9293 3.10.7.4 / 3.3.2: the third segment completes a passive open;
  * the listener reports ACCEPT and the connection ESTABLISHED. */
 static void test_listen_handshake_accepted(void **state)
@@ -255,6 +279,30 @@ static void test_listen_syn_queue_full_cookie_completes(void **state)
 	tcp_abort(ns, c);
 	tcp_close(ns, t->lis);
 	assert_int_equal(tcp_pcb_count(ns), 0);
+}
+
+/* The SYN+FIN drop (above) comes before the SYN queue: with it full, a
+ * SYN+FIN gets no cookie either. */
+static void test_listen_syn_queue_full_syn_fin_no_cookie(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+
+	tfx_listen(t);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = PEER_PORT, .flags = TCP_SYN,
+			.seq = 100, .wnd = 1000}, NULL, 0);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = PEER_PORT + 1,
+			.flags = TCP_SYN, .seq = 100, .wnd = 1000}, NULL, 0);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	expect_flags(t, &s, TCP_SYN | TCP_ACK);
+	seg_in_hdr(t, &(struct tcp_hdr){.sport = PEER_PORT + 2,
+			.flags = TCP_SYN | TCP_FIN, .seq = 100, .wnd = 1000},
+		   NULL, 0);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_SYN_FIN), 1);
+	assert_int_equal(tstat(t, NET_STAT_TCP_SYN_COOKIE_SENT), 0);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 3);
+	tcp_close(t->fx.ns, t->lis);
 }
 
 /* RFC 4987 3.6 with the accept queue full: the ACK bearing a valid cookie
@@ -743,6 +791,59 @@ static void test_established_syn_challenge_ack(void **state)
 	tcp_close(t->fx.ns, t->lis);
 }
 
+/* RFC 5961 4.2 (RFC 9293 3.10.7.4 fourth): "irrespective of the sequence
+ * number": a SYN beyond the window or far behind it draws the same
+ * challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT>, counted (and limited, below),
+ * not a plain out-of-window ACK; the connection stays and works. */
+static void test_established_syn_out_of_window_challenge_ack(void **state)
+{
+	struct tfx *t = *state;
+	struct tseg s;
+	char b[8];
+
+	tfx_passive_open(t, NULL, 8000);
+	seg_in(t, TCP_SYN, t->snd + 100000, 0, 1000, NULL, 0);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.seq, t->rcv);
+	assert_int_equal(s.th.ack, t->snd);
+	seg_in(t, TCP_SYN | TCP_ACK, t->snd - 0x20000000u, t->rcv, 1000,
+	       NULL, 0);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.seq, t->rcv);
+	assert_int_equal(s.th.ack, t->snd);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK), 2);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_OUT_OF_WINDOW), 2);
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	seg_in(t, TCP_ACK | TCP_PSH, t->snd, t->rcv, 8000, "ok", 2);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, sizeof(b), 0), 2);
+	tcp_abort(t->fx.ns, t->pcb);
+	tcp_close(t->fx.ns, t->lis);
+}
+
+/* RFC 5961 4.2 over RFC 7323 5.3: a SYN with an old timestamp is still a
+ * SYN on a synchronized connection: the challenge ACK (counted, limited),
+ * as Linux's tcp_validate_incoming() does, not PAWS's plain ACK. */
+static void test_established_syn_old_timestamp_challenge_ack(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ts = true,
+			    .tsval = 1000};
+	struct tseg s;
+
+	tfx_passive_open(t, &o, 8000);
+	t->peer_tsval = 999;
+	seg_in(t, TCP_SYN, t->snd, 0, 8000, NULL, 0);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd);
+	expect_nothing(t);
+	assert_int_equal(tstat(t, NET_STAT_DROP_TCP_PAWS), 1);
+	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK), 1);
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	tcp_abort(t->fx.ns, t->pcb);
+	tcp_close(t->fx.ns, t->lis);
+}
+
 /* RFC 5961 5.2: an ACK for data never sent is dropped with a challenge
  * ACK; its data is not taken. */
 static void test_established_ack_beyond_snd_nxt_dropped(void **state)
@@ -800,6 +901,41 @@ static void test_established_challenge_acks_rate_limited(void **state)
 	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK), total);
 	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK_LIMITED),
 			 12 * 10 - total);
+	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
+	tcp_abort(t->fx.ns, t->pcb);
+	tcp_close(t->fx.ns, t->lis);
+}
+
+/* RFC 5961 4.2 and 7: SYN challenge ACKs, in the window or out of it,
+ * draw on the one per-second budget of the RST ones: a blind sender
+ * cannot get more ACKs out of us by switching to out-of-window SYNs. */
+static void test_established_syn_challenge_acks_share_rst_limit(void **state)
+{
+	struct tfx *t = *state;
+	uint32_t n, total = 0;
+	int i, sec;
+
+	tfx_passive_open(t, NULL, 8000);
+	for (sec = 0; sec < 4; sec++) {
+		for (i = 0; i < 10; i++) {
+			seg_in(t, TCP_RST, t->snd + 1 + (uint32_t)i, 0, 0,
+			       NULL, 0);
+			seg_in(t, TCP_SYN, t->snd + 10 + (uint32_t)i, 0, 1000,
+			       NULL, 0);
+			seg_in(t, TCP_SYN, t->snd + 100000 + (uint32_t)i, 0,
+			       1000, NULL, 0);
+			seg_in(t, TCP_SYN, t->snd - 100000 - (uint32_t)i, 0,
+			       1000, NULL, 0);
+		}
+		n = tx_count(t);
+		assert_true(n >= 2 && n <= 6);
+		total += n;
+		capture_purge(&t->fx.cap);
+		tick(t, 1000);
+	}
+	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK), total);
+	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK_LIMITED),
+			 4 * 40 - total);
 	assert_int_equal(tcp_state(t->pcb), TCP_ESTABLISHED);
 	tcp_abort(t->fx.ns, t->pcb);
 	tcp_close(t->fx.ns, t->lis);
@@ -1039,7 +1175,7 @@ static void test_established_close_unread_data_sends_rst(void **state)
 }
 
 /* RFC 6191 / RFC 1122 4.2.2.13: a SYN with a higher sequence number
- * reopens a TIME-WAIT pair; an old one is only ACKed. */
+ * reopens a TIME-WAIT pair; an old one only draws a challenge ACK. */
 static void test_time_wait_syn_higher_seq_reopens(void **state)
 {
 	struct tfx *t = *state;
@@ -1054,6 +1190,8 @@ static void test_time_wait_syn_higher_seq_reopens(void **state)
 	assert_int_equal(tcp_pcb_count(ns), 2);	/* listener + TIME-WAIT */
 	seg_in(t, TCP_SYN, t->snd - 5, 0, 8000, NULL, 0);
 	expect_flags(t, &s, TCP_ACK);	/* old: just the ACK */
+	/* RFC 5961 4.2: TIME-WAIT is synchronized: a challenge ACK. */
+	assert_int_equal(tstat(t, NET_STAT_TCP_CHALLENGE_ACK), 1);
 	seg_in(t, TCP_SYN, t->snd + 100000, 0, 8000, NULL, 0);
 	expect_flags(t, &s, TCP_SYN | TCP_ACK);
 	assert_int_equal(s.th.ack, t->snd + 100001);
@@ -1255,8 +1393,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_listen_syn_synack_mirrors_options, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_ack_answered_rst, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_rst_and_syn_counted, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_syn_fin_dropped_counted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_handshake_accepted, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_cookie_completes, setup_small_backlog, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_syn_fin_no_cookie, setup_small_backlog, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_cookie_ack_accept_queue_full_dropped_then_taken, setup_small_backlog, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_listen_syn_queue_full_no_cookies_dropped, setup_no_cookies, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_syn_received_nomem_frees_syn_queue_slot, setup_no_cookies, tfx_teardown),
@@ -1275,8 +1415,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_rst_in_window_challenge_ack, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rst_out_of_window_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_syn_challenge_ack, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_syn_out_of_window_challenge_ack, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_syn_old_timestamp_challenge_ack, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_ack_beyond_snd_nxt_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_challenge_acks_rate_limited, setup_chal_limit, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_syn_challenge_acks_share_rst_limit, setup_chal_limit, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_old_timestamp_paws_dropped, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_idle_24_days_forged_tsval_not_recent, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_old_duplicate_acked_dropped, tfx_setup, tfx_teardown),
