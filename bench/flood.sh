@@ -52,17 +52,9 @@ GUEST=10.77.1.2
 CLIENT=$root/tests/net/flood_client.py
 PAGE=$root/apps/httpd/www/612.html
 tmp=$(mktemp -d /tmp/bench-flood.XXXXXX)
-finish() {
-	netns_cleanup
-	rm -rf "$tmp"
-}
-trap finish EXIT
-trap 'finish; trap - EXIT; exit 130' INT
-trap 'finish; trap - EXIT; exit 143' TERM
-
-ns=$(netns_name floodb)
-netns_create "$ns" 10.77.1.1/24 tap0
-cpu=$(accel_qemu_args "$ACCEL" | sed -n 's/.*-cpu \([^ ]*\).*/\1/p')
+# shellcheck source=bench/lib/guest_ns.sh
+source bench/lib/guest_ns.sh
+bench_guest_ns floodb
 in_ns() { netns_exec "$ns" "$@"; }
 
 declare -A R # R[kind,measure]

@@ -45,18 +45,9 @@ done
 
 GUEST=10.77.3.2 MAC=52:54:00:77:03:02 PORT=18080
 tmp=$(mktemp -d /tmp/skiff-bench-pipes.XXXXXX)
-finish() {
-	netns_cleanup
-	rm -rf "$tmp"
-}
-trap finish EXIT
-trap 'finish; trap - EXIT; exit 130' INT
-trap 'finish; trap - EXIT; exit 143' TERM
-
-ns=$(netns_name pipesb)
-netns_create "$ns" 10.77.3.1/24 tap0
-netns_exec "$ns" ip neigh replace "$GUEST" lladdr "$MAC" dev tap0 nud permanent
-cpu=$(accel_qemu_args "$ACCEL" | sed -n 's/.*-cpu \([^ ]*\).*/\1/p')
+# shellcheck source=bench/lib/guest_ns.sh
+source bench/lib/guest_ns.sh
+bench_guest_ns pipesb 10.77.3.1/24
 
 declare -A R # R[kind,measure]
 

@@ -118,44 +118,38 @@ arch_excepted() {
 	return 1
 }
 
-# check_portable DIR: DIR builds on a Linux host unchanged.
-check_portable() {
+# check_dir DIR RULE WHY ALLOWED: scan DIR's includes with RULE (WHY: the
+# reason shown with each violation) and print one line for tests/run.sh,
+# ALLOWED saying what DIR may include.
+check_dir() {
 	local d=$1
-	if [[ ! -d $d ]]; then
-		echo "PASS layering: no $d/ yet"
-		return
-	fi
-	RULE_WHY=""
-	scan_includes "$d" own_rule
+	RULE_WHY=$3
+	scan_includes "$d" "$2"
 	if [[ $scan_bad -gt 0 ]]; then
 		echo "FAIL layering: $scan_bad forbidden include(s) in $d/ (see above)"
 		status=1
 	else
-		echo "PASS layering: $scan_files file(s) in $d/ include only $d/ and freestanding headers"
+		echo "PASS layering: $scan_files file(s) in $d/ include only $4"
 	fi
+}
+
+# check_portable DIR: DIR builds on a Linux host unchanged.
+check_portable() {
+	if [[ ! -d $1 ]]; then
+		echo "PASS layering: no $1/ yet"
+		return
+	fi
+	check_dir "$1" own_rule "" "$1/ and freestanding headers"
 }
 
 check_msg() {
 	[[ -d msg ]] || return
-	RULE_WHY=" (msg/ builds on a host: build/host/msgtool)"
-	scan_includes msg msg_rule
-	if [[ $scan_bad -gt 0 ]]; then
-		echo "FAIL layering: $scan_bad forbidden include(s) in msg/ (see above)"
-		status=1
-	else
-		echo "PASS layering: $scan_files file(s) in msg/ include only msg/, skiff/msg.h, net/byteorder.h, lib/digit.h and freestanding headers (but msg_svc.c, the glue)"
-	fi
+	check_dir msg msg_rule " (msg/ builds on a host: build/host/msgtool)" \
+		"msg/, skiff/msg.h, net/byteorder.h, lib/digit.h and freestanding headers (but msg_svc.c, the glue)"
 }
 
 check_arch_includes() {
-	RULE_WHY=" (arch/ is the floor: the kernel calls it)"
-	scan_includes arch arch_rule
-	if [[ $scan_bad -gt 0 ]]; then
-		echo "FAIL layering: $scan_bad forbidden include(s) in arch/ (see above)"
-		status=1
-	else
-		echo "PASS layering: $scan_files file(s) in arch/ include only arch/, lib/ and freestanding headers"
-	fi
+	check_dir arch arch_rule " (arch/ is the floor: the kernel calls it)" "arch/, lib/ and freestanding headers"
 }
 
 check_arch_symbols() {
