@@ -148,20 +148,23 @@ out=$(in_ns bash -c 'n=$1; shift; [[ $(ulimit -n) -ge $n ]] || ulimit -n "$n" 2>
 snap "$S/idle1.json"
 echo "flood: idle: $out"
 compare idle0 idle1
-served="" failed=0 refused=0 still_open=0 closed=0 again_ok=0 again_of=0 first_open="" why=""
+served="" failed=0 refused=0 still_open=0 closed=0 again_ok=0 again_of=0 first_open="" old_open=0 why=""
 eval "$("$PY" "$CLIENT" fields "$out" 2>/dev/null)"
-still=$still_open again=$again_ok againof=$again_of firstopen=$first_open
+still=$still_open again=$again_ok againof=$again_of firstopen=$first_open oldopen=$old_open
 # The configured bound: the connections open at the end (each with both
 # rings and its input buffer: 2 x 128 + 20 KiB) and 2 KiB for every other
 # control block (closed ones in FIN-WAIT-2 or TIME-WAIT hold no ring).
 bound=$(((${still:-0} * (2 * 128 + 20) + (${p1:-0} - ${p0:-0}) * 2) * 1024))
-detail="$served of $IDLE served, $refused refused (503), $((failed - refused)) failed otherwise $why, $closed closed by the guest, $still open (the oldest of them #$firstopen), shed $shed; pcbs $p0 -> $p1, heap $h0 -> $h1 (bound +$bound); $(took)"
+detail="$served of $IDLE served, $refused refused (503), $((failed - refused)) failed otherwise $why, $closed closed by the guest, $still open (the oldest of them #$firstopen, $oldopen older than twice the open count from the newest), shed $shed; pcbs $p0 -> $p1, heap $h0 -> $h1 (bound +$bound); $(took)"
 if [[ -z "$served" || $((served + refused)) -ne "$IDLE" ]]; then
 	fail "idle: not every connection was answered: $detail"
 elif [[ "$still" -gt $((MAX_CONNS + 2 * SLACK)) ]]; then
 	fail "idle: the guest holds more than max_conns + slack: $detail"
-elif [[ "$shed" -lt $((IDLE - MAX_CONNS - 2 * SLACK - refused)) ||
-	"$firstopen" -lt $((IDLE - 2 * (MAX_CONNS + 2 * SLACK))) ]]; then
+# Each CPU's service sheds its own oldest idle connection (apps/httpd): a
+# CPU whose service stopped winning the shared listener keeps its idle ones
+# until httpd.idle_ms, so how old the survivors are is reported, not
+# asserted (seen: none to 258 of 512 older than twice the open count).
+elif [[ "$shed" -lt $((IDLE - MAX_CONNS - 2 * SLACK - refused)) ]]; then
 	fail "idle: the guest did not shed the oldest: $detail"
 elif [[ "$again" -ne "$againof" || "$againof" -eq 0 ]]; then
 	fail "idle: the newest idle connections no longer serve ($again of $againof): $detail"

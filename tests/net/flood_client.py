@@ -240,12 +240,16 @@ def idle(guest, n, page):
         except OSError:
             pass
     first_open = still[0].i if still else None
+    # Open ones older than twice the open count back from the newest: none
+    # under one global LRU; httpd sheds per CPU (each service its own
+    # oldest), so a CPU that stopped accepting keeps its few.
+    old_open = sum(1 for c in still if c.i < n - 2 * len(still))
     last_closed = max(closed) if closed else None
     for c in conns:
         c.s.close()
     print(json.dumps({"n": n, "served": served, "failed": failed, "fail_why": fail_why,
                       "open_s": round(open_s, 1), "closed": len(closed), "still_open": len(still),
-                      "first_open": first_open, "last_closed": last_closed,
+                      "first_open": first_open, "old_open": old_open, "last_closed": last_closed,
                       "again_ok": again_ok, "again_of": min(20, len(still))}), flush=True)
 
 
