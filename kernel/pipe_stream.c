@@ -261,13 +261,14 @@ int pipe_recv_msg(struct pipe_stream *s, struct pipe_msg *m)
 	ssize_t n = pipe_read_full(s, b, PIPE_FRAME_HDR);
 	if (n != PIPE_FRAME_HDR)
 		return n < 0 ? (int)n : -EPIPE;
-	uint32_t body = b[0] | b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-	if (body > sizeof(b) - PIPE_FRAME_HDR)
-		return -EPROTO;
+	long len = pipe_msg_frame_len(b, sizeof(b));
+	if (len < 0)
+		return (int)len;
+	size_t body = (size_t)len - PIPE_FRAME_HDR;
 	n = pipe_read_full(s, b + PIPE_FRAME_HDR, body);
 	if (n != (ssize_t)body)
 		return n < 0 ? (int)n : -EPIPE;
-	return pipe_msg_decode(b, PIPE_FRAME_HDR + body, m) > 0 ? 0 : -EPROTO;
+	return pipe_msg_decode(b, (size_t)len, m) > 0 ? 0 : -EPROTO;
 }
 
 int pipe_open(struct pipe_stream **out)
@@ -342,11 +343,10 @@ int pipe_stream_take_frame(struct pipe_stream *s, struct pipe_msg *m, bool nonbl
 	for (;;) {
 		size_t want = PIPE_FRAME_HDR;
 		if (s->frame_len >= PIPE_FRAME_HDR) {
-			uint32_t body = s->frame[0] | s->frame[1] << 8 | (uint32_t)s->frame[2] << 16 |
-					(uint32_t)s->frame[3] << 24;
-			if (body > sizeof(s->frame) - PIPE_FRAME_HDR)
-				return -EPROTO;
-			want = PIPE_FRAME_HDR + body;
+			long len = pipe_msg_frame_len(s->frame, sizeof(s->frame));
+			if (len < 0)
+				return (int)len;
+			want = (size_t)len;
 		}
 		if (s->frame_len == want) {
 			s->frame_len = 0;

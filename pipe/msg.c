@@ -85,6 +85,14 @@ int pipe_msg_encode(const struct pipe_msg *m, uint8_t *buf, size_t cap)
 	return (int)(PIPE_FRAME_HDR + body);
 }
 
+long pipe_msg_frame_len(const uint8_t *hdr, size_t cap)
+{
+	uint32_t body = get_le32(hdr);
+	if (cap < PIPE_FRAME_HDR || body > cap - PIPE_FRAME_HDR)
+		return -EPROTO;
+	return (long)(PIPE_FRAME_HDR + body);
+}
+
 int pipe_msg_decode(const uint8_t *buf, size_t len, struct pipe_msg *m)
 {
 	if (len < PIPE_FRAME_HDR)

@@ -65,5 +65,12 @@ int pipe_msg_encode(const struct pipe_msg *m, uint8_t *buf, size_t cap);
  * unknown type, a body of the wrong size, a path with a NUL or too long).
  */
 int pipe_msg_decode(const uint8_t *buf, size_t len, struct pipe_msg *m);
+/*
+ * The whole length of the frame whose PIPE_FRAME_HDR header bytes are at
+ * hdr (header + body, from the header's length field), or -EPROTO when
+ * that exceeds cap: the one bound every reader that assembles frames in a
+ * buffer of cap bytes applies before it reads the body.
+ */
+long pipe_msg_frame_len(const uint8_t *hdr, size_t cap);
 
 #endif

@@ -128,10 +128,10 @@ static int slot_take_frame(struct slot *s, struct pipe_msg *msg)
 	for (;;) {
 		size_t want = PIPE_FRAME_HDR;
 		if (s->in_len >= PIPE_FRAME_HDR) {
-			uint32_t body = s->in[0] | s->in[1] << 8 | (uint32_t)s->in[2] << 16 | (uint32_t)s->in[3] << 24;
-			if (body > PIPE_FRAME_MAX - PIPE_FRAME_HDR)
+			long len = pipe_msg_frame_len(s->in, PIPE_FRAME_MAX);
+			if (len < 0)
 				return -EPROTO;
-			want = PIPE_FRAME_HDR + body;
+			want = (size_t)len;
 		}
 		if (s->in_len == want) {
 			int r = pipe_msg_decode(s->in, s->in_len, msg);
@@ -163,22 +163,22 @@ static void control_run(struct slot *s)
 		if (readable == PIPE_RING_CORRUPT || readable < PIPE_FRAME_HDR)
 			break;
 		pipe_ring_peek_copy(&s->v.g2h, b, PIPE_FRAME_HDR);
-		uint32_t len = PIPE_FRAME_HDR + (b[0] | b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+		long len = pipe_msg_frame_len(b, PIPE_FRAME_MAX);
 		struct pipe_msg msg;
-		if (len > PIPE_FRAME_MAX || len < PIPE_FRAME_HDR) {
+		if (len < 0) {
 			/* No frame boundary to trust: drop what is there. */
 			m->st.protocol_errors++;
 			mon_log(m, "control pipe: malformed frame: %u bytes dropped", readable);
 			pipe_ring_consume(&s->v.g2h, readable);
 			continue;
 		}
-		if (readable < len)
+		if (readable < (uint32_t)len)
 			break;
-		pipe_ring_peek_copy(&s->v.g2h, b, len);
-		if (pipe_msg_decode(b, len, &msg) <= 0 || msg.type != PIPE_MSG_NEW_STREAM) {
+		pipe_ring_peek_copy(&s->v.g2h, b, (uint32_t)len);
+		if (pipe_msg_decode(b, (size_t)len, &msg) <= 0 || msg.type != PIPE_MSG_NEW_STREAM) {
 			m->st.protocol_errors++;
 			mon_log(m, "control pipe: malformed frame dropped");
-			pipe_ring_consume(&s->v.g2h, len);
+			pipe_ring_consume(&s->v.g2h, (uint32_t)len);
 			continue;
 		}
 		struct slot *n = slot_alloc(m);
@@ -189,7 +189,7 @@ static void control_run(struct slot *s)
 		if (n)
 			m->st.streams++;
 		slot_send_msg(s, &rep);
-		pipe_ring_consume(&s->v.g2h, len);
+		pipe_ring_consume(&s->v.g2h, (uint32_t)len);
 	}
 	if (pipe_ring_writable_len(&s->v.h2g) < STREAM_INFO_FRAME)
 		pipe_ring_writer_arm(&s->v.h2g);
