@@ -30,6 +30,7 @@
 #                                    (the guests' logs)
 #   pass DETAIL / fail DETAIL        one case's line
 #   guest_build APP...               make APP=... in the tree; FAIL and exit 1 if it fails
+#                                    (nothing with GUEST_NO_BUILD=1 when the images exist)
 #   guest_build_scratch APP DIR      a copy of the tree in GUEST_TMP with DIR's files as
 #                                    apps/APP (an app kept out of a plain `make`), built;
 #                                    guests boot from that copy from then on
@@ -47,6 +48,15 @@
 #                                    tests/net/tcp_client.py --timeout LIMIT ARG... in NS:
 #                                    "PASS NAME DETAIL" on its "ok DETAIL" line, else
 #                                    "FAIL NAME: LINE"; GUEST_OUT is the line; 0 or 1
+#   guest_await_line LOG ERE LIMIT [PRED]
+#                                    wait up to LIMIT s for a line of LOG matching ERE
+#                                    that was not there at the call and for which the
+#                                    shell function PRED (given the line) is true; 0
+#                                    when one came, else 1. GUEST_LINE is the last line
+#                                    matching ERE either way (a guest's periodic
+#                                    counters line: the wait ends with the first line
+#                                    that shows what the case expects, not after a
+#                                    fixed sleep)
 #   guest_finish                     "SUITE: N failed" and exit 1, or "SUITE: all
 #                                    passed" and exit 0
 
@@ -91,8 +101,15 @@ guest_cleanup() {
 
 # guest_make DIR APP: one app's images in the tree at DIR (bounded, -j2: the
 # machine is shared); on failure the case "build" fails and the suite ends.
+# GUEST_NO_BUILD=1 (tests/run.sh, after its build stage made every image):
+# the tree's own images are used as they are (a no-op make costs most of a
+# second a suite); a scratch tree is always built.
 guest_make() {
 	local dir=$1 app=$2 log="$GUEST_TMP/build-$2.log"
+	if [[ "${GUEST_NO_BUILD:-0}" == 1 && "$dir" == "$GUEST_ROOT" &&
+		-f "$dir/build/$app.elf" && -f "$dir/build/$app.img" ]]; then
+		return 0
+	fi
 	if ! timeout 600 make -C "$dir" -s -j2 APP="$app" >"$log" 2>&1; then
 		fail "build: make APP=$app failed:"
 		tail -n 20 "$log"
@@ -162,6 +179,25 @@ guest_tcp_case() {
 		return 0
 	fi
 	fail "$name: ${GUEST_OUT:-no output from the client}"
+	return 1
+}
+
+guest_await_line() {
+	local log=${1:?guest_await_line: LOG missing} re=${2:?guest_await_line: ERE missing}
+	local limit=${3:?guest_await_line: LIMIT missing} pred=${4:-true} seen end line
+	seen=$(grep -cE -- "$re" "$log")
+	end=$((SECONDS + limit))
+	while :; do
+		# Whole lines only (head -n: those ended by a newline so far); a
+		# line still being printed is read on a later pass.
+		while IFS= read -r line; do
+			seen=$((seen + 1))
+			"$pred" "$line" && { GUEST_LINE=$line; return 0; }
+		done < <(head -n "$(wc -l <"$log")" "$log" | grep -E -- "$re" | tail -n +$((seen + 1)))
+		[[ $SECONDS -lt $end ]] || break
+		sleep 0.2
+	done
+	GUEST_LINE=$(grep -E -- "$re" "$log" | tail -n 1)
 	return 1
 }
 

@@ -55,6 +55,8 @@ client_case() {
 	guest_tcp_case "$NS" "$@"
 }
 
+no_conns_left() { [[ "$1" == "netidle: tcp conns 0 (refused 0);"* ]]; }
+
 for nic in $NICS; do
 	log="$tmp/guest-$nic.log"
 	guest_boot "boot_$nic: no services line" "$NS" "$log" '^netidle: tcp echo 7, discard 9, chargen 19' \
@@ -71,14 +73,16 @@ for nic in $NICS; do
 	client_case "chargen_$nic" 30 chargen "$GUEST" 1000000
 	client_case "udp_echo_$nic" 10 udp "$GUEST" 1000
 
-	sleep 6 # one more counters line (netidle.stats=5)
+	# A counters line printed after the last client (netidle.stats=5: one
+	# every 5 s) must show every pcb gone; two periods and some slack.
+	guest_await_line "$log" '^netidle: tcp conns' 12 no_conns_left
+	last=${GUEST_LINE#netidle: }
 	if ! kill -0 "$pid" 2>/dev/null; then
 		fail "guest_clean_$nic: the guest exited:"
 		tail -n 15 "$log"
 	elif guest_no_faults "guest_clean_$nic: the guest's log reports a fault:" "$log"; then
-		last=$(grep -E '^netidle: tcp conns' "$log" | tail -n 1 | sed 's/^netidle: //')
 		# Every client has closed: the services must have let every pcb go.
-		if [[ "$last" == "tcp conns 0 (refused 0);"* ]]; then
+		if no_conns_left "netidle: $last"; then
 			pass "guest_clean_$nic $last"
 		else
 			fail "guest_clean_$nic: connections left after every client closed: ${last:-no counters line}"
