@@ -32,7 +32,8 @@
 #   guest_build APP...               make APP=... in the tree; FAIL and exit 1 if it fails
 #                                    (nothing with GUEST_NO_BUILD=1 when the images exist)
 #   guest_build_scratch APP DIR      a copy of the tree in GUEST_TMP with DIR's files as
-#                                    apps/APP (an app kept out of a plain `make`), built;
+#                                    apps/APP (an app kept out of a plain `make`), its
+#                                    images built (from the tree's kernel objects);
 #                                    guests boot from that copy from then on
 #   guest_start NS LOG APP ARG...    tools/cloudit.sh APP --headless --accel tcg --no-build
 #                                    ARG... in NS in the background, output to LOG; sets
@@ -99,18 +100,20 @@ guest_cleanup() {
 	[[ -n "$GUEST_KEEP" ]] || rm -rf "$GUEST_TMP"
 }
 
-# guest_make DIR APP: one app's images in the tree at DIR (bounded, -j2: the
-# machine is shared); on failure the case "build" fails and the suite ends.
+# guest_make DIR APP [TARGET...]: one app's images (and the host tools, or
+# TARGET) in the tree at DIR (bounded, -j2: the machine is shared); on
+# failure the case "build" fails and the suite ends.
 # GUEST_NO_BUILD=1 (tests/run.sh, after its build stage made every image):
 # the tree's own images are used as they are (a no-op make costs most of a
 # second a suite); a scratch tree is always built.
 guest_make() {
 	local dir=$1 app=$2 log="$GUEST_TMP/build-$2.log"
+	shift 2
 	if [[ "${GUEST_NO_BUILD:-0}" == 1 && "$dir" == "$GUEST_ROOT" &&
 		-f "$dir/build/$app.elf" && -f "$dir/build/$app.img" ]]; then
 		return 0
 	fi
-	if ! timeout 600 make -C "$dir" -s -j2 APP="$app" >"$log" 2>&1; then
+	if ! timeout 600 make -C "$dir" -s -j2 APP="$app" "$@" >"$log" 2>&1; then
 		fail "build: make APP=$app failed:"
 		tail -n 20 "$log"
 		exit 1
@@ -132,7 +135,14 @@ guest_build_scratch() {
 		netns_die "cannot copy the tree to $tree"
 	mkdir -p "$tree/apps/$app" || netns_die "cannot make $tree/apps/$app"
 	cp "$dir"/* "$tree/apps/$app/" || netns_die "cannot copy $dir to $tree/apps/$app"
-	guest_make "$tree" "$app"
+	# The kernel's objects as the tree's own build made them (same sources,
+	# mtimes kept, dependency files with relative paths): make then compiles
+	# only the app, where a kernel built from nothing costs tens of seconds.
+	if [[ -d "$GUEST_ROOT/build/obj" ]]; then
+		(cd "$GUEST_ROOT" && tar -cf - build/obj) | tar -xf - -C "$tree" ||
+			netns_die "cannot copy build/obj to $tree"
+	fi
+	guest_make "$tree" "$app" images
 	GUEST_CLOUDIT=$tree/tools/cloudit.sh
 }
 
