@@ -48,6 +48,18 @@ guest_build netidle
 
 NS=$(netns_name tcplinux)
 netns_create "$NS" "$HOST/24" tap0
+# echo_200 on ne2k: 200 clients' first flights (IW10 each) meet a 116-page
+# receive ring (19 full frames; drivers/ne2000/NOTES.md) that QEMU's model
+# overruns and drops from in silence while it lasts, seconds under TCG on a
+# busy host. A client whose segment is lost that way time after time backs
+# off 0.2, 0.4, ... 51 s (Linux's RTO cap is 120 s): seven losses in a row
+# and it next tries after the case's 90 s (seen in CI: 5 of 200 clients,
+# their pcbs waiting in ESTABLISHED with nothing received). The clients'
+# RTO is capped at 5 s here (net.ipv4.tcp_rto_max_ms, per namespace, Linux
+# 6.15+): the same loss, every byte still checked, retried often enough to
+# finish. Where the knob is missing the default stays.
+netns_exec "$NS" sysctl -qw net.ipv4.tcp_rto_max_ms=5000 >/dev/null 2>&1 ||
+	echo "INFO tcp_linux: net.ipv4.tcp_rto_max_ms not settable: the clients back off up to 120 s"
 
 # client_case NAME LIMIT_S ARGS...: run the client in the namespace; PASS on
 # its "ok" line.
