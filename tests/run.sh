@@ -8,10 +8,10 @@
 # then every boot suite tests/boot/*.sh (each boots its guests at most two
 # at a time) and every network suite tests/net/*.sh.
 #
-# The fuzz slice runs alongside the unit and layering stages (its output
-# held and shown as its own stage after them): both run one process at a
-# time, so each has a core of its own, and neither boots a guest or
-# measures time. The boot and network suites (QEMU guests, some
+# The fuzz slice runs alongside the unit and layering stages, once the
+# unit tests are built (its output held and shown as its own stage after
+# them): both run one process at a time, so each has a core of its own,
+# and neither boots a guest or measures time. The boot and network suites (QEMU guests, some
 # timing-sensitive) run one after another, alone. They use the images the
 # build stage made (BOOT_NO_BUILD=1, GUEST_NO_BUILD=1: no make per suite).
 #
@@ -76,11 +76,15 @@ replay() {
 if stage build make -j2 -s --no-print-directory; then
 	# libFuzzer targets (tests/fuzz/), a bounded slice: FUZZ_SECONDS each,
 	# in the background while the unit tests run (see above).
+	# The unit tests are built first, so the fuzz targets do not compete
+	# with that build for the two cores (a fuzz slice is measured in time).
+	stage unit-build make -j2 -s --no-print-directory unit-build
+	unit_built=$?
 	fuzz_log=$(mktemp) fuzz_rc=$(mktemp) || exit 1
 	trap 'rm -f "$fuzz_log" "$fuzz_rc"' EXIT
 	(tests/fuzz/run.sh </dev/null >"$fuzz_log" 2>&1; echo $? >"$fuzz_rc") &
 	fuzz_pid=$!
-	stage unit make -j2 -s --no-print-directory unit
+	[[ $unit_built -ne 0 ]] || stage unit make -j2 -s --no-print-directory unit
 	stage layering tools/check-layering.sh
 	t_fuzz=$SECONDS
 	wait "$fuzz_pid"
