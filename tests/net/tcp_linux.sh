@@ -88,6 +88,7 @@ for nic in $NICS; do
 	# A counters line printed after the last client (netidle.stats=5: one
 	# every 5 s) must show every pcb gone; two periods and some slack.
 	guest_await_line "$log" '^netidle: tcp conns' 12 no_conns_left
+	# shellcheck disable=SC2153 # GUEST_LINE: set by guest_await_line
 	last=${GUEST_LINE#netidle: }
 	if ! kill -0 "$pid" 2>/dev/null; then
 		fail "guest_clean_$nic: the guest exited:"

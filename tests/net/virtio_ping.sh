@@ -164,10 +164,12 @@ for boot in $BOOTS; do
 		ping_case flood_bios -f -c 5000 -w 150
 		# The guest prints its counters every 2 s: the next line (bounded).
 		guest_await_line "$log" '^vping: running: virtio-net' 5
+		# shellcheck disable=SC2153 # GUEST_LINE: set by guest_await_line
 		echo "     guest: $GUEST_LINE"
 		# 32 requests in flight: several frames per interrupt, so suppression shows in the counters.
 		received_case flood_preload_bios 5000 -f -l 32 -c 5000 -w 150
 		guest_await_line "$log" '^vping: running: virtio-net' 5
+		# shellcheck disable=SC2153 # GUEST_LINE: set by guest_await_line
 		echo "     guest: $GUEST_LINE"
 		if kill -0 "$GUEST_PID" 2>/dev/null &&
 			netns_exec "$NS" timeout 20 ping -n -q -c 3 -W 2 "$GUEST" >/dev/null 2>&1; then
