@@ -49,7 +49,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images tools clean help test unit deps check bench bench-csum bench-http bench-lossy bench-pipes profile-http soak size FORCE
+.PHONY: all kernel images tools clean help test unit unit-build deps check bench bench-csum bench-http bench-lossy bench-pipes profile-http soak size FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -166,6 +166,10 @@ UNIT_TESTS += $(NET_TEST_BINS)
 
 unit: $(UNIT_TESTS)
 	$(Q)tools/run-unit.sh $(UNIT_TESTS)
+
+# The unit tests built, not run (tests/run.sh builds them before it starts
+# the fuzz slice beside their run).
+unit-build: $(UNIT_TESTS)
 
 test:
 	$(Q)tools/deps.sh --quiet

@@ -4,9 +4,16 @@
 # Order: build every image (make -j2), host unit tests (make unit, which
 # builds the Makefile's UNIT_TESTS and runs tools/run-unit.sh on them), the
 # layering checks of net/ and arch/ (tools/check-layering.sh, on the objects
-# just built), a slice of every fuzz target (tests/fuzz/run.sh, about a
-# minute), then every boot suite
-# tests/boot/*.sh (each boots its guests at most two at a time).
+# just built), a slice of every fuzz target (tests/fuzz/run.sh, 5 s each),
+# then every boot suite tests/boot/*.sh (each boots its guests at most two
+# at a time) and every network suite tests/net/*.sh.
+#
+# The fuzz slice runs alongside the unit and layering stages, once the
+# unit tests are built (its output held and shown as its own stage after
+# them): both run one process at a time, so each has a core of its own,
+# and neither boots a guest or measures time. The boot and network suites (QEMU guests, some
+# timing-sensitive) run one after another, alone. They use the images the
+# build stage made (BOOT_NO_BUILD=1, GUEST_NO_BUILD=1: no make per suite).
 #
 # Promises:
 #   - output streams as it goes; every test case is one line starting with
@@ -60,11 +67,29 @@ stage() {
 
 # A failed build counts as one failed case (stage's fallback); a good one
 # is no case of its own.
+# replay LOG RCFILE: what a stage run in the background printed, and its status.
+replay() {
+	cat "$1"
+	return "$(cat "$2" 2>/dev/null || echo 1)"
+}
+
 if stage build make -j2 -s --no-print-directory; then
-	stage unit make -j2 -s --no-print-directory unit
+	# libFuzzer targets (tests/fuzz/), a bounded slice: FUZZ_SECONDS each,
+	# in the background while the unit tests run (see above).
+	# The unit tests are built first, so the fuzz targets do not compete
+	# with that build for the two cores (a fuzz slice is measured in time).
+	stage unit-build make -j2 -s --no-print-directory unit-build
+	unit_built=$?
+	fuzz_log=$(mktemp) fuzz_rc=$(mktemp) || exit 1
+	trap 'rm -f "$fuzz_log" "$fuzz_rc"' EXIT
+	(tests/fuzz/run.sh </dev/null >"$fuzz_log" 2>&1; echo $? >"$fuzz_rc") &
+	fuzz_pid=$!
+	[[ $unit_built -ne 0 ]] || stage unit make -j2 -s --no-print-directory unit
 	stage layering tools/check-layering.sh
-	# libFuzzer targets (tests/fuzz/), a bounded slice: FUZZ_SECONDS each.
-	stage tests/fuzz tests/fuzz/run.sh
+	t_fuzz=$SECONDS
+	wait "$fuzz_pid"
+	echo "(tests/fuzz ran alongside unit; waited $((SECONDS - t_fuzz)) s more for it)"
+	stage tests/fuzz replay "$fuzz_log" "$fuzz_rc"
 	for suite in tests/boot/*.sh; do
 		[[ -x "$suite" ]] || continue
 		BOOT_NO_BUILD=1 stage "${suite%.sh}" "$suite"
@@ -73,7 +98,7 @@ if stage build make -j2 -s --no-print-directory; then
 	stage tests/lib/netns_test tests/lib/netns_test.sh
 	for suite in tests/net/*.sh; do
 		[[ -x "$suite" ]] || continue
-		stage "${suite%.sh}" "$suite"
+		GUEST_NO_BUILD=1 stage "${suite%.sh}" "$suite"
 	done
 else
 	echo "(build failed: unit and boot tests not run)"

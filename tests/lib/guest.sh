@@ -30,8 +30,10 @@
 #                                    (the guests' logs)
 #   pass DETAIL / fail DETAIL        one case's line
 #   guest_build APP...               make APP=... in the tree; FAIL and exit 1 if it fails
+#                                    (nothing with GUEST_NO_BUILD=1 when the images exist)
 #   guest_build_scratch APP DIR      a copy of the tree in GUEST_TMP with DIR's files as
-#                                    apps/APP (an app kept out of a plain `make`), built;
+#                                    apps/APP (an app kept out of a plain `make`), its
+#                                    images built (from the tree's kernel objects);
 #                                    guests boot from that copy from then on
 #   guest_start NS LOG APP ARG...    tools/cloudit.sh APP --headless --accel tcg --no-build
 #                                    ARG... in NS in the background, output to LOG; sets
@@ -47,6 +49,15 @@
 #                                    tests/net/tcp_client.py --timeout LIMIT ARG... in NS:
 #                                    "PASS NAME DETAIL" on its "ok DETAIL" line, else
 #                                    "FAIL NAME: LINE"; GUEST_OUT is the line; 0 or 1
+#   guest_await_line LOG ERE LIMIT [PRED]
+#                                    wait up to LIMIT s for a line of LOG matching ERE
+#                                    that was not there at the call and for which the
+#                                    shell function PRED (given the line) is true; 0
+#                                    when one came, else 1. GUEST_LINE is the last line
+#                                    matching ERE either way (a guest's periodic
+#                                    counters line: the wait ends with the first line
+#                                    that shows what the case expects, not after a
+#                                    fixed sleep)
 #   guest_finish                     "SUITE: N failed" and exit 1, or "SUITE: all
 #                                    passed" and exit 0
 
@@ -89,11 +100,20 @@ guest_cleanup() {
 	[[ -n "$GUEST_KEEP" ]] || rm -rf "$GUEST_TMP"
 }
 
-# guest_make DIR APP: one app's images in the tree at DIR (bounded, -j2: the
-# machine is shared); on failure the case "build" fails and the suite ends.
+# guest_make DIR APP [TARGET...]: one app's images (and the host tools, or
+# TARGET) in the tree at DIR (bounded, -j2: the machine is shared); on
+# failure the case "build" fails and the suite ends.
+# GUEST_NO_BUILD=1 (tests/run.sh, after its build stage made every image):
+# the tree's own images are used as they are (a no-op make costs most of a
+# second a suite); a scratch tree is always built.
 guest_make() {
 	local dir=$1 app=$2 log="$GUEST_TMP/build-$2.log"
-	if ! timeout 600 make -C "$dir" -s -j2 APP="$app" >"$log" 2>&1; then
+	shift 2
+	if [[ "${GUEST_NO_BUILD:-0}" == 1 && "$dir" == "$GUEST_ROOT" &&
+		-f "$dir/build/$app.elf" && -f "$dir/build/$app.img" ]]; then
+		return 0
+	fi
+	if ! timeout 600 make -C "$dir" -s -j2 APP="$app" "$@" >"$log" 2>&1; then
 		fail "build: make APP=$app failed:"
 		tail -n 20 "$log"
 		exit 1
@@ -115,7 +135,14 @@ guest_build_scratch() {
 		netns_die "cannot copy the tree to $tree"
 	mkdir -p "$tree/apps/$app" || netns_die "cannot make $tree/apps/$app"
 	cp "$dir"/* "$tree/apps/$app/" || netns_die "cannot copy $dir to $tree/apps/$app"
-	guest_make "$tree" "$app"
+	# The kernel's objects as the tree's own build made them (same sources,
+	# mtimes kept, dependency files with relative paths): make then compiles
+	# only the app, where a kernel built from nothing costs tens of seconds.
+	if [[ -d "$GUEST_ROOT/build/obj" ]]; then
+		(cd "$GUEST_ROOT" && tar -cf - build/obj) | tar -xf - -C "$tree" ||
+			netns_die "cannot copy build/obj to $tree"
+	fi
+	guest_make "$tree" "$app" images
 	GUEST_CLOUDIT=$tree/tools/cloudit.sh
 }
 
@@ -162,6 +189,25 @@ guest_tcp_case() {
 		return 0
 	fi
 	fail "$name: ${GUEST_OUT:-no output from the client}"
+	return 1
+}
+
+guest_await_line() {
+	local log=${1:?guest_await_line: LOG missing} re=${2:?guest_await_line: ERE missing}
+	local limit=${3:?guest_await_line: LIMIT missing} pred=${4:-true} seen end line
+	seen=$(grep -cE -- "$re" "$log")
+	end=$((SECONDS + limit))
+	while :; do
+		# Whole lines only (head -n: those ended by a newline so far); a
+		# line still being printed is read on a later pass.
+		while IFS= read -r line; do
+			seen=$((seen + 1))
+			"$pred" "$line" && { GUEST_LINE=$line; return 0; }
+		done < <(head -n "$(wc -l <"$log")" "$log" | grep -E -- "$re" | tail -n +$((seen + 1)))
+		[[ $SECONDS -lt $end ]] || break
+		sleep 0.2
+	done
+	GUEST_LINE=$(grep -E -- "$re" "$log" | tail -n 1)
 	return 1
 }
 

@@ -46,6 +46,12 @@ client_case() {
 	guest_tcp_case "$NS" "$@"
 }
 
+# all_closed LINE: a counters line with every opened connection closed (and some opened).
+all_closed() {
+	[[ "$1" =~ opened\ ([0-9]+)\ closed\ ([0-9]+) ]] &&
+		[[ ${BASH_REMATCH[1]} -gt 0 && ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]]
+}
+
 for nic_mode in $(for n in $NICS; do for m in $MODES; do echo "${n}_$m"; done; done); do
 	nic=${nic_mode%%_*}
 	mode=${nic_mode#*_}
@@ -67,14 +73,15 @@ for nic_mode in $(for n in $NICS; do for m in $MODES; do echo "${n}_$m"; done; d
 	client_case "echo_many_$nic" 90 many "$GUEST" 100 16384
 	client_case "udp_$nic" 10 udp "$GUEST" 1000
 
-	sleep 5 # two more counters lines (bsdecho.stats=2)
+	# A counters line printed after the last client (bsdecho.stats=2: one
+	# every 2 s) must show every connection closed; a few periods' bound.
+	guest_await_line "$log" '^bsdecho: conns opened' 8 all_closed
+	last=$GUEST_LINE
 	if ! kill -0 "$pid" 2>/dev/null; then
 		fail "clean_$nic: the guest exited:"
 		tail -n 15 "$log"
 	elif guest_no_faults "clean_$nic: the guest's log reports a fault:" "$log"; then
-		last=$(grep -E '^bsdecho: conns opened' "$log" | tail -n 1)
-		if [[ "$last" =~ opened\ ([0-9]+)\ closed\ ([0-9]+) ]] &&
-			[[ ${BASH_REMATCH[1]} -gt 0 && ${BASH_REMATCH[1]} == "${BASH_REMATCH[2]}" ]]; then
+		if all_closed "$last"; then
 			pass "clean_$nic ${last#bsdecho: }"
 		else
 			fail "clean_$nic: connections left open: ${last:-no counters line}"

@@ -48,12 +48,26 @@ guest_build netidle
 
 NS=$(netns_name tcplinux)
 netns_create "$NS" "$HOST/24" tap0
+# echo_200 on ne2k: 200 clients' first flights (IW10 each) meet a 116-page
+# receive ring (19 full frames; drivers/ne2000/NOTES.md) that QEMU's model
+# overruns and drops from in silence while it lasts, seconds under TCG on a
+# busy host. A client whose segment is lost that way time after time backs
+# off 0.2, 0.4, ... 51 s (Linux's RTO cap is 120 s): seven losses in a row
+# and it next tries after the case's 90 s (seen in CI: 5 of 200 clients,
+# their pcbs waiting in ESTABLISHED with nothing received). The clients'
+# RTO is capped at 5 s here (net.ipv4.tcp_rto_max_ms, per namespace, Linux
+# 6.15+): the same loss, every byte still checked, retried often enough to
+# finish. Where the knob is missing the default stays.
+netns_exec "$NS" sysctl -qw net.ipv4.tcp_rto_max_ms=5000 >/dev/null 2>&1 ||
+	echo "INFO tcp_linux: net.ipv4.tcp_rto_max_ms not settable: the clients back off up to 120 s"
 
 # client_case NAME LIMIT_S ARGS...: run the client in the namespace; PASS on
 # its "ok" line.
 client_case() {
 	guest_tcp_case "$NS" "$@"
 }
+
+no_conns_left() { [[ "$1" == "netidle: tcp conns 0 (refused 0);"* ]]; }
 
 for nic in $NICS; do
 	log="$tmp/guest-$nic.log"
@@ -71,14 +85,17 @@ for nic in $NICS; do
 	client_case "chargen_$nic" 30 chargen "$GUEST" 1000000
 	client_case "udp_echo_$nic" 10 udp "$GUEST" 1000
 
-	sleep 6 # one more counters line (netidle.stats=5)
+	# A counters line printed after the last client (netidle.stats=5: one
+	# every 5 s) must show every pcb gone; two periods and some slack.
+	guest_await_line "$log" '^netidle: tcp conns' 12 no_conns_left
+	# shellcheck disable=SC2153 # GUEST_LINE: set by guest_await_line
+	last=${GUEST_LINE#netidle: }
 	if ! kill -0 "$pid" 2>/dev/null; then
 		fail "guest_clean_$nic: the guest exited:"
 		tail -n 15 "$log"
 	elif guest_no_faults "guest_clean_$nic: the guest's log reports a fault:" "$log"; then
-		last=$(grep -E '^netidle: tcp conns' "$log" | tail -n 1 | sed 's/^netidle: //')
 		# Every client has closed: the services must have let every pcb go.
-		if [[ "$last" == "tcp conns 0 (refused 0);"* ]]; then
+		if no_conns_left "netidle: $last"; then
 			pass "guest_clean_$nic $last"
 		else
 			fail "guest_clean_$nic: connections left after every client closed: ${last:-no counters line}"

@@ -162,12 +162,15 @@ for boot in $BOOTS; do
 		ping_case ping_1472_bios -c 20 -i 0.2 -W 2 -s 1472 -M 'do'
 		ping_case ping_8000_bios -c 20 -i 0.2 -W 2 -s 8000
 		ping_case flood_bios -f -c 5000 -w 150
-		sleep 2.5   # the guest prints its counters every 2 s
-		echo "     guest: $(grep -E '^vping: running: virtio-net' "$log" | tail -n 1)"
+		# The guest prints its counters every 2 s: the next line (bounded).
+		guest_await_line "$log" '^vping: running: virtio-net' 5
+		# shellcheck disable=SC2153 # GUEST_LINE: set by guest_await_line
+		echo "     guest: $GUEST_LINE"
 		# 32 requests in flight: several frames per interrupt, so suppression shows in the counters.
 		received_case flood_preload_bios 5000 -f -l 32 -c 5000 -w 150
-		sleep 2.5
-		echo "     guest: $(grep -E '^vping: running: virtio-net' "$log" | tail -n 1)"
+		guest_await_line "$log" '^vping: running: virtio-net' 5
+		# shellcheck disable=SC2153 # GUEST_LINE: set by guest_await_line
+		echo "     guest: $GUEST_LINE"
 		if kill -0 "$GUEST_PID" 2>/dev/null &&
 			netns_exec "$NS" timeout 20 ping -n -q -c 3 -W 2 "$GUEST" >/dev/null 2>&1; then
 			pass "flood_bios_alive guest answers after the flood"
