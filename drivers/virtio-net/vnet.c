@@ -102,7 +102,7 @@ struct vnet {
 	unsigned gsi_flags;
 	int vec_queue, vec_config;
 	volatile bool config_changed;  /* set by the interrupt, consumed by poll */
-	bool link_was_up;
+	bool link_was_up;              /* 5.1.4.2: the status as last read, at start and after a config change */
 	bool rx_short;                 /* the last refill left the receive ring short: the pool was at its reserve */
 	struct pktbuf *rx_big;         /* a merged frame being assembled (MRG_RXBUF), or NULL */
 	uint16_t rx_left;              /* buffers of the current merged frame still to come */
@@ -150,9 +150,16 @@ static uint16_t vnet_get_mtu(struct netif *nif)
 	return VNET_MTU;
 }
 
+/*
+ * Per frame sent, so the cached status: a read of the configuration space
+ * is a VM exit, and the device announces every change of it with a
+ * configuration interrupt (4.1.4.5, 5.1.4.2), after which poll reads it
+ * again (vnet_check_config). A frame sent between the interrupt and that
+ * poll sees the old state, as it would had it been sent a moment earlier.
+ */
 static bool vnet_link_ok(struct netif *nif)
 {
-	return vnet_link_up(netif_drv(nif));
+	return ((struct vnet *)netif_drv(nif))->link_was_up;
 }
 
 /* Frees every transmitted buffer the device has finished with. */
