@@ -218,8 +218,8 @@ struct resp {
 	const char *extra;		/* more header lines, "Name: v\r\n" */
 };
 
-/* The head into buf; its length (always fits: HTTPD_BUF is far larger). */
-static size_t head_build(struct httpd_svc *hs, const struct resp *r, char *buf, size_t cap)
+/* The head into buf up to its Connection line; its length (always fits: HTTPD_BUF is far larger). */
+static size_t head_format(struct httpd_svc *hs, const struct resp *r, char *buf, size_t cap)
 {
 	char lm[HTTP_DATE_LEN + 1];
 	int n;
@@ -248,14 +248,59 @@ static size_t head_build(struct httpd_svc *hs, const struct resp *r, char *buf, 
 		n += snprintf(buf + n, cap - (size_t)n, "Cache-Control: no-cache\r\n");
 	if (r->extra)
 		n += snprintf(buf + n, cap - (size_t)n, "%s", r->extra);
+	return (size_t)n;
+}
+
+/*
+ * head_format's bytes for a static file from the service's cache
+ * (httpd.h: struct httpd_head), made again when the second, or anything
+ * else the head says, has changed.
+ */
+static size_t head_cached(struct httpd_svc *hs, const struct resp *r, char *buf, size_t cap)
+{
+	struct httpd_head *e;
+	size_t n;
+
+	if (!hs->heads || !r->file || r->dynamic || r->extra)
+		return head_format(hs, r, buf, cap);
+	date_now(hs);
+	e = &hs->heads[(size_t)(r->file - www_files) % HTTPD_HEADS];
+	if (e->file == r->file && e->sec == hs->date_sec && e->status == r->status && e->type == r->type &&
+	    e->len == r->len) {
+		memcpy(buf, e->text, e->n);
+		return e->n;
+	}
+	n = head_format(hs, r, buf, cap);
+	if (n <= sizeof(e->text)) {
+		*e = (struct httpd_head){ .file = r->file, .type = r->type, .len = r->len, .sec = hs->date_sec,
+					  .status = r->status, .n = (uint16_t)n };
+		memcpy(e->text, buf, n);
+	}
+	return n;
+}
+
+/* s, without its NUL, at buf; its length. */
+static size_t put_str(char *buf, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(buf, s, n);
+	return n;
+}
+
+/* The head into buf; its length (always fits: HTTPD_BUF is far larger). */
+static size_t head_build(struct httpd_svc *hs, const struct resp *r, char *buf, size_t cap)
+{
+	size_t n = head_cached(hs, r, buf, cap);
+
 	/* RFC 9112 9.6: say close before closing; RFC 9112 C.2.2: an
 	 * HTTP/1.0 client keeps the connection only when told so. */
 	if (!r->keep)
-		n += snprintf(buf + n, cap - (size_t)n, "Connection: close\r\n");
+		n += put_str(buf + n, "Connection: close\r\n");
 	else if (r->http10_keep)
-		n += snprintf(buf + n, cap - (size_t)n, "Connection: keep-alive\r\n");
-	n += snprintf(buf + n, cap - (size_t)n, "\r\n");
-	return (size_t)n;
+		n += put_str(buf + n, "Connection: keep-alive\r\n");
+	n += put_str(buf + n, "\r\n");
+	return n;
 }
 
 static void conn_finish(struct svc_conn *c, bool keep);

@@ -66,10 +66,28 @@ struct httpd {
 struct hconn;
 
 /* One service: its thread's own buffer, Date cache and idle list. */
+/*
+ * A static file's response head as last made, up to the Connection line:
+ * the same bytes for every request in one second (the Date), so made once
+ * per second per file instead of formatted per request.
+ */
+#define HTTPD_HEADS		8	/* per service, indexed by the file's place in www_files */
+#define HTTPD_HEAD_TEXT		320	/* a longer head is not kept */
+struct httpd_head {
+	const void *file;		/* the struct www_file it is for; NULL: empty */
+	const char *type;		/* Content-Type it says */
+	uint64_t len;			/* Content-Length it says */
+	uint64_t sec;			/* the second of its Date */
+	int status;
+	uint16_t n;			/* bytes of text */
+	char text[HTTPD_HEAD_TEXT];
+};
+
 struct httpd_svc {
 	struct httpd *h;
 	unsigned cpu;
 	char *buf;			/* HTTPD_BUF bytes */
+	struct httpd_head *heads;	/* HTTPD_HEADS of them */
 	struct hconn *idle_old;		/* kept-alive, waiting: oldest first */
 	struct hconn *idle_new;		/* ... and the newest */
 	uint64_t date_sec;		/* the second date[] was made for */

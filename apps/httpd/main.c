@@ -458,7 +458,8 @@ int main(void)
 		hs->h = &httpd;
 		hs->cpu = cpus[i];
 		hs->buf = malloc(HTTPD_BUF);
-		if (!hs->buf) {
+		hs->heads = calloc(HTTPD_HEADS, sizeof(*hs->heads));
+		if (!hs->buf || !hs->heads) {
 			printf("httpd: out of memory\n");
 			return 1;
 		}

@@ -11,9 +11,10 @@
  * a coalesced 64 KiB TCP segment) is copied once into a large pktbuf, or
  * counted and dropped when none is free. Transmit prepends the header in
  * the pktbuf's headroom (one descriptor per frame) and the buffer is freed
- * once the device has used it; frames sent by the network thread are
- * published to the device once per pass, with at most one notification
- * (vnet_tx_flush), others at once; a full transmit ring drops the frame
+ * once the device has used it; frames are published to the device once
+ * per pass of the network thread, with at most one notification
+ * (vnet_tx_flush), and a frame sent by another thread asks for that pass
+ * (netdev_kick); a full transmit ring drops the frame
  * and returns -ENOBUFS. The interrupt handlers only acknowledge and kick
  * the network thread. Malformed used-ring elements are counted and dropped.
  * A move to another stack (kernel/netns.h) resets the device, which gives
@@ -102,7 +103,8 @@ struct vnet {
 	unsigned gsi_flags;
 	int vec_queue, vec_config;
 	volatile bool config_changed;  /* set by the interrupt, consumed by poll */
-	bool link_was_up;
+	bool link_was_up;              /* 5.1.4.2: the status as last read, at start and after a config change */
+	bool tx_deferred;              /* frames from outside the network thread wait for its pass, which is asked for */
 	bool rx_short;                 /* the last refill left the receive ring short: the pool was at its reserve */
 	struct pktbuf *rx_big;         /* a merged frame being assembled (MRG_RXBUF), or NULL */
 	uint16_t rx_left;              /* buffers of the current merged frame still to come */
@@ -150,9 +152,16 @@ static uint16_t vnet_get_mtu(struct netif *nif)
 	return VNET_MTU;
 }
 
+/*
+ * Per frame sent, so the cached status: a read of the configuration space
+ * is a VM exit, and the device announces every change of it with a
+ * configuration interrupt (4.1.4.5, 5.1.4.2), after which poll reads it
+ * again (vnet_check_config). A frame sent between the interrupt and that
+ * poll sees the old state, as it would had it been sent a moment earlier.
+ */
 static bool vnet_link_ok(struct netif *nif)
 {
-	return vnet_link_up(netif_drv(nif));
+	return ((struct vnet *)netif_drv(nif))->link_was_up;
 }
 
 /* Frees every transmitted buffer the device has finished with. */
@@ -189,6 +198,7 @@ static struct pktbuf *vnet_tx_copy(struct vnet *v, struct pktbuf *p)
  */
 static void vnet_tx_flush(struct vnet *v)
 {
+	v->tx_deferred = false;
 	if (virtq_kick_prepare(&v->txq))
 		virtio_pci_notify(v->tx_notify, VNET_TXQ);
 }
@@ -232,14 +242,17 @@ static int vnet_xmit(struct netif *nif, struct pktbuf *p)
 		v->stats.tx_tso++;
 	/*
 	 * The network thread's frames wait for the end of its pass
-	 * (vnet_poll, vnet_irq_rearm: one doorbell for the batch); a sender
-	 * outside that thread has no pass coming, so it publishes, and
-	 * checks a provisional "no", at once.
+	 * (vnet_poll, vnet_irq_rearm: one doorbell for the batch). So do
+	 * another thread's (a service sending its replies): the first of them
+	 * asks for that pass, which publishes them all. A service that answers
+	 * N connections in one wake-up of its own then costs one doorbell, a
+	 * VM exit, instead of N; scheduling is cooperative, so on a shared CPU
+	 * the pass comes once the service sleeps, on another at once.
 	 */
-	if (netdev_in_thread(v->dev))
-		return 0;
-	if (virtq_kick_prepare(&v->txq) || virtq_kick_confirm(&v->txq))
-		virtio_pci_notify(v->tx_notify, VNET_TXQ);
+	if (!netdev_in_thread(v->dev) && !v->tx_deferred) {
+		v->tx_deferred = true;
+		netdev_kick(v->dev);
+	}
 	return 0;
 }
 

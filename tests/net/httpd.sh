@@ -23,6 +23,9 @@
 #                   apps/httpd/www/612.html, /1m.bin to its format written
 #                   out here (record k is "%015x\n" of k * 16); Content-
 #                   Type, Date
+#   date_<g>        two GETs of /612.html 1.2 s apart: the Date differs (the
+#                   head of a static file is kept per second, httpd.h) and
+#                   every other header line is the same
 #   head_<g>        HEAD /612.html: the GET's status and Content-Length,
 #                   no body (nothing after the blank line before the close)
 #   notmod_<g>      GET with If-None-Match: the ETag of a previous GET ->
@@ -223,6 +226,20 @@ case_files() {
 		fi
 	done
 	[[ $ok -eq 1 ]] && pass "files_$g$detail equal"
+}
+
+# date: the cached head of a static file follows the clock and nothing else changes.
+case_date() {
+	local g=$1 a="$tmp/date-$1-a" b="$tmp/date-$1-b"
+	if ! curl_get "$a" "http://$GUEST/612.html" || ! sleep 1.2 || ! curl_get "$b" "http://$GUEST/612.html"; then
+		fail "date_$g: curl failed: $(cat "$a.err" "$b.err" 2>/dev/null)"
+	elif [[ -z "$(hdr_field "$a.hdr" Date)" || "$(hdr_field "$a.hdr" Date)" == "$(hdr_field "$b.hdr" Date)" ]]; then
+		fail "date_$g: the Date did not move in 1.2 s: '$(hdr_field "$a.hdr" Date)', '$(hdr_field "$b.hdr" Date)'"
+	elif ! diff <(tr -d '\r' <"$a.hdr" | grep -v '^Date:') <(tr -d '\r' <"$b.hdr" | grep -v '^Date:') >/dev/null; then
+		fail "date_$g: header lines other than Date differ: $(diff <(tr -d '\r' <"$a.hdr") <(tr -d '\r' <"$b.hdr") | tr '\n' ' ')"
+	else
+		pass "date_$g $(hdr_field "$a.hdr" Date) then $(hdr_field "$b.hdr" Date), other lines equal"
+	fi
 }
 
 # head: HEAD gives GET's headers and no body; raw, so a body would be seen.
@@ -493,6 +510,7 @@ for g in "${full[@]}"; do
 	case_served "$g" "$log"
 	case_telnet "$g" "$log"
 	case_files "$g"
+	case_date "$g"
 	case_head "$g"
 	case_notmod "$g"
 	case_statuses "$g"

@@ -154,6 +154,8 @@ static void start_n(unsigned n)
 		svcs[i].cpu = i;
 		svcs[i].buf = malloc(HTTPD_BUF);
 		assert_non_null(svcs[i].buf);
+		svcs[i].heads = calloc(HTTPD_HEADS, sizeof(*svcs[i].heads));
+		assert_non_null(svcs[i].heads);
 		assert_int_equal(svc_register(&sc, &httpd.svc[i]), 0);
 		httpd.nsvc++;
 	}
@@ -196,6 +198,7 @@ static int teardown(void **state)
 	for (i = 0; i < httpd.nsvc; i++) {
 		assert_int_equal(svc_join(httpd.svc[i]), 0);
 		free(svcs[i].buf);
+		free(svcs[i].heads);
 	}
 	if (fd >= 0)
 		close(fd);
