@@ -82,7 +82,8 @@ static void blk_write(struct buddy *b, size_t k)
 		for (size_t i = 1; i < BLK_PAGES; i++)
 			m[i] = (struct buddy_page){ .state = BUDDY_PAGE_TAIL };
 	}
-	b->blk[k] = BLK_WRITTEN;
+	/* Release: a CPU that sees WRITTEN in buddy_page_of (no lock there) sees the entries. */
+	__atomic_store_n(&b->blk[k], BLK_WRITTEN, __ATOMIC_RELEASE);
 }
 
 struct buddy_page *buddy_page_of(const struct buddy *b, const void *p)
@@ -91,7 +92,7 @@ struct buddy_page *buddy_page_of(const struct buddy *b, const void *p)
 	if (a < b->base || (a - b->base) / BUDDY_PAGE_SIZE >= b->npages)
 		return NULL;
 	size_t i = (a - b->base) / BUDDY_PAGE_SIZE;
-	switch (b->blk[i / BLK_PAGES]) {
+	switch (__atomic_load_n(&b->blk[i / BLK_PAGES], __ATOMIC_ACQUIRE)) {
 	case BLK_UNTOUCHED:
 		return (struct buddy_page *)&unwritten_unmanaged;
 	case BLK_LAZY:
