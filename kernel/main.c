@@ -1,8 +1,9 @@
 /*
  * kernel/main.c: boot order. Each step may use only what the steps before it
- * set up: the console first (so every later failure can be reported), then
- * the clock (so log lines carry times), the CPU tables (so faults are
- * caught), memory, options, ACPI and interrupts, then devices, then the app.
+ * set up: the console first (so every later failure can be reported), the
+ * CPU tables (so faults are caught), the options (so log.quiet holds from
+ * the first line), then the clock (so log lines carry times), memory, ACPI
+ * and interrupts, then devices, then the app.
  */
 #include <stdint.h>
 #include <string.h>
@@ -69,14 +70,20 @@ void kmain(uint32_t protocol, uint32_t info)
 	kprintf("\n");
 	bootinfo_parse(protocol, info);
 	smp_boot_bsp();
+	/*
+	 * Options before the clock and memory: log.quiet=1 then silences
+	 * their lines too (each byte is two port accesses and, under QEMU, a
+	 * write to the chardev). Needs no allocation; a warning about an
+	 * option is stamped 0.000000 (no clock yet).
+	 */
+	cmdline_init(boot_info.cmdline);
+	klog_set_quiet(cmdline_get_long("log.quiet", 0) == 1);
 	boot_trace_mark("console");
 	time_init();
 	boot_trace_mark("clock");
 	page_init(&boot_info);
 	vm_set_table_source(vm_table_page);
 	heap_init();
-	cmdline_init(boot_info.cmdline);
-	klog_set_quiet(cmdline_get_long("log.quiet", 0) == 1);
 	boot_trace_mark("memory");
 	acpi_init(boot_info.rsdp);
 	boot_trace_mark("acpi");

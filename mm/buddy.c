@@ -13,6 +13,18 @@
  * Invariant: every managed page is either the head of a block (FREE or
  * ALLOC, with its order) or a TAIL; unmanaged pages (holes, reservations)
  * are never FREE, so they never merge.
+ *
+ * The metadata is written lazily, per largest block (4 MiB, 1024 entries):
+ * a whole largest block added free gets its head entry only and is marked
+ * BLK_LAZY (its other entries are TAILs that are not written yet); its
+ * entries are written when it is first allocated. A largest block nothing
+ * was ever added to is BLK_UNTOUCHED (all UNMANAGED, nothing written). So
+ * buddy_init and buddy_add_range write O(largest blocks), not O(pages):
+ * at boot with 256 MiB that was 2 MiB of memset and a store per page,
+ * the biggest part of the kernel's boot under QEMU's TCG. The allocator
+ * itself never reads an unwritten entry: a buddy of order < MAX_ORDER
+ * lies in the same largest block, which was written when it was split;
+ * buddy_page_of answers for unwritten entries with read-only stand-ins.
  */
 #include <errno.h>
 #include <string.h>
@@ -22,20 +34,37 @@
 #define BLOCK_PAGES(order) ((size_t)1 << (order))
 #define SPAN_ALIGN (BUDDY_PAGE_SIZE << BUDDY_MAX_ORDER)
 
-size_t buddy_meta_bytes(uintptr_t lo, uintptr_t hi)
+#define BLK_PAGES BLOCK_PAGES(BUDDY_MAX_ORDER)
+
+/* Per largest block: how much of its metadata is written (see the top). */
+enum { BLK_UNTOUCHED = 0, BLK_LAZY, BLK_WRITTEN };
+
+/* Stand-ins buddy_page_of returns for entries not written yet: read-only (see buddy.h). */
+static const struct buddy_page unwritten_unmanaged = { .state = BUDDY_PAGE_UNMANAGED };
+static const struct buddy_page unwritten_tail = { .state = BUDDY_PAGE_TAIL };
+
+static size_t span_pages(uintptr_t lo, uintptr_t hi)
 {
 	uintptr_t base = lo & ~(SPAN_ALIGN - 1);
 	uintptr_t top = (hi + SPAN_ALIGN - 1) & ~(SPAN_ALIGN - 1);
-	return (top - base) / BUDDY_PAGE_SIZE * sizeof(struct buddy_page);
+	return (top - base) / BUDDY_PAGE_SIZE;
+}
+
+size_t buddy_meta_bytes(uintptr_t lo, uintptr_t hi)
+{
+	size_t n = span_pages(lo, hi);
+	/* The entries, then one state byte per largest block (rounded to keep the total aligned). */
+	return n * sizeof(struct buddy_page) + ((n / BLK_PAGES + 7) & ~(size_t)7);
 }
 
 void buddy_init(struct buddy *b, uintptr_t lo, uintptr_t hi, struct buddy_page *meta)
 {
 	memset(b, 0, sizeof(*b));
 	b->base = lo & ~(SPAN_ALIGN - 1);
-	b->npages = buddy_meta_bytes(lo, hi) / sizeof(struct buddy_page);
+	b->npages = span_pages(lo, hi);
 	b->meta = meta;
-	memset(meta, 0, b->npages * sizeof(*meta));   /* all UNMANAGED */
+	b->blk = (uint8_t *)(meta + b->npages);
+	memset(b->blk, BLK_UNTOUCHED, b->npages / BLK_PAGES);   /* the entries stay unwritten */
 }
 
 static size_t page_index(const struct buddy *b, const struct buddy_page *pg)
@@ -43,17 +72,41 @@ static size_t page_index(const struct buddy *b, const struct buddy_page *pg)
 	return (size_t)(pg - b->meta);
 }
 
+/* Writes the entries of largest block k as its state says they are: all UNMANAGED, or TAILs after a head. */
+static void blk_write(struct buddy *b, size_t k)
+{
+	struct buddy_page *m = &b->meta[k * BLK_PAGES];
+	if (b->blk[k] == BLK_UNTOUCHED) {
+		memset(m, 0, BLK_PAGES * sizeof(*m));
+	} else if (b->blk[k] == BLK_LAZY) {
+		for (size_t i = 1; i < BLK_PAGES; i++)
+			m[i] = (struct buddy_page){ .state = BUDDY_PAGE_TAIL };
+	}
+	/* Release: a CPU that sees WRITTEN in buddy_page_of (no lock there) sees the entries. */
+	__atomic_store_n(&b->blk[k], BLK_WRITTEN, __ATOMIC_RELEASE);
+}
+
 struct buddy_page *buddy_page_of(const struct buddy *b, const void *p)
 {
 	uintptr_t a = (uintptr_t)p;
 	if (a < b->base || (a - b->base) / BUDDY_PAGE_SIZE >= b->npages)
 		return NULL;
-	return &b->meta[(a - b->base) / BUDDY_PAGE_SIZE];
+	size_t i = (a - b->base) / BUDDY_PAGE_SIZE;
+	switch (__atomic_load_n(&b->blk[i / BLK_PAGES], __ATOMIC_ACQUIRE)) {
+	case BLK_UNTOUCHED:
+		return (struct buddy_page *)&unwritten_unmanaged;
+	case BLK_LAZY:
+		return i % BLK_PAGES ? (struct buddy_page *)&unwritten_tail : &b->meta[i];
+	default:
+		return &b->meta[i];
+	}
 }
 
 enum buddy_page_state buddy_block_state(const struct buddy *b, const void *p)
 {
 	const struct buddy_page *pg = buddy_page_of(b, p);
+	if (pg == &unwritten_tail)
+		return BUDDY_PAGE_FREE;   /* inside a whole free largest block */
 	if (!pg || pg->state != BUDDY_PAGE_TAIL)
 		return pg ? (enum buddy_page_state)pg->state : BUDDY_PAGE_UNMANAGED;
 	/* The head is the nearest aligned index below whose block reaches this page. */
@@ -131,6 +184,25 @@ long buddy_add_range(struct buddy *b, uintptr_t start, uintptr_t end)
 	size_t n = (end - b->base) / BUDDY_PAGE_SIZE;
 	long added = 0;
 	while (i < n) {
+		size_t blk = i / BLK_PAGES;
+		if (b->blk[blk] == BLK_LAZY) {
+			i = (blk + 1) * BLK_PAGES;   /* wholly added already */
+			continue;
+		}
+		if (b->blk[blk] == BLK_UNTOUCHED) {
+			if (i % BLK_PAGES == 0 && i + BLK_PAGES <= n) {
+				/* A whole largest block: its head alone (see the top). */
+				b->meta[i] = (struct buddy_page){ .state = BUDDY_PAGE_UNMANAGED };
+				b->blk[blk] = BLK_LAZY;
+				b->managed_pages += BLK_PAGES;
+				b->free_pages += BLK_PAGES;
+				added += (long)BLK_PAGES;
+				list_push(b, &b->meta[i], BUDDY_MAX_ORDER);
+				i += BLK_PAGES;
+				continue;
+			}
+			blk_write(b, blk);
+		}
 		if (b->meta[i].state != BUDDY_PAGE_UNMANAGED) {
 			i++;
 			continue;
@@ -176,6 +248,8 @@ void *buddy_alloc(struct buddy *b, unsigned order)
 	struct buddy_page *pg = b->free[o];
 	list_remove(b, pg, o);
 	size_t i = page_index(b, pg);
+	if (b->blk[i / BLK_PAGES] == BLK_LAZY)
+		blk_write(b, i / BLK_PAGES);   /* its first use: the tails become real */
 	/* Split: the upper half of each step goes back on the list below. */
 	while (o > order) {
 		o--;

@@ -45,14 +45,15 @@ struct buddy_page {
 struct buddy {
 	uintptr_t base;                      /* first byte of the span, 2^MAX_ORDER-page aligned */
 	size_t npages;                       /* pages in the span */
-	struct buddy_page *meta;             /* npages entries, caller-provided */
+	struct buddy_page *meta;             /* npages entries, caller-provided, written lazily */
+	uint8_t *blk;                        /* per largest block: how much of meta is written (buddy.c) */
 	struct buddy_page *free[BUDDY_NORDERS];  /* free lists by order, LIFO */
 	size_t nfree[BUDDY_NORDERS];         /* blocks on each free list */
 	size_t managed_pages;                /* pages ever added */
 	size_t free_pages;                   /* pages free now */
 };
 
-/* Bytes of metadata needed for a span covering [lo, hi). */
+/* Bytes of metadata needed for a span covering [lo, hi) (need not be zeroed: buddy_init writes what it reads). */
 size_t buddy_meta_bytes(uintptr_t lo, uintptr_t hi);
 /*
  * Start an empty allocator whose span covers [lo, hi) (widened to
@@ -74,7 +75,12 @@ void *buddy_alloc(struct buddy *b, unsigned order);
  * inside a block), -EALREADY for a double free, -ERANGE for the wrong order.
  */
 int buddy_free(struct buddy *b, void *p, unsigned order);
-/* Metadata of the page holding p, or NULL when p is outside the span. */
+/*
+ * Metadata of the page holding p, or NULL when p is outside the span. For
+ * a page whose entry is not written yet (inside a largest block never
+ * allocated) a shared read-only stand-in with the right state: only
+ * blocks handed out by buddy_alloc may be written through it.
+ */
 struct buddy_page *buddy_page_of(const struct buddy *b, const void *p);
 /*
  * State of the block that contains p: BUDDY_PAGE_FREE or BUDDY_PAGE_ALLOC

@@ -28,83 +28,112 @@
 #define PIT_CMD 0x43
 #define PIT_CH0_MODE0 0x30     /* channel 0, lobyte/hibyte, mode 0, binary */
 
-static volatile uint64_t fired_ns;
+/* When each check's interrupt arrived (tsc_ns), 0 until then. */
+static volatile uint64_t timer_fired_ns, irq0_fired_ns;
 
-static void check_fired(void *ctx)
+static void timer_fired(void *ctx)
 {
 	(void)ctx;
-	if (!fired_ns)
-		fired_ns = tsc_ns();
+	if (!timer_fired_ns)
+		timer_fired_ns = tsc_ns();
 }
 
-/* Waits with interrupts on until check_fired ran or the timeout passed. */
-static void check_wait(uint64_t t0)
+static void irq0_fired(void *ctx)
+{
+	(void)ctx;
+	if (!irq0_fired_ns)
+		irq0_fired_ns = tsc_ns();
+}
+
+/* Waits with interrupts on until each wanted check's interrupt came, or the timeout passed. */
+static void check_wait(uint64_t t0, bool want_timer, bool want_irq0)
 {
 	irq_enable();
-	while (!fired_ns && tsc_ns() - t0 < CHECK_TIMEOUT_NS)
+	while ((want_timer && !timer_fired_ns) || (want_irq0 && !irq0_fired_ns)) {
+		if (tsc_ns() - t0 >= CHECK_TIMEOUT_NS)
+			break;
 		cpu_relax();
+	}
 	irq_disable();
 }
 
-static void timer_check(void)
+static void timer_arm(uint64_t t0)
 {
-	fired_ns = 0;
-	lapic_timer_set_handler(check_fired, 0);
-	uint64_t t0 = tsc_ns();
+	timer_fired_ns = 0;
+	lapic_timer_set_handler(timer_fired, 0);
+	lapic_timer_set(t0 + CHECK_AHEAD_US * NSEC_PER_USEC);
+}
+
+static void timer_report(uint64_t t0)
+{
 	uint64_t deadline = t0 + CHECK_AHEAD_US * NSEC_PER_USEC;
-	lapic_timer_set(deadline);
-	check_wait(t0);
 	lapic_timer_set(0);
 	lapic_timer_set_handler(0, 0);
-	if (!fired_ns)
+	if (!timer_fired_ns)
 		arch_warn("apic", "timer did not fire within 100 ms (%s)", lapic_timer_mode());
-	else if (fired_ns < deadline)
-		arch_warn("apic", "timer fired %lu ns before its deadline (%s)", (unsigned long)(deadline - fired_ns),
-		          lapic_timer_mode());
+	else if (timer_fired_ns < deadline)
+		arch_warn("apic", "timer fired %lu ns before its deadline (%s)",
+		          (unsigned long)(deadline - timer_fired_ns), lapic_timer_mode());
 	else
-		arch_log("apic", "timer fired after %lu us (%s)", (unsigned long)((fired_ns - t0) / NSEC_PER_USEC),
+		arch_log("apic", "timer fired after %lu us (%s)", (unsigned long)((timer_fired_ns - t0) / NSEC_PER_USEC),
 		         lapic_timer_mode());
 }
 
-/* Fires PIT channel 0 once (~100 us) with ISA IRQ0 routed to gsi; true when it arrived, *us after how long. */
-static bool irq0_arrives(uint32_t gsi, unsigned flags, uint64_t *us)
+/* Routes ISA IRQ0 to gsi and fires PIT channel 0 once (~100 us); false when the route failed. */
+static bool irq0_arm(uint32_t gsi, unsigned flags, uint64_t *t0)
 {
 	uint16_t count = PIT_HZ / (1000000u / CHECK_AHEAD_US);   /* 119 ticks: ~100 us */
-	fired_ns = 0;
-	irq_set_handler(IRQ_VECTOR_SELFTEST, check_fired, 0);
+	irq0_fired_ns = 0;
+	irq_set_handler(IRQ_VECTOR_SELFTEST, irq0_fired, 0);
 	/* The control word stops channel 0 with OUT low, so the firmware's periodic tick cannot be what we see. */
 	outb(PIT_CMD, PIT_CH0_MODE0);
 	if (ioapic_route(gsi, IRQ_VECTOR_SELFTEST, flags, (uint8_t)lapic_id())) {
 		irq_set_handler(IRQ_VECTOR_SELFTEST, 0, 0);
 		return false;
 	}
-	uint64_t t0 = tsc_ns();
+	*t0 = tsc_ns();
 	outb(PIT_CH0, count & 0xff);
 	outb(PIT_CH0, count >> 8);        /* counting starts here */
-	check_wait(t0);
+	return true;
+}
+
+/* Undoes irq0_arm; true when IRQ0 arrived, *us after how long. */
+static bool irq0_done(uint32_t gsi, uint64_t t0, uint64_t *us)
+{
 	ioapic_mask(gsi, true);
 	irq_set_handler(IRQ_VECTOR_SELFTEST, 0, 0);
-	*us = fired_ns ? (fired_ns - t0) / NSEC_PER_USEC : 0;
-	return fired_ns != 0;
+	*us = irq0_fired_ns ? (irq0_fired_ns - t0) / NSEC_PER_USEC : 0;
+	return irq0_fired_ns != 0;
 }
 
 /*
+ * Both checks run at once: one wait for two interrupts due at the same
+ * time instead of two waits in a row (under QEMU's TCG each wait is a
+ * wake-up of QEMU's main loop, which runs both device timers together).
+ *
  * QEMU's I/O APIC wires ISA IRQ0 to pin 2 whatever the MADT says, and
  * its microvm machine's MADT has no override saying so: when IRQ0 does
- * not arrive on an identity-mapped GSI 0, pin 2 is tried, and kept for
- * ioapic_isa_gsi(0) if it works.
+ * not arrive on an identity-mapped GSI 0, pin 2 is tried (alone), and kept
+ * for ioapic_isa_gsi(0) if it works.
  */
-static void ioapic_check(void)
+static void apic_checks(void)
 {
 	unsigned flags;
 	uint32_t gsi = ioapic_isa_gsi(0, &flags);
-	uint64_t us;
-	bool ok = irq0_arrives(gsi, flags, &us);
-	if (!ok && gsi == 0 && irq0_arrives(2, flags, &us)) {
-		arch_warn("ioapic", "ISA IRQ0 arrives on GSI 2, not on GSI 0 as the MADT says (no override); using GSI 2");
-		ioapic_set_isa_gsi(0, 2);
-		gsi = 2;
-		ok = true;
+	uint64_t us, t_timer = tsc_ns(), t_irq0 = 0;
+	timer_arm(t_timer);
+	bool routed = irq0_arm(gsi, flags, &t_irq0);
+	check_wait(t_timer, true, routed);
+	timer_report(t_timer);
+	bool ok = routed && irq0_done(gsi, t_irq0, &us);
+	if (!ok && gsi == 0 && irq0_arm(2, flags, &t_irq0)) {
+		check_wait(t_irq0, false, true);
+		if (irq0_done(2, t_irq0, &us)) {
+			arch_warn("ioapic", "ISA IRQ0 arrives on GSI 2, not on GSI 0 as the MADT says (no override); using GSI 2");
+			ioapic_set_isa_gsi(0, 2);
+			gsi = 2;
+			ok = true;
+		}
 	}
 	if (ok)
 		arch_log("ioapic", "ISA IRQ0 -> GSI %u delivered after %lu us (%s, %s)", gsi, (unsigned long)us,
@@ -120,7 +149,6 @@ void apic_init(void)
 		pic_disable();
 	lapic_init();
 	ioapic_init();
-	timer_check();
-	ioapic_check();
+	apic_checks();
 	irq_restore(f);
 }

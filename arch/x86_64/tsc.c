@@ -13,10 +13,17 @@
  * busy host) advances both clocks alike, so it cannot skew the rate (the
  * old way, the shortest of three 10 ms countdowns, read a TSC 3.6x too
  * fast on a host with load 10 on 2 cores, and cost 30 ms of every boot).
- * Each reading is known to within its bracket (the TSC ticks across the
- * latch and the two count reads); the end reading is taken once at least
- * CALIB_MIN_US have passed and the two brackets add up to under 1/1000 of
- * the span, i.e. an error under 0.1%: about 2 ms on an idle machine.
+ *
+ * Both readings are taken at a tick edge of the PIT: the count is read
+ * until it changes, so the new count began between the two latches, and
+ * that window (from the TSC before the first to the TSC after the
+ * second) is the reading's bracket. Edge to edge there is no rounding to
+ * whole PIT ticks (0.84 us each), which is what used to need a span of
+ * 2 ms (+-1 tick in 2386 is 0.08%). The end reading is taken once at
+ * least CALIB_MIN_US have passed and the two brackets add up to under
+ * 1/1000 of the span, i.e. an error under 0.1%: 0.5 ms where a reading
+ * is quick (brackets under 0.25 us), about 0.7 ms under QEMU's TCG
+ * (brackets of about 0.3 us each).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,8 +36,8 @@
 #define PIT_CH2 0x42
 #define PIT_CMD 0x43
 #define PIT_GATE 0x61
-#define CALIB_MIN_US 2000u
-#define CALIB_MIN_TICKS (PIT_HZ / (1000000u / CALIB_MIN_US))   /* 2386 PIT ticks */
+#define CALIB_MIN_US 500u
+#define CALIB_MIN_TICKS (PIT_HZ / (1000000u / CALIB_MIN_US))   /* 596 PIT ticks */
 #define CALIB_MAX_TICKS 50000u    /* 42 ms: give up on a tight bracket well before the count wraps */
 #define CALIB_PRECISION 1000u     /* brackets under 1/1000 of the span */
 
@@ -51,29 +58,46 @@ uint64_t tsc_zero_ticks(void)
 
 struct pit_reading {
 	uint16_t count;           /* channel 2, counting down */
-	uint64_t tsc;             /* midway between the TSC readings around the latch */
-	uint64_t bracket;         /* TSC ticks between them: the reading's uncertainty */
+	uint64_t tsc;             /* midway through the bracket */
+	uint64_t bracket;         /* TSC ticks the reading is known within */
 };
 
 /* 8254 "Counter Latch Command" for the channel at port (control word:
- * the channel in bits 7-6, 00 = latch), then its count, low byte first. */
-static struct pit_reading pit_read(uint16_t port)
+ * the channel in bits 7-6, 00 = latch), then its count, low byte first;
+ * *a and *b: the TSC before the latch and after the second byte. */
+static uint16_t pit_count(uint16_t port, uint64_t *a, uint64_t *b)
 {
 	uint8_t latch = (uint8_t)((port - PIT_CH0) << 6);
-	uint64_t a = rdtsc();
+	*a = rdtsc();
 	outb(PIT_CMD, latch);
 	uint8_t lo = inb(port);
 	uint8_t hi = inb(port);
-	uint64_t b = rdtsc();
-	return (struct pit_reading){ (uint16_t)(lo | hi << 8), a + (b - a) / 2, b - a };
+	*b = rdtsc();
+	return (uint16_t)(lo | hi << 8);
 }
 
-/* The tightest of three readings in a row. */
-static struct pit_reading pit_read_best(uint16_t port)
+/* The moment the count next changes: between the latch that still saw the
+ * old count and the one that saw the new (bounded: a PIT that does not
+ * count gives a wide bracket, which the caller's precision test refuses). */
+static struct pit_reading pit_edge(uint16_t port)
 {
-	struct pit_reading best = pit_read(port);
+	uint64_t a_old, b_old, a, b;
+	uint16_t old = pit_count(port, &a_old, &b_old), c;
+	int i = 0;
+	do {
+		c = pit_count(port, &a, &b);
+		if (c == old)
+			a_old = a;   /* still the old count: the edge comes after this latch */
+	} while (c == old && ++i < 100000);
+	return (struct pit_reading){ c, a_old + (b - a_old) / 2, b - a_old };
+}
+
+/* The tightest of three edges in a row. */
+static struct pit_reading pit_edge_best(uint16_t port)
+{
+	struct pit_reading best = pit_edge(port);
 	for (int i = 0; i < 2; i++) {
-		struct pit_reading r = pit_read(port);
+		struct pit_reading r = pit_edge(port);
 		if (r.bracket < best.bracket)
 			best = r;
 	}
@@ -104,11 +128,10 @@ static uint16_t pit_start(void)
 static uint64_t pit_calibrate(void)
 {
 	uint16_t port = pit_start();
-	(void)pit_read(port);                                /* the count loads on the next PIT clock */
-	struct pit_reading s = pit_read_best(port);
+	struct pit_reading s = pit_edge_best(port);          /* (the count loads on the first PIT clock) */
 	/* Bounded by TSC ticks (~2 s even at 10 GHz): a missing PIT must not hang boot. */
 	for (;;) {
-		struct pit_reading e = pit_read_best(port);
+		struct pit_reading e = pit_edge_best(port);
 		uint16_t ticks = (uint16_t)(s.count - e.count);
 		uint64_t span = e.tsc - s.tsc;
 		if (ticks >= CALIB_MIN_TICKS && (ticks >= CALIB_MAX_TICKS ||

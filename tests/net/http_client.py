@@ -33,7 +33,11 @@ test's back. Subcommands:
                          (--interval S; each attempt kept 2 s) until a 200 status line comes
                          back, within --wait S; print the epoch time it
                          came (boot timing); --while-pid P gives up as soon
-                         as process P (the guest's QEMU) is gone
+                         as process P (the guest's QEMU) is gone;
+                         --idle-interval S: attempts every S until the
+                         first sign of a stack (a refusal or a connect),
+                         then every --interval (default: --interval
+                         throughout)
   cap HOST N             hold N silent connections, then one more sends a
                          GET: it must get 503 and be closed (a clean
                          refusal past the connection cap); after the N are
@@ -43,6 +47,7 @@ Every operation has a deadline. The result line starts with "ok" or
 "error"; the exit status is 0 only for "ok". --port P (default 80).
 """
 import argparse
+import errno
 import os
 import selectors
 import socket
@@ -391,7 +396,13 @@ def probe_path(a, path, deadline):
 def cmd_first(a):
     """A fresh connection attempt every --interval (50 ms), each kept up to 2 s, so
     the time found is not rounded up to a SYN retransmission (1 s) or to
-    a connect that started while the guest was not yet listening."""
+    a connect that started while the guest was not yet listening.
+
+    With --idle-interval, attempts are that far apart until the guest's
+    stack first answers (a refusal: up, not listening yet; or a connect),
+    then --interval apart: fine steps where the answer can come, and few
+    SYNs while the guest cannot answer (a NIC not started yet leaves them
+    queued in the tap, to be delivered to the guest as one burst)."""
     deadline = now() + a.wait
     sel = selectors.DefaultSelector()
     req = request("GET", a.path, a.host, "Connection: close\r\n")
@@ -400,6 +411,7 @@ def cmd_first(a):
     print("first: polling", file=sys.stderr, flush=True)
     started = {}  # socket -> (start time, received bytes or None before connect)
     next_try = now()
+    alive = a.idle_interval is None  # the guest's stack has answered (or no idle pacing)
 
     def drop(s):
         sel.unregister(s)
@@ -416,14 +428,18 @@ def cmd_first(a):
             s.connect_ex((a.host, a.port))
             started[s] = [now(), None]
             sel.register(s, selectors.EVENT_WRITE)
-            next_try = now() + a.interval
+            next_try = now() + (a.interval if alive else a.idle_interval)
         for s in [s for s, v in started.items() if now() - v[0] > 2]:
             drop(s)
         for key, ev in sel.select(timeout=max(0, min(0.01, next_try - now()))):
             s = key.fileobj
             st = started[s]
             if st[1] is None:
-                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0:
+                err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if err in (0, errno.ECONNREFUSED) and not alive:
+                    alive = True  # the stack answered: poll finely from now on
+                    next_try = now()
+                if err != 0:
                     drop(s)
                     continue
                 try:
@@ -487,6 +503,7 @@ def main():
     f.add_argument("path")
     f.add_argument("--wait", type=float, default=120)
     f.add_argument("--interval", type=float, default=0.05)
+    f.add_argument("--idle-interval", type=float)
     f.add_argument("--while-pid", type=int)
     c = sub.add_parser("cap")
     c.add_argument("host")

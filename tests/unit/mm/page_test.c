@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -75,17 +76,30 @@ static const uint64_t expect_ranges[][2] = {
 };
 #define NEXPECT (sizeof(expect_ranges) / sizeof(expect_ranges[0]))
 
+static int cmp_uptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The free blocks from the free lists (the metadata is written lazily: no scan of it), sorted. */
 static size_t collect_heads(const struct buddy *b, uintptr_t *out)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < b->npages; i++)
-		if (b->meta[i].state == BUDDY_PAGE_FREE) {
+	for (unsigned o = 0; o < BUDDY_NORDERS; o++)
+		for (const struct buddy_page *pg = b->free[o]; pg; pg = pg->next) {
+			assert_int_equal(pg->state, BUDDY_PAGE_FREE);
+			assert_int_equal(pg->order, o);
 			if (out)
-				out[n] = b->base + i * PG + b->meta[i].order;   /* order in the low bits */
+				out[n] = (uintptr_t)buddy_page_addr(b, pg) + o;   /* order in the low bits */
 			n++;
 		}
+	if (out)
+		qsort(out, n, sizeof(*out), cmp_uptr);
 	return n;
 }
+
+#define POISON 0xa5   /* what the metadata holds before buddy_init: nothing may read it unwritten */
 
 static int setup(void **state)
 {
@@ -97,6 +111,7 @@ static int setup(void **state)
 	assert_int_equal(f->n, NEXPECT);
 	uintptr_t lo = f->r[0].start, hi = f->r[f->n - 1].end;
 	f->meta = malloc(buddy_meta_bytes(lo, hi));
+	memset(f->meta, POISON, buddy_meta_bytes(lo, hi));
 	buddy_init(&f->b, lo, hi, f->meta);
 	for (int i = 0; i < f->n; i++)
 		assert_true(buddy_add_range(&f->b, f->r[i].start, f->r[i].end) > 0);
@@ -292,6 +307,60 @@ static void test_foreign_pointer_einval(void **state)
 	assert_int_equal(buddy_free(&f->b, blk, 2), 0);
 }
 
+/* An entry still holding the poison: never written. */
+static bool unwritten(const struct buddy_page *pg)
+{
+	const uint8_t *p = (const uint8_t *)pg;
+	for (size_t i = 0; i < sizeof(*pg); i++)
+		if (p[i] != POISON)
+			return false;
+	return true;
+}
+
+/*
+ * Adding ranges writes the head of each whole free 4 MiB block, not its
+ * 1023 other entries (boot touches O(blocks), not O(pages)); the states
+ * read through the API are nonetheless exact.
+ */
+static void test_add_range_writes_whole_blocks_lazily(void **state)
+{
+	struct fx *f = *state;
+	size_t blk = BUDDY_PAGE_SIZE << BUDDY_MAX_ORDER, nun = 0;
+	for (size_t i = 0; i < f->b.npages; i++)
+		nun += unwritten(&f->b.meta[i]);
+	/* Whole blocks inside the usable ranges: 8-20 MiB (3), 28-40 MiB (3), 56-60 MiB (1). */
+	assert_true(nun >= 7 * (blk / PG - 1));
+	void *mid = (void *)(uintptr_t)A(f, 13 * MiB + 5 * PG);   /* inside the free block at 12 MiB */
+	assert_int_equal(buddy_page_of(&f->b, mid)->state, BUDDY_PAGE_TAIL);
+	assert_int_equal(buddy_block_state(&f->b, mid), BUDDY_PAGE_FREE);
+	assert_int_equal(buddy_free(&f->b, mid, 0), -EALREADY);
+	/* 44-48 MiB has no usable page: unmanaged without a write. */
+	assert_int_equal(buddy_block_state(&f->b, (void *)(uintptr_t)A(f, 45 * MiB)), BUDDY_PAGE_UNMANAGED);
+	assert_int_equal(buddy_free(&f->b, (void *)(uintptr_t)A(f, 45 * MiB), 0), -EINVAL);
+}
+
+/* The first allocation from a lazily added block writes its entries: a tail is then a real TAIL. */
+static void test_alloc_writes_block_entries(void **state)
+{
+	struct fx *f = *state;
+	void *blocks[64];
+	size_t n = 0;
+	void *p;
+	while (n < 64 && (p = buddy_alloc(&f->b, BUDDY_MAX_ORDER)))
+		blocks[n++] = p;
+	assert_int_equal(n, 7);
+	for (size_t i = 0; i < n; i++) {
+		const struct buddy_page *head = buddy_page_of(&f->b, blocks[i]);
+		const struct buddy_page *tail = buddy_page_of(&f->b, (char *)blocks[i] + 7 * PG);
+		assert_int_equal(head->state, BUDDY_PAGE_ALLOC);
+		assert_int_equal(tail->state, BUDDY_PAGE_TAIL);
+		assert_true(tail == &f->b.meta[(size_t)((uintptr_t)blocks[i] - f->b.base) / PG + 7]);
+		assert_int_equal(buddy_free(&f->b, (char *)blocks[i] + 7 * PG, 0), -EINVAL);   /* inside a live block */
+	}
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(buddy_free(&f->b, blocks[i], BUDDY_MAX_ORDER), 0);
+}
+
 static void test_wrong_order_erange(void **state)
 {
 	struct fx *f = *state;
@@ -345,6 +414,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_double_free_ealready, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_pointer_einval, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_order_erange, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_range_writes_whole_blocks_lazily, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alloc_writes_block_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_alloc_free_no_overlap, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
