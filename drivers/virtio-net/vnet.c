@@ -1048,10 +1048,10 @@ static int vnet_attach_common(struct vnet *v, const char *where)
 		units[nunits++] = v;
 	char names[96];
 	vnet_features_name(v->features, names, sizeof(names));
-	klog("virtio-net", "%s: %s, features 0x%lx (%s), queues %u/%u, pairs %u, %s%s", where, netif_name(v->nif),
-	     (unsigned long)v->features, names, v->pairs[0].rxq.size, v->pairs[0].txq.size, v->npairs,
+	klog("virtio-net", "%s: %s, features 0x%lx (%s), queues %u/%u, %s%s, pairs %u", where, netif_name(v->nif),
+	     (unsigned long)v->features, names, v->pairs[0].rxq.size, v->pairs[0].txq.size,
 	     v->msix ? "MSI-X" : v->pci ? "INTx" : "GSI line",
-	     cpu_fences_elided() ? ", ring fences by port I/O (TCG)" : "");
+	     cpu_fences_elided() ? ", ring fences by port I/O (TCG)" : "", v->npairs);
 	return 0;
 out_irq:
 	vnet_irq_teardown(v);
