@@ -88,8 +88,9 @@ int tcp_accept(struct netstack *ns, struct tcp_pcb *lis, tcp_event_fn fn,
 int tcp_accept_on(struct netstack *ns, struct tcp_pcb *lis, int cpu,
 		  tcp_event_fn fn, void *arg, struct tcp_pcb **out);
 /* Whether tcp_accept_on(cpu) would find a connection now; without the
- * stack lock (published state), for readiness. */
-bool tcp_accept_ready(const struct tcp_pcb *lis, int cpu);
+ * stack lock (published state), for readiness. Asking marks cpu as one
+ * that accepts here (its connections wait for it a while). */
+bool tcp_accept_ready(struct tcp_pcb *lis, int cpu);
 /* Active open: sends the SYN and returns 0; TCP_EV_CONNECTED or
  * TCP_EV_ERROR (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH)
  * follows. -ENETUNREACH at once when there is no route. A pcb connects

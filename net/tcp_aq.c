@@ -9,8 +9,9 @@
  * came on queue q; an accept from CPU c (tcp_accept_on, pref c) takes its
  * own list first (counted TCP_ACCEPT_STEERED), else the oldest head that
  * others may take (counted TCP_ACCEPT_STOLEN when it was another CPU's).
- * Another CPU's head may be taken when that CPU has never tried to accept
- * on this listener (no acceptor there), or once it has waited
+ * Another CPU's head may be taken when nothing on that CPU has ever
+ * accepted or waited for readiness on this listener (no acceptor there),
+ * or once it has waited
  * TCP_AQ_STEAL_NS: a timer on the listener (TCP_T_ACCEPT) wakes every
  * waiter then, so no connection is stranded when the thread on its CPU
  * stops accepting or is busy.
@@ -39,14 +40,14 @@ static unsigned list_of_cpu(int pref)
 static void aq_update(struct tcp_pcb *lis)
 {
 	uint64_t now = lis->ns->now, next = 0;
-	uint32_t own = 0, any = 0;
+	uint32_t own = 0, any = 0, acceptors = __atomic_load_n(&lis->acceptors, __ATOMIC_RELAXED);
 
 	for (unsigned l = 0; l < TCP_AQ_LISTS; l++) {
 		struct tcp_pcb *h = lis->aq_head[l];
 		if (!h)
 			continue;
 		own |= 1u << l;
-		if (l == 0 || !(lis->acceptors >> l & 1) || now >= h->aq_at + TCP_AQ_STEAL_NS)
+		if (l == 0 || !(acceptors >> l & 1) || now >= h->aq_at + TCP_AQ_STEAL_NS)
 			any |= 1u << l;
 		else if (!next || h->aq_at + TCP_AQ_STEAL_NS < next)
 			next = h->aq_at + TCP_AQ_STEAL_NS;
@@ -99,8 +100,8 @@ struct tcp_pcb *tcp_aq_take(struct tcp_pcb *lis, int pref)
 	uint32_t any;
 
 	if (mine < TCP_AQ_LISTS) {
-		if (!(lis->acceptors >> mine & 1)) {
-			lis->acceptors |= 1u << mine;
+		if (!(__atomic_load_n(&lis->acceptors, __ATOMIC_RELAXED) >> mine & 1)) {
+			__atomic_fetch_or(&lis->acceptors, 1u << mine, __ATOMIC_RELAXED);
 			aq_update(lis);   /* this CPU's connections are its own from now on */
 		}
 		if (lis->aq_head[mine]) {
@@ -134,9 +135,17 @@ void tcp_aq_timer(struct tcp_pcb *lis)
 	tcp_notify(lis, TCP_EV_ACCEPT);   /* waiters on other CPUs look again */
 }
 
-bool tcp_accept_ready(const struct tcp_pcb *lis, int cpu)
+bool tcp_accept_ready(struct tcp_pcb *lis, int cpu)
 {
 	unsigned mine = list_of_cpu(cpu);
+	/*
+	 * Someone on this CPU waits for the listener (epoll asks at once when
+	 * a service adds it): its connections are its own from the first,
+	 * not only after its first accept. Without the lock, hence atomic;
+	 * the published masks catch up at the next change.
+	 */
+	if (mine < TCP_AQ_LISTS && !(__atomic_load_n(&lis->acceptors, __ATOMIC_RELAXED) >> mine & 1))
+		__atomic_fetch_or(&lis->acceptors, 1u << mine, __ATOMIC_RELAXED);
 	uint32_t own = __atomic_load_n(&lis->aq_own, __ATOMIC_ACQUIRE);
 	uint32_t any = __atomic_load_n(&lis->aq_any, __ATOMIC_ACQUIRE);
 
