@@ -14,7 +14,8 @@
 # for S seconds (default 10, BENCH_HTTP_SECS) after a 2 s warm-up. Linux
 # turns on one pair per CPU by itself; its nginx.conf has one worker
 # (bench/linux/nginx.conf), which is the yardstick as built. Nothing is
-# asserted; the table prints the host's cores.
+# asserted; the table prints the host's cores. BENCH_HTTP_APPEND adds guest
+# options to skiff's (e.g. vnet.queues=1: 2 vCPUs without multiqueue).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -65,7 +66,7 @@ measure() {
 	if [[ $kind == skiff ]]; then
 		bg_start "$ns" "$log" tools/cloudit.sh httpd --headless --no-build --direct --accel "$ACCEL" \
 			--cpu "$cpu" --smp "$smp" --queues "$QUEUES" --mem 256M --nic virtio --net tap:tap0 \
-			--mac "$MAC" --append "ip=$GUEST/24 httpd.log=0 log.quiet=1" --timeout 900
+			--mac "$MAC" --append "ip=$GUEST/24 httpd.log=0 log.quiet=1 ${BENCH_HTTP_APPEND:-}" --timeout 900
 	else
 		bg_start "$ns" "$log" bench/linux/run.sh --headless --accel "$ACCEL" --nic virtio --smp "$smp" \
 			--queues "$QUEUES" --net tap:tap0 --ip "$GUEST/24" --mem 256M --timeout 900
