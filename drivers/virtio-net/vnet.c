@@ -12,9 +12,10 @@
  * a coalesced 64 KiB TCP segment) is copied once into a large pktbuf, or
  * counted and dropped when none is free. Transmit prepends the header in
  * the pktbuf's headroom (one descriptor per frame) and the buffer is freed
- * once the device has used it; frames sent by the network thread are
- * published to the device once per pass, with at most one notification
- * (vnet_tx_flush), others at once; a full transmit ring drops the frame
+ * once the device has used it; frames are published to the device once
+ * per pass of the network thread (or of the queue's poller), with at most
+ * one notification (vnet_tx_flush), and a frame sent by another thread
+ * asks for that pass (netdev_kick_queue); a full transmit ring drops the frame
  * and returns -ENOBUFS. The interrupt handlers only acknowledge and kick
  * the network thread. Malformed used-ring elements are counted and dropped.
  * A move to another stack (kernel/netns.h) resets the device, which gives
@@ -103,9 +104,16 @@ static uint16_t vnet_get_mtu(struct netif *nif)
 	return VNET_MTU;
 }
 
+/*
+ * Per frame sent, so the cached status: a read of the configuration space
+ * is a VM exit, and the device announces every change of it with a
+ * configuration interrupt (4.1.4.5, 5.1.4.2), after which poll reads it
+ * again (vnet_check_config). A frame sent between the interrupt and that
+ * poll sees the old state, as it would had it been sent a moment earlier.
+ */
 static bool vnet_link_ok(struct netif *nif)
 {
-	return vnet_link_up(netif_drv(nif));
+	return ((struct vnet *)netif_drv(nif))->link_was_up;
 }
 
 static const struct netif_ops vnet_netif_ops = {

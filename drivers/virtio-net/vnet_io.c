@@ -58,6 +58,7 @@ static struct pktbuf *vnet_tx_copy(struct vnet *v, struct pktbuf *p)
  */
 static void vnet_tx_flush(struct vnet_pair *qp)
 {
+	qp->tx_deferred = false;
 	if (virtq_kick_prepare(&qp->txq))
 		virtio_pci_notify(qp->tx_notify, VNET_TXQ(qp->index));
 }
@@ -110,13 +111,18 @@ int vnet_xmit(struct netif *nif, struct pktbuf *p)
 	/*
 	 * The network thread's and the pollers' frames wait for the end of
 	 * their pass (vnet_irq_rearm, vnet_rearm_queue: one doorbell per
-	 * queue for the batch); a sender outside those threads has no pass
-	 * coming, so it publishes, and checks a provisional "no", at once.
+	 * queue for the batch). So do another thread's (a service sending
+	 * its replies): the first of them asks for the pass of its queue's
+	 * thread (the network thread for pair 0, else the poller on the
+	 * sender's own CPU), which publishes them all. A service that answers
+	 * N connections in one wake-up of its own then costs one doorbell, a
+	 * VM exit, instead of N; scheduling is cooperative, so on a shared
+	 * CPU the pass comes once the service sleeps.
 	 */
-	if (netdev_in_thread(v->dev))
-		return 0;
-	if (virtq_kick_prepare(&qp->txq) || virtq_kick_confirm(&qp->txq))
-		virtio_pci_notify(qp->tx_notify, VNET_TXQ(qp->index));
+	if (!netdev_in_thread(v->dev) && !qp->tx_deferred) {
+		qp->tx_deferred = true;
+		netdev_kick_queue(v->dev, qp->index);
+	}
 	return 0;
 }
 

@@ -68,7 +68,8 @@ struct vnet_pair {
 	void *rx_token[VNET_RING], *tx_token[VNET_RING];
 	uint32_t rx_wlen[VNET_RING], tx_wlen[VNET_RING];
 	struct virtio_notify rx_notify, tx_notify;
-	int vec;                       /* its MSI-X vector (0: the shared queue vector) */
+	int vec;                       /* its MSI-X vector (0: none of its own) */
+	bool tx_deferred;              /* frames from outside its pass's thread wait for that pass, which is asked for */
 	bool rx_short;                 /* the last refill left the receive ring short: the pool was at its reserve */
 	struct pktbuf *rx_big;         /* a merged frame being assembled (MRG_RXBUF), or NULL */
 	uint16_t rx_left;              /* buffers of the current merged frame still to come */
@@ -98,7 +99,7 @@ struct vnet {
 	unsigned gsi_flags;
 	int vec_queue, vec_config;
 	volatile bool config_changed;  /* set by the interrupt, consumed by poll */
-	bool link_was_up;
+	bool link_was_up;              /* 5.1.4.2: the status as last read, at start and after a config change */
 	struct netstack *large_for;    /* the stack whose large pool we grew */
 	struct vnet_stats stats;
 };
