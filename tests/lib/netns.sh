@@ -71,9 +71,10 @@ netns_exec() {
 	ip netns exec "$ns" "$@"
 }
 
-# The extra ip tuntap flags (none, or multi_queue) for the next tap.
+# NETNS_TAP_FLAGS: the extra ip tuntap flags (none, or multi_queue) for the next tap.
 netns_tap_flags() {
-	[[ "${NETNS_MULTI_QUEUE:-0}" == 1 ]] && echo multi_queue
+	NETNS_TAP_FLAGS=()
+	[[ "${NETNS_MULTI_QUEUE:-0}" == 1 ]] && NETNS_TAP_FLAGS=(multi_queue)
 	return 0
 }
 
@@ -97,7 +98,8 @@ netns_create() {
 		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
 
 	for tap in "${taps[@]}"; do
-		err=$(netns_exec "$ns" ip tuntap add dev "$tap" mode tap $(netns_tap_flags) 2>&1) ||
+		netns_tap_flags
+		err=$(netns_exec "$ns" ip tuntap add dev "$tap" mode tap "${NETNS_TAP_FLAGS[@]}" 2>&1) ||
 			netns_die "cannot create tap $tap in $ns: $err"
 	done
 	dev=${taps[0]}
@@ -122,7 +124,8 @@ netns_create() {
 # to another namespace once QEMU has opened it).
 netns_add_tap() {
 	local ns=${1:?netns_add_tap: NAME missing} tap=${2:?netns_add_tap: TAP missing} addr=${3:-} err
-	err=$(netns_exec "$ns" ip tuntap add dev "$tap" mode tap $(netns_tap_flags) 2>&1) ||
+	netns_tap_flags
+	err=$(netns_exec "$ns" ip tuntap add dev "$tap" mode tap "${NETNS_TAP_FLAGS[@]}" 2>&1) ||
 		netns_die "cannot create tap $tap in $ns: $err"
 	if [[ -n "$addr" ]]; then
 		err=$(netns_exec "$ns" ip addr add "$addr" dev "$tap" 2>&1) ||
