@@ -49,7 +49,7 @@ KOBJS := $(patsubst %,$(BUILD)/obj/%.o,$(KSRCS))
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 
-.PHONY: all kernel images tools clean help test unit unit-build deps check bench bench-csum bench-http bench-lossy bench-pipes profile-http soak size FORCE
+.PHONY: all kernel images tools clean help test unit unit-build deps check bench bench-csum bench-http bench-http-smp bench-lossy bench-pipes profile-http soak size FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -65,6 +65,7 @@ help:
 	@echo "make bench              skiff against the Linux VM yardstick (boot, ping), scheduler costs"
 	@echo "make bench-csum         host micro-benchmark of the Internet checksum (net/checksum.c)"
 	@echo "make bench-http         apps/httpd against the yardstick's nginx alone (wrk, boot, size, RAM)"
+	@echo "make bench-http-smp     HTTP req/s at 1 and 2 vCPUs with virtio multiqueue, and the scaling"
 	@echo "make bench-lossy        TCP goodput of skiff and the yardstick through a 1 %-loss link (tools/lossylink)"
 	@echo "make bench-pipes        apps/httpd through the host pipes against virtio-net (req/s, MB/s)"
 	@echo "make size [APP=name]    bytes each subsystem adds to each image; stripped ELF, .sym and ISO sizes"
@@ -210,6 +211,11 @@ bench-lossy:
 bench-http:
 	$(Q)tools/deps.sh --quiet
 	$(Q)bench/http.sh
+
+# HTTP req/s at 1 and 2 vCPUs with virtio-net multiqueue, skiff and the yardstick.
+bench-http-smp:
+	$(Q)tools/deps.sh --quiet
+	$(Q)bench/http_smp.sh
 
 # The pipes part of make bench alone: httpd through the host pipes vs virtio-net.
 bench-pipes:

@@ -49,7 +49,9 @@ void netdev_unlock(void)
 bool netdev_in_thread(struct netdev *d)
 {
 	struct netns *nn = __atomic_load_n(&d->owner, __ATOMIC_ACQUIRE);
-	return nn && nn->thr && thread_self() == nn->thr;
+	if (nn && nn->thr && thread_self() == nn->thr)
+		return true;
+	return netdev_queue_in_poller(d);
 }
 
 uint64_t netdev_passes(void)

@@ -57,6 +57,14 @@ struct netdev_ops {
 	 */
 	void (*unbind)(void *drv);
 	int (*bind)(void *drv, struct netif *nif);
+	/*
+	 * A NIC with several receive queues (netdev_set_queues): queue q >= 1
+	 * is drained by poll_queue and re-armed by rearm_queue in a poller
+	 * thread on CPU q, with the stack lock held (queue 0 stays with poll
+	 * and irq_rearm, in the network thread). NULL: one queue.
+	 */
+	int (*poll_queue)(void *drv, unsigned q, int budget);
+	void (*rearm_queue)(void *drv, unsigned q);
 };
 
 struct virtio_mmio_dev;
@@ -100,10 +108,25 @@ int netdev_register(const struct netif_ops *nops, const struct netdev_ops *dops,
  * once more, which then finds nothing to do.
  */
 void netdev_kick(struct netdev *d);
+/*
+ * Receive queues beyond the first (kernel/netdev_queue.c): a driver
+ * whose NIC now spreads received frames over n queues, queue q's
+ * interrupt routed to CPU q, asks for a poller thread per queue
+ * 1..n-1 on CPU q (started once, kept when n shrinks: a poller whose
+ * queue is not in use sleeps). 0, or -EINVAL / -ENOMEM.
+ */
+#define NETDEV_QUEUES 16
+int netdev_set_queues(struct netdev *d, unsigned n);
+/* From queue q's interrupt handler: wake its poller (q 0: netdev_kick). */
+void netdev_kick_queue(struct netdev *d, unsigned q);
 /* Takes the lock of the stack that has d now, for reading driver state that poll and xmit update. */
 void netdev_lock_dev(struct netdev *d);
 void netdev_unlock_dev(struct netdev *d);
-/* True when called from the network thread of the stack that has d now, whose pass still ends with d's irq_rearm. */
+/*
+ * True when called from the network thread of the stack that has d now,
+ * whose pass still ends with d's irq_rearm, or from one of d's queue
+ * pollers, whose pass ends with its rearm_queue.
+ */
 bool netdev_in_thread(struct netdev *d);
 
 /*

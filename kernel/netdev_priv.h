@@ -24,6 +24,17 @@ struct netdev {
 	struct netns *owner;         /* set under both stacks' moves; read by kicks without a lock */
 	int ifindex;                 /* in owner's stack; under owner's lock */
 	bool moving;                 /* claimed by a create or delete; under netns_reg_lock */
+	unsigned nqueues;            /* receive queues in use (netdev_set_queues); 0 or 1: only the stack thread */
+	struct netdev_queue *queues[NETDEV_QUEUES];   /* pollers of queues 1.., started once, never freed */
+};
+
+/* kernel/netdev_queue.c: queue q's poller. */
+struct netdev_queue {
+	struct netdev *dev;
+	unsigned q;
+	struct event event;          /* the queue's interrupt */
+	struct thread *thr;
+	uint64_t passes;
 };
 
 struct netns {
@@ -55,6 +66,9 @@ extern struct netdev netdevs[NETDEV_MAX];
 extern unsigned netdev_count;
 /* Guards the stack table's states and the NICs' moving flags (held briefly, never across a move). */
 extern struct spinlock netns_reg_lock;
+
+/* netdev_queue.c: true in one of d's queue pollers. */
+bool netdev_queue_in_poller(struct netdev *d);
 
 /* netns.c, for netdev.c at boot */
 void netns_boot_init(void);

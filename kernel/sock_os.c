@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/io.h"
+#include "kernel/cpu.h"
 #include "kernel/netdev.h"
 #include "kernel/percpu.h"
 #include "kernel/time.h"
@@ -51,6 +52,12 @@ int sock_os_wait(struct sock_waiter *w, uint64_t deadline_ns)
 uint64_t sock_os_now(void)
 {
 	return time_ns();
+}
+
+/* Threads are pinned: the CPU stays the caller's for the call. */
+int sock_os_cpu(void)
+{
+	return (int)cpu_id();
 }
 
 void *sock_os_zalloc(size_t size)

@@ -243,6 +243,7 @@ static struct pktbuf *pool_take(struct pktpool *pool, bool small, size_t headroo
 	p->len = len;
 	p->ifindex = 0;
 	p->l2_bcast = 0;
+	p->rx_queue = 0;
 	PKTBUF_UNPOISON(p->data, len);
 	p->csum = PKTBUF_CSUM_NONE;
 	p->gso_size = 0;

@@ -51,6 +51,7 @@ struct pktbuf {
 	uint16_t ifindex;	/* receiving interface, 0 if none */
 	uint8_t l2_bcast;	/* received as link-layer broadcast */
 	uint8_t csum;		/* PKTBUF_CSUM_*: checksum offload state */
+	uint8_t rx_queue;	/* 1 + the receive queue of a multiqueue link, 0: one queue */
 	uint16_t csum_start;	/* PARTIAL: where summing starts, from head */
 	uint16_t csum_offset;	/* PARTIAL: the field, from csum_start */
 	uint16_t gso_size;	/* TCP payload per wire segment (TSO), 0: none */

@@ -82,6 +82,15 @@ int tcp_listen(struct netstack *ns, struct tcp_pcb *pcb, int backlog);
 /* Take an established connection from a listener; -EAGAIN if none. */
 int tcp_accept(struct netstack *ns, struct tcp_pcb *lis, tcp_event_fn fn,
 	       void *arg, struct tcp_pcb **out);
+/* The same from CPU cpu: a connection that came in on that CPU's NIC
+ * queue first, others' only once they may be taken (tcp_aq.c); -EAGAIN
+ * when there is none this CPU may take. cpu -1: tcp_accept(). */
+int tcp_accept_on(struct netstack *ns, struct tcp_pcb *lis, int cpu,
+		  tcp_event_fn fn, void *arg, struct tcp_pcb **out);
+/* Whether tcp_accept_on(cpu) would find a connection now; without the
+ * stack lock (published state), for readiness. Asking marks cpu as one
+ * that accepts here (its connections wait for it a while). */
+bool tcp_accept_ready(struct tcp_pcb *lis, int cpu);
 /* Active open: sends the SYN and returns 0; TCP_EV_CONNECTED or
  * TCP_EV_ERROR (ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH)
  * follows. -ENETUNREACH at once when there is no route. A pcb connects

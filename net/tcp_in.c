@@ -41,6 +41,7 @@ struct tcp_seg {
 	uint32_t len;		/* data bytes */
 	uint32_t src, dst;	/* host order, from the IP header */
 	struct netif *nif;
+	uint8_t rx_queue;	/* pktbuf.rx_queue: the NIC queue it came on, for accept steering */
 };
 
 static void tcp_in_sync(struct tcp_pcb *pcb, struct tcp_seg *s);
@@ -120,6 +121,7 @@ static struct tcp_pcb *listen_child(struct netstack *ns, struct tcp_pcb *lis,
 	c->raddr = s->src;
 	c->rport = s->th.sport;
 	c->parent = lis;
+	c->rx_queue = s->rx_queue;
 	c->in_synq = true;
 	lis->syn_len++;
 	tcp_route_setup(c, route_lookup(ns, s->src, &rr) == 0 ?
@@ -292,13 +294,7 @@ static bool established(struct tcp_pcb *pcb)
 	if (lis) {
 		lis->syn_len--;
 		pcb->in_synq = false;
-		pcb->aq_next = NULL;
-		if (lis->aq_tail)
-			lis->aq_tail->aq_next = pcb;
-		else
-			lis->aq_head = pcb;
-		lis->aq_tail = pcb;
-		lis->aq_len++;
+		tcp_aq_add(lis, pcb, pcb->rx_queue);
 		net_count(ns, NET_STAT_TCP_PASSIVE_OPEN);
 	}
 	tcp_set_state(pcb, TCP_ESTABLISHED);
@@ -906,6 +902,7 @@ void tcp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 	tcp_enter(ns);
 	if (!seg_parse(ns, nif, p, h, &s))
 		goto out;
+	s.rx_queue = p->rx_queue;
 	net_count(ns, NET_STAT_TCP_SEG_IN);
 	/* RFC 9293 3.9.1 / RFC 1122 4.2.3.10: TCP is unicast only. */
 	if (netif_is_bcast(nif, h->dst) || ip4_is_multicast(h->dst) ||

@@ -392,20 +392,6 @@ void tcp_hash_conn(struct tcp_pcb *pcb)
 	pcb->hashed = TCP_H_CONN;
 }
 
-static void aq_remove(struct tcp_pcb *lis, struct tcp_pcb *child)
-{
-	struct tcp_pcb **pp, *prev = NULL;
-
-	for (pp = &lis->aq_head; *pp; prev = *pp, pp = &(*pp)->aq_next)
-		if (*pp == child) {
-			*pp = child->aq_next;
-			if (lis->aq_tail == child)
-				lis->aq_tail = prev;
-			lis->aq_len--;
-			return;
-		}
-}
-
 /* The child leaves its listener's books (SYN queue or accept queue),
  * by where it is, not by its state: tcp_finish() sets CLOSED first. */
 static void detach_child(struct tcp_pcb *pcb)
@@ -418,7 +404,7 @@ static void detach_child(struct tcp_pcb *pcb)
 		lis->syn_len--;
 		pcb->in_synq = false;
 	} else {
-		aq_remove(lis, pcb);
+		tcp_aq_remove(lis, pcb);
 		__atomic_store_n(&lis->events, events_of(lis),
 				 __ATOMIC_RELEASE);
 	}
@@ -787,6 +773,12 @@ out:
 int tcp_accept(struct netstack *ns, struct tcp_pcb *lis, tcp_event_fn fn,
 	       void *arg, struct tcp_pcb **out)
 {
+	return tcp_accept_on(ns, lis, -1, fn, arg, out);
+}
+
+int tcp_accept_on(struct netstack *ns, struct tcp_pcb *lis, int cpu,
+		  tcp_event_fn fn, void *arg, struct tcp_pcb **out)
+{
 	struct tcp_pcb *c;
 	int ret = 0;
 
@@ -795,12 +787,11 @@ int tcp_accept(struct netstack *ns, struct tcp_pcb *lis, tcp_event_fn fn,
 		ret = -EINVAL;
 		goto out;
 	}
-	c = lis->aq_head;
+	c = tcp_aq_take(lis, cpu);
 	if (!c) {
 		ret = -EAGAIN;
 		goto out;
 	}
-	aq_remove(lis, c);
 	c->parent = NULL;
 	c->app = true;
 	c->fn = fn;

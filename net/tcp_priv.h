@@ -55,8 +55,12 @@ enum tcp_timer_kind {
 	TCP_T_2MSL,			/* TIME-WAIT, orphaned FIN-WAIT-2 */
 	TCP_T_TXRETRY,			/* link said -ENOBUFS: try again */
 	TCP_T_TLP,			/* RFC 8985 tail loss probe */
+	TCP_T_ACCEPT,			/* listener: a steered connection may be taken by others (tcp_aq.c) */
 	TCP_T_COUNT
 };
+
+/* Accept-queue lists: 0 for single-queue links, 1 + q for NIC queue q (tcp_aq.c). */
+#define TCP_AQ_LISTS 9
 
 struct tcp_pcb {
 	struct netstack *ns;
@@ -78,8 +82,15 @@ struct tcp_pcb {
 	struct tcp_pcb *parent;		/* listener, until accepted */
 	bool in_synq;			/* counted in parent's syn_len */
 	struct tcp_pcb *aq_next;	/* accept queue link */
-	struct tcp_pcb *aq_head, *aq_tail;
+	uint8_t aq_list;		/* child: which of the parent's lists (tcp_aq.c) */
+	uint8_t rx_queue;		/* child: 1 + the NIC queue its SYN came on, 0: none */
+	uint32_t aq_seq;		/* child: order of arrival in the accept queue */
+	uint64_t aq_at;			/* child: when it joined it */
+	struct tcp_pcb *aq_head[TCP_AQ_LISTS], *aq_tail[TCP_AQ_LISTS];
 	uint32_t aq_len;		/* established, not yet accepted */
+	uint32_t aq_next_seq;		/* next child's aq_seq */
+	uint32_t acceptors;		/* lists whose CPU has tried to accept */
+	uint32_t aq_own, aq_any;	/* published: lists with a child; lists anyone may take from */
 	uint32_t syn_len;		/* children in SYN-RECEIVED */
 	uint32_t backlog;
 
@@ -284,6 +295,14 @@ int tcp_retransmit_una(struct tcp_pcb *pcb);
 
 /* tcp_timer.c */
 void tcp_timer_fire(struct netstack *ns, struct net_timer *t);
+
+/* tcp_aq.c: the accept queue's lists (stack lock held). */
+void tcp_aq_add(struct tcp_pcb *lis, struct tcp_pcb *c, uint8_t rx_queue);
+void tcp_aq_remove(struct tcp_pcb *lis, struct tcp_pcb *c);
+/* The child an accept on CPU pref (-1: any) gets, out of the queue; NULL when none it may take. */
+struct tcp_pcb *tcp_aq_take(struct tcp_pcb *lis, int pref);
+/* TCP_T_ACCEPT fired: steered children that waited long enough are open to all. */
+void tcp_aq_timer(struct tcp_pcb *lis);
 void tcp_timer_set(struct tcp_pcb *pcb, enum tcp_timer_kind k,
 		   uint64_t when);
 void tcp_timer_clear(struct tcp_pcb *pcb, enum tcp_timer_kind k);

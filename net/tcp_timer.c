@@ -356,6 +356,9 @@ static bool fire_one(struct tcp_pcb *pcb, enum tcp_timer_kind k)
 		return true;
 	case TCP_T_TLP:
 		return tlp_fire(pcb);
+	case TCP_T_ACCEPT:
+		tcp_aq_timer(pcb);
+		return true;
 	default:
 		return true;
 	}

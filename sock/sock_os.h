@@ -35,6 +35,8 @@ void sock_os_wake(struct sock_waiter *w);
 int sock_os_wait(struct sock_waiter *w, uint64_t deadline_ns);
 /* Monotonic nanoseconds. */
 uint64_t sock_os_now(void);
+/* The calling thread's CPU, for accept steering (tcp_accept_on); -1 when it does not matter (host). */
+int sock_os_cpu(void);
 void *sock_os_zalloc(size_t size);
 void sock_os_free(void *p);
 

@@ -84,8 +84,9 @@ static unsigned tcp_sock_poll(struct sock *s)
 	 * (OUT | HUP); HUP also wakes a blocked accept() to fail. */
 	if (st == TCP_LISTEN && s->shut_rd)
 		return WATCH_OUT | WATCH_HUP;
+	/* A multiqueue NIC's connections wait for their own CPU a while (tcp_aq.c). */
 	if (st == TCP_LISTEN)
-		return (ev & TCP_EV_ACCEPT) ? WATCH_IN : 0;
+		return tcp_accept_ready(pcb, sock_os_cpu()) ? WATCH_IN : 0;
 	/* Closed after a connection or a failed attempt: both ways done. */
 	closed = st == TCP_CLOSED && (ev & TCP_EV_CLOSED);
 	rd_shut = s->shut_rd || fin_received(st) || closed;
@@ -130,7 +131,7 @@ static long try_accept(struct sock *s, void *arg)
 
 	if (tcp_state(s->tcp.pcb) != TCP_LISTEN || s->shut_rd)
 		return -EINVAL;
-	r = tcp_accept(ns_of(s), s->tcp.pcb, tcp_sock_event, c->news, &pcb);
+	r = tcp_accept_on(ns_of(s), s->tcp.pcb, sock_os_cpu(), tcp_sock_event, c->news, &pcb);
 	if (r == 0)
 		c->news->tcp.pcb = pcb;
 	return r;

@@ -113,6 +113,12 @@ Network:
                          may read through the pipes (default: none)
   --nic-opts K=V[,K=V]   extra QEMU properties of the NIC device, e.g.
                          csum=off,guest_csum=off,host_tso4=off (virtio)
+  --queues N             virtio-net multiqueue (VIRTIO_NET_F_MQ): N queue
+                         pairs, 1 to 16 (default 1: no MQ); needs --nic
+                         virtio on --machine pc and --net tap:IFNAME whose
+                         tap was made multi_queue (ip tuntap add IFNAME
+                         mode tap multi_queue); the guest uses at most one
+                         pair per CPU (vnet.queues=N caps it)
 Run:
   --headless             no monitor, stdin not read; serial on stdout, without
                          terminal control sequences
@@ -210,7 +216,7 @@ add_hostfwd() {
 # ---- arguments
 
 app=""
-firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac="" machine=pc nic_opts=""
+firmware=bios accel=auto nic=virtio net=user smp=1 mem=256M cpu="" mac="" machine=pc nic_opts="" queues=1
 direct=0 headless=0 input=0 timestamps=0 gdb=0 build_only=0 no_build=0 reprobe=0
 timeout_s="" logfile="" append="" link_spec="" pcap="" pipes=0 pipes_files=""
 hostfwds=() qemu_extra=()
@@ -232,13 +238,13 @@ while [[ $# -gt 0 ]]; do
 	--pipes-files=*) pipes_files=${1#*=} && shift ;;
 	--pipes) pipes=1 && shift ;;
 	--firmware | --machine | --accel | --nic | --net | --smp | --mem | --timeout | --cpu | --mac | --hostfwd | --append | --log | --qemu | \
-		--link | --loss | --dup | --reorder | --corrupt | --delay | --jitter | --rate | --pcap | --nic-opts)
+		--link | --loss | --dup | --reorder | --corrupt | --delay | --jitter | --rate | --pcap | --nic-opts | --queues)
 		needs_value "$@"
 		cli+=("$1" "$2")
 		shift 2
 		;;
 	--firmware=* | --machine=* | --accel=* | --nic=* | --net=* | --smp=* | --mem=* | --timeout=* | --cpu=* | --mac=* | --hostfwd=* | --append=* | --log=* | --qemu=* | \
-		--link=* | --loss=* | --dup=* | --reorder=* | --corrupt=* | --delay=* | --jitter=* | --rate=* | --pcap=* | --nic-opts=*)
+		--link=* | --loss=* | --dup=* | --reorder=* | --corrupt=* | --delay=* | --jitter=* | --rate=* | --pcap=* | --nic-opts=* | --queues=*)
 		cli+=("${1%%=*}" "${1#*=}")
 		shift
 		;;
@@ -332,6 +338,10 @@ for ((i = 0; i < ${#cli[@]}; i += 2)); do
 			die_usage "bad --nic-opts '$val' (want KEY=VALUE[,KEY=VALUE...], e.g. csum=off,host_tso4=off)"
 		nic_opts=$val
 		;;
+	--queues)
+		[[ "$val" =~ ^[1-9][0-9]?$ && $val -le 16 ]] || die_usage "bad --queues '$val' (want 1 to 16 queue pairs)"
+		queues=$val
+		;;
 	--append)
 		[[ "$val" != *$'\n'* ]] || die_usage "bad --append: no newlines"
 		append="${append:+$append }$val"
@@ -385,6 +395,16 @@ fi
 if [[ -n "$link_spec" && ($nic == none || $net != tap:*) ]]; then
 	die_usage "--link and --loss, --dup, ... need a NIC on --net tap:IFNAME (the relay sits between QEMU and that tap)"
 fi
+# Multiqueue needs a device with several queue pairs and a backend that
+# spreads over them: virtio-net-pci (MSI-X vectors per queue) on a
+# multi_queue tap. QEMU's user networking has one queue; ne2k has none;
+# the guest's virtio-mmio transport sets up one pair only.
+if [[ $queues -gt 1 ]]; then
+	[[ $nic == virtio ]] || die_usage "--queues $queues needs --nic virtio (ne2k and none have no queue pairs)"
+	[[ $machine == pc ]] || die_usage "--queues $queues needs --machine pc: the guest drives one queue pair over virtio-mmio"
+	[[ $net == tap:* ]] || die_usage "--queues $queues needs --net tap:IFNAME (user networking has one queue)"
+	[[ -z "$link_spec" ]] || die_usage "--queues $queues does not combine with --link (the relay has one queue)"
+fi
 if [[ -n "$pcap" && $nic == none ]]; then
 	die_usage "--pcap records the NIC's traffic: it needs a NIC (not --nic none)"
 fi
@@ -430,6 +450,10 @@ if [[ $net == tap:* && $nic != none && $build_only -eq 0 ]]; then
 		die_usage "--net $net: no network interface '$tapif' (as root: ip tuntap add $tapif mode tap user $(id -un); ip addr add 192.168.77.1/24 dev $tapif; ip link set $tapif up)"
 	fi
 	[[ -e /sys/class/net/$tapif/tun_flags ]] || die_usage "--net $net: '$tapif' is not a tap device"
+	# IFF_MULTI_QUEUE is 0x100 in tun_flags.
+	if [[ $queues -gt 1 && $(($(cat "/sys/class/net/$tapif/tun_flags") & 0x100)) -eq 0 ]]; then
+		die_usage "--queues $queues: tap '$tapif' is not multi_queue (ip tuntap add $tapif mode tap multi_queue)"
+	fi
 fi
 
 # ---- dependencies and accelerator
@@ -619,6 +643,7 @@ else
 	else
 		ifname=${net#tap:}
 		nd="tap,id=net0,ifname=$ifname,script=no,downscript=no"
+		[[ $queues -gt 1 ]] && nd+=",queues=$queues"
 		if [[ -n "$link_spec" ]]; then
 			# The relay owns the tap; QEMU sends it frames over two
 			# datagram sockets in the temp dir.
@@ -638,6 +663,8 @@ else
 	dev=virtio-net-pci,romfile=
 	[[ $nic == ne2k ]] && dev=ne2k_pci,romfile=
 	[[ $machine == microvm ]] && dev=virtio-net-device
+	# virtio 1.2 5.1.6.5.5: N pairs, and MSI-X entries for each queue, the control queue and configuration.
+	[[ $queues -gt 1 ]] && dev+=",mq=on,vectors=$((2 * queues + 2))"
 	# romfile= skips the iPXE option ROM: nothing network-boots, and it costs boot time.
 	q+=(-netdev "$nd" -device "$dev,netdev=net0${mac:+,mac=$mac}${nic_opts:+,$nic_opts}")
 	# Both directions as the guest's NIC sees them (after the link's losses).

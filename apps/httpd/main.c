@@ -17,8 +17,10 @@
  *                   "%015x\n" of k * 16 (apps/httpd/httpd.mk, www_gen.c)
  *   /stats          JSON: uptime, per-CPU idle and load since boot,
  *                   memory, per-interface counters and drops, TCP
- *                   counters, drops by reason, HTTP counters (connections,
- *                   requests by status, per service); no-cache
+ *                   counters, drops by reason, the virtio-net NIC's
+ *                   queues (frames and interrupts per queue pair), HTTP
+ *                   counters (connections, requests by status, per
+ *                   service); no-cache
  *   /prof           with the kernel's profiler on (prof.hz=N): prints the
  *                   hottest functions since boot or the last /prof on the
  *                   console and starts counting afresh; the answer says
@@ -50,6 +52,7 @@
 
 #include "http_parse.h"
 #include "httpd.h"
+#include "drivers/virtio-net/vnet.h"
 #include "kernel/netdev.h"
 #include "net/netconf.h"
 #include "net/netif.h"
@@ -286,6 +289,24 @@ static void jb_http(struct jbuf *j)
 #undef LD
 }
 
+/* The first virtio-net NIC's queue pairs (multiqueue: frames and interrupts per queue), if there is one. */
+static void jb_virtio(struct jbuf *j)
+{
+	struct vnet_stats v;
+	unsigned i;
+
+	if (vnet_stats_get(0, &v))
+		return;
+	jb(j, "  \"virtio_net\": {\"queues\": %u, \"irqs\": %llu, \"rx_frames\": %llu, \"tx_frames\": %llu, "
+	   "\"per_queue\": [", v.queues, (unsigned long long)v.irqs, (unsigned long long)v.rx_frames,
+	   (unsigned long long)v.tx_frames);
+	for (i = 0; i < v.queues && i < VNET_STATS_QUEUES; i++)
+		jb(j, "%s{\"rx_frames\": %llu, \"tx_frames\": %llu, \"irqs\": %llu}", i ? ", " : "",
+		   (unsigned long long)v.q[i].rx_frames, (unsigned long long)v.q[i].tx_frames,
+		   (unsigned long long)v.q[i].irqs);
+	jb(j, "]},\n");
+}
+
 int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap)
 {
 	struct jbuf j = {buf, cap, 0, false};
@@ -331,6 +352,7 @@ int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap)
 	jb_other_counters(&j, s->stat);
 	jb(&j, "},\n  \"packet_buffers_in_use\": %u, \"tcp_pcbs\": %u,\n",
 	   netdev_stack() ? net_pkt_in_use(netdev_stack()) : 0, s->tcp_pcbs);
+	jb_virtio(&j);
 	jb_http(&j);
 	jb(&j, "}\n");
 	free(s);

@@ -94,6 +94,10 @@ static void vnet_print(void)
 	       (unsigned long)v.tx_frames, (unsigned long)v.tx_tso, (unsigned long)v.irqs,
 	       (unsigned long)v.rx_kicks, (unsigned long)v.rx_kicks_saved, (unsigned long)v.tx_kicks,
 	       (unsigned long)v.tx_kicks_saved);
+	/* Multiqueue: each pair's share (its frames and its interrupts, on its CPU). */
+	for (unsigned i = 0; v.queues > 1 && i < v.queues && i < VNET_STATS_QUEUES; i++)
+		printf("netidle: virtio-net queue %u: rx frames %lu, tx frames %lu, irqs %lu\n", i,
+		       (unsigned long)v.q[i].rx_frames, (unsigned long)v.q[i].tx_frames, (unsigned long)v.q[i].irqs);
 }
 
 /*

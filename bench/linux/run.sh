@@ -3,7 +3,7 @@
 #
 # Usage: bench/linux/run.sh [--nic virtio|ne2k] [--accel auto|kvm|tcg]
 #          [--net tap:IFNAME|user[:HOSTPORT]] [--ip A.B.C.D/P] [--headless]
-#          [--timeout S] [--boot pvh|bzimage] [--smp N] [--mem SIZE] [--verbose]
+#          [--timeout S] [--boot pvh|bzimage] [--smp N] [--queues N] [--mem SIZE] [--verbose]
 #          [--link SPEC] [--dry-run]
 #
 # Boots the way a skiff guest boots: -kernel/-initrd, serial console on stdout,
@@ -42,7 +42,7 @@ die() {
 	exit 2
 }
 
-nic=virtio boot=pvh accel=auto net=tap:tap0 ip="" headless=0 timeout_s="" smp=1 mem=256M quiet=quiet dry=0 link=""
+nic=virtio boot=pvh accel=auto net=tap:tap0 ip="" headless=0 timeout_s="" smp=1 queues=1 mem=256M quiet=quiet dry=0 link=""
 while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--nic) nic=${2:-}; shift ;;
@@ -53,6 +53,7 @@ while [[ $# -gt 0 ]]; do
 	--headless) headless=1 ;;
 	--timeout) timeout_s=${2:-}; shift ;;
 	--smp) smp=${2:-}; shift ;;
+	--queues) queues=${2:-}; shift ;;
 	--mem) mem=${2:-}; shift ;;
 	--verbose) quiet="" ;;
 	--link) link=${2:-}; [[ -n "$link" ]] || die "--link wants a spec, e.g. loss=1%"; shift ;;
@@ -75,6 +76,9 @@ bzimage) kernel=vmlinuz ;;
 esac
 [[ -z "$timeout_s" || "$timeout_s" =~ ^[0-9]+$ ]] || die "--timeout wants whole seconds, not '$timeout_s'"
 [[ "$smp" =~ ^[1-9][0-9]*$ ]] || die "--smp wants a positive count, not '$smp'"
+[[ "$queues" =~ ^[1-9][0-9]?$ ]] || die "--queues wants a count of queue pairs, not '$queues'"
+[[ $queues -eq 1 || ($nic == virtio && $net == tap:* && -z "$link") ]] ||
+	die "--queues needs --nic virtio on --net tap:IFNAME (a multi_queue tap), without --link"
 [[ "$mem" =~ ^[1-9][0-9]*[MG]$ ]] || die "--mem wants e.g. 256M or 1G, not '$mem'"
 [[ -n "$timeout_s" ]] || { [[ $headless -eq 1 ]] && timeout_s=600 || timeout_s=0; }
 
@@ -96,6 +100,11 @@ user | user:*)
 *) die "--net must be tap:IFNAME or user[:HOSTPORT], not '$net'" ;;
 esac
 [[ -z "$link" || $net == tap:* ]] || die "--link needs --net tap:IFNAME"
+# virtio 1.2 5.1.6.5.5: as tools/cloudit.sh --queues (Linux uses one pair per CPU by default).
+if [[ $queues -gt 1 ]]; then
+	netdev+=",queues=$queues"
+	nicdev+=",mq=on,vectors=$((2 * queues + 2))"
+fi
 [[ "$ip" =~ ^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/[0-9]+$ ]] || die "--ip wants A.B.C.D/P, not '$ip'"
 
 out=$root/build/bench/linux

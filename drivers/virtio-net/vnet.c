@@ -2,7 +2,8 @@
  * drivers/virtio-net/vnet.c: the virtio network device (virtio 1.2 5.1)
  * on the modern PCI transport (virtio_pci.c) or virtio-mmio (virtio_mmio.c)
  * with split virtqueues (virtq.c), for QEMU's virtio-net-pci and
- * virtio-net-device.
+ * virtio-net-device. This file sets the device up (negotiation, queues,
+ * interrupts, multiqueue); the data path is vnet_io.c.
  *
  * Promises to the stack (kernel/netdev.h): receive is zero-copy for a
  * frame in one buffer, the device writes straight into pktbufs posted on
@@ -12,9 +13,9 @@
  * counted and dropped when none is free. Transmit prepends the header in
  * the pktbuf's headroom (one descriptor per frame) and the buffer is freed
  * once the device has used it; frames are published to the device once
- * per pass of the network thread, with at most one notification
- * (vnet_tx_flush), and a frame sent by another thread asks for that pass
- * (netdev_kick); a full transmit ring drops the frame
+ * per pass of the network thread (or of the queue's poller), with at most
+ * one notification (vnet_tx_flush), and a frame sent by another thread
+ * asks for that pass (netdev_kick_queue); a full transmit ring drops the frame
  * and returns -ENOBUFS. The interrupt handlers only acknowledge and kick
  * the network thread. Malformed used-ring elements are counted and dropped.
  * A move to another stack (kernel/netns.h) resets the device, which gives
@@ -27,7 +28,25 @@
  * TCP segments of up to 64 KiB), GUEST_TSO4 with MRG_RXBUF (it receives
  * them); each can be turned off with vnet.features=-NAME,... or all with
  * vnet.offload=off. Deviations: GUEST_TSO4 only with MRG_RXBUF (posted
- * buffers are 2 KiB), one queue pair, no control queue.
+ * buffers are 2 KiB).
+ *
+ * Multiqueue (5.1.6.5.5, with CTRL_VQ 5.1.6.5): when the device offers
+ * MQ, N = min(CPUs, max_virtqueue_pairs, MSI-X entries - 1,
+ * VNET_MAX_PAIRS, vnet.queues=) pairs are set up (receiveqK is 2(K-1),
+ * transmitqK 2(K-1)+1, controlq 2 * max_virtqueue_pairs: 5.1.2) and
+ * turned on with VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, answered before
+ * attach returns (the control queue is polled with a bound, no
+ * interrupt). Pair i has MSI-X entry 1 + i, routed to CPU i, for both its
+ * queues; pair 0 is polled by the stack's network thread as before, pair
+ * i >= 1 by a poller thread on CPU i (kernel/netdev_queue.c). A frame
+ * sent on CPU c goes out on transmitq (c mod N), published once per pass
+ * by whichever thread's pass it belongs to. Received frames carry their
+ * queue in pktbuf.rx_queue, which the TCP listener uses to hand a
+ * connection to an accept() on the same CPU. Without MSI-X (INTx,
+ * virtio-mmio) or with too few entries for two pairs, one pair is used
+ * (no shared-vector mode: a single vector cannot say which pair to
+ * poll). vnet.queues=1 or vnet.features=-mq turns MQ off. All of it runs
+ * under the stack lock (one per stack): per-CPU pollers take turns.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -42,6 +61,7 @@
 #include "drivers/virtio-net/virtq.h"
 #include "drivers/virtio-net/vnet.h"
 #include "drivers/virtio-net/vnet_hdr.h"
+#include "drivers/virtio-net/vnet_priv.h"
 #include "include/skiff.h"
 #include "kernel/cmdline.h"
 #include "kernel/cpu.h"
@@ -54,84 +74,16 @@
 #include "net/netif.h"
 #include "net/pktbuf.h"
 
-/* 5.1.3: feature bits (the offloads' are in vnet_hdr.h). */
-#define VIRTIO_NET_F_MAC 5
-#define VIRTIO_NET_F_STATUS 16
-
-/* 5.1.4: struct virtio_net_config. */
-#define VNET_CFG_MAC 0
-#define VNET_CFG_STATUS 6
-#define VIRTIO_NET_S_LINK_UP 1
-
-#define VNET_RXQ 0                 /* 5.1.2: receiveq1 */
-#define VNET_TXQ 1                 /* 5.1.2: transmitq1 */
-#define VNET_RING 128u             /* entries per queue; the stack's pool grows by this per NIC */
-#define VNET_MTU 1500
-#define VNET_MAX_FRAME (14 + VNET_MTU)
-/*
- * Receive buffers: the header at head+114, the frame at head+126, so the IP
- * header after the 14-byte Ethernet header is 4-byte aligned; 1922 bytes
- * of buffer remain, more than the 1526 5.1.6.3.1 asks for.
- */
-#define VNET_RX_HEADROOM 114u
-#define VNET_RX_LEN (NET_PKT_SMALL_CAP - VNET_RX_HEADROOM)
-#define VNET_DMA_LIMIT (1ull << 32)   /* kernel memory is identity-mapped below 4 GiB */
-/* Large pktbufs the stack gets for TSO sends and merged receives (1 MiB); short ones fall back. */
-#define VNET_LARGE_BUFS 16u
-
-#define VNET_MAX_UNITS 4
-
-#define MSIX_ENTRY_CONFIG 0
-#define MSIX_ENTRY_QUEUES 1
-
-
-struct vnet {
-	struct pci_dev *pci;
-	struct virtio_pci vp;
-	struct netstack *ns;           /* whose pool the rings are filled from */
-	struct netif *nif;             /* NULL while between stacks */
-	struct netdev *dev;            /* for netdev_kick */
-	uint64_t features;             /* negotiated */
-	uint8_t mac[ETH_ALEN];
-	struct virtq rxq, txq;
-	void *rxq_mem, *txq_mem;
-	void *rx_token[VNET_RING], *tx_token[VNET_RING];
-	uint32_t rx_wlen[VNET_RING], tx_wlen[VNET_RING];
-	struct virtio_notify rx_notify, tx_notify;
-	bool msix;                     /* else INTx through the I/O APIC */
-	uint32_t gsi;                  /* INTx or the virtio-mmio line, and its IOAPIC_* flags */
-	unsigned gsi_flags;
-	int vec_queue, vec_config;
-	volatile bool config_changed;  /* set by the interrupt, consumed by poll */
-	bool link_was_up;              /* 5.1.4.2: the status as last read, at start and after a config change */
-	bool tx_deferred;              /* frames from outside the network thread wait for its pass, which is asked for */
-	bool rx_short;                 /* the last refill left the receive ring short: the pool was at its reserve */
-	struct pktbuf *rx_big;         /* a merged frame being assembled (MRG_RXBUF), or NULL */
-	uint16_t rx_left;              /* buffers of the current merged frame still to come */
-	bool rx_drop;                  /* ... which is being dropped (malformed, or no large buffer) */
-	struct netstack *large_for;    /* the stack whose large pool we grew */
-	struct vnet_stats stats;
-};
-
 SKIFF_OPTION(vnet_features, "vnet.features",
 	     "virtio-net features to turn off (-NAME) or on: csum guest_csum host_tso4 guest_tso4 tso4 mrg_rxbuf "
-	     "event_idx, e.g. -tso4,-csum (default: all the device offers)");
+	     "event_idx ctrl_vq mq, e.g. -tso4,-csum (default: all the device offers)");
 SKIFF_OPTION(vnet_offload, "vnet.offload", "off: negotiate no virtio-net offload (checksums, TSO, merged buffers)");
+SKIFF_OPTION(vnet_queues, "vnet.queues", "virtio-net queue pairs at most (MQ; default: one per CPU; 1: MQ off)");
 
 static struct vnet *units[VNET_MAX_UNITS];   /* attached devices, for vnet_stats_get */
 static unsigned nunits;
 
-static bool has(const struct vnet *v, unsigned bit)
-{
-	return (v->features >> bit) & 1;
-}
-
-static uint64_t dma_addr(const void *p)
-{
-	return (uint64_t)(uintptr_t)p;
-}
-
-static bool vnet_link_up(struct vnet *v)
+bool vnet_link_up(struct vnet *v)
 {
 	if (!has(v, VIRTIO_NET_F_STATUS))
 		return true;   /* 5.1.4: without STATUS the link is assumed up */
@@ -164,112 +116,6 @@ static bool vnet_link_ok(struct netif *nif)
 	return ((struct vnet *)netif_drv(nif))->link_was_up;
 }
 
-/* Frees every transmitted buffer the device has finished with. */
-static void vnet_tx_reclaim(struct vnet *v)
-{
-	for (unsigned n = 0; n < VNET_RING * 2; n++) {
-		void *tok;
-		uint32_t len;
-		int r = virtq_get(&v->txq, &tok, &len);
-		if (r == 0)
-			break;
-		if (r < 0)
-			v->stats.tx_malformed++;
-		pktbuf_free(tok);   /* NULL for a bad id: nothing to free */
-	}
-}
-
-/* A copy of p with NET_HEADROOM in front, for the rare frame built without room for our header. */
-static struct pktbuf *vnet_tx_copy(struct vnet *v, struct pktbuf *p)
-{
-	struct pktbuf *c = pktbuf_alloc(v->ns, NET_HEADROOM, p->len);
-	if (c)
-		memcpy(c->data, p->data, p->len);
-	pktbuf_free(p);
-	v->stats.tx_copied++;
-	return c;
-}
-
-/*
- * 2.7.13: publishes the frames added since the last call and notifies the
- * device if it wants to be (2.7.13.4: EVENT_IDX, or NO_NOTIFY): once per
- * pass for the network thread's frames. A provisional "no"
- * (virtq_kick_confirm) is checked by the rearm before the thread sleeps.
- */
-static void vnet_tx_flush(struct vnet *v)
-{
-	v->tx_deferred = false;
-	if (virtq_kick_prepare(&v->txq))
-		virtio_pci_notify(v->tx_notify, VNET_TXQ);
-}
-
-static int vnet_xmit(struct netif *nif, struct pktbuf *p)
-{
-	struct vnet *v = netif_drv(nif);
-	if (p->len > vnet_tx_max_frame(v->features)) {
-		pktbuf_free(p);
-		return -EMSGSIZE;
-	}
-	if (virtq_num_free(&v->txq) == 0) {
-		vnet_tx_flush(v);   /* what waits unpublished can only drain once the device sees it */
-		vnet_tx_reclaim(v);
-	}
-	if (virtq_num_free(&v->txq) == 0) {
-		/* Ask for an interrupt once most in-flight frames are done, so the ring drains. */
-		if (virtq_enable_cb_delayed(&v->txq))
-			netdev_kick(v->dev);
-		v->stats.tx_ring_full++;
-		pktbuf_free(p);
-		return -ENOBUFS;
-	}
-	if (pktbuf_headroom(p) < VNET_HDR_LEN && !(p = vnet_tx_copy(v, p)))
-		return -ENOMEM;
-	/* 5.1.6.2: the checksum and segmentation asked for; num_buffers 0 on transmit. */
-	uint8_t *h = pktbuf_push(p, VNET_HDR_LEN);
-	if (vnet_hdr_tx(h, p, v->features)) {
-		v->stats.tx_malformed++;
-		pktbuf_free(p);
-		return -EINVAL;
-	}
-	struct virtq_seg seg = { .addr = dma_addr(p->data), .len = (uint32_t)p->len, .device_writes = false };
-	int err = virtq_add(&v->txq, &seg, 1, p);
-	if (err) {
-		pktbuf_free(p);
-		return err;
-	}
-	v->stats.tx_frames++;
-	if (p->len > VNET_HDR_LEN + VNET_MAX_FRAME)
-		v->stats.tx_tso++;
-	/*
-	 * The network thread's frames wait for the end of its pass
-	 * (vnet_poll, vnet_irq_rearm: one doorbell for the batch). So do
-	 * another thread's (a service sending its replies): the first of them
-	 * asks for that pass, which publishes them all. A service that answers
-	 * N connections in one wake-up of its own then costs one doorbell, a
-	 * VM exit, instead of N; scheduling is cooperative, so on a shared CPU
-	 * the pass comes once the service sleeps, on another at once.
-	 */
-	if (!netdev_in_thread(v->dev) && !v->tx_deferred) {
-		v->tx_deferred = true;
-		netdev_kick(v->dev);
-	}
-	return 0;
-}
-
-/* What the stack may leave to the device (net/netif.h), from the negotiated features. */
-static uint32_t vnet_get_offload(struct netif *nif)
-{
-	struct vnet *v = netif_drv(nif);
-	uint32_t o = 0;
-	if (has(v, VIRTIO_NET_F_CSUM))
-		o |= NETIF_OFFLOAD_TX_CSUM;
-	if (has(v, VIRTIO_NET_F_GUEST_CSUM))
-		o |= NETIF_OFFLOAD_RX_CSUM;
-	if (has(v, VIRTIO_NET_F_HOST_TSO4))
-		o |= NETIF_OFFLOAD_TSO4;
-	return o;
-}
-
 static const struct netif_ops vnet_netif_ops = {
 	.xmit = vnet_xmit,
 	.get_mac = vnet_get_mac,
@@ -277,183 +123,6 @@ static const struct netif_ops vnet_netif_ops = {
 	.link_ok = vnet_link_ok,
 	.get_offload = vnet_get_offload,
 };
-
-/* ---- receive ---- */
-
-/*
- * 5.1.6.3: keeps the receive queue full of empty pktbufs; stops quietly when
- * only the pool's reserve is left, which stays for the stack's own sends.
- */
-static void vnet_rx_refill(struct vnet *v)
-{
-	v->rx_short = false;
-	while (virtq_num_free(&v->rxq) > 0) {
-		struct pktbuf *p = pktbuf_alloc_rx(v->ns, VNET_RX_HEADROOM, VNET_RX_LEN);
-		if (!p) {
-			v->stats.rx_nobuf++;
-			v->rx_short = true;
-			break;
-		}
-		struct virtq_seg seg = { .addr = dma_addr(p->data), .len = (uint32_t)p->len, .device_writes = true };
-		if (seg.addr + seg.len > VNET_DMA_LIMIT || virtq_add(&v->rxq, &seg, 1, p)) {
-			pktbuf_free(p);
-			break;
-		}
-	}
-}
-
-/* Hands a whole frame (data at its virtio header) to the stack. */
-static void vnet_rx_deliver(struct vnet *v, struct pktbuf *p, bool csum_ok)
-{
-	pktbuf_pull(p, VNET_HDR_LEN);
-	if (csum_ok)
-		p->csum = PKTBUF_CSUM_VALID;   /* 5.1.6.4: NEEDS_CSUM or DATA_VALID */
-	v->stats.rx_frames++;
-	netif_input(v->nif, p);
-}
-
-/*
- * A further buffer of a merged frame (5.1.6.4: num_buffers > 1): its
- * bytes, all frame (the header is in the first), are appended to the
- * large buffer, which goes up once the last has come.
- */
-static void vnet_rx_more(struct vnet *v, int r, struct pktbuf *p, uint32_t len)
-{
-	struct pktbuf *big = v->rx_big;
-	if (r < 0) {
-		v->stats.rx_malformed++;
-		v->rx_drop = true;
-	} else if (!v->rx_drop && !pktbuf_put(big, len)) {
-		v->stats.rx_malformed++;   /* more than a 64 KiB datagram's frame */
-		v->rx_drop = true;
-	} else if (!v->rx_drop) {
-		memcpy(big->data + big->len - len, p->data, len);
-	}
-	pktbuf_free(p);
-	if (--v->rx_left)
-		return;
-	v->rx_big = NULL;
-	if (v->rx_drop) {
-		pktbuf_free(big);
-		return;
-	}
-	v->stats.rx_merged++;
-	vnet_rx_deliver(v, big, big->csum == PKTBUF_CSUM_VALID);
-}
-
-/* One used receive buffer: checks it, strips the header and passes the frame up (or drops it). */
-static void vnet_rx_one(struct vnet *v, int r, struct pktbuf *p, uint32_t len)
-{
-	if (v->rx_left) {
-		vnet_rx_more(v, r, p, len);
-		return;
-	}
-	struct vnet_rx_hdr rh;
-	if (r < 0 || len < VNET_HDR_LEN + 14 || vnet_hdr_rx(p->data, v->features, &rh)) {
-		/* 5.1.6.4.1: flags or a GSO type we did not negotiate: not a frame to trust. */
-		v->stats.rx_malformed++;
-		pktbuf_free(p);
-		return;
-	}
-	pktbuf_trim(p, len);
-	if (rh.num_buffers == 1) {
-		vnet_rx_deliver(v, p, rh.csum_ok);
-		return;
-	}
-	/* Merged: one copy into a large buffer, the frame as aligned as in a posted one. */
-	v->rx_left = (uint16_t)(rh.num_buffers - 1);
-	v->rx_big = pktbuf_alloc_large_try(v->ns, VNET_RX_HEADROOM, len);
-	v->rx_drop = !v->rx_big;
-	if (v->rx_big) {
-		memcpy(v->rx_big->data, p->data, len);
-		v->rx_big->csum = rh.csum_ok ? PKTBUF_CSUM_VALID : PKTBUF_CSUM_NONE;
-	} else {
-		v->stats.rx_nobuf_large++;
-	}
-	pktbuf_free(p);
-}
-
-/* Link state is re-read only after a configuration-change interrupt (5.1.4.2). */
-static void vnet_check_config(struct vnet *v)
-{
-	if (!v->config_changed)
-		return;
-	v->config_changed = false;
-	bool up = vnet_link_up(v);
-	if (up != v->link_was_up)
-		klog("virtio-net", "%s: link %s", netif_name(v->nif), up ? "up" : "down");
-	v->link_was_up = up;
-}
-
-static int vnet_poll(void *drv, int budget)
-{
-	struct vnet *v = drv;
-	int n = 0;
-	virtq_disable_cb(&v->rxq);
-	virtq_disable_cb(&v->txq);   /* undo a full ring's request (vnet_xmit) once we are reaping anyway */
-	vnet_check_config(v);
-	vnet_tx_reclaim(v);
-	while (n < budget) {
-		void *tok;
-		uint32_t len;
-		int r = virtq_get(&v->rxq, &tok, &len);
-		if (r == 0)
-			break;
-		if (r < 0 && !tok) {
-			v->stats.rx_malformed++;   /* bad id: no buffer to give back */
-			continue;
-		}
-		vnet_rx_one(v, r, tok, len);
-		n++;
-	}
-	vnet_rx_refill(v);
-	if (virtq_kick_prepare(&v->rxq))
-		virtio_pci_notify(v->rx_notify, VNET_RXQ);
-	vnet_tx_flush(v);   /* the replies to this batch, and what the stack's timers sent before it */
-	return n;
-}
-
-/*
- * The end of every pass, before the network thread sleeps: notifications
- * skipped on a provisional "no" during the pass are checked (virtq.c),
- * then the next receive interrupt is asked for, with a poll again if a
- * frame slipped in.
- */
-static void vnet_irq_rearm(void *drv)
-{
-	struct vnet *v = drv;
-	vnet_tx_flush(v);   /* frames sent while other devices were polled */
-	if (virtq_kick_confirm(&v->rxq))
-		virtio_pci_notify(v->rx_notify, VNET_RXQ);
-	if (virtq_kick_confirm(&v->txq))
-		virtio_pci_notify(v->tx_notify, VNET_TXQ);
-	if (virtq_enable_cb(&v->rxq))
-		netdev_kick(v->dev);
-	/*
-	 * A receive ring left short (replies built in received buffers still
-	 * sit in the transmit ring, so the pool was at its reserve) may run
-	 * dry, and a dry ring raises no receive interrupt: the device drops
-	 * frames and nothing would wake us to refill it. Transmit completions
-	 * give buffers back, so let them interrupt (5.1.6.2.1).
-	 */
-	if (v->rx_short && virtq_enable_cb(&v->txq))
-		netdev_kick(v->dev);
-}
-
-/* Short of buffers with none coming back by transmit: look again soon. */
-#define VNET_RX_SHORT_RETRY_NS (10 * NSEC_PER_MSEC)
-
-/*
- * No timer while the receive ring is full: its interrupt announces every
- * frame (virtq.c keeps the handshake for it from being lost). Only a ring
- * left short by an empty pool is looked at again soon, since a dry ring
- * raises no interrupt at all.
- */
-static uint64_t vnet_next_deadline(void *drv)
-{
-	struct vnet *v = drv;
-	return v->rx_short ? time_ns() + VNET_RX_SHORT_RETRY_NS : UINT64_MAX;
-}
 
 static int vnet_bind(void *drv, struct netif *nif);
 static void vnet_unbind(void *drv);
@@ -464,15 +133,19 @@ static const struct netdev_ops vnet_netdev_ops = {
 	.next_deadline = vnet_next_deadline,
 	.unbind = vnet_unbind,
 	.bind = vnet_bind,
+	.poll_queue = vnet_poll_queue,
+	.rearm_queue = vnet_rearm_queue,
 };
 
 /* ---- interrupts: acknowledge, note, kick; nothing else ---- */
 
-static void vnet_irq_queue(void *ctx)
+/* Pair i's own vector, on CPU i: its poller (the network thread for pair 0). */
+static void vnet_irq_pair(void *ctx)
 {
-	struct vnet *v = ctx;
-	v->stats.irqs++;
-	netdev_kick(v->dev);
+	struct vnet_pair *qp = ctx;
+	qp->v->stats.irqs++;
+	qp->qs.irqs++;
+	netdev_kick_queue(qp->v->dev, qp->index);
 }
 
 static void vnet_irq_config(void *ctx)
@@ -496,28 +169,54 @@ static void vnet_irq_intx(void *ctx)
 	netdev_kick(v->dev);
 }
 
-/* MSI-X with one entry for configuration changes and one for both queues (4.1.5.1.2); false if unusable. */
+/*
+ * MSI-X (4.1.5.1.2): one entry for configuration changes and one per
+ * queue pair the device may use (at most one per CPU and VNET_MAX_PAIRS),
+ * pair i's routed to CPU i; false if unusable. How many pairs are really
+ * used is known only after negotiation (vnet_mq_start).
+ */
 static bool vnet_setup_msix(struct vnet *v)
 {
-	if (!v->pci || pci_msix_count(v->pci) < 2)
+	int entries = v->pci ? pci_msix_count(v->pci) : 0;
+	if (entries < 2)
 		return false;
-	int vc = irq_alloc_vector(), vq = irq_alloc_vector();
-	if (vc < 0 || vq < 0)
+	unsigned want = cpu_count() < VNET_MAX_PAIRS ? cpu_count() : VNET_MAX_PAIRS;
+	if (want > (unsigned)entries - 1)
+		want = (unsigned)entries - 1;
+	int vc = irq_alloc_vector();
+	if (vc < 0)
 		return false;
-	uint8_t dest = (uint8_t)cpus[0].apic_id;
 	irq_set_handler((unsigned)vc, vnet_irq_config, v);
-	irq_set_handler((unsigned)vq, vnet_irq_queue, v);
-	if (pci_msix_set(v->pci, MSIX_ENTRY_CONFIG, (uint8_t)vc, dest) ||
-	    pci_msix_set(v->pci, MSIX_ENTRY_QUEUES, (uint8_t)vq, dest) || pci_msix_enable(v->pci, true))
+	if (pci_msix_set(v->pci, MSIX_ENTRY_CONFIG, (uint8_t)vc, (uint8_t)cpus[0].apic_id))
+		goto out_off;
+	v->npairs_irq = 0;
+	for (unsigned i = 0; i < want; i++) {
+		struct vnet_pair *qp = &v->pairs[i];
+		int vq = irq_alloc_vector();
+		if (vq < 0)
+			break;   /* fewer pairs then */
+		irq_set_handler((unsigned)vq, vnet_irq_pair, qp);
+		if (pci_msix_set(v->pci, MSIX_ENTRY_PAIR(i), (uint8_t)vq, (uint8_t)cpus[i].apic_id)) {
+			irq_set_handler((unsigned)vq, NULL, NULL);
+			break;
+		}
+		qp->vec = vq;
+		v->npairs_irq = i + 1;
+	}
+	if (!v->npairs_irq || pci_msix_enable(v->pci, true))
 		goto out_off;
 	v->msix = true;
 	v->vec_config = vc;
-	v->vec_queue = vq;
+	v->vec_queue = v->pairs[0].vec;
 	return true;
 out_off:
 	pci_msix_enable(v->pci, false);
 	irq_set_handler((unsigned)vc, NULL, NULL);
-	irq_set_handler((unsigned)vq, NULL, NULL);
+	for (unsigned i = 0; i < v->npairs_irq; i++) {
+		irq_set_handler((unsigned)v->pairs[i].vec, NULL, NULL);
+		v->pairs[i].vec = 0;
+	}
+	v->npairs_irq = 0;
 	return false;
 }
 
@@ -566,6 +265,9 @@ static int vnet_negotiate(struct vnet *v)
 			1ull << VIRTIO_F_RING_EVENT_IDX |
 			/* 6.1: refusing it may make the device fail FEATURES_OK; we have no IOMMU, so addresses are physical. */
 			1ull << VIRTIO_F_ACCESS_PLATFORM;
+	/* 5.1.6.5.5: MQ only with a vector per pair to spread them over CPUs, and not when told one pair. */
+	if (v->npairs_irq > 1 && skiff_opt_long("vnet.queues", 0) != 1)
+		base |= 1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_VQ;
 	const char *bad, *off = cmdline_get("vnet.offload");
 	uint64_t want = vnet_features_want(base, cmdline_get("vnet.features"), off && !strcmp(off, "off"), &bad);
 	if (bad)
@@ -619,43 +321,75 @@ static unsigned vnet_ring_order(void)
 /* Ring memory for one queue, kept for the device's life (a restart reuses it). */
 static int vnet_queue_alloc(void **mem)
 {
-	*mem = page_alloc(vnet_ring_order());
+	if (!*mem)
+		*mem = page_alloc(vnet_ring_order());
 	return *mem ? 0 : -ENOMEM;
 }
 
-/* 4.1.5.1.3: a queue of at most VNET_RING entries in fresh ring memory, told to the device. */
-static int vnet_queue_setup(struct vnet *v, uint16_t q, struct virtq *vq, void *mem, void **tok, uint32_t *wlen,
-			    struct virtio_notify *notify)
+/* 4.1.5.1.3: queue q of at most ring entries in fresh ring memory, told to the device with MSI-X entry msix. */
+static int vnet_queue_setup(struct vnet *v, uint16_t q, uint16_t ring, struct virtq *vq, void **mem, void **tok,
+			    uint32_t *wlen, uint16_t msix, struct virtio_notify *notify)
 {
 	uint16_t max = virtio_pci_queue_max(&v->vp, q);
 	if (max == 0) {
 		kwarn("virtio-net", "queue %u is missing", q);
 		return -ENODEV;
 	}
-	uint16_t size = VNET_RING;
+	if (vnet_queue_alloc(mem)) {
+		kwarn("virtio-net", "no memory for queue %u", q);
+		return -ENOMEM;
+	}
+	uint16_t size = ring;
 	while (size > max)
 		size /= 2;   /* 2.7: split queue sizes are powers of two, so max is one too */
-	memset(mem, 0, PAGE_SIZE << vnet_ring_order());
+	memset(*mem, 0, PAGE_SIZE << vnet_ring_order());
 	struct virtq_stats st = vq->stats;   /* counted over the device's life, across restarts */
-	int err = virtq_init(vq, q, size, mem, tok, wlen, has(v, VIRTIO_F_RING_EVENT_IDX));
+	int err = virtq_init(vq, q, size, *mem, tok, wlen, has(v, VIRTIO_F_RING_EVENT_IDX));
 	if (err) {
 		kwarn("virtio-net", "queue %u: bad size %u", q, size);
 		return err;
 	}
 	vq->stats = st;
-	uint64_t base = dma_addr(mem);
+	/*
+	 * Every queue relies on store->load fences against the device
+	 * (2.7.13.4.1, 2.7.14); on QEMU's TCG with one vCPU mfence is not
+	 * one, and a lost handshake leaves a ring waiting for good.
+	 */
+	if (cpu_fences_elided())
+		virtq_set_fence(vq, vnet_io_fence);
+	uint64_t base = dma_addr(*mem);
 	return virtio_pci_queue_setup(&v->vp, q, size, base, base + virtq_avail_offset(size),
-				      base + virtq_used_offset(size), v->msix ? MSIX_ENTRY_QUEUES : VIRTIO_MSI_NO_VECTOR,
-				      notify);
+				      base + virtq_used_offset(size), v->msix ? msix : VIRTIO_MSI_NO_VECTOR, notify);
+}
+
+/* Both queues of pair i, on its MSI-X entry. */
+static int vnet_pair_setup(struct vnet *v, unsigned i)
+{
+	struct vnet_pair *qp = &v->pairs[i];
+	uint16_t msix = (uint16_t)MSIX_ENTRY_PAIR(i);
+	qp->v = v;
+	qp->index = i;
+	int err = vnet_queue_setup(v, VNET_RXQ(i), VNET_RING, &qp->rxq, &qp->rxq_mem, qp->rx_token, qp->rx_wlen, msix,
+				   &qp->rx_notify);
+	if (!err)
+		err = vnet_queue_setup(v, VNET_TXQ(i), VNET_RING, &qp->txq, &qp->txq_mem, qp->tx_token, qp->tx_wlen,
+				       msix, &qp->tx_notify);
+	return err;
 }
 
 static void vnet_free_queue_mem(struct vnet *v)
 {
-	if (v->rxq_mem)
-		page_free(v->rxq_mem, vnet_ring_order());
-	if (v->txq_mem)
-		page_free(v->txq_mem, vnet_ring_order());
-	v->rxq_mem = v->txq_mem = NULL;
+	for (unsigned i = 0; i < VNET_MAX_PAIRS; i++) {
+		struct vnet_pair *qp = &v->pairs[i];
+		if (qp->rxq_mem)
+			page_free(qp->rxq_mem, vnet_ring_order());
+		if (qp->txq_mem)
+			page_free(qp->txq_mem, vnet_ring_order());
+		qp->rxq_mem = qp->txq_mem = NULL;
+	}
+	if (v->ctrlq_mem)
+		page_free(v->ctrlq_mem, vnet_ring_order());
+	v->ctrlq_mem = NULL;
 }
 
 /* Undoes vnet_setup_msix / vnet_setup_intx so no handler points at freed state. */
@@ -665,6 +399,8 @@ static void vnet_irq_teardown(struct vnet *v)
 		pci_msix_enable(v->pci, false);
 	else if (v->vec_queue)
 		ioapic_mask(v->gsi, true);
+	for (unsigned i = 0; i < v->npairs_irq; i++)
+		irq_set_handler((unsigned)v->pairs[i].vec, NULL, NULL);
 	if (v->vec_queue)
 		irq_set_handler((unsigned)v->vec_queue, NULL, NULL);
 	if (v->vec_config && v->vec_config != v->vec_queue)
@@ -674,19 +410,117 @@ static void vnet_irq_teardown(struct vnet *v)
 /* Frees every buffer the rings held; only once the device is reset (it no longer owns them). */
 static void vnet_release_buffers(struct vnet *v)
 {
-	pktbuf_free(v->rx_big);
-	v->rx_big = NULL;
-	v->rx_left = 0;
-	for (unsigned i = 0; i < VNET_RING; i++) {
-		pktbuf_free(v->rx_token[i]);
-		pktbuf_free(v->tx_token[i]);
-		v->rx_token[i] = v->tx_token[i] = NULL;
+	for (unsigned p = 0; p < VNET_MAX_PAIRS; p++) {
+		struct vnet_pair *qp = &v->pairs[p];
+		pktbuf_free(qp->rx_big);
+		qp->rx_big = NULL;
+		qp->rx_left = 0;
+		for (unsigned i = 0; i < VNET_RING; i++) {
+			pktbuf_free(qp->rx_token[i]);
+			pktbuf_free(qp->tx_token[i]);
+			qp->rx_token[i] = qp->tx_token[i] = NULL;
+		}
 	}
 }
 
+/* 5.1.4: max_virtqueue_pairs (with MQ), 1 without. */
+static unsigned vnet_max_pairs(struct vnet *v)
+{
+	if (!has(v, VIRTIO_NET_F_MQ))
+		return 1;
+	unsigned n = v->vp.device[VNET_CFG_MAX_PAIRS] | v->vp.device[VNET_CFG_MAX_PAIRS + 1] << 8;
+	return n ? n : 1;
+}
+
 /*
- * 3.1.1: from reset to DRIVER_OK, with the receive queue filled from
- * v->ns's pool. On failure the device is reset again and holds nothing.
+ * 5.1.6.5.5: VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET on the control queue, after
+ * DRIVER_OK: the header and the le16 count read by the device, the ack
+ * byte written by it. The answer is polled for (bounded): it comes while
+ * QEMU handles the notification, and attach needs it before going on.
+ */
+static int vnet_ctrl_pairs_set(struct vnet *v, unsigned n)
+{
+	volatile uint8_t *b = v->ctrl_buf;
+	b[0] = VIRTIO_NET_CTRL_MQ;
+	b[1] = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
+	b[2] = (uint8_t)n;
+	b[3] = (uint8_t)(n >> 8);
+	b[4] = 0xff;
+	struct virtq_seg segs[3] = {
+		{ .addr = dma_addr(v->ctrl_buf), .len = 2, .device_writes = false },
+		{ .addr = dma_addr(v->ctrl_buf + 2), .len = 2, .device_writes = false },
+		{ .addr = dma_addr(v->ctrl_buf + 4), .len = 1, .device_writes = true },
+	};
+	int err = virtq_add(&v->ctrlq, segs, 3, v);
+	if (err)
+		return err;
+	virtq_kick_prepare(&v->ctrlq);
+	virtio_pci_notify(v->ctrl_notify, v->ctrlq.index);   /* a control command always wants the device's eye */
+	uint64_t until = time_ns() + VNET_CTRL_TIMEOUT_NS;
+	for (;;) {
+		void *tok;
+		uint32_t len;
+		int r = virtq_get(&v->ctrlq, &tok, &len);
+		if (r > 0)
+			break;
+		if (r < 0)
+			return -EIO;
+		if (time_ns() > until)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return b[4] == VIRTIO_NET_OK ? 0 : -EIO;
+}
+
+/*
+ * With MQ: the control queue (controlq is 2 * max_virtqueue_pairs, 5.1.2)
+ * and pairs 1..n-1; how many is decided here (see the file's header).
+ */
+static unsigned vnet_mq_pairs(struct vnet *v)
+{
+	unsigned n = vnet_max_pairs(v);
+	long opt = skiff_opt_long("vnet.queues", 0);
+	if (n > v->npairs_irq)
+		n = v->npairs_irq;
+	if (n > VNET_MAX_PAIRS)
+		n = VNET_MAX_PAIRS;
+	if (opt > 0 && (unsigned long)opt < n)
+		n = (unsigned)opt;
+	return n ? n : 1;
+}
+
+/* The pairs' receive rings filled from v->ns's pool, grown for them once. */
+static int vnet_fill_rings(struct vnet *v)
+{
+	/* 64 KiB segments either way need the stack's large buffers; once per stack (the pool never shrinks). */
+	if ((has(v, VIRTIO_NET_F_HOST_TSO4) || has(v, VIRTIO_NET_F_GUEST_TSO4)) && v->large_for != v->ns) {
+		int got = pktpool_grow_large(v->ns, VNET_LARGE_BUFS);
+		if (got < 0)
+			kwarn("virtio-net", "no large packet buffers for TSO (%d): segments stay MSS-sized", got);
+		v->large_for = v->ns;
+	}
+	/* Short growth is logged; the rings then fill to the reserve. */
+	netdev_rx_ring_grow(v->ns, v->npairs * v->pairs[0].rxq.size);
+	for (unsigned i = 0; i < v->npairs; i++) {
+		struct vnet_pair *qp = &v->pairs[i];
+		qp->rx_big = NULL;
+		qp->rx_left = 0;
+		vnet_rx_refill(qp);
+		if (virtq_num_free(&qp->rxq) == qp->rxq.size) {
+			kwarn("virtio-net", "no packet buffers for receive queue %u", i);
+			return -ENOMEM;
+		}
+		/* The transmit queue interrupts only when asked (a full ring); completions are reaped in poll. */
+		virtq_disable_cb(&qp->txq);
+		virtq_enable_cb(&qp->rxq);
+	}
+	return 0;
+}
+
+/*
+ * 3.1.1: from reset to DRIVER_OK, with the receive queues filled from
+ * v->ns's pool and, with MQ, the pairs turned on. On failure the device is
+ * reset again and holds nothing.
  */
 static int vnet_start(struct vnet *v)
 {
@@ -703,43 +537,29 @@ static int vnet_start(struct vnet *v)
 		err = -EIO;
 		goto out_failed;
 	}
-	if ((err = vnet_queue_setup(v, VNET_RXQ, &v->rxq, v->rxq_mem, v->rx_token, v->rx_wlen, &v->rx_notify)) ||
-	    (err = vnet_queue_setup(v, VNET_TXQ, &v->txq, v->txq_mem, v->tx_token, v->tx_wlen, &v->tx_notify)))
+	v->npairs = has(v, VIRTIO_NET_F_MQ) ? vnet_mq_pairs(v) : 1;
+	for (unsigned i = 0; i < v->npairs; i++)
+		if ((err = vnet_pair_setup(v, i)))
+			goto out_failed;
+	if (has(v, VIRTIO_NET_F_MQ) &&
+	    (err = vnet_queue_setup(v, (uint16_t)(2 * vnet_max_pairs(v)), VNET_CTRL_RING, &v->ctrlq, &v->ctrlq_mem,
+				    v->ctrl_token, v->ctrl_wlen, VIRTIO_MSI_NO_VECTOR, &v->ctrl_notify)))
 		goto out_failed;
-	/*
-	 * Both queues rely on store->load fences against the device
-	 * (2.7.13.4.1, 2.7.14); on QEMU's TCG with one vCPU mfence is not
-	 * one, and a lost handshake leaves a ring waiting for good.
-	 */
-	bool io_fences = cpu_fences_elided();
-	if (io_fences) {
-		virtq_set_fence(&v->rxq, vnet_io_fence);
-		virtq_set_fence(&v->txq, vnet_io_fence);
-	}
 	v->link_was_up = vnet_link_up(v);
-	v->rx_big = NULL;
-	v->rx_left = 0;
-	/* 64 KiB segments either way need the stack's large buffers; once per stack (the pool never shrinks). */
-	if ((has(v, VIRTIO_NET_F_HOST_TSO4) || has(v, VIRTIO_NET_F_GUEST_TSO4)) && v->large_for != v->ns) {
-		int got = pktpool_grow_large(v->ns, VNET_LARGE_BUFS);
-		if (got < 0)
-			kwarn("virtio-net", "no large packet buffers for TSO (%d): segments stay MSS-sized", got);
-		v->large_for = v->ns;
-	}
-	netdev_rx_ring_grow(v->ns, v->rxq.size);   /* short growth is logged; the ring then fills to the reserve */
-	vnet_rx_refill(v);
-	if (virtq_num_free(&v->rxq) == v->rxq.size) {
-		kwarn("virtio-net", "no packet buffers for the receive queue");
-		err = -ENOMEM;
+	if ((err = vnet_fill_rings(v)))
 		goto out_failed;
-	}
-	/* The transmit queue interrupts only when asked (a full ring); completions are reaped in poll. */
-	virtq_disable_cb(&v->txq);
-	virtq_enable_cb(&v->rxq);
 	/* 3.1.1 step 8; 3.1.2: no notification before DRIVER_OK. */
 	virtio_pci_add_status(&v->vp, VIRTIO_STATUS_DRIVER_OK);
-	if (virtq_kick_prepare(&v->rxq))
-		virtio_pci_notify(v->rx_notify, VNET_RXQ);
+	for (unsigned i = 0; i < v->npairs; i++)
+		if (virtq_kick_prepare(&v->pairs[i].rxq))
+			virtio_pci_notify(v->pairs[i].rx_notify, VNET_RXQ(i));
+	/* 5.1.6.5.5: until this the device uses pair 0 only; if refused, so do we. */
+	if (v->npairs > 1 && (err = vnet_ctrl_pairs_set(v, v->npairs))) {
+		kwarn("virtio-net", "the device refused %u queue pairs (%d): using one", v->npairs, err);
+		v->npairs = 1;
+	}
+	if (v->dev)
+		netdev_set_queues(v->dev, v->npairs);
 	return 0;
 out_failed:
 	/* 3.1.1: tell the device the driver gave up. */
@@ -777,9 +597,9 @@ static int vnet_bind(void *drv, struct netif *nif)
 static int vnet_attach_common(struct vnet *v, const char *where)
 {
 	int err;
-	if ((err = vnet_queue_alloc(&v->rxq_mem)) || (err = vnet_queue_alloc(&v->txq_mem))) {
-		kwarn("virtio-net", "no memory for the queues");
-		goto out_free_mem;
+	for (unsigned i = 0; i < VNET_MAX_PAIRS; i++) {
+		v->pairs[i].v = v;   /* the interrupt handlers' context */
+		v->pairs[i].index = i;
 	}
 	/* Interrupts first, so queues can name their MSI-X entry. */
 	if ((err = virtio_pci_reset(&v->vp)))
@@ -798,14 +618,21 @@ static int vnet_attach_common(struct vnet *v, const char *where)
 		goto out_irq;
 	}
 	v->nif = netif_get(v->ns, idx);
+	if (v->npairs > 1 && (err = netdev_set_queues(v->dev, v->npairs))) {
+		/* No pollers: pairs 1.. would never be drained, so back to one (5.1.6.5.5 allows it at any time). */
+		kwarn("virtio-net", "no poller threads for %u queue pairs (%d): using one", v->npairs, err);
+		vnet_ctrl_pairs_set(v, 1);
+		v->npairs = 1;
+		netdev_set_queues(v->dev, 1);
+	}
 	if (nunits < VNET_MAX_UNITS)
 		units[nunits++] = v;
 	char names[96];
 	vnet_features_name(v->features, names, sizeof(names));
-	klog("virtio-net", "%s: %s, features 0x%lx (%s), queues %u/%u, %s%s", where, netif_name(v->nif),
-	     (unsigned long)v->features, names, v->rxq.size, v->txq.size,
+	klog("virtio-net", "%s: %s, features 0x%lx (%s), queues %u/%u, %s%s, pairs %u", where, netif_name(v->nif),
+	     (unsigned long)v->features, names, v->pairs[0].rxq.size, v->pairs[0].txq.size,
 	     v->msix ? "MSI-X" : v->pci ? "INTx" : "GSI line",
-	     cpu_fences_elided() ? ", ring fences by port I/O (TCG)" : "");
+	     cpu_fences_elided() ? ", ring fences by port I/O (TCG)" : "", v->npairs);
 	return 0;
 out_irq:
 	vnet_irq_teardown(v);
@@ -861,10 +688,15 @@ int vnet_stats_get(unsigned unit, struct vnet_stats *out)
 	struct vnet *v = units[unit];
 	netdev_lock_dev(v->dev);   /* poll and xmit update the counters under the stack lock */
 	*out = v->stats;
-	out->rx_kicks = v->rxq.stats.notifies;
-	out->rx_kicks_saved = v->rxq.stats.notifies_saved;
-	out->tx_kicks = v->txq.stats.notifies;
-	out->tx_kicks_saved = v->txq.stats.notifies_saved;
+	out->queues = v->npairs;
+	for (unsigned i = 0; i < v->npairs && i < VNET_STATS_QUEUES; i++) {
+		const struct vnet_pair *qp = &v->pairs[i];
+		out->rx_kicks += qp->rxq.stats.notifies;
+		out->rx_kicks_saved += qp->rxq.stats.notifies_saved;
+		out->tx_kicks += qp->txq.stats.notifies;
+		out->tx_kicks_saved += qp->txq.stats.notifies_saved;
+		out->q[i] = qp->qs;
+	}
 	out->msix = v->msix;
 	out->features = v->features;
 	netdev_unlock_dev(v->dev);

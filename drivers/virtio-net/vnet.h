@@ -9,6 +9,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* One queue pair's share (multiqueue, virtio 1.2 5.1.6.5.5). */
+struct vnet_queue_stats {
+	uint64_t rx_frames;        /* frames passed up from its receive queue */
+	uint64_t tx_frames;        /* frames given to its transmit queue */
+	uint64_t irqs;             /* its MSI-X vector's interrupts (on its CPU) */
+};
+
+#define VNET_STATS_QUEUES 8
+
 struct vnet_stats {
 	uint64_t rx_malformed;     /* bad id, bad length, short, or offload flags we did not ask for */
 	uint64_t rx_nobuf;         /* refill found the pktbuf pool empty */
@@ -27,6 +36,8 @@ struct vnet_stats {
 	uint64_t tx_kicks_saved;
 	bool msix;                 /* MSI-X, else INTx */
 	uint64_t features;         /* negotiated feature bits */
+	unsigned queues;           /* queue pairs in use (1 without MQ) */
+	struct vnet_queue_stats q[VNET_STATS_QUEUES];
 };
 
 /* Counters of the unit-th virtio-net device attached (0 = first); -ENODEV when there is none. */

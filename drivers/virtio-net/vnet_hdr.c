@@ -37,6 +37,8 @@ static const struct {
 	{ "tso4", 1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_HOST_TSO4 },
 	{ "mrg_rxbuf", 1ull << VIRTIO_NET_F_MRG_RXBUF },
 	{ "event_idx", 1ull << VIRTIO_NET_F_EVENT_IDX },
+	{ "ctrl_vq", 1ull << VIRTIO_NET_F_CTRL_VQ },
+	{ "mq", 1ull << VIRTIO_NET_F_MQ },
 };
 #define NFEATURES (sizeof(feature_table) / sizeof(feature_table[0]))
 
@@ -101,6 +103,9 @@ uint64_t vnet_features_deps(uint64_t f)
 		f &= ~(1ull << VIRTIO_NET_F_HOST_TSO4);
 	if (!has(f, VIRTIO_NET_F_GUEST_CSUM) || !has(f, VIRTIO_NET_F_MRG_RXBUF))
 		f &= ~(1ull << VIRTIO_NET_F_GUEST_TSO4);
+	/* 5.1.3.1: MQ needs CTRL_VQ; the driver uses the control queue for MQ only, so one goes without the other. */
+	if (!has(f, VIRTIO_NET_F_MQ) || !has(f, VIRTIO_NET_F_CTRL_VQ))
+		f &= ~(1ull << VIRTIO_NET_F_MQ | 1ull << VIRTIO_NET_F_CTRL_VQ);
 	return f;
 }
 

@@ -25,6 +25,8 @@ struct pktbuf;
 #define VIRTIO_NET_F_GUEST_TSO4 7
 #define VIRTIO_NET_F_HOST_TSO4 11
 #define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_CTRL_VQ 17
+#define VIRTIO_NET_F_MQ 22
 #define VIRTIO_NET_F_EVENT_IDX 29   /* VIRTIO_F_RING_EVENT_IDX (6) */
 
 /* The offloads, for "vnet.offload=off". */
@@ -43,11 +45,12 @@ struct pktbuf;
  * The driver features to offer, from those the driver understands (base
  * plus the offloads), less those the options turn off: spec is a comma
  * list of feature names (csum, guest_csum, host_tso4, guest_tso4,
- * mrg_rxbuf, event_idx, and tso4 for both TSO bits), each with a leading
+ * mrg_rxbuf, event_idx, ctrl_vq, mq, and tso4 for both TSO bits), each with a leading
  * '-' (off) or '+'/nothing (on, the default); offload_off drops every
  * offload first. Then dependencies: 5.1.3.1 (GUEST_TSO4 needs GUEST_CSUM,
  * HOST_TSO4 needs CSUM), and GUEST_TSO4 needs MRG_RXBUF here (the driver
- * posts 2 KiB buffers only, and 64 KiB frames need merged ones).
+ * posts 2 KiB buffers only, and 64 KiB frames need merged ones); MQ
+ * needs CTRL_VQ (5.1.3.1) and CTRL_VQ goes only with MQ here.
  * Returns the mask; *bad points at the first unknown name (NULL if none).
  */
 uint64_t vnet_features_want(uint64_t base, const char *spec, bool offload_off, const char **bad);

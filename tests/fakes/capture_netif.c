@@ -96,6 +96,7 @@ bool capture_inject(struct capture_netif *c, const uint8_t *frame, size_t len)
 	if (!p)
 		return false;
 	memcpy(p->data, frame, len);
+	p->rx_queue = c->rx_queue;
 	netif_input(netif_get(c->ns, c->ifindex), p);
 	return true;
 }

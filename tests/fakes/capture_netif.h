@@ -23,6 +23,7 @@ struct capture_netif {
 	bool dev_up;		/* the last ops->set_up() said up */
 	int set_up_calls;
 	uint32_t offload;	/* NETIF_OFFLOAD_* it advertises */
+	uint8_t rx_queue;	/* pktbuf.rx_queue of injected frames (a multiqueue NIC's queue + 1) */
 };
 
 /* Register with the stack; returns the ifindex (asserting success is the

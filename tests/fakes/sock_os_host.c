@@ -70,6 +70,11 @@ int sock_os_wait(struct sock_waiter *w, uint64_t deadline_ns)
 	return ret;
 }
 
+int sock_os_cpu(void)
+{
+	return -1;	/* host threads migrate: no steering */
+}
+
 uint64_t sock_os_now(void)
 {
 	struct timespec ts;

@@ -22,6 +22,8 @@
 #   netns_require                            check root, ip, /dev/net/tun (skip/fail)
 #   netns_create NAME HOSTADDR/PREFIX [TAP...] namespace with lo up and taps (default tap0)
 #   netns_add_tap NAME TAP [HOSTADDR/PREFIX] one more tap, up, on a link of its own
+#   NETNS_MULTI_QUEUE=1                      taps made from then on are multi_queue
+#                                            (IFF_MULTI_QUEUE: QEMU's queues=N, virtio MQ)
 #   netns_exec NAME CMD...                   run CMD inside the namespace
 #   bg_start NAME LOG CMD...                 start CMD in NAME in the background, output
 #                                            to LOG, input from BG_STDIN (default
@@ -69,6 +71,13 @@ netns_exec() {
 	ip netns exec "$ns" "$@"
 }
 
+# NETNS_TAP_FLAGS: the extra ip tuntap flags (none, or multi_queue) for the next tap.
+netns_tap_flags() {
+	NETNS_TAP_FLAGS=()
+	[[ "${NETNS_MULTI_QUEUE:-0}" == 1 ]] && NETNS_TAP_FLAGS=(multi_queue)
+	return 0
+}
+
 # netns_create NAME HOSTADDR/PREFIX [TAP...]
 # One tap gets the host address itself; several taps are enslaved to a bridge br0
 # that carries the address, so guests on them share one L2 segment.
@@ -89,7 +98,8 @@ netns_create() {
 		net.ipv6.conf.default.disable_ipv6=1 >/dev/null 2>&1 || true
 
 	for tap in "${taps[@]}"; do
-		err=$(netns_exec "$ns" ip tuntap add dev "$tap" mode tap 2>&1) ||
+		netns_tap_flags
+		err=$(netns_exec "$ns" ip tuntap add dev "$tap" mode tap "${NETNS_TAP_FLAGS[@]}" 2>&1) ||
 			netns_die "cannot create tap $tap in $ns: $err"
 	done
 	dev=${taps[0]}
@@ -114,7 +124,8 @@ netns_create() {
 # to another namespace once QEMU has opened it).
 netns_add_tap() {
 	local ns=${1:?netns_add_tap: NAME missing} tap=${2:?netns_add_tap: TAP missing} addr=${3:-} err
-	err=$(netns_exec "$ns" ip tuntap add dev "$tap" mode tap 2>&1) ||
+	netns_tap_flags
+	err=$(netns_exec "$ns" ip tuntap add dev "$tap" mode tap "${NETNS_TAP_FLAGS[@]}" 2>&1) ||
 		netns_die "cannot create tap $tap in $ns: $err"
 	if [[ -n "$addr" ]]; then
 		err=$(netns_exec "$ns" ip addr add "$addr" dev "$tap" 2>&1) ||

@@ -59,6 +59,21 @@ static void test_features_off_takes_dependents(void **state)
 	assert_int_equal(f, BASE | (VNET_OFFLOAD_FEATURES & ~B(VIRTIO_NET_F_HOST_TSO4)));
 }
 
+/* 5.1.3.1: MQ needs CTRL_VQ; the driver asks for CTRL_VQ only with MQ; -mq and vnet.offload=off. */
+static void test_features_mq_with_ctrl_vq_only(void **state)
+{
+	(void)state;
+	const char *bad;
+	uint64_t mq = B(VIRTIO_NET_F_MQ) | B(VIRTIO_NET_F_CTRL_VQ);
+	assert_int_equal(vnet_features_want(BASE | mq, NULL, false, &bad) & mq, mq);
+	assert_int_equal(vnet_features_want(BASE | mq, "-mq", false, &bad) & mq, 0);
+	assert_int_equal(vnet_features_want(BASE | mq, "-ctrl_vq", false, &bad) & mq, 0);
+	assert_int_equal(vnet_features_want(BASE | mq, NULL, true, &bad) & mq, mq);   /* not an offload */
+	/* What a device offers without mq=on (QEMU: CTRL_VQ alone): neither. */
+	assert_int_equal(vnet_features_deps(BASE | B(VIRTIO_NET_F_CTRL_VQ)), BASE);
+	assert_int_equal(vnet_features_deps(BASE | B(VIRTIO_NET_F_MQ)), BASE);
+}
+
 static void test_features_offload_off_then_one_back(void **state)
 {
 	(void)state;
@@ -246,6 +261,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_features_default_all_offloads),
 		cmocka_unit_test(test_features_off_takes_dependents),
+		cmocka_unit_test(test_features_mq_with_ctrl_vq_only),
 		cmocka_unit_test(test_features_offload_off_then_one_back),
 		cmocka_unit_test(test_features_unknown_name_reported),
 		cmocka_unit_test(test_features_name),
