@@ -18,8 +18,9 @@
 #                             encoding, as Linux's kallsyms compresses)
 #   ksyms_tab_names   .byte   the encoded names, each ended by a 0
 # A token nests at most KSYMS_DEPTH deep, so the decoder's stack is small.
-# The 256 IDT entry stubs (isr_stub_N, 16 bytes each) are one entry,
-# "isr_stubs": a sample or a backtrace there needs no vector number.
+# The 256 IDT entry stubs (isr_stub_N, 16 bytes each) are left out: the
+# symbol isr_stubs at the first names them all (a sample or a backtrace
+# there needs no vector number).
 # KSYMS_BLOCK and KSYMS_DEPTH must match kernel/ksyms.c.
 set -euo pipefail
 listing=0
@@ -33,11 +34,8 @@ trap 'rm -f "$out.tmp"' EXIT
 if ((listing)); then cat -- "$in"; else nm -n --defined-only "$in"; fi | LC_ALL=C awk '
 	BEGIN { n = 0; BLOCK = 32; DEPTH = 16; MAXTOK = 128 }
 	$2 ~ /^[tTwW]$/ && $3 !~ /^\./ {
-		if ($3 ~ /^isr_stub_[0-9]+$/) {
-			if ($3 != "isr_stub_0")
-				next
-			$3 = "isr_stubs"
-		}
+		if ($3 ~ /^isr_stub_[0-9]+$/)
+			next
 		if ($3 !~ /^[A-Za-z0-9_.$]+$/)
 			fail("symbol \"" $3 "\" has a character outside [A-Za-z0-9_.$]")
 		if (length($3) > 63)
