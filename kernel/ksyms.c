@@ -34,32 +34,34 @@ uint64_t ksyms_addr(size_t i)
 	return (uint64_t)ksyms_tab_anchor[i / KSYMS_BLOCK] + ksyms_tab_off[i];
 }
 
+static uint64_t anchor_at(size_t block)
+{
+	return ksyms_tab_anchor[block];
+}
+
+/* In [lo, hi) with key(lo) <= want and key ascending: the last index whose key is <= want. */
+static size_t last_at_or_below(size_t lo, size_t hi, uint64_t want, uint64_t (*key)(size_t))
+{
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (key(mid) <= want)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 long ksyms_index(uint64_t addr)
 {
 	size_t n = ksyms_count();
 	if (n == 0 || addr < ksyms_tab_anchor[0] || addr > UINT32_MAX)
 		return -1;
 	/* The last block whose anchor is <= addr, then its last symbol <= addr. */
-	size_t lo = 0, hi = (n + KSYMS_BLOCK - 1) / KSYMS_BLOCK;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ksyms_tab_anchor[mid] <= addr)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	uint64_t off = addr - ksyms_tab_anchor[lo];
-	size_t first = lo * KSYMS_BLOCK;
-	lo = first;
-	hi = first + KSYMS_BLOCK < n ? first + KSYMS_BLOCK : n;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (ksyms_tab_off[mid] <= off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return (long)lo;
+	size_t block = last_at_or_below(0, (n + KSYMS_BLOCK - 1) / KSYMS_BLOCK, addr, anchor_at);
+	size_t first = block * KSYMS_BLOCK;
+	size_t end = first + KSYMS_BLOCK < n ? first + KSYMS_BLOCK : n;
+	return (long)last_at_or_below(first, end, addr, ksyms_addr);
 }
 
 void ksyms_name(size_t i, char *buf, size_t size)
