@@ -18,7 +18,7 @@
 #                             encoding, as Linux's kallsyms compresses)
 #   ksyms_tab_names   .byte   the encoded names, each ended by a 0
 # A token nests at most KSYMS_DEPTH deep, so the decoder's stack is small.
-# The 256 IDT entry stubs (isr_stub_N, 16 bytes each) are left out: the
+# The 256 IDT entry stubs (isr_stub_N, 8 bytes each) are left out: the
 # symbol isr_stubs at the first names them all (a sample or a backtrace
 # there needs no vector number).
 # KSYMS_BLOCK and KSYMS_DEPTH must match kernel/ksyms.c.
