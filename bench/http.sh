@@ -345,7 +345,8 @@ if [[ $do_mem -eq 1 ]]; then
 	! want linux || R[linux,mem]=$(min_mem linux 24M 32M 48M 64M 80M 96M 112M 128M 160M 192M 256M)
 fi
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+# Two decimals; four below 0.1, so that the image sizes' ratio (~0.003) is not printed as 0.00.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf (a / b < 0.1 ? "%.4f" : "%.2f"), a / b; else print "-" }'; }
 row() { # LABEL KEY [UNIT-STRIPPING]
 	local s=${R[skiff,$2]:-} l=${R[linux,$2]:-}
 	printf '%-40s %12s %12s %12s\n' "$1" "${s:--}" "${l:--}" "$(ratio "${s%M}" "${l%M}")"

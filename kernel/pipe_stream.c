@@ -46,12 +46,16 @@ static struct {
 	void (*notify[PIPE_MAX_SLOTS])(void *arg);
 	void *notify_arg[PIPE_MAX_SLOTS];
 	struct pipe_stream ctl;
-	struct spinlock ctl_lock;
 	bool ctl_busy;
 	struct waitq ctl_wq;
 	uint32_t next_req;
 	struct pipe_stats st;
-} P = { .ctl_lock = SPINLOCK_INIT("pipe_ctl") };
+} P;
+/*
+ * Outside P so that P, all zeros at boot, sits in .bss: with the lock's
+ * initializer inside, its 12 KiB of wait queues were stored in the image.
+ */
+static struct spinlock ctl_lock = SPINLOCK_INIT("pipe_ctl");
 
 static void pipe_irq(void *ctx)
 {
@@ -229,10 +233,10 @@ static bool ctl_free(void *arg)
 static void ctl_acquire(void)
 {
 	for (;;) {
-		spin_lock(&P.ctl_lock);
+		spin_lock(&ctl_lock);
 		bool got = !P.ctl_busy;
 		P.ctl_busy = true;
-		spin_unlock(&P.ctl_lock);
+		spin_unlock(&ctl_lock);
 		if (got)
 			return;
 		waitq_wait(&P.ctl_wq, ctl_free, NULL, WAITQ_FOREVER);

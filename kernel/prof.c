@@ -167,9 +167,12 @@ out_free:
 	pairs = NULL;
 }
 
-static const char *slot_name(size_t i)
+static const char *slot_name(size_t i, char *buf, size_t size)
 {
-	return i < nsyms ? ksyms_name(i) : "(outside the symbol table)";
+	if (i >= nsyms)
+		return "(outside the symbol table)";
+	ksyms_name(i, buf, size);
+	return buf;
 }
 
 /* The top entries of counts, largest first, each line "  12.3%   456 name". */
@@ -194,7 +197,9 @@ static void print_top(const char *what, const uint32_t *counts, uint64_t busy)
 		if (best == SIZE_MAX)
 			break;
 		unsigned long permille = busy ? (unsigned long)((uint64_t)bv * 1000 / busy) : 0;
-		klog("prof", "%5lu.%lu%% %7u %s", permille / 10, permille % 10, bv, slot_name(best));
+		char name[KSYMS_NAME_MAX];
+		klog("prof", "%5lu.%lu%% %7u %s", permille / 10, permille % 10, bv,
+		     slot_name(best, name, sizeof(name)));
 		last = bv;
 		last_i = best;
 	}
@@ -235,8 +240,10 @@ static void print_callers(uint64_t busy)
 			shown[c] = pairs[pick].key;
 			uint32_t v = pairs[pick].n;
 			unsigned long permille = busy ? (unsigned long)((uint64_t)v * 1000 / busy) : 0;
-			klog("prof", "%5lu.%lu%% %7u %s <- %s", permille / 10, permille % 10, v, slot_name(best),
-			     slot_name((pairs[pick].key - 1) & 0xffff));
+			char name[KSYMS_NAME_MAX], caller[KSYMS_NAME_MAX];
+			klog("prof", "%5lu.%lu%% %7u %s <- %s", permille / 10, permille % 10, v,
+			     slot_name(best, name, sizeof(name)),
+			     slot_name((pairs[pick].key - 1) & 0xffff, caller, sizeof(caller)));
 		}
 	}
 }

@@ -33,7 +33,8 @@ struct dt_ptr {
 
 static struct idt_entry idt[256] __attribute__((aligned(16)));   /* shared: same handlers everywhere */
 
-extern const uint64_t isr_stub_table[256];
+/* arch/x86_64/isr.S: the stub of vector v is at isr_stubs + v * isr_stub_size (an absolute symbol). */
+extern const char isr_stubs[], isr_stub_size[];
 
 static void idt_set(unsigned v, uint64_t handler, uint8_t ist)
 {
@@ -89,7 +90,8 @@ static void cpu_load_tables(struct arch_cpu *a)
 void cpu_init_bsp(struct arch_cpu *a)
 {
 	for (unsigned v = 0; v < 256; v++)
-		idt_set(v, isr_stub_table[v], v == 8 ? 1 : v == 2 ? 2 : 0);
+		idt_set(v, (uint64_t)(uintptr_t)isr_stubs + v * (uint64_t)(uintptr_t)isr_stub_size,
+			v == 8 ? 1 : v == 2 ? 2 : 0);
 	cpu_load_tables(a);
 }
 

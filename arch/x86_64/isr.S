@@ -1,31 +1,50 @@
 /*
- * arch/x86_64/isr.S: one entry stub per IDT vector. Each pushes a zero where
- * the CPU pushes no error code (Intel SDM vol. 3A 6.13: only vectors 8,
- * 10-14, 17, 21, 29, 30 have one), then the vector number, and joins
- * isr_common, which saves the general registers into a struct trap_frame
- * and calls trap_dispatch(frame).
+ * arch/x86_64/isr.S: one entry stub per IDT vector. Each pushes the vector
+ * number and joins isr_common, which saves the general registers into a
+ * struct trap_frame and calls trap_dispatch(frame); where the CPU pushes
+ * no error code (Intel SDM vol. 3A 6.13: only vectors 8, 10-14, 17, 21,
+ * 29, 30 have one) it goes through isr_noerr first, which puts a zero
+ * there, so every frame has the same layout.
+ *
+ * A stub is "pushq $imm8; jmp rel32", 7 bytes, ISR_STUB_SIZE apart from
+ * isr_stubs (the .org fails the build if one grows past that), so the IDT
+ * is filled from isr_stubs + vector * ISR_STUB_SIZE: 2 KiB of stubs and no
+ * table of 256 addresses (the image's file size has a budget). pushq
+ * $imm8 sign-extends vectors 128-255; isr_common keeps the low byte.
  */
+	.set ISR_STUB_SIZE, 8
+	.global isr_stub_size          /* an absolute symbol: cpu.c reads the stride from it */
+	.set isr_stub_size, ISR_STUB_SIZE
+
 	.section .text
 	.altmacro
 
 .macro ISR_STUB n
-	.balign 16
 isr_stub_\n:
+	.byte 0x6a, \n                 /* pushq $imm8 */
 	.if (\n == 8) || ((\n >= 10) && (\n <= 14)) || (\n == 17) || (\n == 21) || (\n == 29) || (\n == 30)
-	.else
-	pushq $0
-	.endif
-	pushq $\n
 	jmp isr_common
+	.else
+	jmp isr_noerr
+	.endif
+	.org isr_stubs + ISR_STUB_SIZE * (\n + 1), 0xcc
 .endm
 
+	.balign ISR_STUB_SIZE
+	.global isr_stubs
+isr_stubs:
 .set i, 0
 .rept 256
 	ISR_STUB %i
 	.set i, i + 1
 .endr
 
+/* No error code from the CPU: the vector moves one slot down and a zero takes its place. */
+isr_noerr:
+	pushq (%rsp)          /* the address is taken before %rsp moves: a copy of the vector */
+	movq $0, 8(%rsp)
 isr_common:
+	andq $0xff, (%rsp)    /* the vector, without pushq $imm8's sign extension */
 	pushq %rax
 	pushq %rbx
 	pushq %rcx
@@ -65,17 +84,3 @@ isr_common:
 	popq %rax
 	addq $16, %rsp        /* vector and error code */
 	iretq
-
-.macro ISR_ADDR n
-	.quad isr_stub_\n
-.endm
-
-	.section .rodata
-	.balign 8
-	.global isr_stub_table
-isr_stub_table:
-.set i, 0
-.rept 256
-	ISR_ADDR %i
-	.set i, i + 1
-.endr
