@@ -14,7 +14,8 @@
 # front of both guests). Then HTTP (bench/http.sh, also
 # make bench-http): apps/httpd against the yardstick's nginx with wrk on a
 # 612-byte page at several concurrencies, boot to first HTTP response,
-# image size and the smallest RAM that serves. Then the share of its rate a
+# image size and the smallest RAM that serves; then the same at 1 and 2
+# vCPUs with virtio multiqueue (bench/http_smp.sh, make bench-http-smp). Then the share of its rate a
 # legitimate client keeps under a SYN flood (bench/flood.sh), skiff's httpd
 # against the yardstick's nginx. Last, the host micro-benchmark of
 # the Internet checksum (make bench-csum: net/checksum.c against the byte
@@ -67,6 +68,9 @@ ACCEL=$ACCEL bench/lossy.sh --no-build || echo "bench: lossy: failed"
 
 echo
 ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/http.sh || echo "bench: http: failed"
+
+echo
+ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/http_smp.sh --no-build || echo "bench: http_smp: failed"
 
 echo
 ACCEL=$ACCEL ACCEL_WHY=$ACCEL_WHY bench/pipes.sh || echo "bench: pipes: failed"
