@@ -11,7 +11,7 @@
  * max(FlightSize / 2, 2 SMSS), cwnd = ssthresh + 3 SMSS, inflated per
  * further duplicate, a partial ACK retransmits the next hole and deflates,
  * the full ACK of everything sent before recovery ends it with cwnd =
- * min(ssthresh, FlightSize + SMSS). The first two duplicates each let one
+ * min(ssthresh, max(FlightSize, SMSS) + SMSS) (RFC 6582 3.2 step 3 (1)). The first two duplicates each let one
  * new segment out (RFC 3042). A retransmission timeout sets cwnd to one
  * segment (RFC 5681 (4)) and recover = the highest sequence sent (RFC 6582
  * 3.2 step 1), so its duplicates do not start a second recovery.
@@ -23,7 +23,8 @@
  * (RFC 3708's response).
  * With SACK (RFC 6675) recovery starts on the third duplicate or when the
  * scoreboard says the first segment is lost; cwnd is set to ssthresh and
- * the output follows the pipe (tcp_sack.c) instead of inflating.
+ * the output follows the pipe (tcp_sack.c) instead of inflating; the full
+ * ACK leaves cwnd at ssthresh.
  */
 #include <string.h>
 
@@ -87,10 +88,21 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
 
 	if (pcb->in_recovery) {
 		if (seq_geq(pcb->snd_una, pcb->recover)) {
-			/* RFC 6582 3.2 step 3: full acknowledgment. */
-			uint32_t fl = tcp_flight(pcb) + smss;
+			/* Full acknowledgment. RFC 6675 5 set cwnd to
+			 * ssthresh on entry and recovery ends with it there
+			 * (RFC 6582 3.2 step 3 option (2)): deflating to the
+			 * flight would leave one SMSS when the peer ACKs a
+			 * whole burst at once (a stretch ACK), and slow start
+			 * back from there costs many round trips per loss.
+			 * NewReno's inflated cwnd deflates to RFC 6582 3.2
+			 * step 3 option (1), min(ssthresh, max(FlightSize,
+			 * SMSS) + SMSS). */
+			uint32_t fl = tcp_flight(pcb);
 
-			pcb->cwnd = fl < pcb->ssthresh ? fl : pcb->ssthresh;
+			fl = (fl > smss ? fl : smss) + smss;
+			if (pcb->sack_recovery || fl > pcb->ssthresh)
+				fl = pcb->ssthresh;
+			pcb->cwnd = fl;
 			pcb->in_recovery = false;
 			pcb->sack_recovery = false;
 			pcb->dupacks = 0;

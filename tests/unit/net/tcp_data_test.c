@@ -499,10 +499,12 @@ static void test_established_three_dupacks_fast_retransmit_newreno(void **state)
 	expect_seg(t, &s);
 	assert_int_equal(s.th.seq, t->rcv + 2 * 1460);
 	assert_int_equal(tstat(t, NET_STAT_TCP_PARTIAL_ACK), 1);
-	/* Full ACK: recovery over, cwnd = min(ssthresh, flight + SMSS). */
+	/* Full ACK: recovery over, cwnd = min(ssthresh, max(FlightSize,
+	 * SMSS) + SMSS) (RFC 6582 3.2 step 3 (1)): nothing is left in
+	 * flight, and two segments, not one, may go. */
 	seg_in(t, TCP_ACK, t->snd, t->rcv + 8 * 1460, 60000, NULL, 0);
 	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
-	assert_int_equal(ci.cwnd, 1460);
+	assert_int_equal(ci.cwnd, 2 * 1460);
 	assert_int_equal(ci.unacked, 0);
 	expect_nothing(t);
 	done(t);
@@ -578,11 +580,14 @@ static void test_established_sack_recovery_resends_only_holes(void **state)
 	b[1] = S[10];
 	sack_ack(t, S[5], 1, b);
 	expect_nothing(t);
+	/* The full ACK covers everything sent (a stretch ACK): recovery
+	 * ends with cwnd at ssthresh (RFC 6675 5), not deflated to the
+	 * empty flight plus one segment. */
 	sack_ack(t, S[10], 0, NULL);
 	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
 	assert_int_equal(ci.unacked, 0);
 	assert_int_equal(ci.retransmits, 2);
-	assert_int_equal(ci.cwnd, 1460);	/* min(ssthresh, 0 + SMSS) */
+	assert_int_equal(ci.cwnd, 4 * 1460);
 	expect_nothing(t);
 	done(t);
 }
