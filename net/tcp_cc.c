@@ -224,6 +224,43 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
 	if (pcb->backoff)
 		pcb->nscore = 0;
 	pcb->hi_rxt = pcb->snd_una;
+	pcb->una_rxt_on = false;
+}
+
+/*
+ * A lost retransmission of the first hole, in SACK recovery. RFC 6675
+ * resends each hole once: if that copy is lost too, only the RTO (200 ms
+ * and more, cwnd back to one segment) repairs it, and a 1 % lossy link
+ * loses about one retransmission in a hundred. Detect it as RFC 8985 6.2
+ * does, by sending order: when data first sent after the retransmission
+ * has been SACKed beyond DupThresh (the test RFC 6675 4 IsLost applies to
+ * the original), the retransmission is lost; resend it at once. A lost
+ * retransmission is congestion again: ssthresh and cwnd halve once more
+ * (RFC 5681 3.1 asks the same of a retransmission the timer finds lost).
+ * Only SND.UNA's segment is watched: it alone holds the cumulative ACK
+ * and the window, so its loss is the one that stalls the connection.
+ */
+void tcp_cc_lost_rxt(struct tcp_pcb *pcb)
+{
+	uint32_t smss = tcp_smss(pcb), above;
+	int sent;
+
+	if (!pcb->una_rxt_on || !seq_gt(pcb->snd_max, pcb->una_rxt_mark))
+		return;
+	above = tcp_sack_bytes_above(pcb, pcb->una_rxt_mark);
+	if (above <= (TCP_DUPACK_THRESH - 1) * smss)
+		return;
+	net_count(pcb->ns, NET_STAT_TCP_LOST_RETRANSMIT);
+	pcb->undo_on = false;	/* a loss for certain */
+	pcb->ssthresh = pcb->cwnd / 2 > 2 * smss ? pcb->cwnd / 2 : 2 * smss;
+	pcb->cwnd = pcb->ssthresh;
+	pcb->recover = pcb->snd_max;
+	sent = tcp_retransmit_una(pcb);	/* sets a new mark */
+	if (sent > 0)
+		pcb->hi_rxt = seq_max(pcb->hi_rxt,
+				      pcb->snd_una + (uint32_t)sent);
+	else
+		pcb->una_rxt_on = false;
 }
 
 /*
