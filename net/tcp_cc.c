@@ -24,7 +24,9 @@
  * With SACK (RFC 6675) recovery starts on the third duplicate or when the
  * scoreboard says the first segment is lost; cwnd is set to ssthresh and
  * the output follows the pipe (tcp_sack.c) instead of inflating; the full
- * ACK leaves cwnd at ssthresh.
+ * ACK leaves cwnd at ssthresh. A resent SND.UNA segment found lost again
+ * (data sent after it SACKed, RFC 8985 6.2's test) is resent at once and
+ * halves cwnd once more (tcp_cc_lost_rxt).
  */
 #include <string.h>
 
