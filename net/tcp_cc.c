@@ -11,7 +11,7 @@
  * max(FlightSize / 2, 2 SMSS), cwnd = ssthresh + 3 SMSS, inflated per
  * further duplicate, a partial ACK retransmits the next hole and deflates,
  * the full ACK of everything sent before recovery ends it with cwnd =
- * min(ssthresh, FlightSize + SMSS). The first two duplicates each let one
+ * min(ssthresh, max(FlightSize, SMSS) + SMSS) (RFC 6582 3.2 step 3 (1)). The first two duplicates each let one
  * new segment out (RFC 3042). A retransmission timeout sets cwnd to one
  * segment (RFC 5681 (4)) and recover = the highest sequence sent (RFC 6582
  * 3.2 step 1), so its duplicates do not start a second recovery.
@@ -23,7 +23,10 @@
  * (RFC 3708's response).
  * With SACK (RFC 6675) recovery starts on the third duplicate or when the
  * scoreboard says the first segment is lost; cwnd is set to ssthresh and
- * the output follows the pipe (tcp_sack.c) instead of inflating.
+ * the output follows the pipe (tcp_sack.c) instead of inflating; the full
+ * ACK leaves cwnd at ssthresh. A resent SND.UNA segment found lost again
+ * (data sent after it SACKed, RFC 8985 6.2's test) is resent at once and
+ * halves cwnd once more (tcp_cc_lost_rxt).
  */
 #include <string.h>
 
@@ -87,10 +90,21 @@ void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
 
 	if (pcb->in_recovery) {
 		if (seq_geq(pcb->snd_una, pcb->recover)) {
-			/* RFC 6582 3.2 step 3: full acknowledgment. */
-			uint32_t fl = tcp_flight(pcb) + smss;
+			/* Full acknowledgment. RFC 6675 5 set cwnd to
+			 * ssthresh on entry and recovery ends with it there
+			 * (RFC 6582 3.2 step 3 option (2)): deflating to the
+			 * flight would leave one SMSS when the peer ACKs a
+			 * whole burst at once (a stretch ACK), and slow start
+			 * back from there costs many round trips per loss.
+			 * NewReno's inflated cwnd deflates to RFC 6582 3.2
+			 * step 3 option (1), min(ssthresh, max(FlightSize,
+			 * SMSS) + SMSS). */
+			uint32_t fl = tcp_flight(pcb);
 
-			pcb->cwnd = fl < pcb->ssthresh ? fl : pcb->ssthresh;
+			fl = (fl > smss ? fl : smss) + smss;
+			if (pcb->sack_recovery || fl > pcb->ssthresh)
+				fl = pcb->ssthresh;
+			pcb->cwnd = fl;
 			pcb->in_recovery = false;
 			pcb->sack_recovery = false;
 			pcb->dupacks = 0;
@@ -212,6 +226,43 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
 	if (pcb->backoff)
 		pcb->nscore = 0;
 	pcb->hi_rxt = pcb->snd_una;
+	pcb->una_rxt_on = false;
+}
+
+/*
+ * A lost retransmission of the first hole, in SACK recovery. RFC 6675
+ * resends each hole once: if that copy is lost too, only the RTO (200 ms
+ * and more, cwnd back to one segment) repairs it, and a 1 % lossy link
+ * loses about one retransmission in a hundred. Detect it as RFC 8985 6.2
+ * does, by sending order: when data first sent after the retransmission
+ * has been SACKed beyond DupThresh (the test RFC 6675 4 IsLost applies to
+ * the original), the retransmission is lost; resend it at once. A lost
+ * retransmission is congestion again: ssthresh and cwnd halve once more
+ * (RFC 5681 3.1 asks the same of a retransmission the timer finds lost).
+ * Only SND.UNA's segment is watched: it alone holds the cumulative ACK
+ * and the window, so its loss is the one that stalls the connection.
+ */
+void tcp_cc_lost_rxt(struct tcp_pcb *pcb)
+{
+	uint32_t smss = tcp_smss(pcb), above;
+	int sent;
+
+	if (!pcb->una_rxt_on || !seq_gt(pcb->snd_max, pcb->una_rxt_mark))
+		return;
+	above = tcp_sack_bytes_above(pcb, pcb->una_rxt_mark);
+	if (above <= (TCP_DUPACK_THRESH - 1) * smss)
+		return;
+	net_count(pcb->ns, NET_STAT_TCP_LOST_RETRANSMIT);
+	pcb->undo_on = false;	/* a loss for certain */
+	pcb->ssthresh = pcb->cwnd / 2 > 2 * smss ? pcb->cwnd / 2 : 2 * smss;
+	pcb->cwnd = pcb->ssthresh;
+	pcb->recover = pcb->snd_max;
+	sent = tcp_retransmit_una(pcb);	/* sets a new mark */
+	if (sent > 0)
+		pcb->hi_rxt = seq_max(pcb->hi_rxt,
+				      pcb->snd_una + (uint32_t)sent);
+	else
+		pcb->una_rxt_on = false;
 }
 
 /*

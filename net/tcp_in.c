@@ -500,6 +500,7 @@ static void ack_new(struct tcp_pcb *pcb, uint32_t ack)
 		pcb->bytes_acked += n;
 	}
 	pcb->snd_una = ack;
+	pcb->una_rxt_on = false;
 	if (seq_lt(pcb->snd_nxt, ack))
 		pcb->snd_nxt = ack;
 	tcp_sack_prune(pcb);
@@ -576,6 +577,8 @@ static bool in_ack(struct tcp_pcb *pcb, struct tcp_seg *s)
 		net_count(ns, NET_STAT_TCP_DUP_ACK_IN);
 		tcp_cc_dupack(pcb);
 	}
+	if (th->ack == pcb->snd_una && th->nsack && pcb->sack_recovery)
+		tcp_cc_lost_rxt(pcb);
 	/* RFC 9293 3.10.7.4: "If SND.UNA =< SEG.ACK =< SND.NXT, the send
 	 * window should be updated", from newer segments; an older ACK's
 	 * window field is relative to that old ACK. */

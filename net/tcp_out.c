@@ -498,6 +498,10 @@ static bool sack_send(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 		/* Karn: an ACK after a retransmission times nothing. */
 		pcb->rtt_on = false;
 		pcb->hi_rxt = seq + (uint32_t)sent;
+		if (seq == pcb->snd_una) {
+			pcb->una_rxt_on = true;
+			pcb->una_rxt_mark = pcb->snd_max;
+		}
 		if (pcb->undo_on) {
 			pcb->undo_retrans++;
 			pcb->undo_hi = seq_max(pcb->undo_hi, pcb->hi_rxt);
@@ -721,6 +725,8 @@ int tcp_retransmit_una(struct tcp_pcb *pcb)
 	pcb->rtt_on = false;	/* Karn */
 	sent = tcp_send_data(pcb, pcb->snd_una, len, fl);
 	if (sent >= 0) {
+		pcb->una_rxt_on = true;
+		pcb->una_rxt_mark = pcb->snd_max;
 		if (pcb->undo_on) {
 			pcb->undo_retrans++;
 			pcb->undo_hi = seq_max(pcb->undo_hi,

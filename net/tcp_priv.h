@@ -188,6 +188,8 @@ struct tcp_pcb {
 	uint32_t undo_hi;		/* end of its highest retransmission */
 	uint32_t prior_cwnd, prior_ssthresh;	/* to restore */
 	uint32_t hi_rxt;		/* RFC 6675 HighRxt */
+	bool una_rxt_on;		/* SND.UNA's segment was resent... */
+	uint32_t una_rxt_mark;		/* ...when SND.MAX was this */
 	struct tcp_range score[TCP_SCORE_MAX];	/* SACKed by the peer */
 	uint8_t nscore;
 
@@ -326,6 +328,7 @@ void tcp_cc_rto(struct tcp_pcb *pcb);
 uint32_t tcp_cc_window(const struct tcp_pcb *pcb);
 void tcp_cc_idle_check(struct tcp_pcb *pcb);
 void tcp_cc_dsack(struct tcp_pcb *pcb, const struct tcp_hdr *th);
+void tcp_cc_lost_rxt(struct tcp_pcb *pcb);
 
 /* tcp_cookie.c */
 uint32_t tcp_cookie_make(struct netstack *ns, uint32_t laddr, uint16_t lport,
@@ -345,6 +348,7 @@ bool tcp_sack_next_unsacked(struct tcp_pcb *pcb, uint32_t *seq,
 			    uint32_t *len);
 uint32_t tcp_sack_skip(const struct tcp_pcb *pcb, uint32_t seq,
 		       uint32_t *lim);
+uint32_t tcp_sack_bytes_above(const struct tcp_pcb *pcb, uint32_t seq);
 uint32_t tcp_sack_bytes_below(const struct tcp_pcb *pcb, uint32_t seq);
 
 static inline uint32_t tcp_flight(const struct tcp_pcb *pcb)

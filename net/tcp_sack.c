@@ -211,6 +211,17 @@ uint32_t tcp_sack_skip(const struct tcp_pcb *pcb, uint32_t seq, uint32_t *lim)
 	return seq;
 }
 
+/* SACKed bytes at or above seq (the lost-retransmission test). */
+uint32_t tcp_sack_bytes_above(const struct tcp_pcb *pcb, uint32_t seq)
+{
+	uint32_t n = 0;
+	unsigned i;
+
+	for (i = pcb->nscore; i-- > 0 && seq_gt(pcb->score[i].end, seq);)
+		n += pcb->score[i].end - seq_max(pcb->score[i].start, seq);
+	return n;
+}
+
 /* SACKed bytes below seq: sent but not in flight (for the cwnd test). */
 uint32_t tcp_sack_bytes_below(const struct tcp_pcb *pcb, uint32_t seq)
 {

@@ -499,10 +499,12 @@ static void test_established_three_dupacks_fast_retransmit_newreno(void **state)
 	expect_seg(t, &s);
 	assert_int_equal(s.th.seq, t->rcv + 2 * 1460);
 	assert_int_equal(tstat(t, NET_STAT_TCP_PARTIAL_ACK), 1);
-	/* Full ACK: recovery over, cwnd = min(ssthresh, flight + SMSS). */
+	/* Full ACK: recovery over, cwnd = min(ssthresh, max(FlightSize,
+	 * SMSS) + SMSS) (RFC 6582 3.2 step 3 (1)): nothing is left in
+	 * flight, and two segments, not one, may go. */
 	seg_in(t, TCP_ACK, t->snd, t->rcv + 8 * 1460, 60000, NULL, 0);
 	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
-	assert_int_equal(ci.cwnd, 1460);
+	assert_int_equal(ci.cwnd, 2 * 1460);
 	assert_int_equal(ci.unacked, 0);
 	expect_nothing(t);
 	done(t);
@@ -578,12 +580,106 @@ static void test_established_sack_recovery_resends_only_holes(void **state)
 	b[1] = S[10];
 	sack_ack(t, S[5], 1, b);
 	expect_nothing(t);
+	/* The full ACK covers everything sent (a stretch ACK): recovery
+	 * ends with cwnd at ssthresh (RFC 6675 5), not deflated to the
+	 * empty flight plus one segment. */
 	sack_ack(t, S[10], 0, NULL);
 	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
 	assert_int_equal(ci.unacked, 0);
 	assert_int_equal(ci.retransmits, 2);
-	assert_int_equal(ci.cwnd, 1460);	/* min(ssthresh, 0 + SMSS) */
+	assert_int_equal(ci.cwnd, 4 * 1460);
 	expect_nothing(t);
+	done(t);
+}
+
+/* The retransmission of the first hole is lost as well. Without a check,
+ * only the RTO would resend it (cwnd back to one segment); once data sent
+ * after the retransmission is SACKed beyond DupThresh (RFC 8985 6.2's
+ * order-of-sending test), it is resent at once and cwnd halves again. */
+static void big_sndbuf(struct netstack_params *p)
+{
+	p->tcp_sndbuf = 64 * 1024;
+}
+
+static int tfx_setup_sndbuf(void **state)
+{
+	return tfx_setup_with(state, big_sndbuf);
+}
+
+static void test_established_sack_lost_retransmission_resent(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .sack_perm = true};
+	static uint8_t d[20 * 1460];
+	struct tcp_conn_info ci;
+	uint32_t b[2], S[21], next, mark, ssth;
+	struct tseg s;
+	int i;
+
+	tfx_passive_open(t, &o, 60000);
+	fill_pattern(d, sizeof(d), 0);
+	for (i = 0; i <= 20; i++)
+		S[i] = t->rcv + (uint32_t)i * 1460;
+	assert_int_equal(tcp_send(t->fx.ns, t->pcb, d, sizeof(d), 0),
+			 (long)sizeof(d));
+	for (i = 0; i < 10; i++)	/* the initial window */
+		expect_seg(t, &s);
+	expect_nothing(t);
+	/* Segment 0 lost: SACKs for 1..; the first two let new data out
+	 * (RFC 3042), the third starts recovery and resends 0 first. */
+	next = S[10];
+	b[0] = S[1];
+	for (i = 2; i <= 4; i++) {
+		b[1] = S[i];
+		sack_ack(t, S[0], 1, b);
+		if (i == 4) {
+			expect_seg(t, &s);
+			assert_int_equal(s.th.seq, S[0]);
+		}
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			assert_int_equal(s.th.seq, next);
+			next += s.len;
+		}
+	}
+	assert_int_equal(tstat(t, NET_STAT_TCP_SACK_RECOVERY), 1);
+	mark = next;
+	/* 4.. arrive: the pipe lets new data out, three segments at least
+	 * after the retransmission. */
+	for (i = 5; i <= 12; i++) {
+		b[1] = S[i];
+		sack_ack(t, S[0], 1, b);
+		while (tx_count(t)) {
+			expect_seg(t, &s);
+			assert_int_equal(s.th.seq, next);
+			next += s.len;
+		}
+	}
+	assert_true(seq_geq(next, mark + 3 * 1460));
+	assert_int_equal(tstat(t, NET_STAT_TCP_LOST_RETRANSMIT), 0);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	ssth = ci.ssthresh;
+	/* Three segments sent after the retransmission arrive but 0 does
+	 * not: its second copy was lost too. */
+	b[1] = mark + 3 * 1460;
+	sack_ack(t, S[0], 1, b);
+	expect_seg(t, &s);
+	assert_int_equal(s.th.seq, S[0]);
+	assert_int_equal(s.len, 1460);
+	assert_int_equal(tstat(t, NET_STAT_TCP_LOST_RETRANSMIT), 1);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RTO), 0);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.ssthresh, ssth / 2);
+	assert_int_equal(ci.cwnd, ssth / 2);
+	assert_int_equal(ci.retransmits, 2);
+	/* Its ACK ends the episode. */
+	while (tx_count(t)) {
+		expect_seg(t, &s);
+		next = seq_max(next, s.th.seq + s.len);
+	}
+	sack_ack(t, next, 0, NULL);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.retransmits, 2);
 	done(t);
 }
 
@@ -1142,6 +1238,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_rtt_samples_set_rto, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_three_dupacks_fast_retransmit_newreno, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_sack_recovery_resends_only_holes, tfx_setup, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_sack_lost_retransmission_resent, tfx_setup_sndbuf, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_sack_blocks_beyond_snd_nxt_ignored, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_reordering_dsack_undoes_recovery, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rto_go_back_skips_sacked, tfx_setup, tfx_teardown),
