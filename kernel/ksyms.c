@@ -1,11 +1,13 @@
 /*
- * kernel/ksyms.c: address-to-symbol lookup over the compact table that
+ * kernel/ksyms.c: address-to-function lookup over the compact table that
  * tools/gen-ksyms.sh emits (its header has the layout): a 32-bit anchor
- * address per block of KSYMS_BLOCK symbols and a 16-bit offset from it per
- * symbol, so a lookup is a binary search over the anchors and one within a
- * block; names byte-pair encoded, decoded into the caller's buffer from
- * the start of their block. Lock-free and read-only: safe in an interrupt
- * handler (the profiler's sample: addresses only) and in a panic.
+ * address per block of KSYMS_BLOCK functions and a 16-bit offset from it
+ * per function, so a lookup is a binary search over the anchors and one
+ * within a block. The names are not in the image (issue 10's size budget:
+ * they were 8 KiB of it); the kernel prints "@address" and the host puts
+ * the name from build/APP.sym in its place (tools/symbolize.sh, run by
+ * cloudit.sh on the serial output). Lock-free and read-only: safe in an
+ * interrupt handler (the profiler's sample) and in a panic.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,15 +16,11 @@
 #include "lib/fmt.h"
 
 #define KSYMS_BLOCK 32   /* symbols per anchor, as in tools/gen-ksyms.sh */
-#define KSYMS_DEPTH 16   /* deepest token nesting, as in tools/gen-ksyms.sh */
 
 /* Weak: the first link pass has no table and sees zero symbols. */
 extern const uint64_t ksyms_tab_n __attribute__((weak));
 extern const uint32_t ksyms_tab_anchor[] __attribute__((weak));
 extern const uint16_t ksyms_tab_off[] __attribute__((weak));
-extern const uint16_t ksyms_tab_block[] __attribute__((weak));
-extern const uint8_t ksyms_tab_tok[] __attribute__((weak));
-extern const uint8_t ksyms_tab_names[] __attribute__((weak));
 
 size_t ksyms_count(void)
 {
@@ -64,43 +62,11 @@ long ksyms_index(uint64_t addr)
 	return (long)last_at_or_below(first, end, addr, ksyms_addr);
 }
 
-void ksyms_name(size_t i, char *buf, size_t size)
-{
-	if (size == 0)
-		return;
-	const uint8_t *p = ksyms_tab_names + ksyms_tab_block[i / KSYMS_BLOCK];
-	for (size_t k = i % KSYMS_BLOCK; k; k--)   /* skip the block's earlier names */
-		while (*p++)
-			;
-	size_t len = 0;
-	/* Each token pops one byte and pushes two: depth + 1 bytes at most. */
-	uint8_t stack[KSYMS_DEPTH + 2];
-	for (; *p; p++) {
-		unsigned sp = 0;
-		stack[sp++] = *p;
-		while (sp) {
-			uint8_t c = stack[--sp];
-			if (c & 0x80) {
-				if (sp + 2 > sizeof(stack))
-					break;          /* deeper than the generator makes: a bad table */
-				stack[sp++] = ksyms_tab_tok[2 * (c & 0x7f) + 1];
-				stack[sp++] = ksyms_tab_tok[2 * (c & 0x7f)];
-			} else if (len + 1 < size) {
-				buf[len++] = (char)c;
-			}
-		}
-	}
-	buf[len] = '\0';
-}
-
 void ksyms_format(uint64_t addr, char *buf, size_t size)
 {
-	long i = ksyms_index(addr);
-	if (i < 0) {
+	if (ksyms_index(addr) < 0) {
 		fmt_snprintf(buf, size, "?");
 		return;
 	}
-	char name[KSYMS_NAME_MAX];
-	ksyms_name((size_t)i, name, sizeof(name));
-	fmt_snprintf(buf, size, "%s+%#lx", name, (unsigned long)(addr - ksyms_addr((size_t)i)));
+	fmt_snprintf(buf, size, "@%lx", (unsigned long)addr);
 }

@@ -28,6 +28,7 @@
 #include "kernel/percpu.h"
 #include "kernel/prof.h"
 #include "kernel/time.h"
+#include "lib/fmt.h"
 #include "mm/heap.h"
 #include "sched/sched.h"
 
@@ -171,7 +172,7 @@ static const char *slot_name(size_t i, char *buf, size_t size)
 {
 	if (i >= nsyms)
 		return "(outside the symbol table)";
-	ksyms_name(i, buf, size);
+	fmt_snprintf(buf, size, "@%lx", (unsigned long)ksyms_addr(i));
 	return buf;
 }
 
@@ -197,7 +198,7 @@ static void print_top(const char *what, const uint32_t *counts, uint64_t busy)
 		if (best == SIZE_MAX)
 			break;
 		unsigned long permille = busy ? (unsigned long)((uint64_t)bv * 1000 / busy) : 0;
-		char name[KSYMS_NAME_MAX];
+		char name[KSYMS_FMT_MAX];
 		klog("prof", "%5lu.%lu%% %7u %s", permille / 10, permille % 10, bv,
 		     slot_name(best, name, sizeof(name)));
 		last = bv;
@@ -240,7 +241,7 @@ static void print_callers(uint64_t busy)
 			shown[c] = pairs[pick].key;
 			uint32_t v = pairs[pick].n;
 			unsigned long permille = busy ? (unsigned long)((uint64_t)v * 1000 / busy) : 0;
-			char name[KSYMS_NAME_MAX], caller[KSYMS_NAME_MAX];
+			char name[KSYMS_FMT_MAX], caller[KSYMS_FMT_MAX];
 			klog("prof", "%5lu.%lu%% %7u %s <- %s", permille / 10, permille % 10, v,
 			     slot_name(best, name, sizeof(name)),
 			     slot_name((pairs[pick].key - 1) & 0xffff, caller, sizeof(caller)));

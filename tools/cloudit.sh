@@ -838,8 +838,11 @@ stamp() {
 escapes=none
 [[ $headless -eq 1 ]] && escapes=all
 [[ $headless -eq 0 && $firmware == uefi ]] && escapes=clear
+# The kernel names functions "@address" (the names are in build/APP.sym,
+# not in the image): tools/symbolize.sh puts the names back.
 serial_filter() {
 	if [[ $escapes != none ]]; then strip_escapes "$escapes"; else cat; fi |
+		"$ROOT/tools/symbolize.sh" "$elf" |
 		if [[ $timestamps -eq 1 ]]; then stamp "$1"; else cat; fi |
 		if [[ -n "$logfile" ]]; then tee "$logfile"; else cat; fi
 }
@@ -872,6 +875,8 @@ elif [[ $escapes != none || $timestamps -eq 1 || -n "$logfile" ]]; then
 	"${run[@]}" "${q[@]}" 2>"$tmp/qemu.err" | serial_filter "$t0"
 	rc=${PIPESTATUS[0]}
 else
+	# The plain console is QEMU's own (the terminal's modes are its), so
+	# function references stay "@address": tools/symbolize.sh names them.
 	"${run[@]}" "${q[@]}" 2>"$tmp/qemu.err"
 	rc=$?
 fi
