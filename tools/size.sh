@@ -25,10 +25,31 @@ for app in "$@"; do
 	[[ -s $build/gen/$app/$app.map && -s $build/$app.elf ]] || { echo "size: $build/$app.elf or its map missing (make APP=$app first)" >&2; exit 1; }
 done
 
+# lto_owners APP: "SYMBOL OBJECT" for every symbol the objects of APP's
+# build define. An LTO link (Makefile's LTO_APPS) maps its sections to one
+# ltrans object; a section .text.NAME (-ffunction-sections) is then
+# charged to the object that defined NAME (clones such as
+# NAME.constprop.0 to NAME's), and what no object names (merged string
+# pools) to "lto-merged".
+lto_owners() {
+	grep -q 'ltrans[0-9]*\.ltrans\.o' "$build/gen/$1/$1.map" || return 0
+	find "$build/obj" "$build/gen/$1" "$build/gen/version.o" -name '*.o' 2>/dev/null | while read -r o; do
+		# readelf, not nm: nm reads a fat object's LTO symbols (no statics).
+		readelf -sW "$o" 2>/dev/null | awk -v f="$o" '$4 ~ /^(FUNC|OBJECT)$/ && $7 != "UND" && NF >= 8 { print $8, f }'
+	done
+}
+
 # map_sizes APP: lines "SUBSYSTEM KIND BYTES", KIND text|rodata|data|bss.
 map_sizes() {
 	awk -v app="$1" '
-	function cat(f) {
+	FNR == NR { if (!($1 in owner)) owner[$1] = $2; next }
+	function cat(f,   s, k) {
+		if (f ~ /ltrans[0-9]*\.ltrans\.o$/) {
+			s = sect; sub(/^\.(text|rodata|data|bss)\./, "", s)
+			k = index(s, "."); if (k > 1) s = substr(s, 1, k - 1)
+			if (s in owner) return cat(owner[s])
+			return "lto-merged"
+		}
 		if (f ~ /\/gen\/[^\/]+\/ksyms\.o$/) return "ksyms"
 		if (f ~ /\/gen\/[^\/]+\/www_/) return "www"
 		if (f ~ /\/gen\/version\.o$/ || f ~ /\/appinfo\.o$/) return "kernel"
@@ -58,12 +79,12 @@ map_sizes() {
 	# An input section: " .name ADDR SIZE FILE", or its name alone on a
 	# line when long and " ADDR SIZE FILE" on the next.
 	/^ [.A-Za-z]/ && NF == 1 { name = $1; next }
-	/^ [.A-Za-z]/ && NF >= 4 && $2 ~ /^0x/ { add(cat($4), hex($3) + pend); pend = 0; next }
-	/^ +0x/ && NF == 3 && name != "" { add(cat($3), hex($2) + pend); pend = 0; name = ""; next }
-	END { for (k in sz) { split(k, p, ","); print p[1], p[2], sz[k] } }' "$build/gen/$1/$1.map"
+	/^ [.A-Za-z]/ && NF >= 4 && $2 ~ /^0x/ { sect = $1; add(cat($4), hex($3) + pend); pend = 0; next }
+	/^ +0x/ && NF == 3 && name != "" { sect = name; add(cat($3), hex($2) + pend); pend = 0; name = ""; next }
+	END { for (k in sz) { split(k, p, ","); print p[1], p[2], sz[k] } }' <(lto_owners "$1"; echo "-- --") "$build/gen/$1/$1.map"
 }
 
-order="arch kernel mm sched lib net sock xv6 drivers/pci drivers/virtio-net drivers/ne2000 app www ksyms"
+order="arch kernel mm sched lib net sock xv6 drivers/pci drivers/virtio-net drivers/ne2000 app www ksyms lto-merged"
 if [[ $# -eq 1 ]]; then
 	app=$1
 	map_sizes "$app" | awk -v order="$order" -v app="$app" '

@@ -26,7 +26,7 @@ $(HTTPD_GEN)/www_table.c: tools/gen-www.sh apps/httpd/www $(HTTPD_WWW_SRC) $(HTT
 
 $(HTTPD_GEN)/www_data.S: $(HTTPD_GEN)/www_table.c
 
-$(HTTPD_GEN)/www_table.o: $(HTTPD_GEN)/www_table.c apps/httpd/www.h
+$(HTTPD_GEN)/www_table.o: $(HTTPD_GEN)/www_table.c apps/httpd/www.h $(BUILD)/gen/kflags
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
 $(HTTPD_GEN)/www_data.o: $(HTTPD_GEN)/www_data.S $(HTTPD_GEN)/www_table.c
