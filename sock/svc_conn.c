@@ -456,6 +456,11 @@ void svc_conn_free_dead(struct svc *s)
 
 int svc_send(struct svc_conn *c, const void *buf, size_t len)
 {
+	return svc_send_flags(c, buf, len, 0);
+}
+
+int svc_send_flags(struct svc_conn *c, const void *buf, size_t len, unsigned flags)
+{
 	struct svc *s = c->svc;
 	ssize_t n = 0;
 	int rc;
@@ -476,7 +481,8 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 	/* Nothing queued: the socket may take it now, with no copy here
 	 * (not while connecting: the queue holds it until the handshake). */
 	if (svc_outq_bytes(&c->out) == 0 && !c->connecting) {
-		n = svc_os_send(c->ep.fd, buf, len);
+		n = svc_os_send_ex(c->ep.fd, buf, len, flags & SVC_SEND_STATIC,
+				   flags & SVC_SEND_MORE);
 		if (n < 0) {
 			if (!would_block(errno)) {
 				conn_fail(c, -errno);
@@ -488,6 +494,7 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 		if ((size_t)n == len)
 			return 0;
 	}
+	/* What waits is copied, static or not (the queue holds bytes only). */
 	rc = svc_outq_push(&c->out, (const uint8_t *)buf + n, len - (size_t)n);
 	if (rc == -ENOMEM && n > 0)
 		conn_fail(c, rc);	/* the stream would have a hole */

@@ -127,6 +127,14 @@ static inline ssize_t svc_os_send(int fd, const void *buf, size_t len)
 	return send(fd, buf, len, SVC_SEND_FLAGS);
 }
 
+/* Linux has no reference sends: static bytes are copied like any others. */
+static inline ssize_t svc_os_send_ex(int fd, const void *buf, size_t len,
+				     bool is_static, bool more)
+{
+	(void)is_static;
+	return send(fd, buf, len, SVC_SEND_FLAGS | (more ? MSG_MORE : 0));
+}
+
 /* accept4(SOCK_NONBLOCK) in POSIX terms (accept4 needs _GNU_SOURCE before any header). */
 static inline int svc_os_accept(int fd, struct sockaddr_in *sa)
 {
@@ -228,6 +236,21 @@ static inline ssize_t svc_os_recv(int fd, void *buf, size_t len)
 static inline ssize_t svc_os_send(int fd, const void *buf, size_t len)
 {
 	return write(fd, buf, len);
+}
+
+/*
+ * A send with MSG_SKIFF_STATIC (a TCP socket queues a reference) and
+ * MSG_MORE; a host pipe stream is no socket and takes a plain write.
+ */
+static inline ssize_t svc_os_send_ex(int fd, const void *buf, size_t len,
+				     bool is_static, bool more)
+{
+	ssize_t n = send(fd, buf, len, (is_static ? MSG_SKIFF_STATIC : 0) |
+			 (more ? MSG_MORE : 0));
+
+	if (n < 0 && errno == ENOTSOCK)
+		return write(fd, buf, len);
+	return n;
 }
 
 /* A listener is a TCP socket or a pipe listener (connections arriving through the host monitor). */

@@ -66,6 +66,13 @@ typedef unsigned short sa_family_t;
 #define MSG_WAITALL	0x100
 #define MSG_NOSIGNAL	0x4000
 #define MSG_MORE	0x8000
+/*
+ * skiff's own: the bytes are static (in the image, or otherwise unchanged
+ * and valid until the system stops), so a TCP send may queue a reference
+ * to them instead of a copy and read them again for each segment and
+ * retransmission. Other sockets ignore it and copy.
+ */
+#define MSG_SKIFF_STATIC 0x10000000
 #define MSG_CMSG_CLOEXEC 0x40000000
 
 #define SHUT_RD		0
