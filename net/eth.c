@@ -104,7 +104,7 @@ int eth_output(struct netif *nif, struct pktbuf *p, const uint8_t *dst,
 		nif->stats.tx_dropped++;
 		return -ENOBUFS;
 	}
-	if (p->len < ETH_MIN_FRAME) {
+	if (pktbuf_total(p) < ETH_MIN_FRAME) {
 		size_t pad = ETH_MIN_FRAME - p->len;
 		uint8_t *t = pktbuf_put(p, pad);
 
