@@ -127,12 +127,15 @@ static inline ssize_t svc_os_send(int fd, const void *buf, size_t len)
 	return send(fd, buf, len, SVC_SEND_FLAGS);
 }
 
-/* Linux has no reference sends: static bytes are copied like any others. */
-static inline ssize_t svc_os_send_ex(int fd, const void *buf, size_t len,
-				     bool is_static, bool more)
+/* head then body in one call; Linux has no reference sends: is_static is ignored. */
+static inline ssize_t svc_os_send2(int fd, const void *head, size_t hlen,
+				   const void *body, size_t blen, bool is_static)
 {
+	struct iovec iov[2] = {{(void *)head, hlen}, {(void *)body, blen}};
+	struct msghdr m = {.msg_iov = iov + (hlen ? 0 : 1), .msg_iovlen = hlen ? 2 : 1};
+
 	(void)is_static;
-	return send(fd, buf, len, SVC_SEND_FLAGS | (more ? MSG_MORE : 0));
+	return sendmsg(fd, &m, SVC_SEND_FLAGS);
 }
 
 /* accept4(SOCK_NONBLOCK) in POSIX terms (accept4 needs _GNU_SOURCE before any header). */
@@ -239,18 +242,24 @@ static inline ssize_t svc_os_send(int fd, const void *buf, size_t len)
 }
 
 /*
- * A send with MSG_SKIFF_STATIC (a TCP socket queues a reference) and
- * MSG_MORE; a host pipe stream is no socket and takes a plain write.
+ * head then body in one sendmsg, with MSG_SKIFF_STATIC when asked (a TCP
+ * socket queues read-only image bytes by reference); a host pipe stream
+ * is no socket and takes plain writes.
  */
-static inline ssize_t svc_os_send_ex(int fd, const void *buf, size_t len,
-				     bool is_static, bool more)
+static inline ssize_t svc_os_send2(int fd, const void *head, size_t hlen,
+				   const void *body, size_t blen, bool is_static)
 {
-	ssize_t n = send(fd, buf, len, (is_static ? MSG_SKIFF_STATIC : 0) |
-			 (more ? MSG_MORE : 0));
+	struct iovec iov[2] = {{(void *)head, hlen}, {(void *)body, blen}};
+	struct msghdr m = {.msg_iov = iov + (hlen ? 0 : 1), .msg_iovlen = hlen ? 2 : 1};
+	ssize_t n = sendmsg(fd, &m, is_static ? MSG_SKIFF_STATIC : 0), k;
 
-	if (n < 0 && errno == ENOTSOCK)
-		return write(fd, buf, len);
-	return n;
+	if (n >= 0 || errno != ENOTSOCK)
+		return n;
+	n = hlen ? write(fd, head, hlen) : 0;
+	if (n < 0 || (size_t)n < hlen)
+		return n;
+	k = write(fd, body, blen);
+	return k < 0 ? (n ? n : k) : n + k;
 }
 
 /* A listener is a TCP socket or a pipe listener (connections arriving through the host monitor). */

@@ -323,12 +323,9 @@ static int respond(struct svc_conn *c, const struct http_request *req, const str
 	if (body && !r->body && r->file->data && !r->file->tmpl &&
 	    n + body <= svc_send_room(c)) {
 		/* An embedded file: the head copied, the body by reference
-		 * (no copy at all on the socket's path), in one segment when
-		 * it fits: the head waits for it (SVC_SEND_MORE). */
-		rc = svc_send_flags(c, hs->buf, n, SVC_SEND_MORE);
-		if (!rc)
-			rc = svc_send_flags(c, r->file->data, (size_t)body,
-					    SVC_SEND_STATIC);
+		 * (no copy at all on the socket's path), in one call and so
+		 * in one segment when it fits. */
+		rc = svc_send_static(c, hs->buf, n, r->file->data, (size_t)body);
 		if (rc)
 			return rc;
 		count_response(r->status, r->len);
@@ -399,7 +396,7 @@ static void stream_pump(struct svc_conn *c)
 		else
 			src = f->data + hc->off;
 		/* Embedded bytes go by reference where the socket takes them. */
-		rc = svc_send_flags(c, src, n, f->gen ? 0 : SVC_SEND_STATIC);
+		rc = f->gen ? svc_send(c, src, n) : svc_send_static(c, NULL, 0, src, n);
 
 		if (rc == -ENOBUFS)
 			break;	/* writable calls again */

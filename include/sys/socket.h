@@ -67,10 +67,11 @@ typedef unsigned short sa_family_t;
 #define MSG_NOSIGNAL	0x4000
 #define MSG_MORE	0x8000
 /*
- * skiff's own: the bytes are static (in the image, or otherwise unchanged
- * and valid until the system stops), so a TCP send may queue a reference
- * to them instead of a copy and read them again for each segment and
- * retransmission. Other sockets ignore it and copy.
+ * skiff's own, for a TCP send: each buffer (iovec) that lies in the
+ * image's read-only data (an embedded file), which never changes, is
+ * queued by reference instead of copied and read again for each segment
+ * and retransmission; other buffers are copied as usual. Other sockets
+ * ignore it.
  */
 #define MSG_SKIFF_STATIC 0x10000000
 #define MSG_CMSG_CLOEXEC 0x40000000
