@@ -35,17 +35,6 @@ static void fill_body(void)
 		body[i] = (uint8_t)(i * 7 + (i >> 11));
 }
 
-static void done(struct tfx *t)
-{
-	if (t->pcb)
-		tcp_abort(t->fx.ns, t->pcb);
-	if (t->lis)
-		tcp_close(t->fx.ns, t->lis);
-	capture_purge(&t->fx.cap);
-	assert_int_equal(tcp_pcb_count(t->fx.ns), 0);
-	assert_int_equal(net_pkt_in_use(t->fx.ns), 0);
-}
-
 static int setup_sg(void **state)
 {
 	fill_body();
@@ -113,7 +102,7 @@ static void test_mixed_send_one_segment_fragment_is_the_body(void **state)
 	pktbuf_free(p);
 	assert_int_equal(tstat(t, NET_STAT_TCP_SEND_REF), 612);
 	assert_int_equal(tstat(t, NET_STAT_TCP_SEG_REF_OUT), 1);
-	done(t);
+	tfx_done(t);
 }
 
 /* RFC 6298 5.4: after the RTO the segment is built again from the
@@ -147,7 +136,7 @@ static void test_rto_retransmit_rereads_reference_ack_drops_it(void **state)
 	assert_int_equal(t->pcb->nsref, 1);	/* 540 bytes still unacked */
 	seg_in(t, TCP_ACK, t->snd, t->rcv + 2000, 60000, NULL, 0);
 	assert_int_equal(t->pcb->nsref, 0);
-	done(t);
+	tfx_done(t);
 }
 
 /* Contiguous references (a file sent in chunks) share one slot; past
@@ -186,7 +175,7 @@ static void test_ref_array_full_falls_back_to_copy(void **state)
 	pktbuf_free(p);
 	seg_in(t, TCP_ACK, t->snd, t->rcv + (uint32_t)got, 60000, NULL, 0);
 	assert_int_equal(t->pcb->nsref, 0);
-	done(t);
+	tfx_done(t);
 }
 
 /* An interface without NETIF_OFFLOAD_SG never sees a fragment: the frame
@@ -208,7 +197,7 @@ static void test_no_sg_interface_gets_linear_frame(void **state)
 	assert_memory_equal(f + off, "abc", 3);
 	assert_memory_equal(f + off + 3, body + 1, 999);
 	pktbuf_free(p);
-	done(t);
+	tfx_done(t);
 }
 
 /* RFC 1071 2 (B): a checksum over an odd-length buffer part and a
@@ -231,7 +220,7 @@ static void test_csum_finish_odd_split_matches_linear(void **state)
 	pktbuf_csum_finish(p);
 	assert_int_equal(get_be16(p->data + 16), want);
 	pktbuf_free(p);
-	done(t);
+	tfx_done(t);
 }
 
 /* RFC 791 3.2: a datagram with a fragment, cut into IP fragments, carries
@@ -262,7 +251,7 @@ static void test_ip_fragmentation_copies_both_parts(void **state)
 	assert_int_equal(n, sizeof(got));
 	assert_memory_equal(got, (uint8_t[100]){[0 ... 99] = 0xee}, 100);
 	assert_memory_equal(got + 100, body, 3000);
-	done(t);
+	tfx_done(t);
 }
 
 /* ---- over the simulated link ---- */
