@@ -50,14 +50,13 @@ static int setup_plain(void **state)
 static const struct tcp_hdr mss1460 = {.has_mss = true, .mss = 1460};
 
 /*
- * The next frame as one linear copy in *buf (the buffer's bytes, then the
- * fragment's), its TCP checksum verified, and the payload's offset and
- * length; the pktbuf is kept in *pp for inspection (the caller frees it).
+ * Frame p as one linear copy in buf (the buffer's bytes, then the
+ * fragment's), its TCP checksum verified; returns the payload's length,
+ * its offset in *data_off and the TCP header in *th.
  */
-static size_t pop_seg(struct tfx *t, struct pktbuf **pp, uint8_t *buf,
-		      size_t cap, struct tcp_hdr *th, size_t *data_off)
+static size_t check_frame(const struct pktbuf *p, uint8_t *buf, size_t cap,
+			  struct tcp_hdr *th, size_t *data_off)
 {
-	struct pktbuf *p = expect_tx(&t->fx, 0x0800);
 	struct ip_hdr ip;
 	enum net_stat why;
 	size_t total = pktbuf_total(p), tl;
@@ -74,8 +73,15 @@ static size_t pop_seg(struct tfx *t, struct pktbuf **pp, uint8_t *buf,
 							    IP_PROTO_TCP,
 							    (uint16_t)tl))), 0);
 	*data_off = 14 + ip.hdr_len + th->hdr_len;
-	*pp = p;
 	return tl - th->hdr_len;
+}
+
+/* The next frame, checked by check_frame(); kept in *pp (the caller frees it). */
+static size_t pop_seg(struct tfx *t, struct pktbuf **pp, uint8_t *buf,
+		      size_t cap, struct tcp_hdr *th, size_t *data_off)
+{
+	*pp = expect_tx(&t->fx, 0x0800);
+	return check_frame(*pp, buf, cap, th, data_off);
 }
 
 /* A copied head and a referenced body leave in one segment whose
@@ -254,6 +260,41 @@ static void test_ip_fragmentation_copies_both_parts(void **state)
 	tfx_done(t);
 }
 
+static int setup_tso_sg(void **state)
+{
+	fill_body();
+	return tfx_setup_offload(state, NULL, NETIF_OFFLOAD_TSO4 |
+				 NETIF_OFFLOAD_TX_CSUM | NETIF_OFFLOAD_SG);
+}
+
+/* TSO (virtio 1.2 5.1.6.2 GSO_TCPV4) by reference: a segment of ten MSS
+ * is a small buffer of headers whose fragment is the referenced bytes
+ * (no large buffer, no copy); the checksum the device would finish,
+ * finished here over both parts, is right. */
+static void test_tso_segment_small_buffer_fragment(void **state)
+{
+	struct tfx *t = *state;
+	static uint8_t f[NET_PKT_LARGE_CAP];
+	struct pktbuf *p = NULL;
+	struct tcp_hdr th;
+	size_t off, n;
+
+	tfx_passive_open(t, &mss1460, 60000);
+	assert_int_equal(tcp_send_ref(t->fx.ns, t->pcb, body + 7, 16384, 0), 16384);
+	p = expect_tx(&t->fx, 0x0800);
+	assert_int_equal(p->gso_size, 1460);
+	assert_int_equal(p->cap, NET_PKT_SMALL_CAP);
+	assert_ptr_equal(p->frag, body + 7);
+	assert_int_equal(p->frag_len, 14600);	/* the initial window, RFC 5681 3.1 */
+	assert_int_equal(p->csum, PKTBUF_CSUM_PARTIAL);
+	pktbuf_csum_finish(p);	/* what the device does, over both parts */
+	n = check_frame(p, f, sizeof(f), &th, &off);
+	assert_int_equal(n, 14600);
+	assert_memory_equal(f + off, body + 7, 14600);
+	pktbuf_free(p);
+	tfx_done(t);
+}
+
 /* ---- over the simulated link ---- */
 
 struct ref_flow {
@@ -372,6 +413,8 @@ int main(void)
 						setup_plain, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_ip_fragmentation_copies_both_parts,
 						setup_sg, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_tso_segment_small_buffer_fragment,
+						setup_tso_sg, tfx_teardown),
 		cmocka_unit_test(test_lossy_link_ref_exact_sg),
 		cmocka_unit_test(test_lossy_link_ref_exact_linear),
 	};
