@@ -55,6 +55,16 @@ uint64_t sock_os_now(void)
 }
 
 /* Threads are pinned: the CPU stays the caller's for the call. */
+/* linker.ld: the bounds of .rodata (embedded files, string constants). */
+extern const char __rodata_start[], __rodata_end[];
+
+bool sock_os_static(const void *p, size_t len)
+{
+	uintptr_t a = (uintptr_t)p, lo = (uintptr_t)__rodata_start, hi = (uintptr_t)__rodata_end;
+
+	return a >= lo && a <= hi && len <= hi - a;
+}
+
 int sock_os_cpu(void)
 {
 	return (int)cpu_id();

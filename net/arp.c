@@ -294,11 +294,11 @@ static struct pktbuf *arp_queue_copy(struct netstack *ns, struct netif *nif,
 	struct pktbuf *q;
 
 	if (p->cap <= NET_PKT_SMALL_CAP ||
-	    NET_HEADROOM + p->len > NET_PKT_SMALL_CAP)
+	    NET_HEADROOM + pktbuf_total(p) > NET_PKT_SMALL_CAP)
 		return p;	/* already small, or a frame no small one holds */
-	q = pktbuf_alloc(ns, NET_HEADROOM, p->len);
+	q = pktbuf_alloc(ns, NET_HEADROOM, pktbuf_total(p));
 	if (q) {
-		memcpy(q->data, p->data, p->len);
+		pktbuf_copy_out(p, 0, q->data, q->len);	/* and any fragment */
 		q->ifindex = p->ifindex;
 	} else {
 		nif->stats.tx_dropped++;

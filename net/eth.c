@@ -98,7 +98,13 @@ int eth_output(struct netif *nif, struct pktbuf *p, const uint8_t *dst,
 	memcpy(h.src, nif->mac, ETH_ALEN);
 	h.type = type;
 	eth_hdr_emit(&h, buf);
-	if (p->len < ETH_MIN_FRAME) {
+	/* Padding goes after the fragment: a frame that short is copied. */
+	if (pktbuf_total(p) < ETH_MIN_FRAME && p->frag_len &&
+	    !(p = pktbuf_linearize(nif->ns, p))) {
+		nif->stats.tx_dropped++;
+		return -ENOBUFS;
+	}
+	if (pktbuf_total(p) < ETH_MIN_FRAME) {
 		size_t pad = ETH_MIN_FRAME - p->len;
 		uint8_t *t = pktbuf_put(p, pad);
 

@@ -296,7 +296,17 @@ int ip_output(struct netstack *ns, struct pktbuf *p, const struct ip_out *o)
 		net_count(ns, NET_STAT_DROP_IP_NO_ROUTE);
 		goto out_free;
 	}
-	if (p->len + IP_HDR_LEN > IP_MAX_DGRAM) {
+	/* Only an interface that can send a fragment gets one (pktbuf.h);
+	 * a datagram cut in IP fragments is copied out of both parts by
+	 * ip_fragment(). */
+	if (p->frag_len && !(nif->offload & NETIF_OFFLOAD_SG) &&
+	    (p->gso_size ? (nif->offload & NETIF_OFFLOAD_TSO4) != 0 :
+	     pktbuf_total(p) + IP_HDR_LEN <= nif->mtu) &&
+	    !(p = pktbuf_linearize(ns, p))) {
+		ret = -ENOBUFS;
+		goto out_unlock;
+	}
+	if (pktbuf_total(p) + IP_HDR_LEN > IP_MAX_DGRAM) {
 		ret = -EMSGSIZE;
 		goto out_free;
 	}
@@ -309,7 +319,7 @@ int ip_output(struct netstack *ns, struct pktbuf *p, const struct ip_out *o)
 	memset(&h, 0, sizeof(h));
 	h.hdr_len = IP_HDR_LEN;
 	h.tos = o->tos;
-	h.tot_len = (uint16_t)p->len;
+	h.tot_len = (uint16_t)pktbuf_total(p);
 	h.id = ip_next_id(ns);
 	h.df = o->df;
 	h.ttl = o->ttl ? o->ttl : IP_DEFAULT_TTL;
@@ -328,9 +338,9 @@ int ip_output(struct netstack *ns, struct pktbuf *p, const struct ip_out *o)
 	 * it here, so every path below sees a complete datagram. */
 	if (p->csum == PKTBUF_CSUM_PARTIAL &&
 	    (!(nif->offload & NETIF_OFFLOAD_TX_CSUM) ||
-	     (p->len > nif->mtu && !p->gso_size)))
+	     (pktbuf_total(p) > nif->mtu && !p->gso_size)))
 		pktbuf_csum_finish(p);
-	if (p->len > nif->mtu && !p->gso_size) {
+	if (pktbuf_total(p) > nif->mtu && !p->gso_size) {
 		if (h.df) {
 			net_count(ns, NET_STAT_DROP_IP_DF_TOO_BIG);
 			ret = -EMSGSIZE;

@@ -17,8 +17,7 @@
 int ip_fragment(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 		const struct ip_hdr *h, uint32_t nexthop)
 {
-	const uint8_t *payload = p->data + IP_HDR_LEN;
-	size_t plen = p->len - IP_HDR_LEN;
+	size_t plen = pktbuf_total(p) - IP_HDR_LEN;
 	size_t maxdata = ((size_t)nif->mtu - IP_HDR_LEN) & ~(size_t)7;
 	size_t off;
 	int ret = 0;
@@ -37,7 +36,8 @@ int ip_fragment(struct netstack *ns, struct netif *nif, struct pktbuf *p,
 		fh.mf = h->mf || off + n < plen;
 		fh.tot_len = (uint16_t)(IP_HDR_LEN + n);
 		ip_hdr_emit(&fh, q->data);
-		memcpy(q->data + IP_HDR_LEN, payload + off, n);
+		/* From the buffer and its fragment alike (pktbuf.h). */
+		pktbuf_copy_out(p, IP_HDR_LEN + off, q->data + IP_HDR_LEN, n);
 		net_count(ns, NET_STAT_IP_FRAG_OUT);
 		ret = netif_output(ns, nif, q, nexthop);
 		if (ret < 0 && ret != -ENOBUFS)

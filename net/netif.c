@@ -286,7 +286,7 @@ uint32_t netif_offload(const struct netif *nif)
 
 int netif_xmit(struct netif *nif, struct pktbuf *p)
 {
-	size_t len = p->len;
+	size_t len = pktbuf_total(p);
 	int ret;
 
 	ret = nif->ops->xmit(nif, p);

@@ -57,10 +57,15 @@ struct netif_ops {
  * - TSO4: xmit may get IPv4 TCP frames of up to NETIF_TSO_MAX bytes of IP
  *   datagram with gso_size set, which the device cuts into segments of
  *   gso_size payload (5.1.6.2 GSO_TCPV4); implies TX_CSUM.
+ * - SG: xmit may get frames with a fragment (pktbuf.h: frag, frag_len)
+ *   and sends the buffer's bytes, then the fragment's, as one frame
+ *   (a virtio descriptor chain, 2.7.6). Without it ip_output() hands the
+ *   driver linear frames only.
  */
 #define NETIF_OFFLOAD_TX_CSUM	0x1u
 #define NETIF_OFFLOAD_RX_CSUM	0x2u
 #define NETIF_OFFLOAD_TSO4	0x4u
+#define NETIF_OFFLOAD_SG	0x8u
 #define NETIF_TSO_MAX		65535u	/* an IPv4 datagram's limit */
 
 /* The interface's NETIF_OFFLOAD_* bits. */

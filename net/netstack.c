@@ -245,6 +245,11 @@ void net_count(struct netstack *ns, enum net_stat s)
 	ns->stats[s]++;
 }
 
+void net_add(struct netstack *ns, enum net_stat s, uint64_t n)
+{
+	ns->stats[s] += n;
+}
+
 void net_drop(struct netstack *ns, struct netif *nif, enum net_stat s)
 {
 	ns->stats[s]++;

@@ -195,6 +195,8 @@ void net_unlock(struct netstack *ns);
 uint32_t net_random(struct netstack *ns);
 void net_log(struct netstack *ns, enum net_log_level lvl, const char *msg);
 void net_count(struct netstack *ns, enum net_stat s);
+/* Adds n to a counter that counts bytes (TCP_SEND_REF). */
+void net_add(struct netstack *ns, enum net_stat s, uint64_t n);
 void net_drop(struct netstack *ns, struct netif *nif, enum net_stat s);
 /* Refresh ns->now from env.now (if set) and return it; call on entry. */
 uint64_t net_clock(struct netstack *ns);

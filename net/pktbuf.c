@@ -247,6 +247,8 @@ static struct pktbuf *pool_take(struct pktpool *pool, bool small, size_t headroo
 	PKTBUF_UNPOISON(p->data, len);
 	p->csum = PKTBUF_CSUM_NONE;
 	p->gso_size = 0;
+	p->frag = NULL;
+	p->frag_len = 0;
 	return p;
 }
 
@@ -364,6 +366,7 @@ void pktbuf_csum_finish(struct pktbuf *p)
 {
 	uint8_t *from = p->head + p->csum_start;
 	uint8_t *end = p->data + p->len;
+	uint32_t sum, fs;
 
 	if (p->csum != PKTBUF_CSUM_PARTIAL)
 		return;
@@ -372,8 +375,63 @@ void pktbuf_csum_finish(struct pktbuf *p)
 	if (from < p->data || from + p->csum_offset + 2 > end)
 		return;
 	/* The field holds the pseudo-header sum, so summing it in is right. */
-	put_be16(from + p->csum_offset,
-		 csum_fold(csum_partial(from, (size_t)(end - from), 0)));
+	sum = csum_partial(from, (size_t)(end - from), 0);
+	if (p->frag_len) {
+		/* RFC 1071 2 (B): after an odd number of bytes the fragment's
+		 * words straddle, and its sum counts byte-swapped. */
+		fs = csum_partial(p->frag, p->frag_len, 0);
+		if ((size_t)(end - from) & 1)
+			fs = ((fs & 0xffu) << 8) | (fs >> 8);
+		sum += fs;
+	}
+	put_be16(from + p->csum_offset, csum_fold(sum));
+}
+
+void pktbuf_frag_set(struct pktbuf *p, const void *ext, size_t n)
+{
+	p->frag = n ? ext : NULL;
+	p->frag_len = n;
+}
+
+void pktbuf_copy_out(const struct pktbuf *p, size_t off, void *dst, size_t n)
+{
+	uint8_t *d = dst;
+	size_t k = 0;
+
+	if (off < p->len) {
+		k = p->len - off < n ? p->len - off : n;
+		memcpy(d, p->data + off, k);
+		off += k;
+	}
+	if (n > k)
+		memcpy(d + k, p->frag + (off - p->len), n - k);
+}
+
+struct pktbuf *pktbuf_linearize(struct netstack *ns, struct pktbuf *p)
+{
+	size_t hr = pktbuf_headroom(p);
+	struct pktbuf *q;
+
+	if (!p->frag_len)
+		return p;
+	if (p->frag_len <= pktbuf_tailroom(p)) {
+		memcpy(pktbuf_put(p, p->frag_len), p->frag, p->frag_len);
+		pktbuf_frag_set(p, NULL, 0);
+		return p;
+	}
+	q = pktbuf_alloc(ns, hr, pktbuf_total(p));
+	if (!q) {
+		pktbuf_free(p);
+		return NULL;
+	}
+	pktbuf_copy_out(p, 0, q->data, q->len);
+	q->ifindex = p->ifindex;
+	q->csum = p->csum;
+	q->csum_start = p->csum_start;	/* from head: same headroom */
+	q->csum_offset = p->csum_offset;
+	q->gso_size = p->gso_size;
+	pktbuf_free(p);
+	return q;
 }
 
 uint32_t net_pkt_in_use(const struct netstack *ns)

@@ -24,6 +24,16 @@
  * keeps it in its own byte storage, never in pktbufs, so that it cannot eat
  * the receive budget.
  *
+ * A transmitted frame may end in a fragment (frag, frag_len): read-only
+ * bytes outside the buffer that follow data .. data+len on the wire, so
+ * TCP can send a static file's bytes without copying them (tcp_send_ref).
+ * len counts the buffer's own bytes only; pktbuf_total() is the frame.
+ * Only an interface with NETIF_OFFLOAD_SG is handed one: ip_output()
+ * linearizes for the others (pktbuf_linearize) and ip_fragment() copies
+ * out of both parts, so code below IP that reads data .. data+len of a
+ * frame sent elsewhere never sees a fragment. Received buffers never
+ * have one.
+ *
  * Receive rings are filled with pktbuf_alloc_rx(), which always leaves
  * pkt_reserve small buffers free: however many NICs post rings, the stack
  * can still send ARP, ICMP and DHCP, so RX posting cannot make it deaf.
@@ -55,6 +65,8 @@ struct pktbuf {
 	uint16_t csum_start;	/* PARTIAL: where summing starts, from head */
 	uint16_t csum_offset;	/* PARTIAL: the field, from csum_start */
 	uint16_t gso_size;	/* TCP payload per wire segment (TSO), 0: none */
+	const uint8_t *frag;	/* read-only bytes after data+len, or NULL */
+	size_t frag_len;	/* bytes at frag, 0: none */
 };
 
 /*
@@ -147,6 +159,25 @@ static inline size_t pktbuf_tailroom(const struct pktbuf *p)
 {
 	return p->cap - pktbuf_headroom(p) - p->len;
 }
+
+/* The frame's bytes: the buffer's own and the fragment's. */
+static inline size_t pktbuf_total(const struct pktbuf *p)
+{
+	return p->len + p->frag_len;
+}
+
+/* Appends n read-only bytes at ext (which outlive the frame) as p's fragment. */
+void pktbuf_frag_set(struct pktbuf *p, const void *ext, size_t n);
+/* Copies n bytes of the frame from off (buffer, then fragment) to dst; the
+ * caller keeps off + n <= pktbuf_total(p). */
+void pktbuf_copy_out(const struct pktbuf *p, size_t off, void *dst, size_t n);
+/*
+ * The frame in one buffer: the fragment copied into p's tailroom, or p's
+ * bytes and state moved to a new buffer (same headroom) when it has too
+ * little. Returns the buffer to use (p itself when it had no fragment);
+ * NULL, p freed and DROP_NOBUFS counted, when no buffer is free.
+ */
+struct pktbuf *pktbuf_linearize(struct netstack *ns, struct pktbuf *p);
 
 /* A FIFO of buffers linked through next. */
 struct pktq {

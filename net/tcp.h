@@ -110,6 +110,17 @@ int tcp_connect(struct netstack *ns, struct tcp_pcb *pcb, uint32_t dst,
 long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
 	      size_t len, unsigned flags);
 
+/*
+ * tcp_send() without the copy: the bytes at buf must stay unchanged and
+ * valid for the life of the stack (static content in the image), and are
+ * read again for each segment and retransmission. The same sequence,
+ * window, Nagle and TCP_SEND_MORE rules as tcp_send(), and the same room:
+ * a reference occupies its length of the send buffer. When the pcb's few
+ * reference slots (TCP_SNDREF_MAX) are taken the bytes are copied.
+ */
+long tcp_send_ref(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
+		  size_t len, unsigned flags);
+
 #define TCP_RECV_PEEK	0x1u	/* copy without consuming (the error too) */
 
 /* Copy out up to len bytes and open the window; 0 at the peer's FIN with

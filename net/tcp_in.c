@@ -497,6 +497,7 @@ static void ack_new(struct tcp_pcb *pcb, uint32_t ack)
 			n = pcb->snd.len;
 		ring_consume(&pcb->snd, n);
 		pcb->snd_base += n;
+		sndref_ack(pcb);
 		pcb->bytes_acked += n;
 	}
 	pcb->snd_una = ack;

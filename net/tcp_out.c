@@ -5,7 +5,8 @@
  * the congestion window allow, in segments of at most the send MSS less
  * the options carried (RFC 6691), every one with DF set (RFC 1191) and,
  * once negotiated, a timestamp (RFC 7323 3) and SACK blocks (RFC 2018).
- * Data is read from the send ring each time a segment is built, so a
+ * Data is read from the send ring (or, for bytes queued by reference, from
+ * the caller's memory: tcp_sndref.c) each time a segment is built, so a
  * retransmission needs no copy kept. Nagle (RFC 1122 4.2.3.4) in Minshall's
  * form holds a partial segment only while an earlier partial segment is
  * unacknowledged, so a reply of several full segments plus a tail is never
@@ -137,31 +138,45 @@ static void fill_ts(struct tcp_pcb *pcb, struct tcp_hdr *th)
  * 3.1): ip_output() completes it unless the interface offloads it. With
  * gso_size the segment is a TSO one (len > gso_size): it needs a large
  * buffer, and is not sent (-EAGAIN, nothing counted) when none is free.
+ * Data comes from pcb's send queue at seq; when its last bytes are held by
+ * reference (tcp_sndref.c) they become the buffer's fragment instead of a
+ * copy, so the buffer holds only the headers and any bytes before them
+ * (a TSO segment of referenced bytes then fits a small buffer).
  */
 static int emit(struct netstack *ns, uint32_t src, uint32_t dst,
-		struct tcp_hdr *th, const struct tcp_ring *ring, uint32_t off,
+		struct tcp_hdr *th, const struct tcp_pcb *pcb, uint32_t seq,
 		uint32_t len, uint16_t gso_size)
 {
 	size_t hl = TCP_HDR_LEN + tcp_hdr_opt_len(th);
+	const uint8_t *ref = NULL;
+	uint32_t lin = len;
 	struct pktbuf *p;
 	struct ip_out o;
 
-	if (gso_size) {
-		p = pktbuf_alloc_large_try(ns, NET_HEADROOM, hl + len);
+	if (len && pcb->nsref)
+		ref = sndref_tail(pcb, seq, len, &lin);
+	if (gso_size && NET_HEADROOM + hl + lin > NET_PKT_SMALL_CAP) {
+		p = pktbuf_alloc_large_try(ns, NET_HEADROOM, hl + lin);
 		if (!p)
 			return -EAGAIN;
-		p->gso_size = gso_size;
-		net_count(ns, NET_STAT_TCP_TSO_SEG_OUT);
 	} else {
-		p = pktbuf_alloc(ns, NET_HEADROOM, hl + len);
+		p = pktbuf_alloc(ns, NET_HEADROOM, hl + lin);
 		if (!p)
 			return -ENOBUFS;
+	}
+	if (gso_size) {
+		p->gso_size = gso_size;
+		net_count(ns, NET_STAT_TCP_TSO_SEG_OUT);
 	}
 	th->csum = (uint16_t)~csum_fold(csum_pseudo(src, dst, IP_PROTO_TCP,
 						    (uint16_t)(hl + len)));
 	tcp_hdr_emit(th, p->data);
-	if (len)
-		ring_read_at(ring, off, p->data + hl, len);
+	if (lin)
+		sndq_read(pcb, seq, p->data + hl, lin);
+	if (ref) {
+		pktbuf_frag_set(p, ref, len - lin);
+		net_count(ns, NET_STAT_TCP_SEG_REF_OUT);
+	}
 	pktbuf_csum_partial(p, 0, 16);
 	memset(&o, 0, sizeof(o));
 	o.src = src;
@@ -258,8 +273,8 @@ int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 	if (len && len == pcb->snd_base + pcb->snd.len - seq)
 		th.flags |= TCP_PSH;
 	th.wnd = rcv_wnd_field(pcb);
-	ret = emit(pcb->ns, pcb->laddr, pcb->raddr, &th, &pcb->snd,
-		   seq - pcb->snd_base, len, len > room ? (uint16_t)room : 0);
+	ret = emit(pcb->ns, pcb->laddr, pcb->raddr, &th, pcb, seq, len,
+		   len > room ? (uint16_t)room : 0);
 	if (ret == -EMSGSIZE && len > room)
 		/* The route moved to an interface without TSO. */
 		pcb->tso_max = 0;
@@ -268,8 +283,8 @@ int tcp_send_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len,
 		 * which ends before the data does: no FIN, no PSH. */
 		len = room;
 		th.flags &= (uint8_t)~(TCP_FIN | TCP_PSH);
-		ret = emit(pcb->ns, pcb->laddr, pcb->raddr, &th, &pcb->snd,
-			   seq - pcb->snd_base, len, 0);
+		ret = emit(pcb->ns, pcb->laddr, pcb->raddr, &th, pcb, seq,
+			   len, 0);
 	}
 	if (ret == -ENOBUFS) {
 		backpressure(pcb);

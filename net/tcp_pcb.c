@@ -561,6 +561,7 @@ void tcp_orphan_trim(struct tcp_pcb *pcb)
 	if (pcb->snd.buf && !pcb->snd.len) {
 		net_free(ns, pcb->snd.buf, pcb->snd.size);
 		memset(&pcb->snd, 0, sizeof(pcb->snd));
+		pcb->nsref = 0;
 	}
 }
 

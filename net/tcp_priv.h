@@ -40,6 +40,14 @@ struct tcp_ring {
 	uint32_t len;			/* bytes queued */
 };
 
+/* Send-queue bytes at p, in the caller's memory (tcp_sndref.c). */
+struct tcp_sndref {
+	uint32_t seq;			/* sequence of the first byte */
+	uint32_t len;			/* bytes */
+	const uint8_t *p;		/* unchanged while the stack lives */
+};
+#define TCP_SNDREF_MAX	8		/* references held per pcb */
+
 /* A range of sequence space [start, end). */
 struct tcp_range {
 	uint32_t start, end;
@@ -115,6 +123,8 @@ struct tcp_pcb {
 	uint32_t user_timeout_ms;	/* 0: retry count rules */
 
 	struct tcp_ring snd;		/* from snd_base: unacked, then unsent */
+	struct tcp_sndref sref[TCP_SNDREF_MAX];	/* snd bytes held by reference, by seq */
+	uint8_t nsref;			/* sref entries in use */
 	struct tcp_ring rcv;		/* unread in-order bytes, then holes */
 
 	/* RFC 9293 3.3.1 send sequence variables. */
@@ -263,6 +273,14 @@ uint32_t ooo_add(struct tcp_pcb *pcb, uint32_t start, uint32_t end);
 uint32_t ooo_take(struct tcp_pcb *pcb);
 unsigned ooo_sack_blocks(const struct tcp_pcb *pcb,
 			 struct tcp_sack_block *out, unsigned max);
+
+/* tcp_sndref.c */
+bool sndref_add(struct tcp_pcb *pcb, uint32_t seq, const void *p, uint32_t n);
+void sndref_ack(struct tcp_pcb *pcb);
+void sndq_read(const struct tcp_pcb *pcb, uint32_t seq, uint8_t *dst,
+	       uint32_t n);
+const uint8_t *sndref_tail(const struct tcp_pcb *pcb, uint32_t seq, uint32_t n,
+			   uint32_t *head);
 
 /* tcp_in.c */
 void tcp_input(struct netstack *ns, struct netif *nif, struct pktbuf *p,

@@ -255,6 +255,7 @@ void tcp_enter_time_wait(struct tcp_pcb *pcb)
 	pcb->snd.buf = NULL;
 	pcb->snd.size = 0;
 	pcb->snd.head = 0;
+	pcb->nsref = 0;
 	if (!pcb->app && !pcb->parent) {
 		net_free(ns, pcb->rcv.buf, pcb->rcv.size);
 		memset(&pcb->rcv, 0, sizeof(pcb->rcv));

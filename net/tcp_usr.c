@@ -4,7 +4,9 @@
  * options, status and counters (3.10.6 STATUS).
  *
  * Promises: tcp_send() copies into the send ring and never blocks; it
- * returns -EAGAIN with nothing taken when the ring is full. Data queued in
+ * returns -EAGAIN with nothing taken when the ring is full. tcp_send_ref()
+ * is the same call that queues a reference instead of a copy
+ * (tcp_sndref.c), with the same accounting. Data queued in
  * SYN-SENT or SYN-RECEIVED leaves after the handshake (RFC 9293 3.10.2).
  * tcp_recv() and tcp_recv_ack() open the window and send a window update
  * when it grew by enough (RFC 9293 3.8.6.2.2). tcp_close() hands the pcb
@@ -29,8 +31,9 @@ static int take_error(struct tcp_pcb *pcb)
 	return err;
 }
 
-long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
-	      size_t len, unsigned flags)
+/* tcp_send() and tcp_send_ref(): by reference when ref, if a slot is free. */
+static long send_common(struct netstack *ns, struct tcp_pcb *pcb,
+			const void *buf, size_t len, unsigned flags, bool ref)
 {
 	long ret;
 	uint32_t n;
@@ -81,7 +84,15 @@ long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
 		ret = len ? -EAGAIN : 0;
 		goto out;
 	}
-	ring_write_at(&pcb->snd, pcb->snd.len, buf, n);
+	if (!ref) {
+		ring_write_at(&pcb->snd, pcb->snd.len, buf, n);
+	} else if (sndref_add(pcb, pcb->snd_base + pcb->snd.len, buf, n)) {
+		net_add(ns, NET_STAT_TCP_SEND_REF, n);
+	} else {
+		/* Every slot taken: a copy, as tcp_send(). */
+		ring_write_at(&pcb->snd, pcb->snd.len, buf, n);
+		net_add(ns, NET_STAT_TCP_SEND_REF_COPIED, n);
+	}
 	pcb->snd.len += n;
 	/* TCP_SEND_MORE holds a partial segment until a call without it. */
 	pcb->more = (flags & TCP_SEND_MORE) != 0;
@@ -92,6 +103,18 @@ long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
 out:
 	tcp_leave(ns);
 	return ret;
+}
+
+long tcp_send(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
+	      size_t len, unsigned flags)
+{
+	return send_common(ns, pcb, buf, len, flags, false);
+}
+
+long tcp_send_ref(struct netstack *ns, struct tcp_pcb *pcb, const void *buf,
+		  size_t len, unsigned flags)
+{
+	return send_common(ns, pcb, buf, len, flags, true);
 }
 
 /* No more input wanted: whatever is queued is dropped. */

@@ -20,10 +20,12 @@ _Static_assert(sizeof(struct iovec) == sizeof(struct sock_iov) &&
 	       "struct iovec and struct sock_iov must share a layout");
 _Static_assert(MSG_PEEK == SOCK_MSG_PEEK && MSG_TRUNC == SOCK_MSG_TRUNC &&
 	       MSG_DONTWAIT == SOCK_MSG_DONTWAIT && MSG_WAITALL == SOCK_MSG_WAITALL &&
-	       MSG_MORE == SOCK_MSG_MORE && SHUT_RDWR == SOCK_SHUT_RDWR,
+	       MSG_MORE == SOCK_MSG_MORE && MSG_SKIFF_STATIC == SOCK_MSG_STATIC &&
+	       SHUT_RDWR == SOCK_SHUT_RDWR,
 	       "MSG_* and SHUT_* pass through unchanged");
 
-#define PASS_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_WAITALL | MSG_MORE)
+#define PASS_FLAGS (MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT | MSG_WAITALL | MSG_MORE | \
+		    MSG_SKIFF_STATIC)
 
 static long ret(long r)
 {

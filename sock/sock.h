@@ -89,6 +89,7 @@ struct sock_iov {
 #define SOCK_MSG_WAITALL	0x0100u
 #define SOCK_MSG_NOSIGNAL	0x4000u	/* accepted; there are no signals */
 #define SOCK_MSG_MORE		0x8000u
+#define SOCK_MSG_STATIC		0x10000000u	/* send: read-only image bytes by reference (tcp_send_ref) */
 
 #define SOCK_SHUT_RD	0
 #define SOCK_SHUT_WR	1

@@ -23,6 +23,7 @@
 #ifndef SOCK_SOCK_OS_H
 #define SOCK_SOCK_OS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,9 @@ int sock_os_wait(struct sock_waiter *w, uint64_t deadline_ns);
 uint64_t sock_os_now(void);
 /* The calling thread's CPU, for accept steering (tcp_accept_on); -1 when it does not matter (host). */
 int sock_os_cpu(void);
+/* [p, p + len) never changes while the system runs (the image's read-only
+ * data): a TCP send may queue it by reference (MSG_SKIFF_STATIC). */
+bool sock_os_static(const void *p, size_t len);
 void *sock_os_zalloc(size_t size);
 void sock_os_free(void *p);
 

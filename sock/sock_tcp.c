@@ -245,8 +245,16 @@ static long try_send(struct sock *s, void *arg)
 			c->off = 0;
 			continue;
 		}
-		n = tcp_send(ns_of(s), s->tcp.pcb, (const char *)v->base + c->off,
-			     v->len - c->off, tf);
+		/* By reference only what the kernel knows never changes. */
+		if ((c->flags & SOCK_MSG_STATIC) &&
+		    sock_os_static((const char *)v->base + c->off, v->len - c->off))
+			n = tcp_send_ref(ns_of(s), s->tcp.pcb,
+					 (const char *)v->base + c->off,
+					 v->len - c->off, tf);
+		else
+			n = tcp_send(ns_of(s), s->tcp.pcb,
+				     (const char *)v->base + c->off,
+				     v->len - c->off, tf);
 		if (n < 0)
 			return n;
 		c->off += (size_t)n;

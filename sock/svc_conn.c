@@ -454,11 +454,19 @@ void svc_conn_free_dead(struct svc *s)
 
 /* ---- the app's calls on a connection (include/skiff/service.h) ---- */
 
-int svc_send(struct svc_conn *c, const void *buf, size_t len)
+/*
+ * svc_send() and svc_send_static(): head then body, as one stream. What
+ * the socket takes now goes in one call (one segment when it fits; with
+ * is_static the socket queues read-only image bytes by reference); the
+ * rest is copied into the output queue.
+ */
+static int conn_send(struct svc_conn *c, const void *head, size_t hlen,
+		     const void *body, size_t blen, bool is_static)
 {
 	struct svc *s = c->svc;
+	size_t len = hlen + blen;
 	ssize_t n = 0;
-	int rc;
+	int rc = 0;
 
 	if (c->state == SVC_CONN_DEAD || c->state == SVC_CONN_CLOSING)
 		return -EPIPE;
@@ -476,7 +484,7 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 	/* Nothing queued: the socket may take it now, with no copy here
 	 * (not while connecting: the queue holds it until the handshake). */
 	if (svc_outq_bytes(&c->out) == 0 && !c->connecting) {
-		n = svc_os_send(c->ep.fd, buf, len);
+		n = svc_os_send2(c->ep.fd, head, hlen, body, blen, is_static);
 		if (n < 0) {
 			if (!would_block(errno)) {
 				conn_fail(c, -errno);
@@ -488,11 +496,32 @@ int svc_send(struct svc_conn *c, const void *buf, size_t len)
 		if ((size_t)n == len)
 			return 0;
 	}
-	rc = svc_outq_push(&c->out, (const uint8_t *)buf + n, len - (size_t)n);
+	/* What waits is copied, static or not (the queue holds bytes only);
+	 * len fits the room, so only memory can fail a push. */
+	if ((size_t)n < hlen)
+		rc = svc_outq_push(&c->out, (const uint8_t *)head + n, hlen - (size_t)n);
+	if (!rc) {
+		size_t skip = (size_t)n > hlen ? (size_t)n - hlen : 0;
+
+		rc = svc_outq_push(&c->out, (const uint8_t *)body + skip, blen - skip);
+		if (rc == -ENOMEM && (size_t)n < hlen)
+			n = 1;	/* the head is queued: the body must not go missing */
+	}
 	if (rc == -ENOMEM && n > 0)
 		conn_fail(c, rc);	/* the stream would have a hole */
 	svc_conn_touch(c);	/* EPOLLOUT */
 	return rc;
+}
+
+int svc_send(struct svc_conn *c, const void *buf, size_t len)
+{
+	return conn_send(c, NULL, 0, buf, len, false);
+}
+
+int svc_send_static(struct svc_conn *c, const void *head, size_t head_len,
+		    const void *body, size_t body_len)
+{
+	return conn_send(c, head, head_len, body, body_len, true);
 }
 
 size_t svc_send_room(const struct svc_conn *c)

@@ -127,6 +127,17 @@ static inline ssize_t svc_os_send(int fd, const void *buf, size_t len)
 	return send(fd, buf, len, SVC_SEND_FLAGS);
 }
 
+/* head then body in one call; Linux has no reference sends: is_static is ignored. */
+static inline ssize_t svc_os_send2(int fd, const void *head, size_t hlen,
+				   const void *body, size_t blen, bool is_static)
+{
+	struct iovec iov[2] = {{(void *)head, hlen}, {(void *)body, blen}};
+	struct msghdr m = {.msg_iov = iov + (hlen ? 0 : 1), .msg_iovlen = hlen ? 2 : 1};
+
+	(void)is_static;
+	return sendmsg(fd, &m, SVC_SEND_FLAGS);
+}
+
 /* accept4(SOCK_NONBLOCK) in POSIX terms (accept4 needs _GNU_SOURCE before any header). */
 static inline int svc_os_accept(int fd, struct sockaddr_in *sa)
 {
@@ -228,6 +239,27 @@ static inline ssize_t svc_os_recv(int fd, void *buf, size_t len)
 static inline ssize_t svc_os_send(int fd, const void *buf, size_t len)
 {
 	return write(fd, buf, len);
+}
+
+/*
+ * head then body in one sendmsg, with MSG_SKIFF_STATIC when asked (a TCP
+ * socket queues read-only image bytes by reference); a host pipe stream
+ * is no socket and takes plain writes.
+ */
+static inline ssize_t svc_os_send2(int fd, const void *head, size_t hlen,
+				   const void *body, size_t blen, bool is_static)
+{
+	struct iovec iov[2] = {{(void *)head, hlen}, {(void *)body, blen}};
+	struct msghdr m = {.msg_iov = iov + (hlen ? 0 : 1), .msg_iovlen = hlen ? 2 : 1};
+	ssize_t n = sendmsg(fd, &m, is_static ? MSG_SKIFF_STATIC : 0), k;
+
+	if (n >= 0 || errno != ENOTSOCK)
+		return n;
+	n = hlen ? write(fd, head, hlen) : 0;
+	if (n < 0 || (size_t)n < hlen)
+		return n;
+	k = write(fd, body, blen);
+	return k < 0 ? (n ? n : k) : n + k;
 }
 
 /* A listener is a TCP socket or a pipe listener (connections arriving through the host monitor). */

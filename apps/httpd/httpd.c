@@ -320,6 +320,19 @@ static int respond(struct svc_conn *c, const struct http_request *req, const str
 	size_t n = head_build(hs, r, hs->buf, HTTPD_BUF);
 	int rc;
 
+	if (body && !r->body && r->file->data && !r->file->tmpl &&
+	    n + body <= svc_send_room(c)) {
+		/* An embedded file: the head copied, the body by reference
+		 * (no copy at all on the socket's path), in one call and so
+		 * in one segment when it fits. */
+		rc = svc_send_static(c, hs->buf, n, r->file->data, (size_t)body);
+		if (rc)
+			return rc;
+		count_response(r->status, r->len);
+		access_log(c, req, r->status, r->len);
+		conn_finish(c, r->keep);
+		return 0;
+	}
 	if (body && n + body <= HTTPD_BUF) {
 		/* A dynamic body may already sit right there. */
 		if (r->body && r->body != hs->buf + n)
@@ -382,7 +395,8 @@ static void stream_pump(struct svc_conn *c)
 			f->gen(hc->off, hs->buf, n);
 		else
 			src = f->data + hc->off;
-		rc = svc_send(c, src, n);
+		/* Embedded bytes go by reference where the socket takes them. */
+		rc = f->gen ? svc_send(c, src, n) : svc_send_static(c, NULL, 0, src, n);
 
 		if (rc == -ENOBUFS)
 			break;	/* writable calls again */

@@ -43,8 +43,10 @@ static void vnet_tx_reclaim(struct vnet_pair *qp)
 static struct pktbuf *vnet_tx_copy(struct vnet *v, struct pktbuf *p)
 {
 	struct pktbuf *c = pktbuf_alloc(v->ns, NET_HEADROOM, p->len);
-	if (c)
+	if (c) {
 		memcpy(c->data, p->data, p->len);
+		pktbuf_frag_set(c, p->frag, p->frag_len);	/* outlives p: still valid */
+	}
 	pktbuf_free(p);
 	v->stats.tx_copied++;
 	return c;
@@ -73,15 +75,17 @@ int vnet_xmit(struct netif *nif, struct pktbuf *p)
 {
 	struct vnet *v = netif_drv(nif);
 	struct vnet_pair *qp = vnet_tx_pair(v);
-	if (p->len > vnet_tx_max_frame(v->features)) {
+	/* 2.7.6: a fragment (NETIF_OFFLOAD_SG) is a second descriptor of the chain. */
+	unsigned nseg = p->frag_len ? 2 : 1;
+	if (pktbuf_total(p) > vnet_tx_max_frame(v->features)) {
 		pktbuf_free(p);
 		return -EMSGSIZE;
 	}
-	if (virtq_num_free(&qp->txq) == 0) {
+	if (virtq_num_free(&qp->txq) < nseg) {
 		vnet_tx_flush(qp);   /* what waits unpublished can only drain once the device sees it */
 		vnet_tx_reclaim(qp);
 	}
-	if (virtq_num_free(&qp->txq) == 0) {
+	if (virtq_num_free(&qp->txq) < nseg) {
 		/* Ask for an interrupt once most in-flight frames are done, so the ring drains. */
 		if (virtq_enable_cb_delayed(&qp->txq))
 			netdev_kick_queue(v->dev, qp->index);
@@ -98,15 +102,18 @@ int vnet_xmit(struct netif *nif, struct pktbuf *p)
 		pktbuf_free(p);
 		return -EINVAL;
 	}
-	struct virtq_seg seg = { .addr = dma_addr(p->data), .len = (uint32_t)p->len, .device_writes = false };
-	int err = virtq_add(&qp->txq, &seg, 1, p);
+	struct virtq_seg seg[2] = {
+		{ .addr = dma_addr(p->data), .len = (uint32_t)p->len, .device_writes = false },
+		{ .addr = dma_addr(p->frag), .len = (uint32_t)p->frag_len, .device_writes = false },
+	};
+	int err = virtq_add(&qp->txq, seg, nseg, p);
 	if (err) {
 		pktbuf_free(p);
 		return err;
 	}
 	v->stats.tx_frames++;
 	qp->qs.tx_frames++;
-	if (p->len > VNET_HDR_LEN + VNET_MAX_FRAME)
+	if (pktbuf_total(p) > VNET_HDR_LEN + VNET_MAX_FRAME)
 		v->stats.tx_tso++;
 	/*
 	 * The network thread's and the pollers' frames wait for the end of
@@ -130,7 +137,7 @@ int vnet_xmit(struct netif *nif, struct pktbuf *p)
 uint32_t vnet_get_offload(struct netif *nif)
 {
 	struct vnet *v = netif_drv(nif);
-	uint32_t o = 0;
+	uint32_t o = NETIF_OFFLOAD_SG;   /* 2.7.6: any frame may be a chain of descriptors */
 	if (has(v, VIRTIO_NET_F_CSUM))
 		o |= NETIF_OFFLOAD_TX_CSUM;
 	if (has(v, VIRTIO_NET_F_GUEST_CSUM))

@@ -206,6 +206,18 @@ uint64_t svc_conn_id(const struct svc_conn *c);
  * if part had gone out already, the connection fails).
  */
 int svc_send(struct svc_conn *c, const void *buf, size_t len);
+
+/*
+ * svc_send() of head_len bytes at head (copied, may be 0) followed by
+ * body_len bytes at body, a file embedded in the image (read-only data,
+ * never changing): what the socket takes now goes in one call, so head
+ * and body share a segment, and the body is queued by reference, not
+ * copied (MSG_SKIFF_STATIC; bytes outside the image's read-only data are
+ * copied anyway). What must wait in the output queue is copied there as
+ * by svc_send(). Same returns as svc_send(), for the whole.
+ */
+int svc_send_static(struct svc_conn *c, const void *head, size_t head_len,
+		    const void *body, size_t body_len);
 /* Bytes svc_send would take now without -ENOBUFS (out_max - queued). */
 size_t svc_send_room(const struct svc_conn *c);
 /* Bytes in c's output queue, not yet taken by the socket. */

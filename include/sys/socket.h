@@ -66,6 +66,14 @@ typedef unsigned short sa_family_t;
 #define MSG_WAITALL	0x100
 #define MSG_NOSIGNAL	0x4000
 #define MSG_MORE	0x8000
+/*
+ * skiff's own, for a TCP send: each buffer (iovec) that lies in the
+ * image's read-only data (an embedded file), which never changes, is
+ * queued by reference instead of copied and read again for each segment
+ * and retransmission; other buffers are copied as usual. Other sockets
+ * ignore it.
+ */
+#define MSG_SKIFF_STATIC 0x10000000
 #define MSG_CMSG_CLOEXEC 0x40000000
 
 #define SHUT_RD		0

@@ -23,9 +23,10 @@ static uint32_t sim_rand(struct sim_link *l)
 	return l->rng;
 }
 
-static void sim_enqueue(struct sim_link *l, int to, const uint8_t *data,
-			size_t len, uint64_t due)
+static void sim_enqueue(struct sim_link *l, int to, const struct pktbuf *p,
+			uint64_t due)
 {
+	size_t len = pktbuf_total(p);
 	struct sim_frame *f = malloc(sizeof(*f) + len);
 	struct sim_frame **pp = &l->frames;
 
@@ -34,7 +35,7 @@ static void sim_enqueue(struct sim_link *l, int to, const uint8_t *data,
 	f->to = to;
 	f->len = len;
 	f->due = due;
-	memcpy(f->data, data, len);
+	pktbuf_copy_out(p, 0, f->data, len);	/* the buffer and its fragment */
 	/* Stable: equal due times keep send order. */
 	while (*pp && (*pp)->due <= due)
 		pp = &(*pp)->next;
@@ -71,8 +72,10 @@ static int sim_xmit(struct netif *nif, struct pktbuf *p)
 	uint64_t left;
 
 	l->sent++;
-	l->bytes_sent += p->len;
-	left = sim_serialize(l, e->side, p->len);
+	if (p->frag_len)
+		l->frag_frames++;
+	l->bytes_sent += pktbuf_total(p);
+	left = sim_serialize(l, e->side, pktbuf_total(p));
 	if (l->rate_bps && !left) {
 		l->overflowed++;
 		copies = 0;
@@ -90,7 +93,7 @@ static int sim_xmit(struct netif *nif, struct pktbuf *p)
 			l->reordered++;
 			due += 1 + sim_rand(l) % l->reorder_ns;
 		}
-		sim_enqueue(l, 1 - e->side, p->data, p->len, due);
+		sim_enqueue(l, 1 - e->side, p, due);
 	}
 	pktbuf_free(p);
 	return 0;
@@ -110,10 +113,18 @@ static uint16_t sim_mtu(struct netif *nif)
 	return e->mtu;
 }
 
+static uint32_t sim_offload(struct netif *nif)
+{
+	struct sim_end *e = netif_drv(nif);
+
+	return e->link->offload;
+}
+
 static const struct netif_ops sim_ops = {
 	.xmit = sim_xmit,
 	.get_mac = sim_get_mac,
 	.get_mtu = sim_mtu,
+	.get_offload = sim_offload,
 };
 
 void sim_link_init(struct sim_link *l, uint32_t seed)

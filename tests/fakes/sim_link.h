@@ -53,6 +53,8 @@ struct sim_link {
 	uint64_t overflowed;		/* tail drops at queue_max_bytes */
 	uint64_t bytes_sent;		/* bytes of frames offered to the wire */
 	uint64_t in_flight;
+	uint32_t offload;		/* NETIF_OFFLOAD_* both ends advertise (set before attach) */
+	uint64_t frag_frames;		/* frames sent with a pktbuf fragment (SG) */
 };
 
 void sim_link_init(struct sim_link *l, uint32_t seed);

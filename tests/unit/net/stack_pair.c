@@ -16,6 +16,12 @@ static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0xb};
 struct stack_pair *stack_pair_new(const struct netstack_params *par,
 				  uint64_t start_ns)
 {
+	return stack_pair_new_offload(par, start_ns, 0);
+}
+
+struct stack_pair *stack_pair_new_offload(const struct netstack_params *par,
+					  uint64_t start_ns, uint32_t offload)
+{
 	struct stack_pair *pr = calloc(1, sizeof(*pr));
 
 	assert_non_null(pr);
@@ -26,6 +32,7 @@ struct stack_pair *stack_pair_new(const struct netstack_params *par,
 	assert_non_null(pr->a);
 	assert_non_null(pr->b);
 	sim_link_init(&pr->link, 99);
+	pr->link.offload = offload;
 	pr->ia = sim_link_attach(&pr->link, 0, pr->a, mac_a, 1500);
 	pr->ib = sim_link_attach(&pr->link, 1, pr->b, mac_b, 1500);
 	assert_int_equal(netif_set_up(pr->a, pr->ia, true), 0);

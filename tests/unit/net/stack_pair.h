@@ -28,6 +28,9 @@ struct stack_pair {
  * start_ns non-zero, the clock starts there and both stacks are polled. */
 struct stack_pair *stack_pair_new(const struct netstack_params *par,
 				  uint64_t start_ns);
+/* The same over a link whose ends advertise offload (NETIF_OFFLOAD_*). */
+struct stack_pair *stack_pair_new_offload(const struct netstack_params *par,
+					  uint64_t start_ns, uint32_t offload);
 void stack_pair_free(struct stack_pair *pr);
 /* Advance the clock by ns, deliver what is due, poll both stacks. */
 void stack_pair_step(struct stack_pair *pr, uint64_t ns);

@@ -18,13 +18,7 @@
 
 static void done(struct tfx *t)
 {
-	if (t->pcb)
-		tcp_abort(t->fx.ns, t->pcb);
-	if (t->lis)
-		tcp_close(t->fx.ns, t->lis);
-	capture_purge(&t->fx.cap);
-	assert_int_equal(tcp_pcb_count(t->fx.ns), 0);
-	assert_int_equal(net_pkt_in_use(t->fx.ns), 0);
+	tfx_done(t);
 }
 
 /* ---- receiving ---- */

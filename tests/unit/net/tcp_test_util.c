@@ -55,6 +55,18 @@ int tfx_setup(void **state)
 	return tfx_setup_with(state, NULL);
 }
 
+/* A test's end: its connections gone, every pcb and buffer freed. */
+void tfx_done(struct tfx *t)
+{
+	if (t->pcb)
+		tcp_abort(t->fx.ns, t->pcb);
+	if (t->lis)
+		tcp_close(t->fx.ns, t->lis);
+	capture_purge(&t->fx.cap);
+	assert_int_equal(tcp_pcb_count(t->fx.ns), 0);
+	assert_int_equal(net_pkt_in_use(t->fx.ns), 0);
+}
+
 int tfx_teardown(void **state)
 {
 	struct tfx *t = *state;

@@ -55,6 +55,9 @@ int tfx_setup_with(void **state, void (*fn)(struct netstack_params *p));
 int tfx_setup_offload(void **state, void (*fn)(struct netstack_params *p),
 		      uint32_t offload);
 int tfx_teardown(void **state);
+/* Aborts the test's pcb, closes its listener, and checks that no pcb and
+ * no packet buffer is left. */
+void tfx_done(struct tfx *t);
 
 void ev_record(void *arg, struct tcp_pcb *pcb, unsigned events);
 
