@@ -637,11 +637,11 @@ static bool fin_ack_states(struct tcp_pcb *pcb)
  * that costs most: the hole pins the window's left edge for a round trip
  * while the flight behind it waits, so the sender sees more, shorter
  * recovery episodes. Through a 1 % lossy link (bench/lossy.sh) the host's
- * sender went into SACK recovery 80 times in 20 MB with 128 KiB and 50
- * with 512 KiB, the Linux guest's count. So when a segment reaches within
- * an MSS of the right edge, the ring doubles, up to rcvbuf_max (fixed at
- * the SYN, where the window scale was chosen to cover it, RFC 7323 2.3),
- * and the larger window is announced at once (the right edge only moves
+ * sender went into SACK recovery 80 times in 20 MB with 128 KiB, 65 with
+ * 256 KiB and 50 with 512 KiB, the Linux guest's count. So when a segment
+ * reaches within an MSS of the right edge, the ring doubles, up to
+ * rcvbuf_max (capped at the SYN to what the window scale chosen there
+ * reaches, RFC 7323 2.3: tcp_route_setup), and the larger window is announced at once (the right edge only moves
  * right, RFC 9293 3.8.6.2.2). Only while the application has nothing
  * unread (unread_before == 0): no span it may hold from tcp_recv_peek
  * points into the old buffer then. A failed allocation keeps the ring.

@@ -31,8 +31,9 @@ void tcp_params_defaults(struct netstack_params *p)
 		p->tcp_sndbuf = 128 * 1024;
 	if (!p->tcp_rcvbuf)
 		p->tcp_rcvbuf = 128 * 1024;
-	/* Room for a window of 4 x 128 KiB (tcp_in.c, rcv_grow) where the
-	 * sender fills what we offer; unused unless it does. */
+	/* Room for a larger window (tcp_in.c, rcv_grow) where the sender
+	 * fills what we offer; unused unless it does. The window scale
+	 * chosen for tcp_rcvbuf caps it (tcp_route_setup). */
 	if (!p->tcp_rcvbuf_max)
 		p->tcp_rcvbuf_max = 4 * p->tcp_rcvbuf;
 	if (p->tcp_rcvbuf_max < p->tcp_rcvbuf)
@@ -628,12 +629,19 @@ void tcp_route_setup(struct tcp_pcb *pcb, struct netif *nif)
 	if (pcb->maxseg && pcb->maxseg < pcb->rcv_mss)
 		pcb->rcv_mss = (uint16_t)pcb->maxseg;
 	pcb->rcv_wnd_max = wmax;
-	pcb->rcvbuf_max = gmax;
-	/* RFC 7323 2.3: the smallest shift that lets the window cover it,
-	 * as large as the ring may grow (the shift is fixed at the SYN). */
-	while (ws < TCP_MAX_WSCALE && (65535u << ws) < gmax)
+	/* RFC 7323 2.3: the smallest shift that lets the window cover it. */
+	while (ws < TCP_MAX_WSCALE && (65535u << ws) < wmax)
 		ws++;
 	pcb->rcv_ws = ws;
+	/* The ring grows (tcp_in.c rcv_grow) only as far as that shift
+	 * reaches: 65535 << 2, 256 KiB less 4 bytes, for the default 128
+	 * KiB. A larger shift chosen for growth would coarsen the window to
+	 * 2^shift bytes, and the rounding down retracts the edge the sender
+	 * sees (RFC 7323 2.4), which tcp_send_ack_now's SEQ does not
+	 * survive (tcp_pair_test's clean transfer then retransmits). */
+	if (gmax > 65535u << ws)
+		gmax = 65535u << ws;
+	pcb->rcvbuf_max = gmax;
 }
 
 /* ---- the API: setup ---- */

@@ -206,22 +206,21 @@ static void test_established_window_scaling_both_ways(void **state)
 	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
 	/* The ACK completing the handshake carried wnd 1000 << 3. */
 	assert_int_equal(ci.snd_wnd, 8000);
-	/* The ring may grow to 4 x 256 KiB (tcp_rcvbuf_max's default):
-	 * 1 MiB needs 5 (RFC 7323 2.3: the shift is fixed at the SYN). */
-	assert_int_equal(ci.rcv_wscale, 5);
+	assert_int_equal(ci.rcv_wscale, 3);	/* 256 KiB needs 3 */
 	assert_int_equal(ci.snd_wscale, 3);
 	seg_in(t, TCP_ACK, t->snd, t->rcv, 1000, "x", 1);
 	tick(t, 40);
 	expect_flags(t, &s, TCP_ACK);
-	assert_int_equal(s.th.wnd, (256 * 1024 - 1) >> 5);
+	assert_int_equal(s.th.wnd, (256 * 1024 - 1) >> 3);
 	done(t);
 }
 
-/* A 64 KiB receive ring that may grow to 128 KiB (window scale 2). */
+/* A 64 KiB receive ring (window scale 1) that may grow as far as that
+ * scale reaches: 65535 << 1. */
 static void growing_rcvbuf(struct netstack_params *p)
 {
 	p->tcp_rcvbuf = 64 * 1024;
-	p->tcp_rcvbuf_max = 128 * 1024;
+	p->tcp_rcvbuf_max = 1024 * 1024;
 }
 
 static int setup_growing(void **state)
@@ -232,9 +231,9 @@ static int setup_growing(void **state)
 /*
  * The first segment is lost and the peer fills the rest of the window we
  * offer: out of order, each draws a duplicate ACK (RFC 5681 4.2). The
- * window is what holds the sender back, so the ring doubles (tcp_in.c
+ * window is what holds the sender back, so the ring grows (tcp_in.c
  * rcv_grow) and the ACK to the segment that reached the right edge
- * offers 128 KiB; the ring moved with the out-of-order data in it, and
+ * offers 65535 << 1, all the window scale 1 chosen at the SYN reaches; the ring moved with the out-of-order data in it, and
  * filling the hole delivers every byte in order (RFC 9293 3.10.7.4).
  * Returns the window field of that ACK.
  */
@@ -267,11 +266,11 @@ static void test_established_window_filled_behind_hole_ring_grows(void **state)
 	tfx_listen(t);
 	tfx_passive_open(t, &o, 8000);
 	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
-	assert_int_equal(ci.rcv_wscale, 2);
+	assert_int_equal(ci.rcv_wscale, 1);
 	/* The first dupACK offers the whole 64 KiB ring. */
 	wnd = fill_window_behind_hole(t, d, sizeof(d));
 	assert_int_equal(tstat(t, NET_STAT_TCP_RCV_GROW), 1);
-	assert_int_equal(wnd, (128 * 1024) >> 2);
+	assert_int_equal(wnd, 65535);
 	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 1460);
 	expect_flags(t, &s, TCP_ACK);
 	assert_int_equal(s.th.ack, t->snd + sizeof(d));
