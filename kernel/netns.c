@@ -247,6 +247,7 @@ static int netns_setup(struct netns *nn, unsigned cpu)
 	if (skiff_mem_total() < NETNS_SMALL_RAM) {
 		params.pkt_large = 1;
 		params.tcp_sndbuf = params.tcp_rcvbuf = NETNS_SMALL_TCP_BUF;
+		params.tcp_rcvbuf_max = NETNS_SMALL_TCP_BUF;
 	}
 	nn->ns = netstack_create(&nn->env, &params);
 	return nn->ns ? 0 : -ENOMEM;

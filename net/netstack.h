@@ -76,6 +76,7 @@ struct netstack_params {
 	uint32_t tcp_max_pcbs;		/* connections + listeners + TIME-WAIT */
 	uint32_t tcp_sndbuf;		/* default send ring bytes */
 	uint32_t tcp_rcvbuf;		/* default receive ring bytes */
+	uint32_t tcp_rcvbuf_max;	/* a receive ring grows up to this */
 	uint32_t tcp_msl_ms;		/* RFC 9293 3.4.2: TIME-WAIT is 2 * MSL */
 	uint32_t tcp_rto_initial_ms;	/* RFC 6298 2.1: 1 s */
 	uint32_t tcp_rto_min_ms;	/* RFC 6298 2.4 */
@@ -133,7 +134,7 @@ struct netstack_params {
 	X(TCP_ACTIVE_OPEN) X(TCP_PASSIVE_OPEN) X(TCP_ESTAB_RESET) \
 	X(TCP_ACCEPT_STEERED) X(TCP_ACCEPT_STOLEN) \
 	X(TCP_TIMEOUT) X(TCP_TX_BACKPRESSURE) X(TCP_TW_REUSE) \
-	X(TCP_DELAYED_ACK) X(TCP_PERSIST_PROBE) X(TCP_KEEPALIVE_PROBE) \
+	X(TCP_DELAYED_ACK) X(TCP_RCV_GROW) X(TCP_PERSIST_PROBE) X(TCP_KEEPALIVE_PROBE) \
 	X(TCP_SYN_COOKIE_SENT) X(TCP_SYN_COOKIE_OK) X(TCP_SACK_RECOVERY) \
 	X(TCP_PARTIAL_ACK) X(TCP_DUP_ACK_IN) \
 	X(ICMP_ERROR_IN) X(DROP_ICMP_BAD_QUOTE) X(DROP_ICMP_TCP_NO_CONN) \

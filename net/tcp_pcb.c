@@ -31,6 +31,13 @@ void tcp_params_defaults(struct netstack_params *p)
 		p->tcp_sndbuf = 128 * 1024;
 	if (!p->tcp_rcvbuf)
 		p->tcp_rcvbuf = 128 * 1024;
+	/* Room for a larger window (tcp_in.c, rcv_grow) where the sender
+	 * fills what we offer; unused unless it does. The window scale
+	 * chosen for tcp_rcvbuf caps it (tcp_route_setup). */
+	if (!p->tcp_rcvbuf_max)
+		p->tcp_rcvbuf_max = 4 * p->tcp_rcvbuf;
+	if (p->tcp_rcvbuf_max < p->tcp_rcvbuf)
+		p->tcp_rcvbuf_max = p->tcp_rcvbuf;
 	if (!p->tcp_msl_ms)
 		p->tcp_msl_ms = 30000;
 	if (!p->tcp_rto_initial_ms)
@@ -320,6 +327,7 @@ struct tcp_pcb *tcp_pcb_new(struct netstack *ns)
 	pcb->state = TCP_CLOSED;
 	pcb->sndbuf = ns->par.tcp_sndbuf;
 	pcb->rcvbuf = ns->par.tcp_rcvbuf;
+	pcb->rcvbuf_max = ns->par.tcp_rcvbuf_max;
 	pcb->keepidle_s = ns->par.tcp_keepidle_s;
 	pcb->keepintvl_s = ns->par.tcp_keepintvl_s;
 	pcb->keepcnt = ns->par.tcp_keepcnt;
@@ -603,13 +611,17 @@ void tcp_finish(struct tcp_pcb *pcb, int err)
 void tcp_route_setup(struct tcp_pcb *pcb, struct netif *nif)
 {
 	uint32_t mss = NET_PKT_SMALL_CAP - NET_HEADROOM - TCP_HDR_MAX;
-	uint32_t wmax = pcb->rcvbuf;
+	uint32_t wmax = pcb->rcvbuf, gmax = pcb->rcvbuf_max;
 	uint8_t ws = 0;
 
 	if (nif && nif->mtu > 40 && (uint32_t)nif->mtu - 40 < mss)
 		mss = (uint32_t)nif->mtu - 40;
 	if (nif && nif->rcv_wnd_max && nif->rcv_wnd_max < wmax)
 		wmax = nif->rcv_wnd_max;
+	if (gmax < pcb->rcvbuf)
+		gmax = pcb->rcvbuf;
+	if (nif && nif->rcv_wnd_max && nif->rcv_wnd_max < gmax)
+		gmax = nif->rcv_wnd_max;
 	pcb->path_mss = (uint16_t)mss;
 	/* A TSO interface takes one datagram of up to 64 KiB and cuts it. */
 	pcb->tso_max = nif && (nif->offload & NETIF_OFFLOAD_TSO4) ?
@@ -622,6 +634,15 @@ void tcp_route_setup(struct tcp_pcb *pcb, struct netif *nif)
 	while (ws < TCP_MAX_WSCALE && (65535u << ws) < wmax)
 		ws++;
 	pcb->rcv_ws = ws;
+	/* The ring grows (tcp_in.c rcv_grow) only as far as that shift
+	 * reaches: 65535 << 2, 256 KiB less 4 bytes, for the default 128
+	 * KiB. A larger shift chosen for growth would coarsen the window to
+	 * 2^shift bytes, and the rounding down retracts the edge the sender
+	 * sees (RFC 7323 2.4), which tcp_send_ack_now's SEQ does not
+	 * survive (tcp_pair_test's clean transfer then retransmits). */
+	if (gmax > 65535u << ws)
+		gmax = 65535u << ws;
+	pcb->rcvbuf_max = gmax;
 }
 
 /* ---- the API: setup ---- */

@@ -119,6 +119,7 @@ struct tcp_pcb {
 	bool nodelay, keepalive, reuseaddr;
 	uint32_t keepidle_s, keepintvl_s, keepcnt;
 	uint32_t sndbuf, rcvbuf;
+	uint32_t rcvbuf_max;		/* the receive ring may grow to this */
 	uint32_t maxseg;		/* 0: the path's */
 	uint32_t user_timeout_ms;	/* 0: retry count rules */
 
@@ -150,6 +151,7 @@ struct tcp_pcb {
 	bool ooo_fin;			/* FIN seen beyond a hole */
 	uint32_t ooo_fin_seq;
 	bool shut_rd;
+	bool rcv_grow_failed;		/* no memory to grow: stop trying */
 	bool ack_now;			/* send an ACK at the next output */
 	bool dsack;			/* RFC 2883: report dsack_blk next */
 	struct tcp_sack_block dsack_blk;	/* a duplicate we received */
@@ -268,6 +270,7 @@ uint32_t ring_write_at(struct tcp_ring *r, uint32_t off, const void *src,
 uint32_t ring_read_at(const struct tcp_ring *r, uint32_t off, void *dst,
 		      uint32_t n);
 void ring_consume(struct tcp_ring *r, uint32_t n);
+void ring_move(struct tcp_ring *r, uint8_t *buf, uint32_t size);
 uint32_t ring_spans(const struct tcp_ring *r, struct tcp_span span[2]);
 uint32_t ooo_add(struct tcp_pcb *pcb, uint32_t start, uint32_t end);
 uint32_t ooo_take(struct tcp_pcb *pcb);

@@ -102,6 +102,25 @@ uint32_t ring_spans(const struct tcp_ring *r, struct tcp_span span[2])
 	return r->len;
 }
 
+/*
+ * Moves everything the ring holds, [0, size) from head (the queued bytes
+ * and what lies beyond them: out-of-order data at its offset), to the
+ * start of buf, which has room for size >= the ring's; the ring then uses
+ * buf. The caller frees the old buffer.
+ */
+void ring_move(struct tcp_ring *r, uint8_t *buf, uint32_t size)
+{
+	uint32_t first = r->size - r->head;
+
+	if (r->buf && r->size && size >= r->size) {
+		memcpy(buf, r->buf + r->head, first);
+		memcpy(buf + first, r->buf, r->head);
+	}
+	r->buf = buf;
+	r->size = size;
+	r->head = 0;
+}
+
 static void ooo_remove(struct tcp_pcb *pcb, unsigned i)
 {
 	memmove(&pcb->ooo[i], &pcb->ooo[i + 1],

@@ -340,7 +340,10 @@ int tcp_setopt(struct netstack *ns, struct tcp_pcb *pcb, enum tcp_opt opt,
 		ret = pcb->snd.buf ? -EISCONN : buf_size(val, &pcb->sndbuf);
 		break;
 	case TCP_OPT_RCVBUF:
+		/* A size the application chose is kept: no growth. */
 		ret = pcb->rcv.buf ? -EISCONN : buf_size(val, &pcb->rcvbuf);
+		if (!ret)
+			pcb->rcvbuf_max = pcb->rcvbuf;
 		break;
 	case TCP_OPT_REUSEADDR:
 		pcb->reuseaddr = val != 0;

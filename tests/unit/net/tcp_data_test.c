@@ -209,6 +209,91 @@ static void test_established_window_scaling_both_ways(void **state)
 	done(t);
 }
 
+/* A 64 KiB receive ring (window scale 1) that may grow as far as that
+ * scale reaches: 65535 << 1. */
+static void growing_rcvbuf(struct netstack_params *p)
+{
+	p->tcp_rcvbuf = 64 * 1024;
+	p->tcp_rcvbuf_max = 1024 * 1024;
+}
+
+static int setup_growing(void **state)
+{
+	return tfx_setup_with(state, growing_rcvbuf);
+}
+
+/*
+ * The first segment is lost and the peer fills the rest of the window we
+ * offer: out of order, each draws a duplicate ACK (RFC 5681 4.2). The
+ * window is what holds the sender back, so the ring grows (tcp_in.c
+ * rcv_grow) and the ACK to the segment that reached the right edge
+ * offers 65535 << 1, all the window scale 1 chosen at the SYN reaches; the ring moved with the out-of-order data in it, and
+ * filling the hole delivers every byte in order (RFC 9293 3.10.7.4).
+ * Returns the window field of that ACK.
+ */
+static uint16_t fill_window_behind_hole(struct tfx *t, uint8_t *d,
+					uint32_t w)
+{
+	struct tseg s;
+	uint32_t off, len;
+
+	fill_pattern(d, w, 0);
+	for (off = 1460; off < w; off += len) {
+		len = w - off < 1460 ? w - off : 1460;
+		seg_in(t, TCP_ACK, t->snd + off, t->rcv, 8000, d + off, len);
+		expect_flags(t, &s, TCP_ACK);
+		assert_int_equal(s.th.ack, t->snd);
+	}
+	return s.th.wnd;
+}
+
+static void test_established_window_filled_behind_hole_ring_grows(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ws = true,
+			    .ws = 0, .sack_perm = true};
+	static uint8_t d[64 * 1024], b[64 * 1024];
+	struct tcp_conn_info ci;
+	struct tseg s;
+	uint16_t wnd;
+
+	tfx_listen(t);
+	tfx_passive_open(t, &o, 8000);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.rcv_wscale, 1);
+	/* The first dupACK offers the whole 64 KiB ring. */
+	wnd = fill_window_behind_hole(t, d, sizeof(d));
+	assert_int_equal(tstat(t, NET_STAT_TCP_RCV_GROW), 1);
+	assert_int_equal(wnd, 65535);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 1460);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + sizeof(d));
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, sizeof(b), 0),
+			 (long)sizeof(b));
+	assert_memory_equal(b, d, sizeof(d));
+	done(t);
+}
+
+/* An application that chose its ring (SO_RCVBUF) keeps it: the same
+ * exchange leaves the window at 64 KiB. */
+static void test_established_rcvbuf_set_ring_kept(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ws = true,
+			    .ws = 0, .sack_perm = true};
+	static uint8_t d[64 * 1024];
+	uint16_t wnd;
+
+	tfx_listen(t);
+	assert_int_equal(tcp_setopt(t->fx.ns, t->lis, TCP_OPT_RCVBUF,
+				    64 * 1024), 0);
+	tfx_passive_open(t, &o, 8000);
+	wnd = fill_window_behind_hole(t, d, sizeof(d));
+	assert_int_equal(tstat(t, NET_STAT_TCP_RCV_GROW), 0);
+	assert_true((uint32_t)wnd << 1 <= 64 * 1024);
+	done(t);
+}
+
 /* ---- sending ---- */
 
 /* RFC 9293 3.7.1 / RFC 6691: segments carry at most the peer's MSS less
@@ -1221,6 +1306,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_duplicate_reported_by_dsack, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_closes_and_reopens, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_scaling_both_ways, setup_big, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_window_filled_behind_hole_ring_grows, setup_growing, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_rcvbuf_set_ring_kept, setup_growing, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_segmented_to_mss, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_app_limited_cwnd_not_grown, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_idle_restarts_from_initial_window, tfx_setup, tfx_teardown),
