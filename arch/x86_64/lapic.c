@@ -68,8 +68,15 @@ static volatile uint32_t *lapic;    /* NULL until lapic_init */
 static bool tsc_deadline;
 static uint64_t timer_hz;           /* one-shot: counts per second after the divider */
 static uint64_t ticks_mult;         /* one-shot: ticks = (ns * ticks_mult) >> 32 */
-static void (*timer_fn)(void *ctx);
-static void *timer_ctx;
+/*
+ * Written by threads, read by the timer interrupt: volatile, or a compiler
+ * that sees both writers (LTO inlined apic.c's check into kmain) drops the
+ * first store of "set handler; wait; clear handler" as dead, the wait's
+ * asm "memory" clobber notwithstanding (the statics' address never
+ * escapes), and the interrupt finds no handler.
+ */
+static void (*volatile timer_fn)(void *ctx);
+static void *volatile timer_ctx;
 
 static uint32_t lapic_read(unsigned reg)
 {
