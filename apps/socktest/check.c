@@ -312,6 +312,11 @@ static void check_many(int port)
 
 	for (i = 0; i < MANY; i++)
 		echo_start(&srv[i], port, (unsigned)i);
+	/* Clients start once every server is listening: a port whose
+	 * listening sockets have all finished closes its listener and resets
+	 * what was still queued there. */
+	for (i = 0; i < 1000 && xv6_sockets() < MANY; i++)
+		sleep_ms(10);
 	for (i = 0; i < MANY; i++) {
 		cl[i] = (struct client){ .port = port, .idx = i, .rc = 1 };
 		cl[i].th = thread_create(client_main, &cl[i], (unsigned)(i + 1) % ncpu);

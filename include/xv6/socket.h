@@ -28,7 +28,10 @@
  *                  stays open while any thread has a socket on that port
  *                  (waiting or connected), and clients queue in its
  *                  backlog meanwhile; once the last one is disconnected
- *                  the port is closed and connect() to it is refused.
+ *                  the port is closed and connect() to it is refused,
+ *                  and clients still queued are reset (their send or
+ *                  recv says E_CONNECTION_RESET_BY_REMOTE): a pool
+ *                  keeps a thread in listen(port) while it serves.
  *   listen_timeout(port, ms)
  *                  the same, giving up after ms milliseconds with
  *                  E_TIMEOUT; the socket then stays listening (the port
