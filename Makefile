@@ -235,7 +235,7 @@ deps:
 soak:
 	$(Q)tools/deps.sh --quiet
 	$(Q)IOTH_LEAK_CONNS=50000 tests/net/ioth_leak.sh
-	$(Q)LOSSY_HTTP_N=10 LOSSY_ECHO_MB=10 tests/net/lossy.sh
+	$(Q)LOSSY_HTTP_N=10 LOSSY_ECHO_KB=10000 tests/net/lossy.sh
 	$(Q)FLOOD_SOAK_S=600 tests/net/flood.sh
 
 bench:
