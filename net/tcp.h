@@ -190,6 +190,9 @@ struct tcp_conn_info {
 	uint8_t snd_wscale, rcv_wscale;
 	bool ts_ok, sack_ok;
 	uint64_t retransmits;		/* segments sent again */
+	uint8_t backoff;		/* timer expiries in a row without
+					 * progress: RTOs, or zero-window
+					 * probes when snd_wnd is 0 */
 	uint64_t bytes_sent;		/* bytes acknowledged by the peer */
 	uint64_t bytes_received;	/* in-order bytes delivered */
 	uint64_t segs_in, segs_out;

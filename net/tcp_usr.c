@@ -463,6 +463,7 @@ static void fill_info(const struct tcp_pcb *pcb, struct tcp_conn_info *ci)
 	ci->ts_ok = pcb->ts_ok;
 	ci->sack_ok = pcb->sack_ok;
 	ci->retransmits = pcb->retransmits;
+	ci->backoff = pcb->backoff;
 	ci->bytes_sent = pcb->bytes_acked;
 	ci->bytes_received = pcb->bytes_received;
 	ci->segs_in = pcb->segs_in;

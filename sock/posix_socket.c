@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "net/tcp.h"
 #include "sock/sock.h"
 #include "sock/sock_file.h"
 
@@ -398,6 +399,62 @@ int setsockopt(int fd, int level, int optname, const void *val, socklen_t len)
 	return (int)ret(err);
 }
 
+/*
+ * TCP_INFO: the connection's state and counters in Linux's struct
+ * tcp_info (include/netinet/tcp.h), copied up to *len bytes as Linux does
+ * (*len says how many). Windows, MSS and windows' counts are in bytes;
+ * tcpi_retransmits counts RTOs in a row and tcpi_probes zero-window
+ * probes in a row (both from the backoff, by whether the peer's window
+ * is closed), so a caller can tell a path losing data from a peer that
+ * stopped reading.
+ */
+static int tcp_info_get(struct sock *s, void *val, socklen_t *len)
+{
+	/* enum tcp_state (RFC 9293 3.3.2) to Linux's tcpi_state numbers. */
+	static const uint8_t linux_state[] = {
+		[TCP_CLOSED] = 7, [TCP_LISTEN] = 10, [TCP_SYN_SENT] = 2,
+		[TCP_SYN_RECEIVED] = 3, [TCP_ESTABLISHED] = 1, [TCP_CLOSE_WAIT] = 8,
+		[TCP_FIN_WAIT_1] = 4, [TCP_CLOSING] = 11, [TCP_LAST_ACK] = 9,
+		[TCP_FIN_WAIT_2] = 5, [TCP_TIME_WAIT] = 6,
+	};
+	struct tcp_conn_info ci;
+	struct tcp_info ti;
+	int err = sock_tcp_info(s, &ci);
+
+	if (err)
+		return err;
+	memset(&ti, 0, sizeof(ti));
+	ti.tcpi_state = (unsigned)ci.state < sizeof(linux_state) ? linux_state[ci.state] : 7;
+	if (ci.snd_wnd)
+		ti.tcpi_retransmits = ci.unacked ? ci.backoff : 0;
+	else
+		ti.tcpi_probes = ci.backoff;
+	ti.tcpi_backoff = ci.backoff;
+	ti.tcpi_options = (ci.ts_ok ? TCPI_OPT_TIMESTAMPS : 0) | (ci.sack_ok ? TCPI_OPT_SACK : 0) |
+			  (ci.snd_wscale || ci.rcv_wscale ? TCPI_OPT_WSCALE : 0);
+	ti.tcpi_snd_wscale = ci.snd_wscale & 15;
+	ti.tcpi_rcv_wscale = ci.rcv_wscale & 15;
+	ti.tcpi_rto = ci.rto_ms * 1000u;
+	ti.tcpi_snd_mss = ci.mss;
+	ti.tcpi_unacked = ci.unacked;
+	ti.tcpi_rtt = ci.srtt_us;
+	ti.tcpi_rttvar = ci.rttvar_us;
+	ti.tcpi_snd_ssthresh = ci.ssthresh;
+	ti.tcpi_snd_cwnd = ci.cwnd;
+	ti.tcpi_rcv_space = ci.rcv_wnd;
+	ti.tcpi_total_retrans = (uint32_t)ci.retransmits;
+	ti.tcpi_bytes_acked = ci.bytes_sent;
+	ti.tcpi_bytes_received = ci.bytes_received;
+	ti.tcpi_segs_out = (uint32_t)ci.segs_out;
+	ti.tcpi_segs_in = (uint32_t)ci.segs_in;
+	ti.tcpi_notsent_bytes = ci.sndq > ci.unacked ? ci.sndq - ci.unacked : 0;
+	ti.tcpi_snd_wnd = ci.snd_wnd;
+	if (*len > sizeof(ti))
+		*len = sizeof(ti);
+	memcpy(val, &ti, *len);
+	return 0;
+}
+
 int getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
 {
 	struct file *f;
@@ -421,6 +478,11 @@ int getsockopt(int fd, int level, int optname, void *val, socklen_t *len)
 			memcpy(val, &tv, sizeof(tv));
 			*len = sizeof(tv);
 		}
+		file_put(f);
+		return (int)ret(err);
+	}
+	if (level == IPPROTO_TCP && optname == TCP_INFO) {
+		err = tcp_info_get(s, val, len);
 		file_put(f);
 		return (int)ret(err);
 	}

@@ -145,6 +145,10 @@ enum sock_opt {
 /* -ENOPROTOOPT when opt does not apply to this socket's type. */
 int sock_setopt(struct sock *s, enum sock_opt opt, int val);
 int sock_getopt(struct sock *s, enum sock_opt opt, int *val);
+/* A TCP socket's connection state and counters (TCP_INFO);
+ * -ENOPROTOOPT for other types. */
+struct tcp_conn_info;
+int sock_tcp_info(struct sock *s, struct tcp_conn_info *ci);
 /* Receive (send == false) or send timeout in ns; 0: none (block). */
 void sock_set_timeout(struct sock *s, bool send, uint64_t ns);
 uint64_t sock_get_timeout(struct sock *s, bool send);

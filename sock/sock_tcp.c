@@ -450,6 +450,18 @@ static int tcp_sock_error(struct sock *s)
 	return err;
 }
 
+int sock_tcp_info(struct sock *s, struct tcp_conn_info *ci)
+{
+	int err;
+
+	if (s->proto != &sock_tcp_proto)
+		return -ENOPROTOOPT;
+	sock_lock(s);
+	err = s->cancelled ? -EBADF : tcp_info(ns_of(s), s->tcp.pcb, ci);
+	sock_unlock(s);
+	return err;
+}
+
 const struct sock_proto sock_tcp_proto = {
 	.init = tcp_sock_init,
 	.release = tcp_sock_release,

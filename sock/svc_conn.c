@@ -20,6 +20,8 @@
  * (SO_ERROR says how it went); what is sent meanwhile is queued.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -585,6 +587,17 @@ void svc_conn_peer(const struct svc_conn *c, uint32_t *addr, uint16_t *port)
 		*addr = c->peer_addr;
 	if (port)
 		*port = c->peer_port;
+}
+
+int svc_conn_tcp_info(const struct svc_conn *c, struct tcp_info *ti)
+{
+	socklen_t len = sizeof(*ti);
+
+	memset(ti, 0, sizeof(*ti));
+	if (c->ep.fd < 0)
+		return -ENOTCONN;
+	/* A pipe stream is no TCP socket: the call says so (ENOPROTOOPT). */
+	return getsockopt(c->ep.fd, IPPROTO_TCP, TCP_INFO, ti, &len) < 0 ? -errno : 0;
 }
 
 uint16_t svc_conn_port(const struct svc_conn *c)

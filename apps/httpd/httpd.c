@@ -60,6 +60,7 @@
 #include <skiff.h>
 #include <skiff/pipe.h>
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "http_parse.h"
@@ -673,10 +674,31 @@ static void http_writable(struct svc_conn *c)
 	}
 }
 
+/*
+ * A response made no progress for idle_ms. A client that stopped reading
+ * closes its window (TCP probes it: tcpi_probes); a lossy path leaves the
+ * window open while TCP retransmits unacknowledged data, each RTO twice
+ * the last (RFC 6298 5.5): a segment lost four times running costs 15 s.
+ * That one is waited out: TCP itself gives up on a dead path after its
+ * retries (RFC 9293 3.8.3, tcp_max_retries), which closes the connection.
+ */
+static bool stalled_by_path(struct svc_conn *c)
+{
+	struct tcp_info ti;
+
+	return svc_conn_tcp_info(c, &ti) == 0 && ti.tcpi_unacked && ti.tcpi_retransmits;
+}
+
 static void http_timeout(struct svc_conn *c)
 {
 	struct hconn *hc = svc_conn_data(c);
 
+	if ((hc->phase == HC_STREAM || hc->phase == HC_BLOCKED || hc->phase == HC_CLOSING) &&
+	    stalled_by_path(c)) {
+		httpd_count(&httpd.ctr.stall_lossy, 1);
+		svc_set_timer(c, httpd.cfg.idle_ms);
+		return;
+	}
 	switch (hc->phase) {
 	case HC_REQUEST:
 		/* RFC 9110 15.5.9: the request did not complete in time. */

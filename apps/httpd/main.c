@@ -268,8 +268,9 @@ static void jb_http(struct jbuf *j)
 #define LD(x) (unsigned long long)__atomic_load_n(&(x), __ATOMIC_RELAXED)
 	jb(j, "  \"http\": {\"connections_open\": %llu, \"connections\": %llu, \"refused_503\": %llu, "
 	   "\"requests\": %llu, \"body_bytes\": %llu, \"idle_closed\": %llu, \"aborted\": %llu, "
-	   "\"shed\": %llu,\n    \"status\": {", LD(c->conns_open), LD(c->conns_total), LD(c->refused),
-	   LD(c->requests), LD(c->body_bytes), LD(c->idle_closed), LD(c->aborted), LD(c->shed));
+	   "\"shed\": %llu, \"stall_lossy\": %llu,\n    \"status\": {", LD(c->conns_open), LD(c->conns_total),
+	   LD(c->refused), LD(c->requests), LD(c->body_bytes), LD(c->idle_closed), LD(c->aborted), LD(c->shed),
+	   LD(c->stall_lossy));
 	for (i = 0; i < HTTPD_STATUS_COUNT; i++)
 		jb(j, "%s\"%d\": %llu", i ? ", " : "", httpd_status_code((enum httpd_status_idx)i),
 		   LD(c->status[i]));

@@ -196,6 +196,15 @@ void svc_conn_peer(const struct svc_conn *c, uint32_t *addr, uint16_t *port);
 uint16_t svc_conn_port(const struct svc_conn *c);
 /* A number unique per connection within the service, for log lines. */
 uint64_t svc_conn_id(const struct svc_conn *c);
+/*
+ * c's TCP state and counters (struct tcp_info of <netinet/tcp.h>, as
+ * getsockopt TCP_INFO gives them): 0, or a negative errno (-ENOPROTOOPT
+ * for a host pipe stream, -ENOTCONN once closed). tcpi_retransmits > 0
+ * with tcpi_unacked > 0: the path is losing data (RTOs in a row);
+ * tcpi_probes > 0: the peer's window is closed (it stopped reading).
+ */
+struct tcp_info;
+int svc_conn_tcp_info(const struct svc_conn *c, struct tcp_info *ti);
 
 /*
  * Queues len bytes for c and returns at once: 0 when all were taken;

@@ -42,6 +42,9 @@ test's back. Subcommands:
                          GET: it must get 503 and be closed (a clean
                          refusal past the connection cap); after the N are
                          closed a GET must be answered 200 again
+  stall HOST PATH        GET PATH with a 4 KiB receive buffer and read
+                         nothing for --hold S, then the rest (--wait S):
+                         how it ended (closed=reset|yes|no) and the bytes
 
 Every operation has a deadline. The result line starts with "ok" or
 "error"; the exit status is 0 only for "ok". --port P (default 80).
@@ -180,6 +183,33 @@ def cmd_raw(a):
     status = parts[1].decode() if len(parts) > 1 and parts[1].isdigit() else "none"
     print("ok status=%s closed=%s ms=%d bytes=%d line=%s"
           % (status, closed, ms, len(got), first.decode("latin-1")[:60].replace(" ", "_")))
+    return 0
+
+
+def cmd_stall(a):
+    """GET a path and stop reading: a small receive buffer, nothing read
+    for --hold seconds; then whatever is left is read. Prints how the
+    connection ended (reset, yes: EOF, no: still open) and the bytes."""
+    deadline = now() + a.timeout
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(max(0.5, deadline - now()))
+    s.connect((a.host, a.port))
+    t0 = now()
+    s.sendall(request("GET", a.path, a.host))
+    time.sleep(a.hold)
+    rd = Reader(s, min(deadline, now() + a.wait))
+    closed = "no"
+    try:
+        got = len(rd.rest())
+        closed = "yes"
+    except TimeoutError:
+        got = len(rd.buf)
+    except ConnectionResetError:
+        got = len(rd.buf)
+        closed = "reset"
+    s.close()
+    print("ok closed=%s bytes=%d after_s=%.1f" % (closed, got, now() - t0))
     return 0
 
 
@@ -505,13 +535,19 @@ def main():
     f.add_argument("--interval", type=float, default=0.05)
     f.add_argument("--idle-interval", type=float)
     f.add_argument("--while-pid", type=int)
+    st = sub.add_parser("stall")
+    st.add_argument("host")
+    st.add_argument("path")
+    st.add_argument("--hold", type=float, required=True)
+    st.add_argument("--wait", type=float, default=5)
     c = sub.add_parser("cap")
     c.add_argument("host")
     c.add_argument("n", type=int)
     a = p.parse_args()
     try:
         return {"raw": cmd_raw, "keepalive": cmd_keepalive, "pipeline": cmd_pipeline,
-                "slowloris": cmd_slowloris, "first": cmd_first, "cap": cmd_cap}[a.cmd](a)
+                "slowloris": cmd_slowloris, "first": cmd_first, "cap": cmd_cap,
+                "stall": cmd_stall}[a.cmd](a)
     except (OSError, ValueError, TimeoutError) as e:
         print("error %s: %s" % (a.cmd, e))
         return 1

@@ -44,6 +44,12 @@
 #   idle_<g>        meanwhile, a kept-alive connection that asks nothing
 #                   after its first answer is closed after httpd.idle_ms
 #                   (IDLE_MS), not before
+#   stall_<g>       meanwhile, a client GETs /1m.bin and stops reading (4 KiB
+#                   receive buffer): closed by httpd.idle_ms (reset or EOF
+#                   within IDLE_MS + 4 s, the body cut short), counted in
+#                   /stats as aborted and not as stall_lossy (the window
+#                   closed: a reader that stopped, not a lossy path, which
+#                   httpd waits out; tests/net/lossy.sh)
 #   wrk_<g>         wrk -t1 -c8 for 10 s on /612.html: requests made, no
 #                   socket error, no non-2xx/3xx response
 #   stats_<g>       /stats is JSON, and its requests by status are exactly
@@ -370,12 +376,21 @@ case_pipeline() {
 	expect_n 404
 }
 
+# http_stat FIELD: /stats' http.FIELD now, or "none".
+http_stat() {
+	in_ns curl -sS --max-time 10 "http://$GUEST/stats" 2>/dev/null |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["http"][sys.argv[1]])' "$1" 2>/dev/null || echo none
+}
+
 case_slowloris() {
 	local g=$1 r
-	local first idle_pid idle
-	# The idle case runs alongside: it only waits.
+	local first idle_pid idle stall_pid stall aborted0 aborted1 lossy
+	# The idle and stall cases run alongside: they only wait.
 	client raw "$GUEST" 'GET /612.html HTTP/1.1\r\nHost: t\r\n\r\n' --wait 30 >"$tmp/idle-$g" &
 	idle_pid=$!
+	aborted0=$(http_stat aborted)
+	client --timeout 60 stall "$GUEST" /1m.bin --hold $((IDLE_MS / 1000 + 4)) >"$tmp/stall-$g" &
+	stall_pid=$!
 	r=$(client --timeout 120 slowloris "$GUEST" --conns 20 --interval 1 \
 		--max-s $((REQ_MS / 1000 + 20)) --probe / --probe-ms 5000)
 	first=$(sed -n 's/.* first_close_s=\([0-9.]*\).*/\1/p' <<<"$r")
@@ -399,6 +414,22 @@ case_slowloris() {
 		fail "idle_$g: closed after $ms ms, idle_ms is $IDLE_MS: $idle"
 	else
 		pass "idle_$g closed after $ms ms (idle_ms $IDLE_MS)"
+	fi
+	wait "$stall_pid"
+	stall=$(cat "$tmp/stall-$g")
+	aborted1=$(http_stat aborted) lossy=$(http_stat stall_lossy)
+	local sb=${stall##*bytes=}
+	sb=${sb%% *}
+	if [[ "$stall" != "ok closed=reset "* && "$stall" != "ok closed=yes "* ]]; then
+		fail "stall_$g: not closed by idle_ms ($IDLE_MS): $stall"
+	elif ((sb >= 1048576)); then
+		fail "stall_$g: the whole body came ($stall)"
+	elif [[ "$aborted0" == none || "$aborted1" == none ]] || ((aborted1 < aborted0 + 1)); then
+		fail "stall_$g: /stats aborted $aborted0 -> $aborted1, want one more ($stall)"
+	elif [[ "$lossy" != 0 ]]; then
+		fail "stall_$g: /stats stall_lossy $lossy: a closed window taken for a lossy path ($stall)"
+	else
+		pass "stall_$g $stall; aborted $aborted0 -> $aborted1, stall_lossy 0"
 	fi
 }
 

@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -211,12 +212,138 @@ static void test_rcvtimeo_huge_waits(void **state)
 	pair_free(sp);
 }
 
+static struct tcp_info tcp_info_of(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0xa5, sizeof(ti));
+	assert_int_equal(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	assert_int_equal(len, sizeof(ti));
+	return ti;
+}
+
+/* Polls fd's TCP_INFO (20 ms apart, up to 10 s) until ok(ti) holds. */
+static struct tcp_info tcp_info_wait(int fd, bool (*ok)(const struct tcp_info *))
+{
+	struct tcp_info ti = tcp_info_of(fd);
+
+	for (int i = 0; i < 500 && !ok(&ti); i++) {
+		usleep(20000);
+		ti = tcp_info_of(fd);
+	}
+	return ti;
+}
+
+static bool info_retransmitting(const struct tcp_info *ti)
+{
+	return ti->tcpi_retransmits > 0;
+}
+
+static bool info_probing(const struct tcp_info *ti)
+{
+	return ti->tcpi_probes > 0;
+}
+
+static void link_drop_all(struct sock_pair *sp, bool on)
+{
+	pthread_mutex_lock(sp->lock);
+	sp->link.drop_pct = on ? 100 : 0;
+	sp->link.max_drops = on ? UINT64_MAX : 0;
+	pthread_mutex_unlock(sp->lock);
+}
+
+/*
+ * getsockopt TCP_INFO (Linux's struct tcp_info): an established
+ * connection's state and counters; a short buffer gets that many bytes
+ * (Linux); a UDP socket: ENOPROTOOPT. And what an app (httpd's stall
+ * timer) tells apart with it: data lost on the path shows as RTOs in a
+ * row with bytes unacknowledged (tcpi_retransmits), a peer that stopped
+ * reading as zero-window probes (tcpi_probes), never the other one.
+ */
+static void test_tcp_info_tells_loss_from_closed_window(void **state)
+{
+	struct sock_pair *sp = pair_new();
+	struct sockaddr_in to = sin_of(SP_IP_B, 7200);
+	static char big[256 * 1024];
+	struct tcp_info ti;
+	uint8_t shortbuf[12];
+	socklen_t len = 8;
+	int lfd, c, srv, u, flags;
+	ssize_t n;
+
+	(void)state;
+	lfd = listener_b(sp, 7200, 4);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(c >= 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
+	srv = accept(lfd, NULL, NULL);
+	assert_true(srv >= 0);
+
+	ti = tcp_info_of(c);
+	assert_int_equal(ti.tcpi_state, 1);		/* ESTABLISHED */
+	assert_true(ti.tcpi_snd_mss > 0 && ti.tcpi_snd_mss <= 1460);
+	assert_true(ti.tcpi_snd_wnd > 0);
+	assert_int_equal(ti.tcpi_unacked, 0);
+	assert_int_equal(ti.tcpi_retransmits, 0);
+	assert_int_equal(ti.tcpi_probes, 0);
+	assert_int_equal(tcp_info_of(lfd).tcpi_state, 10);	/* LISTEN */
+
+	memset(shortbuf, 0x5a, sizeof(shortbuf));
+	assert_int_equal(getsockopt(c, IPPROTO_TCP, TCP_INFO, shortbuf, &len), 0);
+	assert_int_equal(len, 8);
+	assert_int_equal(shortbuf[0], 1);
+	assert_int_equal(shortbuf[8], 0x5a);		/* nothing past len */
+
+	u = udp_bound(7201);
+	len = sizeof(ti);
+	assert_int_equal(getsockopt(u, IPPROTO_TCP, TCP_INFO, &ti, &len), -1);
+	assert_int_equal(errno, ENOPROTOOPT);
+
+	/* Loss: nothing gets through; the RTO resends, unanswered. */
+	link_drop_all(sp, true);
+	assert_int_equal(send(c, "lost", 4, 0), 4);
+	ti = tcp_info_wait(c, info_retransmitting);
+	assert_true(ti.tcpi_retransmits > 0);
+	assert_int_equal(ti.tcpi_unacked, 4);
+	assert_int_equal(ti.tcpi_probes, 0);
+	assert_true(ti.tcpi_total_retrans > 0);
+	link_drop_all(sp, false);
+	assert_int_equal(recv(srv, big, 4, MSG_WAITALL), 4);
+	assert_memory_equal(big, "lost", 4);
+
+	/* A reader that stopped: fill its window, then it is probed. */
+	flags = fcntl(c, F_GETFL, 0);
+	assert_int_equal(fcntl(c, F_SETFL, flags | O_NONBLOCK), 0);
+	for (int i = 0; i < 1000; i++) {
+		n = send(c, big, sizeof(big), 0);
+		if (n < 0) {
+			assert_int_equal(errno, EAGAIN);
+			usleep(5000);
+			ti = tcp_info_of(c);
+			if (ti.tcpi_snd_wnd == 0)
+				break;
+		}
+	}
+	ti = tcp_info_wait(c, info_probing);
+	assert_int_equal(ti.tcpi_snd_wnd, 0);
+	assert_true(ti.tcpi_probes > 0);
+	assert_int_equal(ti.tcpi_retransmits, 0);
+
+	assert_int_equal(close(u), 0);
+	assert_int_equal(close(c), 0);
+	assert_int_equal(close(srv), 0);
+	assert_int_equal(close(lfd), 0);
+	pair_free(sp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_epoll_wait_64_allocates_nothing),
 		cmocka_unit_test(test_listen_negative_backlog_is_somaxconn),
 		cmocka_unit_test(test_rcvtimeo_huge_waits),
+		cmocka_unit_test(test_tcp_info_tells_loss_from_closed_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
