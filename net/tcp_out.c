@@ -72,14 +72,17 @@ static uint32_t rcv_hard(const struct tcp_pcb *pcb)
  * multiples of the unit spends up to a unit less a byte on each, and an
  * MSS of slack covers a few hundred of them (8 at scale 3, 1 byte each
  * for 1001-byte segments) before the app's next read reopens the window.
+ * Never more than a quarter of a small ring (one that may grow, or
+ * capped by its interface, under a large scale), so its window opens.
  */
 static uint32_t rcv_slack(const struct tcp_pcb *pcb)
 {
-	uint32_t unit = 1u << pcb->rcv_ws;
+	uint32_t unit = 1u << pcb->rcv_ws, slack;
 
 	if (!pcb->rcv_ws)
 		return 0;
-	return pcb->rcv_mss > unit ? pcb->rcv_mss : unit;
+	slack = pcb->rcv_mss > unit ? pcb->rcv_mss : unit;
+	return slack < pcb->rcv_wnd_max / 4 ? slack : pcb->rcv_wnd_max / 4;
 }
 
 /* What a window may open to: the ring's room less the slack. */

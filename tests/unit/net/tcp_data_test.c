@@ -398,6 +398,44 @@ static void test_established_default_ring_grows_to_512k(void **state)
 	ring_grows_to_cap(*state, 3, d, b, sizeof(d));
 }
 
+/* A 1 KiB ring that may grow to 512 KiB: window scale 3, and the slack
+ * kept for rounding (tcp_out.c rcv_slack) is at most a quarter of the
+ * ring, not an MSS that would leave no window at all: data is taken. */
+static void tiny_growing_rcvbuf(struct netstack_params *p)
+{
+	p->tcp_rcvbuf = 1024;
+	p->tcp_rcvbuf_max = 512 * 1024;
+}
+
+static int setup_tiny_growing(void **state)
+{
+	return tfx_setup_with(state, tiny_growing_rcvbuf);
+}
+
+static void test_established_tiny_ring_large_scale_window_open(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ws = true,
+			    .ws = 0};
+	struct tcp_conn_info ci;
+	uint8_t d[512], b[512];
+	struct tseg s;
+
+	tfx_listen(t);
+	tfx_passive_open(t, &o, 8000);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.rcv_wscale, 3);
+	fill_pattern(d, sizeof(d), 0);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, sizeof(d));
+	tick(t, 40);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + sizeof(d));
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, sizeof(b), 0),
+			 (long)sizeof(b));
+	assert_memory_equal(b, d, sizeof(d));
+	done(t);
+}
+
 /* An application that chose its ring (SO_RCVBUF) keeps it: the same
  * exchange leaves the window at 64 KiB. */
 static void test_established_rcvbuf_set_ring_kept(void **state)
@@ -1434,6 +1472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_window_filled_behind_hole_ring_grows, setup_growing, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rcvbuf_set_ring_kept, setup_growing, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_default_ring_grows_to_512k, setup_default_rcvbuf, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_tiny_ring_large_scale_window_open, setup_tiny_growing, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_segmented_to_mss, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_app_limited_cwnd_not_grown, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_idle_restarts_from_initial_window, tfx_setup, tfx_teardown),
