@@ -56,12 +56,41 @@ bool tcp_fin_acked(const struct tcp_pcb *pcb)
 	return pcb->fin_queued && seq_gt(pcb->snd_una, tcp_fin_seq(pcb));
 }
 
-/* Bytes the ring could still take at rcv_nxt's end. */
-static uint32_t rcv_room(const struct tcp_pcb *pcb)
+/* Bytes the ring could still take at rcv_nxt's end: the most any window
+ * may offer. */
+static uint32_t rcv_hard(const struct tcp_pcb *pcb)
 {
 	uint32_t used = pcb->rcv.len;
 
 	return used < pcb->rcv_wnd_max ? pcb->rcv_wnd_max - used : 0;
+}
+
+/*
+ * With a window scale, the part of the ring a window opens to leaves
+ * unoffered: what rounding the field up (rcv_wnd_field) may spend later.
+ * A unit, or an MSS if larger: a run of segments whose lengths are not
+ * multiples of the unit spends up to a unit less a byte on each, and an
+ * MSS of slack covers a few hundred of them (8 at scale 3, 1 byte each
+ * for 1001-byte segments) before the app's next read reopens the window.
+ * Never more than a quarter of a small ring (one that may grow, or
+ * capped by its interface, under a large scale), so its window opens.
+ */
+static uint32_t rcv_slack(const struct tcp_pcb *pcb)
+{
+	uint32_t unit = 1u << pcb->rcv_ws, slack;
+
+	if (!pcb->rcv_ws)
+		return 0;
+	slack = pcb->rcv_mss > unit ? pcb->rcv_mss : unit;
+	return slack < pcb->rcv_wnd_max / 4 ? slack : pcb->rcv_wnd_max / 4;
+}
+
+/* What a window may open to: the ring's room less the slack. */
+static uint32_t rcv_room(const struct tcp_pcb *pcb)
+{
+	uint32_t hard = rcv_hard(pcb), slack = rcv_slack(pcb);
+
+	return hard > slack ? hard - slack : 0;
 }
 
 static uint32_t adv_now(const struct tcp_pcb *pcb)
@@ -81,6 +110,20 @@ static uint32_t sws_step(const struct tcp_pcb *pcb)
  * RFC 9293 3.8.6.2.2: move the right edge only by at least
  * min(RCV.BUFF / 2, Eff.snd.MSS); never move it left. Returns the window
  * field (scaled down) and records the edge advertised.
+ *
+ * RFC 7323 2.4: with a scale the field counts units of 2^Rcv.Wind.Shift
+ * bytes, so an edge kept while RCV.NXT moved by a length that is not a
+ * multiple of the unit lies between two fields: the TCP either offers a
+ * window beyond the one it advertised ("and perhaps beyond the buffer")
+ * or a smaller one, and the edge the sender sees retracts. The field is
+ * rounded up, within the ring: a window opens only to rcv_room(), short
+ * of the ring by rcv_slack(), and rounding may spend that slack. Should
+ * a long run of odd-sized segments with no read between spend it all,
+ * the field is rounded down instead, the other branch 2.4 allows
+ * (counted): nothing is ever offered that the ring cannot hold, and
+ * 2.4's receiver rule 1 holds as trim() accepts up to rcv_adv, the
+ * largest edge ever sent. A bulk flow of MSS-sized segments (1448
+ * bytes, 181 units of 8) needs no rounding at all.
  */
 static uint16_t rcv_wnd_field(struct tcp_pcb *pcb)
 {
@@ -89,7 +132,11 @@ static uint16_t rcv_wnd_field(struct tcp_pcb *pcb)
 
 	if (room > cur && room - cur >= sws_step(pcb))
 		cur = room;
-	f = cur >> ws;
+	f = (uint32_t)(((uint64_t)cur + (1u << ws) - 1) >> ws);
+	if ((uint64_t)f << ws > rcv_hard(pcb)) {
+		f = cur >> ws;
+		net_count(pcb->ns, NET_STAT_TCP_RCV_WND_RETRACT);
+	}
 	if (f > 0xffff)
 		f = 0xffff;
 	if (seq_gt(pcb->rcv_nxt + (f << ws), pcb->rcv_adv))
@@ -393,7 +440,7 @@ void tcp_send_syn(struct tcp_pcb *pcb)
 {
 	bool active = pcb->state == TCP_SYN_SENT;
 	struct tcp_hdr th;
-	uint32_t w = pcb->rcv_wnd_max;
+	uint32_t w = rcv_room(pcb);
 
 	base_hdr(pcb, &th, pcb->iss, TCP_SYN);
 	th.has_mss = true;

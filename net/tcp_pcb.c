@@ -32,10 +32,15 @@ void tcp_params_defaults(struct netstack_params *p)
 	if (!p->tcp_rcvbuf)
 		p->tcp_rcvbuf = 128 * 1024;
 	/* Room for a larger window (tcp_in.c, rcv_grow) where the sender
-	 * fills what we offer; unused unless it does. The window scale
-	 * chosen for tcp_rcvbuf caps it (tcp_route_setup). */
-	if (!p->tcp_rcvbuf_max)
-		p->tcp_rcvbuf_max = 4 * p->tcp_rcvbuf;
+	 * fills what we offer; unused unless it does: four times the ring,
+	 * up to 512 KiB (the window a 1 % lossy path needed to match a
+	 * Linux receiver's recovery count, bench/lossy.sh), or the ring
+	 * when that is larger. The SYN's window scale covers it
+	 * (tcp_route_setup). */
+	if (!p->tcp_rcvbuf_max) {
+		p->tcp_rcvbuf_max = p->tcp_rcvbuf < TCP_RCVBUF_GROW_MAX / 4 ?
+				    4 * p->tcp_rcvbuf : TCP_RCVBUF_GROW_MAX;
+	}
 	if (p->tcp_rcvbuf_max < p->tcp_rcvbuf)
 		p->tcp_rcvbuf_max = p->tcp_rcvbuf;
 	if (!p->tcp_msl_ms)
@@ -630,16 +635,16 @@ void tcp_route_setup(struct tcp_pcb *pcb, struct netif *nif)
 	if (pcb->maxseg && pcb->maxseg < pcb->rcv_mss)
 		pcb->rcv_mss = (uint16_t)pcb->maxseg;
 	pcb->rcv_wnd_max = wmax;
-	/* RFC 7323 2.3: the smallest shift that lets the window cover it. */
-	while (ws < TCP_MAX_WSCALE && (65535u << ws) < wmax)
+	/* RFC 7323 2.3: the smallest shift that lets the window cover the
+	 * ring, and the ring it may grow to (tcp_in.c rcv_grow) within a
+	 * unit: 3 for the default 128 KiB growing to 512 KiB, whose window
+	 * is then 65535 << 3, 8 bytes short of it. The coarser window is
+	 * rounded so that its edge never retracts (tcp_out.c rcv_wnd_field,
+	 * RFC 7323 2.4). */
+	while (ws < TCP_MAX_WSCALE &&
+	       ((65535u << ws) < wmax || (65536u << ws) < gmax))
 		ws++;
 	pcb->rcv_ws = ws;
-	/* The ring grows (tcp_in.c rcv_grow) only as far as that shift
-	 * reaches: 65535 << 2, 256 KiB less 4 bytes, for the default 128
-	 * KiB. A larger shift chosen for growth would coarsen the window to
-	 * 2^shift bytes, and the rounding down retracts the edge the sender
-	 * sees (RFC 7323 2.4), which tcp_send_ack_now's SEQ does not
-	 * survive (tcp_pair_test's clean transfer then retransmits). */
 	if (gmax > 65535u << ws)
 		gmax = 65535u << ws;
 	pcb->rcvbuf_max = gmax;

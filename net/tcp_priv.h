@@ -30,6 +30,7 @@ struct ip_hdr;
 #define TCP_OOO_MAX	8		/* out-of-order ranges held */
 #define TCP_SCORE_MAX	16		/* SACKed ranges remembered (RFC 6675) */
 #define TCP_DUPACK_THRESH 3		/* RFC 5681 3.2 / RFC 6675 DupThresh */
+#define TCP_RCVBUF_GROW_MAX (512u * 1024) /* default growth cap of a ring */
 
 /* A byte ring: size bytes at buf; head is the offset of byte 0, len the
  * bytes queued in order from there. */

@@ -25,6 +25,11 @@
 # stdout:
 #   label=... accel=kvm|tcg|unknown discard_mbit=X chargen_mbit=Y bytes=N
 #   repeat=R discard_all=X1,X2,.. chargen_all=Y1,Y2,.. load1=L
+#   discard_recov=M discard_recov_all=R1,R2,.. discard_retrans_all=T1,T2,..
+# where R is how many times the host's sender entered SACK recovery (its
+# congestion episodes, TcpExtTCPSackRecovery) and T the segments it
+# retransmitted (TcpRetransSegs) in each host->guest transfer, counted in
+# the namespace by nstat: figures that do not depend on the host's load.
 # A transfer that fails or is wrong gives "failed" for its rate. A guest that
 # does not answer one of 10 pings after its ready line is a setup failure
 # (exit 1, no result line). Exit: 0 when both transfers were right, 1
@@ -119,16 +124,25 @@ client() {
 		echo "failed -"
 	fi
 }
+# host_counts: the namespace's SACK recoveries and retransmitted segments
+# so far, "R T" (nstat -a: absolute; -s: its history file untouched).
+host_counts() {
+	netns_exec "$ns" nstat -asz TcpExtTCPSackRecovery TcpRetransSegs 2>/dev/null |
+		awk '$1 == "TcpExtTCPSackRecovery" { r = $2 } $1 == "TcpRetransSegs" { t = $2 }
+			END { print r + 0, t + 0 }'
+}
 # median CMD: repeat transfers of CMD, alternating with the other direction
 # by the caller; prints the median rate and all rates ("failed" if any
 # failed: a wrong or lost byte is not averaged away).
 median() {
 	sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
-d_all=() c_all=()
+d_all=() c_all=() r_all=() t_all=()
 for ((r = 0; r < repeat; r++)); do
+	read -r r0 t0 < <(host_counts)
 	read -r rate _ < <(client discard)
-	d_all+=("$rate")
+	read -r r1 t1 < <(host_counts)
+	d_all+=("$rate") r_all+=("$((r1 - r0))") t_all+=("$((t1 - t0))")
 	read -r rate _ < <(client chargen)
 	c_all+=("$rate")
 done
@@ -137,5 +151,7 @@ d_mbit=$(printf '%s\n' "${d_all[@]}" | median) c_mbit=$(printf '%s\n' "${c_all[@
 [[ " ${d_all[*]} " == *" failed "* ]] && d_mbit=failed
 [[ " ${c_all[*]} " == *" failed "* ]] && c_mbit=failed
 d_list=$(IFS=,; echo "${d_all[*]}") c_list=$(IFS=,; echo "${c_all[*]}")
-echo "label=${label:-guest} accel=${accel:-unknown} discard_mbit=$d_mbit chargen_mbit=$c_mbit bytes=$bytes repeat=$repeat discard_all=$d_list chargen_all=$c_list load1=$load1"
+r_med=$(printf '%s\n' "${r_all[@]}" | median)
+r_list=$(IFS=,; echo "${r_all[*]}") t_list=$(IFS=,; echo "${t_all[*]}")
+echo "label=${label:-guest} accel=${accel:-unknown} discard_mbit=$d_mbit chargen_mbit=$c_mbit bytes=$bytes repeat=$repeat discard_all=$d_list chargen_all=$c_list discard_recov=$r_med discard_recov_all=$r_list discard_retrans_all=$t_list load1=$load1"
 [[ $d_mbit != failed && $c_mbit != failed ]]

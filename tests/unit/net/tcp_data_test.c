@@ -205,16 +205,86 @@ static void test_established_window_scaling_both_ways(void **state)
 	seg_in(t, TCP_ACK, t->snd, t->rcv, 1000, "x", 1);
 	tick(t, 40);
 	expect_flags(t, &s, TCP_ACK);
-	assert_int_equal(s.th.wnd, (256 * 1024 - 1) >> 3);
+	/* The ring less the byte and an MSS of slack, rounded up to the
+	 * next 8-byte unit (tcp_out.c rcv_wnd_field, RFC 7323 2.4). */
+	assert_int_equal(s.th.wnd, (256 * 1024 - 1 - 1460 + 7) >> 3);
 	done(t);
 }
 
-/* A 64 KiB receive ring (window scale 1) that may grow as far as that
- * scale reaches: 65535 << 1. */
+/* All the ACKs sent since the last call: the right edge each offers
+ * (ACK + window << shift) never lies left of the one before, *edge; the
+ * last ACK is left in *s. Returns the number of ACKs. */
+static unsigned acks_edge_never_retracts(struct tfx *t, struct tseg *s,
+					 uint8_t shift, uint32_t *edge)
+{
+	unsigned n = 0;
+
+	while (tx_count(t)) {
+		uint32_t e;
+
+		expect_flags(t, s, TCP_ACK);
+		e = s->th.ack + ((uint32_t)s->th.wnd << shift);
+		assert_true(seq_geq(e, *edge));
+		*edge = e;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * RFC 7323 2.4: at window scale 3 the field counts 8-byte units. The
+ * peer sends 1001-byte segments (not a multiple of 8) and the app does
+ * not read: after each, the ACK's right edge stays where it was or moves
+ * right, never left (RFC 9293 3.8.6.2.2: the window SHOULD NOT shrink),
+ * so the field is rounded up; and the peer may fill the window exactly
+ * to the last edge offered: every byte is acknowledged (2.4's receiver
+ * rule 1), the window is then 0, and the app reads them all byte-exact.
+ */
+static void test_established_scaled_window_edge_never_retracts(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ws = true,
+			    .ws = 0, .sack_perm = true};
+	static uint8_t d[256 * 1024], b[256 * 1024];
+	struct tcp_conn_info ci;
+	uint32_t edge, start, off = 0, len;
+	struct tseg s;
+
+	tfx_listen(t);
+	tfx_passive_open(t, &o, 8000);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.rcv_wscale, 3);
+	start = t->snd;
+	edge = start;
+	fill_pattern(d, sizeof(d), 0);
+	for (;;) {
+		len = edge - (start + off);
+		if (edge != start && !len)
+			break;
+		if (edge == start || len > 1001)
+			len = 1001;
+		assert_true(off + len <= sizeof(d));
+		seg_in(t, TCP_ACK, start + off, t->rcv, 8000, d + off, len);
+		off += len;
+		tick(t, 40);
+		assert_int_equal(acks_edge_never_retracts(t, &s, 3, &edge), 1);
+		assert_int_equal(s.th.ack, start + off);
+	}
+	assert_int_equal(s.th.wnd, 0);
+	assert_true(off > 200 * 1024);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RCV_WND_RETRACT), 0);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, sizeof(b), 0),
+			 (long)off);
+	assert_memory_equal(b, d, off);
+	done(t);
+}
+
+/* A 64 KiB receive ring that may grow to 256 KiB: the SYN offers the
+ * window scale that covers the larger ring, 2 (65535 << 2). */
 static void growing_rcvbuf(struct netstack_params *p)
 {
 	p->tcp_rcvbuf = 64 * 1024;
-	p->tcp_rcvbuf_max = 1024 * 1024;
+	p->tcp_rcvbuf_max = 256 * 1024;
 }
 
 static int setup_growing(void **state)
@@ -222,50 +292,142 @@ static int setup_growing(void **state)
 	return tfx_setup_with(state, growing_rcvbuf);
 }
 
-/*
- * The first segment is lost and the peer fills the rest of the window we
- * offer: out of order, each draws a duplicate ACK (RFC 5681 4.2). The
- * window is what holds the sender back, so the ring grows (tcp_in.c
- * rcv_grow) and the ACK to the segment that reached the right edge
- * offers 65535 << 1, all the window scale 1 chosen at the SYN reaches; the ring moved with the out-of-order data in it, and
- * filling the hole delivers every byte in order (RFC 9293 3.10.7.4).
- * Returns the window field of that ACK.
- */
-static uint16_t fill_window_behind_hole(struct tfx *t, uint8_t *d,
-					uint32_t w)
+/* The default ring, 128 KiB, which grows to 512 KiB
+ * (tcp_params_defaults). */
+static void default_rcvbuf(struct netstack_params *p)
 {
-	struct tseg s;
-	uint32_t off, len;
-
-	fill_pattern(d, w, 0);
-	for (off = 1460; off < w; off += len) {
-		len = w - off < 1460 ? w - off : 1460;
-		seg_in(t, TCP_ACK, t->snd + off, t->rcv, 8000, d + off, len);
-		expect_flags(t, &s, TCP_ACK);
-		assert_int_equal(s.th.ack, t->snd);
-	}
-	return s.th.wnd;
+	p->tcp_rcvbuf = 128 * 1024;
+	p->tcp_rcvbuf_max = 0;
 }
 
-static void test_established_window_filled_behind_hole_ring_grows(void **state)
+static int setup_default_rcvbuf(void **state)
 {
-	struct tfx *t = *state;
+	return tfx_setup_with(state, default_rcvbuf);
+}
+
+/*
+ * The first segment is lost and the peer fills the rest of the window we
+ * offer, never past the right edge the last ACK showed (ACK + window <<
+ * shift): out of order, each draws a duplicate ACK (RFC 5681 4.2). The
+ * window is what holds the sender back, so the ring grows (tcp_in.c
+ * rcv_grow) and the ACK to the segment that reached near the right edge
+ * offers the larger window; the peer goes on into it, up to cap bytes.
+ * Returns the bytes sent (from the first, lost, segment's start); the
+ * last ACK is left in *s.
+ */
+static uint32_t fill_window_behind_hole(struct tfx *t, const uint8_t *d,
+					uint32_t cap, uint8_t shift,
+					struct tseg *s)
+{
+	uint32_t off = 1460, edge = t->snd + 1460 + 1460, len;
+
+	while (off < cap && seq_lt(t->snd + off, edge)) {
+		len = edge - (t->snd + off);
+		if (len > 1460)
+			len = 1460;
+		if (len > cap - off)
+			len = cap - off;
+		seg_in(t, TCP_ACK, t->snd + off, t->rcv, 8000, d + off, len);
+		off += len;
+		expect_flags(t, s, TCP_ACK);
+		assert_int_equal(s->th.ack, t->snd);
+		edge = s->th.ack + ((uint32_t)s->th.wnd << shift);
+	}
+	return off;
+}
+
+/* The hole filled, every byte arrives in order, byte-exact. */
+static void fill_hole_read_all(struct tfx *t, const uint8_t *d, uint8_t *b,
+			       uint32_t n)
+{
+	struct tseg s;
+
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 1460);
+	expect_flags(t, &s, TCP_ACK);
+	assert_int_equal(s.th.ack, t->snd + n);
+	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, n, 0), (long)n);
+	assert_memory_equal(b, d, n);
+}
+
+/*
+ * The ring, at window scale shift, filled behind a hole grows twice, to
+ * the most that shift reaches (65535 << shift), and the peer fills the
+ * window that offers (less an MSS of slack, rounded up to a unit): every
+ * byte is taken and read byte-exact; no edge retracted. d and b hold at
+ * least that window.
+ */
+static void ring_grows_to_cap(struct tfx *t, uint8_t shift, uint8_t *d,
+			      uint8_t *b, uint32_t size)
+{
 	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ws = true,
 			    .ws = 0, .sack_perm = true};
-	static uint8_t d[64 * 1024], b[64 * 1024];
+	uint32_t unit = 1u << shift, n;
+	uint32_t win = ((65535u << shift) - 1460 + unit - 1) & ~(unit - 1);
 	struct tcp_conn_info ci;
 	struct tseg s;
-	uint16_t wnd;
 
 	tfx_listen(t);
 	tfx_passive_open(t, &o, 8000);
 	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
-	assert_int_equal(ci.rcv_wscale, 1);
-	/* The first dupACK offers the whole 64 KiB ring. */
-	wnd = fill_window_behind_hole(t, d, sizeof(d));
-	assert_int_equal(tstat(t, NET_STAT_TCP_RCV_GROW), 1);
-	assert_int_equal(wnd, 65535);
-	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, 1460);
+	assert_int_equal(ci.rcv_wscale, shift);
+	fill_pattern(d, size, 0);
+	n = fill_window_behind_hole(t, d, size, shift, &s);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RCV_GROW), 2);
+	assert_int_equal((uint32_t)s.th.wnd << shift, win);
+	assert_int_equal(n, win);
+	fill_hole_read_all(t, d, b, n);
+	assert_int_equal(tstat(t, NET_STAT_TCP_RCV_WND_RETRACT), 0);
+	done(t);
+}
+
+/* 64 KiB to 128 KiB to 65535 << 2, all the scale 2 chosen for a 256 KiB
+ * cap reaches. */
+static void test_established_window_filled_behind_hole_ring_grows(void **state)
+{
+	static uint8_t d[256 * 1024], b[256 * 1024];
+
+	ring_grows_to_cap(*state, 2, d, b, sizeof(d));
+}
+
+/* The default ring, 128 KiB at window scale 3, grows to 256 KiB and then
+ * to the 512 KiB cap (65535 << 3, the most scale 3 reaches). */
+static void test_established_default_ring_grows_to_512k(void **state)
+{
+	static uint8_t d[512 * 1024], b[512 * 1024];
+
+	ring_grows_to_cap(*state, 3, d, b, sizeof(d));
+}
+
+/* A 1 KiB ring that may grow to 512 KiB: window scale 3, and the slack
+ * kept for rounding (tcp_out.c rcv_slack) is at most a quarter of the
+ * ring, not an MSS that would leave no window at all: data is taken. */
+static void tiny_growing_rcvbuf(struct netstack_params *p)
+{
+	p->tcp_rcvbuf = 1024;
+	p->tcp_rcvbuf_max = 512 * 1024;
+}
+
+static int setup_tiny_growing(void **state)
+{
+	return tfx_setup_with(state, tiny_growing_rcvbuf);
+}
+
+static void test_established_tiny_ring_large_scale_window_open(void **state)
+{
+	struct tfx *t = *state;
+	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ws = true,
+			    .ws = 0};
+	struct tcp_conn_info ci;
+	uint8_t d[512], b[512];
+	struct tseg s;
+
+	tfx_listen(t);
+	tfx_passive_open(t, &o, 8000);
+	assert_int_equal(tcp_info(t->fx.ns, t->pcb, &ci), 0);
+	assert_int_equal(ci.rcv_wscale, 3);
+	fill_pattern(d, sizeof(d), 0);
+	seg_in(t, TCP_ACK, t->snd, t->rcv, 8000, d, sizeof(d));
+	tick(t, 40);
 	expect_flags(t, &s, TCP_ACK);
 	assert_int_equal(s.th.ack, t->snd + sizeof(d));
 	assert_int_equal(tcp_recv(t->fx.ns, t->pcb, b, sizeof(b), 0),
@@ -281,16 +443,16 @@ static void test_established_rcvbuf_set_ring_kept(void **state)
 	struct tfx *t = *state;
 	struct tcp_hdr o = {.has_mss = true, .mss = 1460, .has_ws = true,
 			    .ws = 0, .sack_perm = true};
-	static uint8_t d[64 * 1024];
-	uint16_t wnd;
+	static uint8_t d[128 * 1024];
+	struct tseg s;
 
 	tfx_listen(t);
 	assert_int_equal(tcp_setopt(t->fx.ns, t->lis, TCP_OPT_RCVBUF,
 				    64 * 1024), 0);
 	tfx_passive_open(t, &o, 8000);
-	wnd = fill_window_behind_hole(t, d, sizeof(d));
+	fill_window_behind_hole(t, d, sizeof(d), 1, &s);
 	assert_int_equal(tstat(t, NET_STAT_TCP_RCV_GROW), 0);
-	assert_true((uint32_t)wnd << 1 <= 64 * 1024);
+	assert_true((uint32_t)s.th.wnd << 1 <= 64 * 1024);
 	done(t);
 }
 
@@ -1306,8 +1468,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_established_duplicate_reported_by_dsack, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_closes_and_reopens, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_scaling_both_ways, setup_big, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_scaled_window_edge_never_retracts, setup_big, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_window_filled_behind_hole_ring_grows, setup_growing, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_rcvbuf_set_ring_kept, setup_growing, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_default_ring_grows_to_512k, setup_default_rcvbuf, tfx_teardown),
+		cmocka_unit_test_setup_teardown(test_established_tiny_ring_large_scale_window_open, setup_tiny_growing, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_send_segmented_to_mss, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_app_limited_cwnd_not_grown, tfx_setup, tfx_teardown),
 		cmocka_unit_test_setup_teardown(test_established_idle_restarts_from_initial_window, tfx_setup, tfx_teardown),
