@@ -340,6 +340,7 @@ static bool conn_flush(struct svc_conn *c)
 		}
 		svc_outq_consume(&c->out, (size_t)n);
 		SVC_STAT_ADD(s, bytes_out, n);
+		c->sent += (uint64_t)n;
 		moved = true;
 	}
 	svc_conn_touch(c);
@@ -495,6 +496,7 @@ static int conn_send(struct svc_conn *c, const void *head, size_t hlen,
 			n = 0;
 		}
 		SVC_STAT_ADD(s, bytes_out, n);
+		c->sent += (uint64_t)n;
 		if ((size_t)n == len)
 			return 0;
 	}
@@ -587,6 +589,11 @@ void svc_conn_peer(const struct svc_conn *c, uint32_t *addr, uint16_t *port)
 		*addr = c->peer_addr;
 	if (port)
 		*port = c->peer_port;
+}
+
+uint64_t svc_conn_sent(const struct svc_conn *c)
+{
+	return c->sent;
 }
 
 int svc_conn_tcp_info(const struct svc_conn *c, struct tcp_info *ti)

@@ -60,6 +60,7 @@ struct svc_conn {
 	bool close_called;	/* the close handler ran (or must never run) */
 	bool touched;		/* on svc->touched */
 	int err;		/* failure to report (negative errno), 0: none */
+	uint64_t sent;		/* bytes the socket took (svc_conn_sent) */
 	uint8_t *in;		/* held input, in_max bytes, NULL when none held */
 	size_t in_len;
 	struct svc_outq out;

@@ -80,6 +80,7 @@ struct hconn {
 	bool keep;			/* after the response being streamed */
 	const struct www_file *file;	/* STREAM: the body */
 	uint64_t off;			/* STREAM: next byte of it */
+	uint64_t sent_mark;		/* svc_conn_sent when the stall timer was armed */
 	uint64_t id;			/* for log lines, unique over all services */
 	char peer[24];			/* "a.b.c.d:port" */
 };
@@ -360,6 +361,14 @@ static int respond(struct svc_conn *c, const struct http_request *req, const str
 	return 0;
 }
 
+/* Arms the stall timer of a response being sent (STREAM, BLOCKED,
+ * CLOSING): http_timeout compares what the socket took since. */
+static void stall_timer(struct svc_conn *c, struct hconn *hc)
+{
+	hc->sent_mark = svc_conn_sent(c);
+	svc_set_timer(c, httpd.cfg.idle_ms);
+}
+
 /* A response is out: wait for the next request, or close. */
 static void conn_finish(struct svc_conn *c, bool keep)
 {
@@ -376,7 +385,7 @@ static void conn_finish(struct svc_conn *c, bool keep)
 	set_phase(c, hc, HC_CLOSING);
 	svc_close(c, 0);
 	/* Bounds the drain: a client that never reads is cut off. */
-	svc_set_timer(c, httpd.cfg.idle_ms);
+	stall_timer(c, hc);
 }
 
 /* Sends the next chunks of a streamed body until the queue is full. */
@@ -409,7 +418,7 @@ static void stream_pump(struct svc_conn *c)
 		hc->off += n;
 	}
 	/* The client is reading: the stall timer starts again. */
-	svc_set_timer(c, httpd.cfg.idle_ms);
+	stall_timer(c, hc);
 	if (hc->off == f->size)
 		conn_finish(c, hc->keep);
 }
@@ -453,7 +462,7 @@ static void error_close_now(struct svc_conn *c, int status)
 	if (error_close(c, NULL, status) == -ENOBUFS) {
 		set_phase(c, hc, HC_CLOSING);
 		svc_close(c, 0);
-		svc_set_timer(c, httpd.cfg.idle_ms);
+		stall_timer(c, hc);
 	}
 }
 
@@ -647,7 +656,7 @@ static size_t http_receive(struct svc_conn *c, const uint8_t *d, size_t len)
 			 * writable; the stall timer bounds the wait. */
 			http_scan_reset(&hc->scan);
 			set_phase(c, hc, HC_BLOCKED);
-			svc_set_timer(c, httpd.cfg.idle_ms);
+			stall_timer(c, hc);
 			return off;
 		}
 		if (rc) {
@@ -675,18 +684,28 @@ static void http_writable(struct svc_conn *c)
 }
 
 /*
- * A response made no progress for idle_ms. A client that stopped reading
- * closes its window (TCP probes it: tcpi_probes); a lossy path leaves the
- * window open while TCP retransmits unacknowledged data, each RTO twice
- * the last (RFC 6298 5.5): a segment lost four times running costs 15 s.
- * That one is waited out: TCP itself gives up on a dead path after its
- * retries (RFC 9293 3.8.3, tcp_max_retries), which closes the connection.
+ * A response being sent had no writable for idle_ms: is the client gone
+ * or only slow? The socket taking more of the queue since the timer was
+ * armed means the peer acknowledged data (a lossy path, cwnd small, the
+ * queue draining slower than writable's half-way mark): progress. With
+ * nothing taken, a client that stopped reading has closed its window
+ * (TCP probes it: tcpi_probes), while a lossy path leaves it open and TCP
+ * retransmits unacknowledged data, each RTO twice the last (RFC 6298
+ * 5.5): a segment lost four times running costs 15 s. Both of those are
+ * waited out; TCP itself gives up on a dead path after its retries (RFC
+ * 9293 3.8.3, tcp_max_retries), which closes the connection.
  */
-static bool stalled_by_path(struct svc_conn *c)
+static bool stall_waits(struct svc_conn *c, struct hconn *hc)
 {
 	struct tcp_info ti;
 
-	return svc_conn_tcp_info(c, &ti) == 0 && ti.tcpi_unacked && ti.tcpi_retransmits;
+	if (svc_conn_sent(c) != hc->sent_mark)
+		return true;
+	if (svc_conn_tcp_info(c, &ti) == 0 && ti.tcpi_unacked && ti.tcpi_retransmits) {
+		httpd_count(&httpd.ctr.stall_lossy, 1);
+		return true;
+	}
+	return false;
 }
 
 static void http_timeout(struct svc_conn *c)
@@ -694,9 +713,8 @@ static void http_timeout(struct svc_conn *c)
 	struct hconn *hc = svc_conn_data(c);
 
 	if ((hc->phase == HC_STREAM || hc->phase == HC_BLOCKED || hc->phase == HC_CLOSING) &&
-	    stalled_by_path(c)) {
-		httpd_count(&httpd.ctr.stall_lossy, 1);
-		svc_set_timer(c, httpd.cfg.idle_ms);
+	    stall_waits(c, hc)) {
+		stall_timer(c, hc);
 		return;
 	}
 	switch (hc->phase) {

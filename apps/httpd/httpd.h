@@ -52,8 +52,9 @@ struct httpd_counters {
 	uint64_t idle_closed;		/* closed after idle_ms */
 	uint64_t shed;			/* idle kept-alive ones closed for a newcomer */
 	uint64_t aborted;		/* closed with a response still being sent */
-	uint64_t stall_lossy;		/* stall timeouts waited out: the path,
-					 * not the reader (TCP was retransmitting) */
+	uint64_t stall_lossy;		/* stall timeouts waited out with nothing
+					 * taken: TCP was retransmitting (the
+					 * path, not the reader) */
 };
 
 struct httpd {

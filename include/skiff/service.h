@@ -196,6 +196,9 @@ void svc_conn_peer(const struct svc_conn *c, uint32_t *addr, uint16_t *port);
 uint16_t svc_conn_port(const struct svc_conn *c);
 /* A number unique per connection within the service, for log lines. */
 uint64_t svc_conn_id(const struct svc_conn *c);
+/* Bytes of c's output the socket has taken so far: with output queued,
+ * it grows as the peer acknowledges (and the transport frees room). */
+uint64_t svc_conn_sent(const struct svc_conn *c);
 /*
  * c's TCP state and counters (struct tcp_info of <netinet/tcp.h>, as
  * getsockopt TCP_INFO gives them): 0, or a negative errno (-ENOPROTOOPT
