@@ -152,7 +152,7 @@ $(BUILD)/gen/version.o: $(BUILD)/gen/version.c $(BUILD)/gen/kflags
 
 # ---- self-extracting images (issue 10's size budget) ----------------------
 # ZIMAGE=1 (the default): build/APP.elf is a 32-bit stub and the kernel's
-# loadable bytes compressed (LZ4, tools/zpack.c), which the stub decodes to
+# loadable bytes compressed (LZ4, tools/zpack/), which the stub decodes to
 # 1 MiB, checks and enters (zimage/stub.S); both boot protocols, same
 # command line. build/APP.raw.elf is the kernel as linked (stripped).
 # ZIMAGE=0: build/APP.elf is that kernel itself, as before (debugging).
@@ -164,10 +164,11 @@ ZSTUB_CFLAGS = -m32 -std=gnu11 -O2 -ffreestanding -nostdinc -isystem $(GCC_INC) 
 ZSTUB_OBJS := $(BUILD)/zimage/stub.o $(BUILD)/zimage/unpack.o
 ZIMAGE_DEPS = $(ZPACK) $(ZSTUB_OBJS) zimage/stub.S zimage/stub.ld tools/zimage.sh $(BUILD)/gen/zimage-mode
 
-$(ZPACK): tools/zpack.c zimage/unpack.c zimage/unpack.h
+ZPACK_SRCS := tools/zpack/zpack.c tools/zpack/lz4pack.c zimage/unpack.c
+$(ZPACK): $(ZPACK_SRCS) tools/zpack/lz4pack.h zimage/unpack.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOSTCC) -std=gnu11 -O2 -I. -Wall -Wextra -Werror -o $@ tools/zpack.c zimage/unpack.c
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -I. -Wall -Wextra -Werror -o $@ $(ZPACK_SRCS)
 
 $(BUILD)/zimage/%.o: zimage/%.c
 	@mkdir -p $(dir $@)

@@ -6,7 +6,7 @@
 # explains the image; this script only does the steps:
 #  1. the kernel's loadable bytes (objcopy -O binary: 1 MiB to the end of
 #     its last section with contents, .bss left out);
-#  2. ZPACK (tools/zpack.c) compresses them, with their Adler-32;
+#  2. ZPACK (tools/zpack/zpack.c) compresses them, with their Adler-32;
 #  3. stub.S is assembled around that block and linked with STUBOBJS
 #     (zimage/stub.c, zimage/unpack.c, compiled -m32) by zimage/stub.ld;
 #  4. stripped, with a note section .skiff.kernel naming the kernel's
@@ -39,6 +39,6 @@ ld -m elf_i386 -nostdlib -static -n -z noexecstack --no-warn-rwx-segments --buil
 
 text=$(readelf -SW "$raw" | awk '{ for (i = 1; i < NF; i++) if ($i == ".text") { print $(i + 2), $(i + 4); exit } }')
 sum=$(od -An -tx4 -j12 -N4 "$dir/kernel.z" | tr -d ' ')
-printf 'skiff kernel .text %s adler32 %s\n' "$text" "$sum" > "$dir/kernel.note"
+printf 'skiff kernel .text %s adler32 %s' "$text" "$sum" > "$dir/kernel.note"
 objcopy --strip-all --add-section .skiff.kernel="$dir/kernel.note" "$dir/zimage.elf" "$out.tmp"
 mv "$out.tmp" "$out"

@@ -15,7 +15,7 @@
  * Deviation: the format's end-of-block rules (last 5 bytes literals, last
  * match 12 bytes before the end) are there for decoders that copy in
  * words past the end; this one copies bytes with exact bounds and does not
- * check them (tools/zpack.c still keeps them, so its output is a valid
+ * check them (tools/zpack/zpack.c still keeps them, so its output is a valid
  * LZ4 block for any decoder).
  *
  * Adler-32: RFC 1950 section 8.2 (ZLIB), sums modulo 65521; the modulo is

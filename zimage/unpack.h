@@ -1,6 +1,6 @@
 /*
  * zimage/unpack.h: what the self-extracting image's stub needs to undo the
- * build's compression (tools/zpack.c): an LZ4 block decoder and Adler-32.
+ * build's compression (tools/zpack/zpack.c): an LZ4 block decoder and Adler-32.
  * Freestanding C (stdint/stddef only): the same file runs in the 32-bit
  * stub (zimage/stub.S) and in the host tools and tests, so the decoder the
  * unit test checks is the one every boot goes through.
@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The header tools/zpack.c puts before the compressed bytes (little-endian u32s). */
+/* The header tools/zpack/zpack.c puts before the compressed bytes (little-endian u32s). */
 #define ZI_MAGIC 0x315a4b53u   /* "SKZ1" */
 #define ZI_HDR_BYTES 16        /* magic, raw_len, packed_len, adler32 */
 

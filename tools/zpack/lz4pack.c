@@ -1,31 +1,19 @@
 /*
- * tools/zpack.c IN OUT: compress the loadable bytes of a kernel (IN, from
- * objcopy -O binary) for the self-extracting image (zimage/stub.S).
- * OUT is a 16-byte header (zimage/unpack.h: magic "SKZ1", the raw length,
- * the compressed length and the Adler-32 of the raw bytes, RFC 1950 8.2,
- * little-endian) and one LZ4 block (lz4_Block_format.md, see
- * zimage/unpack.c). Deterministic: the same input gives the same bytes.
+ * tools/zpack/lz4pack.c: an LZ4 block compressor (lz4_Block_format.md;
+ * the decoder is zimage/unpack.c), deterministic.
  *
- * Why LZ4: its decoder is 40 lines of byte copies with no tables, easy to
- * bound-check and to run in a 32-bit stub before anything is set up; the
- * kernel compresses to well under issue 10's 150 KiB with it. DEFLATE
- * would save ~15 % more but needs Huffman tables and a decoder several
- * times the size and risk.
- *
- * The parse is optimal for LZ4's byte costs (a forward shortest path, the
- * longest match at each position found through hash chains over the
- * 64 KiB window, each shorter length of it tried up to OPT_LEN_TRY), which
- * is what lz4 -12 does; it takes a few milliseconds on a kernel.
- * The block is decoded again with zimage/unpack.c before it is written: a
- * compressor bug fails the build, not the boot.
+ * The parse is optimal for LZ4's byte costs: a forward shortest path over
+ * the input, the longest match at each position found through hash chains
+ * over the 64 KiB window, each shorter length of it tried up to
+ * OPT_LEN_TRY (what lz4 -12 does). The block keeps the format's
+ * end-of-block rules (the last 5 bytes literals, no match starting in the
+ * last 12), so any LZ4 decoder reads it. Tens of milliseconds on a kernel.
  */
-#include <errno.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "zimage/unpack.h"
+#include "tools/zpack/lz4pack.h"
 
 #define MINMATCH 4
 #define WINDOW 65535
@@ -72,7 +60,8 @@ static uint8_t *emit(uint8_t *o, const uint8_t *lits, size_t lit, size_t off, si
 	*token = (uint8_t)((lit < 15 ? lit : 15) << 4 | (m < 15 ? m : 15));
 	if (lit >= 15)
 		put_len(&o, lit);
-	memcpy(o, lits, lit);
+	if (lit)
+		memcpy(o, lits, lit);
 	o += lit;
 	if (mlen) {
 		*o++ = (uint8_t)off;
@@ -83,16 +72,12 @@ static uint8_t *emit(uint8_t *o, const uint8_t *lits, size_t lit, size_t off, si
 	return o;
 }
 
-/*
- * zp_compress: LZ4 block of (in, n) into out (room for zp_bound(n)
- * bytes); returns its length, or 0 when memory runs out.
- */
-static size_t zp_bound(size_t n)
+size_t lz4pack_bound(size_t n)
 {
 	return n + n / 255 + 16;
 }
 
-static size_t zp_compress(const uint8_t *in, size_t n, uint8_t *out)
+size_t lz4pack(const uint8_t *in, size_t n, uint8_t *out)
 {
 	int32_t *head = malloc(sizeof(int32_t) << HASH_BITS);
 	int32_t *prev = malloc(sizeof(int32_t) * (n + 1));
@@ -107,8 +92,14 @@ static size_t zp_compress(const uint8_t *in, size_t n, uint8_t *out)
 	memset(head, 0xff, sizeof(int32_t) << HASH_BITS);
 	size_t last_start = n > MFLIMIT ? n - MFLIMIT : 0;   /* matches start below this */
 	size_t match_end = n > LAST_LITERALS ? n - LAST_LITERALS : 0;
+	size_t skip_to = 0;   /* inside a match of NICE_LEN or more: the DP takes it whole */
 	for (size_t i = 0; i + MINMATCH <= n && i < last_start; i++) {
 		uint32_t h = hash4(in + i);
+		if (i < skip_to) {
+			prev[i] = head[h];
+			head[h] = (int32_t)i;
+			continue;
+		}
 		size_t best = 0, boff = 0, maxl = match_end - i;
 		int depth = CHAIN_DEPTH;
 		for (int32_t c = head[h]; c >= 0 && i - (size_t)c <= WINDOW && depth-- > 0; c = prev[c]) {
@@ -130,6 +121,8 @@ static size_t zp_compress(const uint8_t *in, size_t n, uint8_t *out)
 			mlen[i] = (uint32_t)best;
 			moff[i] = (uint32_t)boff;
 		}
+		if (best >= NICE_LEN)
+			skip_to = i + best;
 	}
 
 	/* Forward shortest path over byte costs. */
@@ -181,75 +174,3 @@ out_free:
 	return olen;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-#ifndef ZPACK_NO_MAIN
-static uint8_t *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 20, n = 0;
-	uint8_t *b = malloc(cap);
-	while (b) {
-		n += fread(b + n, 1, cap - n, f);
-		if (n < cap)
-			break;
-		uint8_t *nb = realloc(b, cap *= 2);
-		if (!nb)
-			free(b);
-		b = nb;
-	}
-	if (ferror(f)) {
-		free(b);
-		b = NULL;
-	}
-	fclose(f);
-	*len = n;
-	return b;
-}
-
-int main(int argc, char **argv)
-{
-	if (argc != 3) {
-		fprintf(stderr, "usage: zpack IN OUT\n");
-		return 2;
-	}
-	size_t n;
-	uint8_t *in = read_all(argv[1], &n);
-	if (!in) {
-		fprintf(stderr, "zpack: cannot read %s: %s\n", argv[1], strerror(errno));
-		return 1;
-	}
-	uint8_t *out = malloc(ZI_HDR_BYTES + zp_bound(n));
-	uint8_t *check = malloc(n + 1);
-	size_t c = out && check ? zp_compress(in, n, out + ZI_HDR_BYTES) : 0;
-	if (!c) {
-		fprintf(stderr, "zpack: out of memory compressing %s\n", argv[1]);
-		return 1;
-	}
-	if (zi_lz4_decode(out + ZI_HDR_BYTES, c, check, n) < 0 || memcmp(check, in, n)) {
-		fprintf(stderr, "zpack: %s does not decode back to its input (compressor bug)\n", argv[1]);
-		return 1;
-	}
-	put_le32(out, ZI_MAGIC);
-	put_le32(out + 4, (uint32_t)n);
-	put_le32(out + 8, (uint32_t)c);
-	put_le32(out + 12, zi_adler32(in, n));
-	FILE *f = fopen(argv[2], "wb");
-	if (!f || fwrite(out, 1, ZI_HDR_BYTES + c, f) != ZI_HDR_BYTES + c || fclose(f)) {
-		fprintf(stderr, "zpack: cannot write %s: %s\n", argv[2], strerror(errno));
-		return 1;
-	}
-	free(in);
-	free(out);
-	free(check);
-	return 0;
-}
-#endif
