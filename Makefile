@@ -90,6 +90,7 @@ all: images tools
 
 help:
 	@echo "make [APP=name] [V=1]   build build/APP.elf and build/APP.img for every app (or one)"
+	@echo "                        (self-extracting: LZ4 behind a stub; ZIMAGE=0: the kernel as linked)"
 	@echo "make test               host unit tests, then boot tests of every image (BIOS, UEFI, direct)"
 	@echo "make unit               host unit tests only"
 	@echo "make soak               long runs kept out of make test (50,000 connections through apps/echo;"
