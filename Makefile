@@ -163,7 +163,7 @@ ZSTUB_CFLAGS = -m32 -std=gnu11 -O2 -ffreestanding -nostdinc -isystem $(GCC_INC) 
 	-fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -MMD -MP
 ZSTUB_OBJS := $(BUILD)/zimage/stub.o $(BUILD)/zimage/unpack.o
-ZIMAGE_DEPS = $(ZPACK) $(ZSTUB_OBJS) zimage/stub.S zimage/stub.ld tools/zimage.sh $(BUILD)/gen/zimage-mode
+ZIMAGE_DEPS = $(ZPACK) $(ZSTUB_OBJS) zimage/stub.S arch/x86_64/boot_headers.h zimage/stub.ld tools/zimage.sh $(BUILD)/gen/zimage-mode
 
 ZPACK_SRCS := tools/zpack/zpack.c tools/zpack/lz4pack.c zimage/unpack.c
 $(ZPACK): $(ZPACK_SRCS) tools/zpack/lz4pack.h zimage/unpack.h

@@ -31,7 +31,7 @@ load=$(readelf -lW "$raw" | awk '$1 == "LOAD" { print $3; exit }')
 
 objcopy -O binary "$raw" "$dir/kernel.bin"
 "$zpack" "$dir/kernel.bin" "$dir/kernel.z"
-gcc -m32 -D__ASSEMBLY__ -Wa,--noexecstack -DZI_BLOB_FILE="\"$dir/kernel.z\"" -c zimage/stub.S -o "$dir/stub_entry.o"
+gcc -m32 -I. -D__ASSEMBLY__ -Wa,--noexecstack -DZI_BLOB_FILE="\"$dir/kernel.z\"" -c zimage/stub.S -o "$dir/stub_entry.o"
 ld -m elf_i386 -nostdlib -static -n -z noexecstack --no-warn-rwx-segments --build-id=none -T zimage/stub.ld \
 	--defsym=zi_kernel_load="$load" --defsym=zi_kernel_end="$(sym __kernel_end)" \
 	--defsym=zi_kernel_mb2="$(sym _start_mb2)" --defsym=zi_kernel_pvh="$(sym _start_pvh)" \

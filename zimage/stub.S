@@ -16,29 +16,10 @@
  * zi_blob (the header of zimage/unpack.h, then the block) and the
  * kernel's load address and entries come from the link (Makefile).
  */
-#define MB2_MAGIC      0xe85250d6
-#define MB2_ARCH_I386  0
+#include "arch/x86_64/boot_headers.h"
 
-	.section .multiboot2, "a"
-	.balign 8
-zi_mb2_header:
-	.long MB2_MAGIC
-	.long MB2_ARCH_I386
-	.long zi_mb2_header_end - zi_mb2_header
-	.long -(MB2_MAGIC + MB2_ARCH_I386 + (zi_mb2_header_end - zi_mb2_header))
-	.balign 8
-	.short 0, 0
-	.long 8
-zi_mb2_header_end:
-
-	/* PVH entry point note: name "Xen", type 18 (XEN_ELFNOTE_PHYS32_ENTRY). */
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 4
-	.long 4
-	.long 18
-	.asciz "Xen"
-	.long zi_start_pvh
+	MB2_HEADER
+	PVH_NOTE zi_start_pvh
 
 	.text
 	.code32
