@@ -8,6 +8,7 @@
 
 extern const uint8_t zi_blob[];   /* zimage/stub.S: header + LZ4 block */
 extern uint8_t zi_kernel_load[];  /* the kernel's first loadable byte (1 MiB); stub.ld */
+extern uint8_t zi_kernel_end[];   /* past its .bss: the stub and the block start above */
 
 const char *zi_unpack(void);
 
@@ -21,6 +22,9 @@ const char *zi_unpack(void)
 	if (get_le32(zi_blob) != ZI_MAGIC)
 		return "skiff zimage: no compressed kernel in this image; halted\r\n";
 	uint32_t raw = get_le32(zi_blob + 4), packed = get_le32(zi_blob + 8), sum = get_le32(zi_blob + 12);
+	/* A damaged length must not let the decoder write over this stub and its block. */
+	if (raw > (uint32_t)(zi_kernel_end - zi_kernel_load))
+		return "skiff zimage: the kernel's length in the header exceeds its range; halted\r\n";
 	if (zi_lz4_decode(zi_blob + ZI_HDR_BYTES, packed, zi_kernel_load, raw) < 0)
 		return "skiff zimage: the compressed kernel is corrupt (LZ4 block does not decode); halted\r\n";
 	if (zi_adler32(zi_kernel_load, raw) != sum)

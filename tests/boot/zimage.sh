@@ -2,10 +2,11 @@
 # tests/boot/zimage.sh: the self-extracting image's stub (zimage/stub.S,
 # issue 10). Every boot test already goes through the stub (build/APP.elf
 # is self-extracting by default); this suite checks what they cannot:
-#  - a damaged image (checksum field changed; block cut short) prints the
-#    stub's one line on COM1 and halts: no kernel line follows, QEMU is
-#    neither reset nor exited 3 s after the line (a jump into garbage
-#    would fault to a reset, which -no-reboot turns into an exit);
+#  - a damaged image (checksum field changed; block cut short; a length
+#    that would decode over the stub itself) prints the stub's one line on
+#    COM1 and halts: no kernel line follows, QEMU is neither reset nor
+#    exited 3 s after the line (a jump into garbage would fault to a
+#    reset, which -no-reboot turns into an exit);
 #  - httpd boots directly (PVH) with 4 MiB of RAM, issue 10's smallest
 #    guest: the stub and the block fit above the kernel, and the kernel's
 #    memory map still leaves room to serve.
@@ -36,10 +37,10 @@ damaged() {
 		die "no SKZ1 header at .rodata ($at) in $f\n" if substr($b, $at, 4) ne "SKZ1";
 		my $v = unpack("V", substr($b, $at + $field, 4));
 		seek($fh, $at + $field, 0); print $fh pack("V", ($v + $delta) & 0xffffffff); close($fh) or die;
-	' "$img" "$field" "$delta" "$rodata" || { boot_verdict "$name" /dev/null "cannot patch the image"; return; }
+	' "$img" "$field" "$((delta))" "$rodata" || { boot_verdict "$name" /dev/null "cannot patch the image"; return; }
 	: >"$log"
 	timeout -k 2 30 qemu-system-x86_64 -accel tcg -m 32M -display none -no-reboot -nodefaults \
-		-serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$img" &
+		-serial "file:$log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$img" 2>"$BOOT_TMP/$name.qemu.err" &
 	qpid=$!
 	for ((t = 0; t < 200; t++)); do
 		grep -Fq "$expect" "$log" && break
@@ -61,6 +62,7 @@ damaged() {
 
 damaged bad-checksum 12 1 "skiff zimage: the kernel fails its checksum (Adler-32) after decompression; halted"
 damaged short-block 8 -1 "skiff zimage: the compressed kernel is corrupt (LZ4 block does not decode); halted"
+damaged raw-too-long 4 0x100000 "skiff zimage: the kernel's length in the header exceeds its range; halted"
 
 # The smallest guest of issue 10's table, through the stub.
 boot_case httpd-4m-direct running httpd --direct --mem 4M --net user --hostfwd none --expect \
