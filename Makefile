@@ -90,6 +90,7 @@ all: images tools
 
 help:
 	@echo "make [APP=name] [V=1]   build build/APP.elf and build/APP.img for every app (or one)"
+	@echo "                        (self-extracting: LZ4 behind a stub; ZIMAGE=0: the kernel as linked)"
 	@echo "make test               host unit tests, then boot tests of every image (BIOS, UEFI, direct)"
 	@echo "make unit               host unit tests only"
 	@echo "make soak               long runs kept out of make test (50,000 connections through apps/echo;"
@@ -150,6 +151,37 @@ FORCE:
 $(BUILD)/gen/version.o: $(BUILD)/gen/version.c $(BUILD)/gen/kflags
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
+# ---- self-extracting images (issue 10's size budget) ----------------------
+# ZIMAGE=1 (the default): build/APP.elf is a 32-bit stub and the kernel's
+# loadable bytes compressed (LZ4, tools/zpack/), which the stub decodes to
+# 1 MiB, checks and enters (zimage/stub.S); both boot protocols, same
+# command line. build/APP.raw.elf is the kernel as linked (stripped).
+# ZIMAGE=0: build/APP.elf is that kernel itself, as before (debugging).
+ZIMAGE ?= 1
+ZPACK := $(BUILD)/host/zpack
+ZSTUB_CFLAGS = -m32 -std=gnu11 -O2 -ffreestanding -nostdinc -isystem $(GCC_INC) -I. \
+	-fno-pic -fno-pie -fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+	-Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -MMD -MP
+ZSTUB_OBJS := $(BUILD)/zimage/stub.o $(BUILD)/zimage/unpack.o
+ZIMAGE_DEPS = $(ZPACK) $(ZSTUB_OBJS) zimage/stub.S arch/x86_64/boot_headers.h zimage/stub.ld tools/zimage.sh $(BUILD)/gen/zimage-mode
+
+ZPACK_SRCS := tools/zpack/zpack.c tools/zpack/lz4pack.c zimage/unpack.c
+$(ZPACK): $(ZPACK_SRCS) tools/zpack/lz4pack.h zimage/unpack.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -I. -Wall -Wextra -Werror -o $@ $(ZPACK_SRCS)
+
+$(BUILD)/zimage/%.o: zimage/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC32    $<")
+	$(Q)$(CC) $(ZSTUB_CFLAGS) -c $< -o $@
+
+# Rewritten only when ZIMAGE changes: every APP.elf is remade then.
+$(BUILD)/gen/zimage-mode: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(ZIMAGE)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
 # An app may add build steps of its own in apps/NAME/NAME.mk (generated
 # sources): objects it lists in NAME_GEN_OBJS are linked into its image.
 -include $(wildcard $(foreach a,$(APPS_ALL),apps/$(a)/$(a).mk))
@@ -168,7 +200,7 @@ $(BUILD)/gen/$(1)/appinfo.c: $(wildcard apps/$(1)/$(1).cmdline) Makefile
 $(BUILD)/gen/$(1)/appinfo.o: $(BUILD)/gen/$(1)/appinfo.c $(BUILD)/gen/kflags
 	$(Q)$(CC) $(KCFLAGS) -c $$< -o $$@
 
-$(BUILD)/$(1).elf: $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o linker.ld tools/gen-ksyms.sh
+$(BUILD)/$(1).raw.elf: $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o linker.ld tools/gen-ksyms.sh
 	@$(if $(Q),echo "  LD      $$@")
 	$(Q)$(call kld,$(1)) -o $(BUILD)/gen/$(1)/pass1.elf $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/gen/version.o
 	$(Q)tools/gen-ksyms.sh $(BUILD)/gen/$(1)/pass1.elf $(BUILD)/gen/$(1)/ksyms.S
@@ -181,8 +213,19 @@ $(BUILD)/$(1).elf: $(KOBJS) $$($(1)_OBJS) $(BUILD)/gen/$(1)/appinfo.o $(BUILD)/g
 	$(Q)objcopy --strip-all --add-gnu-debuglink=$(BUILD)/$(1).sym $(BUILD)/gen/$(1)/full.elf $$@
 
 # The symbols and DWARF the shipped image leaves out (gdb finds it through
-# the image's .gnu_debuglink when both sit in build/).
-$(BUILD)/$(1).sym: $(BUILD)/$(1).elf ;
+# the kernel's .gnu_debuglink when both sit in build/; with ZIMAGE=1, gdb
+# build/APP.sym: the image's own symbols are the stub's).
+$(BUILD)/$(1).sym: $(BUILD)/$(1).raw.elf ;
+
+# The shipped image: self-extracting (zimage/stub.S) or the kernel as linked.
+ifeq ($(ZIMAGE),1)
+$(BUILD)/$(1).elf: $(BUILD)/$(1).raw.elf $(ZIMAGE_DEPS)
+	@$(if $(Q),echo "  ZIMAGE  $$@")
+	$(Q)tools/zimage.sh $(BUILD)/gen/$(1)/full.elf $$< $$@ $(BUILD)/gen/$(1)/zimage $(ZPACK) $(ZSTUB_OBJS)
+else
+$(BUILD)/$(1).elf: $(BUILD)/$(1).raw.elf $(BUILD)/gen/zimage-mode
+	$(Q)cp $$< $$@
+endif
 
 $(BUILD)/$(1).img: $(BUILD)/$(1).elf tools/mkimage.sh
 	@$(if $(Q),echo "  IMAGE   $$@")
@@ -294,4 +337,4 @@ clean:
 # Header dependencies of the kernel's objects and of every app's (an app's
 # own header changed must rebuild all its files: a struct laid out two ways
 # in one image corrupts it silently).
--include $(KOBJS:.o=.d) $(patsubst %,$(BUILD)/obj/%.d,$(wildcard apps/*/*.c))
+-include $(KOBJS:.o=.d) $(ZSTUB_OBJS:.o=.d) $(patsubst %,$(BUILD)/obj/%.d,$(wildcard apps/*/*.c))

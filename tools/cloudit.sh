@@ -717,7 +717,7 @@ printf '{"execute": "qmp_capabilities"}\n' >&"$qmpfd"
 q+=(-chardev "pipe,id=qmp,path=$tmp/qmp" -mon chardev=qmp,mode=control)
 if [[ $gdb -eq 1 ]]; then
 	q+=(-s -S)
-	echo "$PROG: QEMU waits for gdb on :1234; attach with: gdb build/$app.elf -ex 'target remote :1234'" >&2
+	echo "$PROG: QEMU waits for gdb on :1234; attach with: gdb build/$app.sym -ex 'target remote :1234' (the symbols; build/$app.elf decompresses the kernel over its range first, so break with hbreak before kmain, or build ZIMAGE=0)" >&2
 	[[ $direct -eq 0 ]] && echo "$PROG: (--direct skips firmware and GRUB, so breakpoints hit sooner)" >&2
 fi
 q+=("${qemu_extra[@]}")

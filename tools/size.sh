@@ -10,11 +10,13 @@
 # One app: a row per subsystem with text, rodata, data and bss bytes and
 # the bytes it adds to the file (text + rodata + data). Several: a row per
 # subsystem, a column per app, the bytes each adds to the file in KiB (bss
-# on its own row). Then the image files: build/APP.elf (stripped: what
-# QEMU's -kernel and GRUB load), build/APP.sym (the symbols and DWARF kept
-# for gdb) and build/APP.img (the GRUB ISO). With httpd among the apps, a
-# last line sets its stripped ELF against issue 10's budget (150 KiB;
-# SIZE_BUDGET_KIB to try another).
+# on its own row). Then the image files: build/APP.elf (what QEMU's
+# -kernel and GRUB load: self-extracting, zimage/stub.S, unless ZIMAGE=0),
+# build/APP.raw.elf (the kernel as linked, stripped: what APP.elf
+# decompresses to), build/APP.sym (the symbols and DWARF kept for gdb) and
+# build/APP.img (the GRUB ISO). With httpd among the apps, a last line sets
+# its APP.elf against issue 10's budget (150 KiB; SIZE_BUDGET_KIB to try
+# another), the linked kernel's size beside it.
 set -euo pipefail
 budget_kib=${SIZE_BUDGET_KIB:-150}
 [[ $budget_kib =~ ^[1-9][0-9]*$ ]] || { echo "size: SIZE_BUDGET_KIB wants a whole number of KiB" >&2; exit 2; }
@@ -122,21 +124,28 @@ else
 fi
 kib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
 echo
-printf '%-20s %14s %14s %14s\n' "image files (KiB)" "APP.elf" "APP.sym" "APP.img"
+printf '%-20s %14s %14s %14s %14s\n' "image files (KiB)" "APP.elf" "APP.raw.elf" "APP.sym" "APP.img"
 for app in "$@"; do
-	sym=- img=-
+	raw=- sym=- img=-
+	[[ -s $build/$app.raw.elf ]] && raw=$(kib "$(stat -c %s "$build/$app.raw.elf")")
 	[[ -s $build/$app.sym ]] && sym=$(kib "$(stat -c %s "$build/$app.sym")")
 	[[ -s $build/$app.img ]] && img=$(kib "$(stat -c %s "$build/$app.img")")
-	printf '%-20s %14s %14s %14s\n' "$app" "$(kib "$(stat -c %s "$build/$app.elf")")" "$sym" "$img"
+	printf '%-20s %14s %14s %14s %14s\n' "$app" "$(kib "$(stat -c %s "$build/$app.elf")")" "$raw" "$sym" "$img"
 done
 
-# Issue 10's budget: kernel + httpd, the stripped ELF, at most 150 KiB.
+# Issue 10's budget: kernel + httpd, the image file, at most 150 KiB; the
+# yardstick is Linux's bzImage, compressed too, so APP.elf is measured as
+# shipped, and the kernel as linked is printed beside it.
 for app in "$@"; do
 	[[ $app == httpd ]] || continue
 	bytes=$(stat -c %s "$build/httpd.elf")
-	awk -v b="$bytes" -v goal="$budget_kib" 'BEGIN {
+	rawb=$bytes kind="not compressed (ZIMAGE=0)"
+	if readelf -p .skiff.kernel "$build/httpd.elf" >/dev/null 2>&1 && [[ -s $build/httpd.raw.elf ]]; then
+		rawb=$(stat -c %s "$build/httpd.raw.elf") kind="self-extracting"
+	fi
+	awk -v b="$bytes" -v r="$rawb" -v kind="$kind" -v goal="$budget_kib" 'BEGIN {
 		d = b - goal * 1024
-		printf "budget: httpd.elf %d bytes = %.1f KiB, goal <= %d KiB (issue 10): %.1f KiB %s\n", \
-			b, b / 1024, goal, (d < 0 ? -d : d) / 1024, (d > 0 ? "over" : "to spare")
+		printf "budget: httpd.elf %d bytes = %.1f KiB (%s; linked kernel httpd.raw.elf %d bytes = %.1f KiB), goal <= %d KiB (issue 10): %.1f KiB %s\n", \
+			b, b / 1024, kind, r, r / 1024, goal, (d < 0 ? -d : d) / 1024, (d > 0 ? "over" : "to spare")
 	}'
 done

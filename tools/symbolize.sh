@@ -9,7 +9,10 @@
 # the stripped image for gdb. Given APP.elf, the APP.sym next to it is used
 # only if its .text matches the image's (same address and size), so an old
 # .sym never names the wrong function: the text then passes unchanged,
-# with one line on stderr. A reference outside the symbols (below the
+# with one line on stderr. A self-extracting image (ZIMAGE=1, the default)
+# carries its kernel's .text address and size in a section .skiff.kernel
+# (tools/zimage.sh): the .sym is compared with that, the decompressed
+# kernel, not with the stub's own .text. A reference outside the symbols (below the
 # first, or 64 KiB past the last) stays as printed.
 #
 # Data passes through without waiting for whole lines (cloudit's
@@ -22,8 +25,15 @@ in=$1
 [[ -f $in ]] || { echo "$PROG: no file $in" >&2; exit 2; }
 sym=${in%.elf}.sym
 
-# text_of FILE: ".text ADDR SIZE" from the section headers.
+# text_of FILE: ".text ADDR SIZE" from the section headers, or for a
+# self-extracting image those its kernel had (.skiff.kernel).
 text_of() {
+	local k
+	k=$(readelf -p .skiff.kernel "$1" 2>/dev/null | sed -n 's/.*skiff kernel \.text \([0-9a-f]* [0-9a-f]*\) .*/\1/p')
+	if [[ -n $k ]]; then
+		echo "$k"
+		return
+	fi
 	readelf -SW "$1" 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == ".text") { print $(i + 2), $(i + 4); exit } }'
 }
 if [[ ! -s $sym ]]; then

@@ -11,9 +11,7 @@
  * Both then zero .bss, identity-map the first 4 GiB with 2 MiB pages, enter
  * long mode and call kmain(protocol, info).
  */
-#define MB2_MAGIC      0xe85250d6
-#define MB2_ARCH_I386  0
-#define MB2_BOOT_MAGIC 0x36d76289
+#include "arch/x86_64/boot_headers.h"
 
 #define BOOT_PROTO_MB2 1
 #define BOOT_PROTO_PVH 2
@@ -30,27 +28,8 @@
 #define PTE_W   (1 << 1)
 #define PTE_PS  (1 << 7)
 
-	.section .multiboot2, "a"
-	.balign 8
-mb2_header:
-	.long MB2_MAGIC
-	.long MB2_ARCH_I386
-	.long mb2_header_end - mb2_header
-	.long -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
-	/* End tag. */
-	.balign 8
-	.short 0, 0
-	.long 8
-mb2_header_end:
-
-	/* PVH entry point note: name "Xen", type 18 (XEN_ELFNOTE_PHYS32_ENTRY). */
-	.section .note.Xen, "a", @note
-	.balign 4
-	.long 4          /* namesz */
-	.long 4          /* descsz */
-	.long 18         /* type */
-	.asciz "Xen"
-	.long _start_pvh
+	MB2_HEADER
+	PVH_NOTE _start_pvh
 
 	.section .text.boot, "ax"
 	.code32
