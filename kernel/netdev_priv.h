@@ -43,6 +43,8 @@ struct netns {
 	struct netstack *ns;
 	struct net_env env;          /* ctx is this netns */
 	struct rspinlock lock;
+	uint64_t held_since;         /* time_ns() of the outermost take; under lock */
+	struct netns_lock_stats lk;  /* under lock */
 	struct event event;          /* interrupts and kicks; set up once at boot, never re-initialised */
 	struct thread *thr;          /* the network thread, once it runs */
 	unsigned cpu;                /* where it runs */

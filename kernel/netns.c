@@ -128,6 +128,30 @@ static uint64_t next_deadline(struct netns *nn)
 void netns_lock(struct netns *nn)
 {
 	rspin_lock(&nn->lock);
+	if (nn->lock.depth == 1)
+		nn->held_since = time_ns();
+}
+
+/* The outermost release's hold time into nn->lk (lock held). */
+static void lock_account(struct netns *nn)
+{
+	uint64_t dt = time_ns() - nn->held_since;
+
+	nn->lk.holds++;
+	nn->lk.total_ns += dt;
+	if (dt > nn->lk.max_ns)
+		nn->lk.max_ns = dt;
+	nn->lk.over_100us += dt > 100000;
+	nn->lk.over_1ms += dt > 1000000;
+}
+
+void netns_lock_stats(struct netns *nn, struct netns_lock_stats *out)
+{
+	out->holds = __atomic_load_n(&nn->lk.holds, __ATOMIC_RELAXED);
+	out->total_ns = __atomic_load_n(&nn->lk.total_ns, __ATOMIC_RELAXED);
+	out->max_ns = __atomic_load_n(&nn->lk.max_ns, __ATOMIC_RELAXED);
+	out->over_100us = __atomic_load_n(&nn->lk.over_100us, __ATOMIC_RELAXED);
+	out->over_1ms = __atomic_load_n(&nn->lk.over_1ms, __ATOMIC_RELAXED);
 }
 
 void netns_unlock(struct netns *nn)
@@ -142,6 +166,8 @@ void netns_unlock(struct netns *nn)
 		nn->sleep_until = 0;
 		event_signal(&nn->event);
 	}
+	if (rspin_depth(&nn->lock) == 1)
+		lock_account(nn);
 	rspin_unlock(&nn->lock);
 }
 

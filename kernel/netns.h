@@ -81,6 +81,21 @@ struct netstack *netns_stack(struct netns *nn);
  */
 void netns_lock(struct netns *nn);
 void netns_unlock(struct netns *nn);
+
+/*
+ * How long the stack lock is held, outermost take to release: the lock
+ * keeps interrupts off on its CPU meanwhile (kernel/spinlock.h), so these
+ * are also that CPU's interrupt-off stretches spent in the stack. Counted
+ * under the lock; read without it (a snapshot may mix two holds).
+ */
+struct netns_lock_stats {
+	uint64_t holds;
+	uint64_t total_ns;
+	uint64_t max_ns;
+	uint64_t over_100us;	/* holds longer than 100 us */
+	uint64_t over_1ms;	/* ... and than 1 ms */
+};
+void netns_lock_stats(struct netns *nn, struct netns_lock_stats *out);
 /* Passes of its network thread (each wake-up that polled), counted as each ends. */
 uint64_t netns_passes(struct netns *nn);
 /*

@@ -54,6 +54,7 @@
 #include "httpd.h"
 #include "drivers/virtio-net/vnet.h"
 #include "kernel/netdev.h"
+#include "kernel/netns.h"
 #include "net/netconf.h"
 #include "net/netif.h"
 #include "net/netstack.h"
@@ -308,6 +309,22 @@ static void jb_virtio(struct jbuf *j)
 	jb(j, "]},\n");
 }
 
+/* The default stack's lock: holds and how long (interrupts are off on the
+ * holder's CPU meanwhile). */
+static void jb_stack_lock(struct jbuf *j)
+{
+	struct netns *nn = netns_default();
+	struct netns_lock_stats l;
+
+	if (!nn)
+		return;
+	netns_lock_stats(nn, &l);
+	jb(j, "  \"stack_lock\": {\"holds\": %llu, \"mean_ns\": %llu, \"max_ns\": %llu, "
+	   "\"over_100us\": %llu, \"over_1ms\": %llu},\n", (unsigned long long)l.holds,
+	   (unsigned long long)(l.holds ? l.total_ns / l.holds : 0), (unsigned long long)l.max_ns,
+	   (unsigned long long)l.over_100us, (unsigned long long)l.over_1ms);
+}
+
 int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap)
 {
 	struct jbuf j = {buf, cap, 0, false};
@@ -354,6 +371,7 @@ int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap)
 	jb(&j, "},\n  \"packet_buffers_in_use\": %u, \"tcp_pcbs\": %u,\n",
 	   netdev_stack() ? net_pkt_in_use(netdev_stack()) : 0, s->tcp_pcbs);
 	jb_virtio(&j);
+	jb_stack_lock(&j);
 	jb_http(&j);
 	jb(&j, "}\n");
 	free(s);

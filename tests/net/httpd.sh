@@ -54,7 +54,8 @@
 #                   socket error, no non-2xx/3xx response
 #   stats_<g>       /stats is JSON, and its requests by status are exactly
 #                   the error statuses, 304s and 503s the cases above made
-#                   (200s: at least wrk's count)
+#                   (200s: at least wrk's count); the stack lock's hold
+#                   times are counted (holds > 0, 0 < mean <= max)
 #   zerocopy_<g>    /stats: the bodies of /612.html went by reference
 #                   (tcp TCP_SEND_REF at least 612 bytes for half of wrk's
 #                   requests) and segments carried them as a pktbuf
@@ -462,9 +463,13 @@ case_stats() {
 		for st in "${!EXPECT[@]}"; do want+=("$st=${EXPECT[$st]}"); done
 		r=$(python3 - "$out.body" "$WRK_REQS" "${want[@]}" <<'EOF'
 import json, sys
-got = json.load(open(sys.argv[1]))["http"]["status"]
+j = json.load(open(sys.argv[1]))
+got = j["http"]["status"]
 want = dict(a.split("=") for a in sys.argv[3:])
 bad = []
+lk = j.get("stack_lock", {})
+if not (lk.get("holds", 0) > 0 and 0 < lk.get("mean_ns", 0) <= lk.get("max_ns", 0)):
+    bad.append("stack_lock: %s" % lk)
 for k, v in sorted(got.items()):
     if k == "200":
         if v < int(sys.argv[2]):
