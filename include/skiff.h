@@ -49,6 +49,8 @@ uint64_t skiff_time_ns(void);                         /* monotonic, since boot *
 uint64_t skiff_wall_time(void);                       /* Unix seconds */
 /* Time CPU cpu has spent halted (idle) since boot: load = 1 - idle / uptime. */
 uint64_t skiff_cpu_idle_ns(unsigned cpu);
+/* Thread switches CPU cpu has made since boot (each hand-over from one thread to another, idle included). */
+uint64_t skiff_cpu_switches(unsigned cpu);
 /*
  * With the profiler on (prof.hz=N or prof=1): prints the hottest functions
  * since boot or the last reset on the console; reset starts counting

@@ -72,6 +72,7 @@ uint64_t skiff_mem_total(void) { return page_total_bytes(); }
 uint64_t skiff_time_ns(void) { return time_ns(); }
 uint64_t skiff_wall_time(void) { return time_wall(); }
 uint64_t skiff_cpu_idle_ns(unsigned cpu) { return sched_cpu_idle_ns(cpu); }
+uint64_t skiff_cpu_switches(unsigned cpu) { return sched_cpu_switches(cpu); }
 uint64_t skiff_prof_report(bool reset) { return prof_report(reset); }
 
 void skiff_mem_stats(struct skiff_mem_stats *st)

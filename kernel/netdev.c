@@ -261,6 +261,7 @@ static void attach_mmio(void)
 void netdev_init(void)
 {
 	netns_boot_init();
+	netdev_flush_init();
 	if (netns_default_create()) {
 		kwarn("net", "no memory for the network stack; networking is off");
 		return;

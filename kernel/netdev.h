@@ -119,6 +119,15 @@ void netdev_kick(struct netdev *d);
 int netdev_set_queues(struct netdev *d, unsigned n);
 /* From queue q's interrupt handler: wake its poller (q 0: netdev_kick). */
 void netdev_kick_queue(struct netdev *d, unsigned q);
+/*
+ * For a driver whose xmit, called from a thread that is not queue q's
+ * (netdev_in_thread false), left frames unpublished: fn(arg) must run
+ * under the stack lock soon to ring the doorbell. When q's thread runs on
+ * the caller's CPU, the caller runs fn itself as it gives up the CPU
+ * (kernel/netdev_flush.c); otherwise, q's thread is woken as by
+ * netdev_kick_queue and fn is left to its pass. Stack lock held.
+ */
+void netdev_flush_later(struct netdev *d, unsigned q, void (*fn)(void *arg), void *arg);
 /* Takes the lock of the stack that has d now, for reading driver state that poll and xmit update. */
 void netdev_lock_dev(struct netdev *d);
 void netdev_unlock_dev(struct netdev *d);

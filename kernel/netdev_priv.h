@@ -69,6 +69,9 @@ extern unsigned netdev_count;
 /* Guards the stack table's states and the NICs' moving flags (held briefly, never across a move). */
 extern struct spinlock netns_reg_lock;
 
+/* netdev_flush.c: the scheduler's before-switch hook, at boot before any NIC sends. */
+void netdev_flush_init(void);
+
 /* netdev_queue.c: true in one of d's queue pollers. */
 bool netdev_queue_in_poller(struct netdev *d);
 

@@ -74,8 +74,8 @@ unsigned netns_id(const struct netns *nn);
 /* Its net/ stack, for the net/ API (net/netif.h, net/udp.h, net/tcp.h, ...). */
 struct netstack *netns_stack(struct netns *nn);
 /*
- * The stack lock (recursive, interrupts off while held, never across a
- * yield or a sleep). Every net/ call takes it by itself; hold it to make
+ * The stack lock (recursive, interrupts left on, never taken by an
+ * interrupt handler, never held across a yield or a sleep). Every net/ call takes it by itself; hold it to make
  * several calls one step. The outermost unlock wakes the network thread
  * when a call armed a timer earlier than the one it sleeps until.
  */
@@ -83,10 +83,11 @@ void netns_lock(struct netns *nn);
 void netns_unlock(struct netns *nn);
 
 /*
- * How long the stack lock is held, outermost take to release: the lock
- * keeps interrupts off on its CPU meanwhile (kernel/spinlock.h), so these
- * are also that CPU's interrupt-off stretches spent in the stack. Counted
- * under the lock; read without it (a snapshot may mix two holds).
+ * How long the stack lock is held, outermost take to release: what
+ * another CPU's thread may have to wait, and how long its holder keeps
+ * its own CPU's other threads waiting (interrupt handlers run meanwhile;
+ * the threads they wake run once the holder yields). Counted under the
+ * lock; read without it (a snapshot may mix two holds).
  */
 struct netns_lock_stats {
 	uint64_t holds;

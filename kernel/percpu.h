@@ -45,6 +45,7 @@ struct cpu {
 	struct inbox inbox;
 	volatile bool halted;      /* in hlt with an empty inbox: posters must IPI */
 	unsigned locks_held;       /* spinlocks held now: must be 0 to yield or sleep */
+	bool before_switch_due;    /* the running thread left work for its switch (sched.h) */
 	uint64_t timer_armed;      /* deadline the scheduler asked the APIC timer for, 0 = none */
 	struct heap *heap;         /* this CPU's heap (mm/) */
 	struct cpu_stats stats;
@@ -66,6 +67,12 @@ static inline struct cpu *this_cpu(void)
 	struct cpu *c;
 	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
 	return c;
+}
+
+/* True inside an interrupt handler (not counting NMIs) on this CPU: arch/x86_64/trap.c counts them. */
+static inline bool cpu_in_irq(void)
+{
+	return this_cpu()->arch->irq_depth != 0;
 }
 
 /* Points GS at cpus[id] on the calling CPU. */

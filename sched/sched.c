@@ -126,6 +126,30 @@ void sched_finish_switch(void)
 	waitq_wake_all(&z->join_wq);
 }
 
+static void (*before_switch_fn)(void);
+
+void sched_set_before_switch(void (*fn)(void))
+{
+	before_switch_fn = fn;
+}
+
+void sched_want_before_switch(void)
+{
+	this_cpu()->before_switch_due = true;
+}
+
+bool sched_run_before_switch(unsigned held)
+{
+	struct cpu *c = this_cpu();
+	/* Only the running thread sets or clears the flag, and it cannot be switched out meanwhile. */
+	if (!c->before_switch_due || c->locks_held != held)
+		return false;
+	c->before_switch_due = false;
+	if (before_switch_fn)
+		before_switch_fn();
+	return true;
+}
+
 void sched_schedule(void)
 {
 	struct cpu *c = this_cpu();
@@ -188,6 +212,13 @@ static void idle_account(struct cpu *c, uint64_t t0)
 	__atomic_store_n(&c->idle_ns, c->idle_ns + (t1 - t0), __ATOMIC_RELAXED);
 	__atomic_store_n(&c->idle_since, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->idle_seq, c->idle_seq + 1, __ATOMIC_RELEASE);
+}
+
+uint64_t sched_cpu_switches(unsigned id)
+{
+	if (id >= MAX_CPUS || !cpus[id].online)
+		return 0;
+	return __atomic_load_n(&cpus[id].stats.switches, __ATOMIC_RELAXED);
 }
 
 uint64_t sched_cpu_idle_ns(unsigned id)

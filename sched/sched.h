@@ -40,6 +40,20 @@ struct event *thread_wake_event(struct thread *t);
 int *thread_errno(struct thread *t);
 
 /*
+ * Work a running thread leaves for the moment it gives up its CPU. One
+ * hook for the system (sched_set_before_switch; kernel/netdev.c: the
+ * doorbell for frames the thread's sends queued), asked for per CPU by
+ * sched_want_before_switch() and run by that thread itself as it blocks,
+ * sleeps, yields or exits: with no spinlock held, before any other thread
+ * of its CPU runs. A waitq_wait() whose condition already holds does not
+ * block and leaves the work due, so a thread's burst of sends shares it.
+ */
+void sched_set_before_switch(void (*fn)(void));
+void sched_want_before_switch(void);
+/* Runs the hook if it is due and the caller holds exactly held spinlocks; true if it ran. */
+bool sched_run_before_switch(unsigned held);
+
+/*
  * Wait queues: a thread blocks until woken by another thread (any CPU), an
  * interrupt handler, or its timeout. waitq_wait() evaluates cond(arg) with
  * the queue's lock held and blocks only while it is false, so a waker that
@@ -95,6 +109,8 @@ struct sched_stats {
 void sched_get_stats(struct sched_stats *st);
 /* Time CPU id has spent halted in its idle loop since boot (any CPU may ask; 0 if offline). */
 uint64_t sched_cpu_idle_ns(unsigned id);
+/* Thread switches CPU id has made (read without a lock: a counter of that CPU's). */
+uint64_t sched_cpu_switches(unsigned id);
 /* Non-zero when addr lies in a stack guard page: the kernel names stack overflows. */
 bool sched_addr_is_stack_guard(uint64_t addr);
 /* The end of the mapped thread stack holding addr (every byte from addr up to it is mapped), or 0. */

@@ -69,6 +69,7 @@ struct thread *thread_create(int (*fn)(void *arg), void *arg, unsigned cpu)
 
 void thread_yield(void)
 {
+	sched_run_before_switch(0);
 	uint64_t f = irq_save();
 	sched_schedule();
 	irq_restore(f);
@@ -85,6 +86,7 @@ int thread_sleep(uint64_t ns)
 {
 	struct cpu *c = this_cpu();
 	struct thread *t = c->current;
+	sched_run_before_switch(0);
 	uint64_t f = irq_save();
 	t->timer.fn = sleep_timeout;
 	if (timerq_add(&c->timers, &t->timer, time_ns() + ns) != 0) {
@@ -99,6 +101,7 @@ int thread_sleep(uint64_t ns)
 
 void thread_exit(int status)
 {
+	sched_run_before_switch(0);
 	irq_disable();
 	struct cpu *c = this_cpu();
 	struct thread *t = c->current;

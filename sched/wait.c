@@ -45,6 +45,14 @@ int waitq_wait(struct waitq *wq, bool (*cond)(void *arg), void *arg, uint64_t ti
 			ret = -ETIMEDOUT;
 			break;
 		}
+		if (c->before_switch_due) {
+			/* About to block: the work this thread left for its switch first, outside the queue's lock. */
+			spin_unlock_irqrestore(&wq->lock, f);
+			bool ran = sched_run_before_switch(0);
+			f = spin_lock_irqsave(&wq->lock);
+			if (ran)
+				continue;   /* it may have taken time: look at cond again */
+		}
 		t->waiting_on = wq;
 		t->wake_reason = 0;
 		list_add_tail(&wq->waiters, &t->link);

@@ -253,8 +253,9 @@ static void jb_cpus(struct jbuf *j, uint64_t up_ns)
 	for (i = 0; i < n; i++) {
 		uint64_t idle = skiff_cpu_idle_ns(i), busy = up_ns > idle ? up_ns - idle : 0;
 
-		jb(j, "%s\n    {\"cpu\": %u, \"idle_ms\": %llu, \"busy_ms\": %llu, \"load_pct\": ", i ? "," : "",
-		   i, (unsigned long long)(idle / 1000000), (unsigned long long)(busy / 1000000));
+		jb(j, "%s\n    {\"cpu\": %u, \"idle_ms\": %llu, \"busy_ms\": %llu, \"switches\": %llu, \"load_pct\": ",
+		   i ? "," : "", i, (unsigned long long)(idle / 1000000), (unsigned long long)(busy / 1000000),
+		   (unsigned long long)skiff_cpu_switches(i));
 		jb_pct(j, busy, up_ns);
 		jb(j, "}");
 	}
@@ -300,8 +301,9 @@ static void jb_virtio(struct jbuf *j)
 	if (vnet_stats_get(0, &v))
 		return;
 	jb(j, "  \"virtio_net\": {\"queues\": %u, \"irqs\": %llu, \"rx_frames\": %llu, \"tx_frames\": %llu, "
-	   "\"per_queue\": [", v.queues, (unsigned long long)v.irqs, (unsigned long long)v.rx_frames,
-	   (unsigned long long)v.tx_frames);
+	   "\"tx_kicks\": %llu, \"tx_publish_own\": %llu, \"per_queue\": [", v.queues, (unsigned long long)v.irqs,
+	   (unsigned long long)v.rx_frames, (unsigned long long)v.tx_frames, (unsigned long long)v.tx_kicks,
+	   (unsigned long long)v.tx_publish_own);
 	for (i = 0; i < v.queues && i < VNET_STATS_QUEUES; i++)
 		jb(j, "%s{\"rx_frames\": %llu, \"tx_frames\": %llu, \"irqs\": %llu}", i ? ", " : "",
 		   (unsigned long long)v.q[i].rx_frames, (unsigned long long)v.q[i].tx_frames,
@@ -309,8 +311,7 @@ static void jb_virtio(struct jbuf *j)
 	jb(j, "]},\n");
 }
 
-/* The default stack's lock: holds and how long (interrupts are off on the
- * holder's CPU meanwhile). */
+/* The default stack's lock: holds and how long; the passes of its network thread. */
 static void jb_stack_lock(struct jbuf *j)
 {
 	struct netns *nn = netns_default();
@@ -323,6 +324,7 @@ static void jb_stack_lock(struct jbuf *j)
 	   "\"over_100us\": %llu, \"over_1ms\": %llu},\n", (unsigned long long)l.holds,
 	   (unsigned long long)(l.holds ? l.total_ns / l.holds : 0), (unsigned long long)l.max_ns,
 	   (unsigned long long)l.over_100us, (unsigned long long)l.over_1ms);
+	jb(j, "  \"net_thread_passes\": %llu,\n", (unsigned long long)netns_passes(nn));
 }
 
 int httpd_stats_json(struct httpd_svc *hs, char *buf, size_t cap)

@@ -37,6 +37,7 @@ struct arch_cpu {
 	uint64_t gdt[5] __attribute__((aligned(16)));
 	struct arch_tss tss __attribute__((aligned(16)));
 	uint64_t lapic_deadline;   /* deadline the APIC timer hardware is programmed for (lapic.c) */
+	unsigned irq_depth;        /* device, timer and IPI handlers running now (trap.c); NMIs not counted */
 	uint8_t ist_df[ARCH_IST_STACK_SIZE] __attribute__((aligned(16)));
 	uint8_t ist_nmi[ARCH_IST_STACK_SIZE] __attribute__((aligned(16)));
 };

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/io.h"
 #include "arch/x86_64/trap.h"
 
@@ -83,7 +84,11 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if (v == IRQ_VECTOR_SPURIOUS)
 		return;            /* SDM 11.9: no EOI for the spurious vector */
-	if (handlers[v].fn)
+	if (handlers[v].fn) {
+		struct arch_cpu *a = arch_this_cpu();
+		a->irq_depth++;    /* lets locks that must never be taken here check (kernel/spinlock.h) */
 		handlers[v].fn(handlers[v].ctx);
+		a->irq_depth--;
+	}
 	lapic_eoi();
 }

@@ -34,6 +34,7 @@ struct vnet_stats {
 	uint64_t rx_kicks_saved;   /* ... and skipped because the device said it would look anyway */
 	uint64_t tx_kicks;
 	uint64_t tx_kicks_saved;
+	uint64_t tx_publish_own;   /* deferred doorbells rung by the sending thread itself (no switch) */
 	bool msix;                 /* MSI-X, else INTx */
 	uint64_t features;         /* negotiated feature bits */
 	unsigned queues;           /* queue pairs in use (1 without MQ) */

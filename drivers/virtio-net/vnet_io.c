@@ -65,6 +65,25 @@ static void vnet_tx_flush(struct vnet_pair *qp)
 		virtio_pci_notify(qp->tx_notify, VNET_TXQ(qp->index));
 }
 
+/*
+ * The deferred doorbell (netdev_flush_later) of frames a thread other than
+ * the pair's own sent, rung by that thread as it gives up its CPU: what
+ * the pass would have done for them (publish, the check behind a
+ * provisional "no", reclaim what the device finished). Stack lock held;
+ * nothing when a pass published them meanwhile or the device left.
+ */
+static void vnet_tx_publish(void *arg)
+{
+	struct vnet_pair *qp = arg;
+	if (!qp->tx_deferred || !qp->v->nif || qp->index >= qp->v->npairs)
+		return;
+	qp->v->stats.tx_publish_own++;
+	vnet_tx_flush(qp);
+	if (virtq_kick_confirm(&qp->txq))
+		virtio_pci_notify(qp->tx_notify, VNET_TXQ(qp->index));
+	vnet_tx_reclaim(qp);
+}
+
 /* 5.1.6.5.5: the transmit queue of the sending CPU's pair, so CPUs do not share one ring's cache lines. */
 static struct vnet_pair *vnet_tx_pair(struct vnet *v)
 {
@@ -119,16 +138,16 @@ int vnet_xmit(struct netif *nif, struct pktbuf *p)
 	 * The network thread's and the pollers' frames wait for the end of
 	 * their pass (vnet_irq_rearm, vnet_rearm_queue: one doorbell per
 	 * queue for the batch). So do another thread's (a service sending
-	 * its replies): the first of them asks for the pass of its queue's
-	 * thread (the network thread for pair 0, else the poller on the
-	 * sender's own CPU), which publishes them all. A service that answers
-	 * N connections in one wake-up of its own then costs one doorbell, a
-	 * VM exit, instead of N; scheduling is cooperative, so on a shared
-	 * CPU the pass comes once the service sleeps.
+	 * its replies): the first of them asks for vnet_tx_publish, which
+	 * publishes them all, run by the sender itself as it gives up its
+	 * CPU when the queue's thread lives there (no switch to that thread
+	 * for one doorbell), else by that thread's pass. A service that
+	 * answers N connections in one wake-up of its own then costs one
+	 * doorbell, a VM exit, instead of N.
 	 */
 	if (!netdev_in_thread(v->dev) && !qp->tx_deferred) {
 		qp->tx_deferred = true;
-		netdev_kick_queue(v->dev, qp->index);
+		netdev_flush_later(v->dev, qp->index, vnet_tx_publish, qp);
 	}
 	return 0;
 }
@@ -250,9 +269,9 @@ static void vnet_rx_one(struct vnet_pair *qp, int r, struct pktbuf *p, uint32_t 
 /* Link state is re-read only after a configuration-change interrupt (5.1.4.2). */
 static void vnet_check_config(struct vnet *v)
 {
-	if (!v->config_changed)
+	/* Taken in one step: the interrupt may set it again while the pass runs (the stack lock leaves interrupts on). */
+	if (!__atomic_exchange_n(&v->config_changed, false, __ATOMIC_ACQ_REL))
 		return;
-	v->config_changed = false;
 	bool up = vnet_link_up(v);
 	if (up != v->link_was_up)
 		klog("virtio-net", "%s: link %s", netif_name(v->nif), up ? "up" : "down");

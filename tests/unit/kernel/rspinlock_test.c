@@ -3,19 +3,34 @@
  * kernel/spinlock.h, with each pthread as one CPU (shims for this_cpu()
  * and the interrupt flag in tests/unit/kernel/shim/), built with
  * ThreadSanitizer: nesting counts, only the outermost release gives the
- * lock up and restores interrupts, and two CPUs never hold it at once.
+ * lock up, interrupts stay as they were throughout, a take from an
+ * interrupt handler panics, and two CPUs never hold it at once.
  */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "kernel/spinlock.h"
 
 __thread bool shim_irq_on = true;
 __thread struct cpu shim_cpu;
+
+/* kernel/panic.h's panic(): remembers the message and jumps back into the test. */
+static jmp_buf panic_jmp;
+static char panic_msg[128];
+
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(panic_msg, sizeof(panic_msg), fmt, ap);
+	va_end(ap);
+	longjmp(panic_jmp, 1);
+}
 
 static void test_nested_take_releases_only_at_outermost(void **state)
 {
@@ -25,13 +40,12 @@ static void test_nested_take_releases_only_at_outermost(void **state)
 	shim_irq_on = true;
 	assert_false(rspin_held(&l));
 	rspin_lock(&l);
-	assert_false(shim_irq_on);
+	assert_true(shim_irq_on);                   /* interrupts stay on: handlers never take it */
 	rspin_lock(&l);
 	assert_int_equal(rspin_depth(&l), 2);
 	assert_int_equal(shim_cpu.locks_held, 1);   /* one spinlock, however deep */
 	rspin_unlock(&l);
 	assert_true(rspin_held(&l));
-	assert_false(shim_irq_on);                  /* still inside the outer take */
 	assert_int_equal(shim_cpu.locks_held, 1);   /* the spinlock is still held */
 	rspin_unlock(&l);
 	assert_false(rspin_held(&l));
@@ -47,9 +61,30 @@ static void test_taken_with_irqs_off_leaves_them_off(void **state)
 	shim_cpu.id = 0;
 	shim_irq_on = false;
 	rspin_lock(&l);
+	assert_false(shim_irq_on);
 	rspin_unlock(&l);
 	assert_false(shim_irq_on);
 	shim_irq_on = true;
+}
+
+/* A handler that took it would find its own CPU the owner and step into the holder's work. */
+static void test_take_in_interrupt_handler_panics(void **state)
+{
+	(void)state;
+	static struct rspinlock l = RSPINLOCK_INIT("stack");
+	shim_cpu.id = 0;
+	rspin_lock(&l);                 /* a thread inside a pass... */
+	shim_cpu.irq_depth = 1;         /* ...interrupted, and the handler tries */
+	panic_msg[0] = 0;
+	if (setjmp(panic_jmp) == 0) {
+		rspin_lock(&l);
+		fail_msg("rspin_lock returned in an interrupt handler");
+	}
+	shim_cpu.irq_depth = 0;
+	assert_string_equal(panic_msg, "rspinlock stack taken in an interrupt handler");
+	assert_int_equal(rspin_depth(&l), 1);   /* the holder's count untouched */
+	rspin_unlock(&l);
+	assert_false(rspin_held(&l));
 }
 
 static void test_other_cpu_sees_lock_not_held(void **state)
@@ -108,6 +143,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nested_take_releases_only_at_outermost),
 		cmocka_unit_test(test_taken_with_irqs_off_leaves_them_off),
+		cmocka_unit_test(test_take_in_interrupt_handler_panics),
 		cmocka_unit_test(test_other_cpu_sees_lock_not_held),
 		cmocka_unit_test(test_cpus_exclude_each_other),
 	};
