@@ -125,9 +125,9 @@ void netdev_kick_queue(struct netdev *d, unsigned q);
  * under the stack lock soon to ring the doorbell. When q's thread runs on
  * the caller's CPU, the caller runs fn itself as it gives up the CPU
  * (kernel/netdev_flush.c); otherwise, q's thread is woken as by
- * netdev_kick_queue and fn is left to its pass. Stack lock held.
+ * netdev_kick_queue and fn is left to its pass (false). Stack lock held.
  */
-void netdev_flush_later(struct netdev *d, unsigned q, void (*fn)(void *arg), void *arg);
+bool netdev_flush_later(struct netdev *d, unsigned q, void (*fn)(void *arg), void *arg);
 /* Takes the lock of the stack that has d now, for reading driver state that poll and xmit update. */
 void netdev_lock_dev(struct netdev *d);
 void netdev_unlock_dev(struct netdev *d);

@@ -59,18 +59,19 @@ static int queue_cpu(struct netdev *d, unsigned q)
 	return nq && nq->thr ? (int)thread_cpu(nq->thr) : -1;
 }
 
-void netdev_flush_later(struct netdev *d, unsigned q, void (*fn)(void *arg), void *arg)
+bool netdev_flush_later(struct netdev *d, unsigned q, void (*fn)(void *arg), void *arg)
 {
 	unsigned me = cpu_id();
 	struct flush_slot *s = &slots[me];
 	if (queue_cpu(d, q) != (int)me || (s->dev && (s->dev != d || s->fn != fn || s->arg != arg))) {
 		netdev_kick_queue(d, q);
-		return;
+		return false;
 	}
 	s->dev = d;
 	s->fn = fn;
 	s->arg = arg;
 	sched_want_before_switch();
+	return true;
 }
 
 void netdev_flush_init(void)

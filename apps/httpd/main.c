@@ -301,9 +301,9 @@ static void jb_virtio(struct jbuf *j)
 	if (vnet_stats_get(0, &v))
 		return;
 	jb(j, "  \"virtio_net\": {\"queues\": %u, \"irqs\": %llu, \"rx_frames\": %llu, \"tx_frames\": %llu, "
-	   "\"tx_kicks\": %llu, \"tx_publish_own\": %llu, \"per_queue\": [", v.queues, (unsigned long long)v.irqs,
-	   (unsigned long long)v.rx_frames, (unsigned long long)v.tx_frames, (unsigned long long)v.tx_kicks,
-	   (unsigned long long)v.tx_publish_own);
+	   "\"tx_kicks\": %llu, \"tx_publish_own\": %llu, \"tx_publish_woken\": %llu, \"per_queue\": [", v.queues,
+	   (unsigned long long)v.irqs, (unsigned long long)v.rx_frames, (unsigned long long)v.tx_frames,
+	   (unsigned long long)v.tx_kicks, (unsigned long long)v.tx_publish_own, (unsigned long long)v.tx_publish_woken);
 	for (i = 0; i < v.queues && i < VNET_STATS_QUEUES; i++)
 		jb(j, "%s{\"rx_frames\": %llu, \"tx_frames\": %llu, \"irqs\": %llu}", i ? ", " : "",
 		   (unsigned long long)v.q[i].rx_frames, (unsigned long long)v.q[i].tx_frames,

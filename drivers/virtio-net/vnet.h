@@ -35,6 +35,7 @@ struct vnet_stats {
 	uint64_t tx_kicks;
 	uint64_t tx_kicks_saved;
 	uint64_t tx_publish_own;   /* deferred doorbells rung by the sending thread itself (no switch) */
+	uint64_t tx_publish_woken; /* ... left to the queue's thread, woken (it runs on another CPU) */
 	bool msix;                 /* MSI-X, else INTx */
 	uint64_t features;         /* negotiated feature bits */
 	unsigned queues;           /* queue pairs in use (1 without MQ) */

@@ -147,7 +147,8 @@ int vnet_xmit(struct netif *nif, struct pktbuf *p)
 	 */
 	if (!netdev_in_thread(v->dev) && !qp->tx_deferred) {
 		qp->tx_deferred = true;
-		netdev_flush_later(v->dev, qp->index, vnet_tx_publish, qp);
+		if (!netdev_flush_later(v->dev, qp->index, vnet_tx_publish, qp))
+			v->stats.tx_publish_woken++;
 	}
 	return 0;
 }
